@@ -1,0 +1,1 @@
+"""The ``tenure`` command line: one file per command group, imports done lazily."""

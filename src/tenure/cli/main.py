@@ -1,0 +1,45 @@
+"""Entry point of the ``tenure`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from tenure import __version__
+from tenure.cli import demo, exporting, importing, init, serve
+
+app = typer.Typer(
+    name="tenure",
+    help=(
+        "Tenure: customer lifecycle management you run yourself.\n\n"
+        "Start with `tenure demo` for a simulated company, or `tenure init` and "
+        "`tenure import customers FILE` for your own data. "
+        "The store is ./tenure.db unless TENURE_DATABASE_URL says otherwise."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("init")(init.init)
+app.add_typer(importing.app, name="import")
+app.add_typer(exporting.app, name="export")
+app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tenure {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Tenure: customer lifecycle management you run yourself."""
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

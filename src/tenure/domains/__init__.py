@@ -1,0 +1,1 @@
+"""Business domains: one folder each, with models, schemas, repository and service."""

@@ -1,0 +1,1 @@
+"""The customer record: profile, acquisition, ownership, consent."""

@@ -1,0 +1,1 @@
+"""Getting data in and out: file readers, column mapping, validation, upserts, export."""

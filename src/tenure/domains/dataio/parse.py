@@ -1,0 +1,144 @@
+"""Vectorised parsers: a column of text in, typed values and the rows that failed out.
+
+Every parser returns ``Parsed(values, bad, reason)``: ``bad`` is true where a non-empty cell
+could not be read, and ``reason`` says why in words a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from tenure.domains.dataio.fields import FieldSpec, Kind
+
+MONEY = pl.Decimal(18, 2)
+UTC_TS = pl.Datetime("us", "UTC")
+
+_AWARE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%:z")
+_NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_MONEY_PATTERN = r"^-?(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$"
+_TRUE = ("true", "t", "yes", "y", "1", "是", "on")
+_FALSE = ("false", "f", "no", "n", "0", "否", "off")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Typed values (null where empty or bad), a mask of bad cells, and the reason."""
+
+    values: pl.Series
+    bad: pl.Series
+    reason: str
+
+
+def _failed(text: pl.Series, values: pl.Series) -> pl.Series:
+    return text.is_not_null() & values.is_null()
+
+
+def parse_text(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """Keep text; too long is an error (never truncated silently)."""
+    if spec.max_len is None:
+        return Parsed(text, pl.Series([False] * text.len()), "")
+    bad = text.str.len_chars() > spec.max_len
+    return Parsed(text, bad.fill_null(False), f"longer than {spec.max_len} characters")
+
+
+def parse_int(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """Whole numbers within the field's bounds."""
+    values = text.cast(pl.Int64, strict=False)
+    bad = _failed(text, values)
+    reason = "not a whole number"
+    if spec.minimum is not None or spec.maximum is not None:
+        low = spec.minimum if spec.minimum is not None else -(2**62)
+        high = spec.maximum if spec.maximum is not None else 2**62
+        out_of_range = (values < low) | (values > high)
+        bad = bad | out_of_range.fill_null(False)
+        reason = f"not a whole number from {low} to {high}"
+        values = pl.select(pl.when(out_of_range).then(None).otherwise(values)).to_series()
+    return Parsed(values, bad, reason)
+
+
+def parse_money(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """Amounts with at most two decimal places; a leading currency sign is allowed."""
+    cleaned = text.str.replace(r"^[$€£¥￥]\s*", "").str.replace(r"^(-)[$€£¥￥]\s*", "$1")
+    well_formed = cleaned.str.contains(_MONEY_PATTERN).fill_null(False)
+    plain = cleaned.str.replace_all(",", "")
+    values = pl.select(pl.when(well_formed).then(plain).otherwise(None)).to_series()
+    values = values.cast(MONEY, strict=False)
+    negative = (values < 0).fill_null(False)
+    values = pl.select(pl.when(negative).then(None).otherwise(values)).to_series()
+    reason = "not an amount ≥ 0 with at most two decimals (e.g. 1234.50)"
+    return Parsed(values, _failed(text, values), reason)
+
+
+def parse_datetime(text: pl.Series, spec: FieldSpec, *, timezone: str) -> Parsed:
+    """ISO-like date-times; without a zone they are read in the business time zone."""
+    norm = text.str.replace("T", " ", literal=True).str.replace(r"Z$", "+00:00")
+    norm = norm.str.replace(r"\s+([+-]\d{2}:?\d{2})$", "$1")  # "10:22:11 -0500" (Shopify)
+    norm = norm.str.replace_all("/", "-", literal=True)
+    candidates = [norm.str.to_datetime(f, strict=False, time_unit="us") for f in _AWARE_FORMATS]
+    aware = [c.dt.convert_time_zone("UTC") for c in candidates]
+    for fmt in _NAIVE_FORMATS:
+        naive = norm.str.to_datetime(fmt, strict=False, time_unit="us")
+        local = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+        aware.append(local.dt.convert_time_zone("UTC"))
+    values = pl.select(pl.coalesce(aware)).to_series()
+    year = values.dt.year()
+    implausible = ((year < 1900) | (year > 2200)).fill_null(False)
+    values = pl.select(pl.when(implausible).then(None).otherwise(values)).to_series()
+    reason = "not a date-time (expected YYYY-MM-DD, optionally HH:MM[:SS] and a zone like +08:00)"
+    return Parsed(values, _failed(text, values), reason)
+
+
+def parse_date(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """Calendar dates written YYYY-MM-DD (or with slashes)."""
+    norm = text.str.replace_all("/", "-", literal=True).str.slice(0, 10)
+    values = norm.str.to_date("%Y-%m-%d", strict=False)
+    trailing = text.str.len_chars() > 10
+    has_time = text.str.contains(r"^\d{4}.\d{1,2}.\d{1,2}[ T]00:00(:00)?$").fill_null(False)
+    values = pl.select(pl.when(trailing & ~has_time).then(None).otherwise(values)).to_series()
+    return Parsed(values, _failed(text, values), "not a date (expected YYYY-MM-DD)")
+
+
+def parse_bool(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """Yes/no in the usual spellings (true/false, yes/no, 1/0, 是/否)."""
+    low = text.str.to_lowercase()
+    values = pl.select(
+        pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False).otherwise(None)
+    ).to_series()
+    return Parsed(values, _failed(text, values), "not yes/no (true/false, yes/no, 1/0)")
+
+
+def parse_choice(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """One of a fixed set of values; common synonyms are accepted."""
+    lookup = {alias: canonical for canonical, names in spec.choices.items() for alias in names}
+    low = text.str.to_lowercase()
+    values = low.replace_strict(lookup, default=None, return_dtype=pl.String)
+    return Parsed(values, _failed(text, values), f"not one of {', '.join(spec.choices)}")
+
+
+def parse_tags(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """A list written with commas, semicolons or bars, stored as a JSON array of strings."""
+    parts = text.str.replace_all(r"\s*[;|]\s*", ",").str.split(",")
+    cleaned = parts.list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
+    encoded = pl.DataFrame({"t": cleaned}).select(pl.struct("t").struct.json_encode()).to_series()
+    # {"t":[...]} -> [...]; empty cells stay empty rather than becoming the text "null".
+    as_json = encoded.str.slice(5).str.strip_suffix("}")
+    values = pl.select(pl.when(text.is_null()).then(None).otherwise(as_json)).to_series()
+    return Parsed(values, pl.Series([False] * text.len()), "")
+
+
+def parse(text: pl.Series, spec: FieldSpec, *, timezone: str) -> Parsed:
+    """Dispatch on the field's kind."""
+    if spec.kind is Kind.DATETIME:
+        return parse_datetime(text, spec, timezone=timezone)
+    parser = {
+        Kind.TEXT: parse_text,
+        Kind.INT: parse_int,
+        Kind.MONEY: parse_money,
+        Kind.DATE: parse_date,
+        Kind.BOOL: parse_bool,
+        Kind.CHOICE: parse_choice,
+        Kind.TAGS: parse_tags,
+    }[spec.kind]
+    return parser(text, spec)

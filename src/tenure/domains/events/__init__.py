@@ -1,0 +1,1 @@
+"""Things customers do: logins, page views, feature use, email engagement, tickets, complaints."""

@@ -1,0 +1,1 @@
+"""Marketing spend by channel, the cost side of CAC and ROI."""

@@ -1,0 +1,21 @@
+"""Imports every domain's ORM models so that ``Base.metadata`` knows all tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from tenure.domains.customers.models import Customer
+from tenure.domains.events.models import Event
+from tenure.domains.marketing.models import MarketingSpend
+from tenure.domains.orders.models import Order, OrderLine
+from tenure.domains.subscriptions.models import Subscription
+from tenure.domains.surveys.models import SurveyResponse
+from tenure.domains.users.models import User
+from tenure.storage.base import Base
+
+ALL_MODELS = (User, Customer, Order, OrderLine, Event, MarketingSpend, SurveyResponse, Subscription)
+
+
+def metadata() -> MetaData:
+    """Return the metadata of every table in the store."""
+    return Base.metadata

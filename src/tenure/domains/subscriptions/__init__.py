@@ -1,0 +1,1 @@
+"""Contracts of subscription businesses: plan, billing period, status."""

@@ -1,0 +1,1 @@
+"""People who use Tenure and own customers."""

@@ -1,0 +1,129 @@
+"""Settings: environment variables ``TENURE_<GROUP>_<NAME>`` over ``tenure.toml`` over defaults.
+
+``TENURE_DATABASE_URL`` is accepted as the short form of ``TENURE_DATABASE__URL`` because
+it is the one setting almost everybody sets.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///./tenure.db"
+
+
+class DatabaseSettings(BaseModel):
+    """Where the store lives."""
+
+    url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path.db (embedded default) or postgresql://...",
+    )
+    echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+
+
+class BusinessSettings(BaseModel):
+    """Facts about the business that change how numbers are read."""
+
+    timezone: str = Field(
+        default="UTC", description="IANA time zone that decides what a business day is."
+    )
+    currency: str = Field(
+        default="USD", description="ISO 4217 code of the currency money is reported in."
+    )
+    locale: str = Field(
+        default="en", description="Default language of pages and reports: en or zh."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"currency must be a three-letter ISO 4217 code, got {value!r}")
+        return value.upper()
+
+
+class ImportSettings(BaseModel):
+    """How files are read into the store."""
+
+    batch_rows: int = Field(
+        default=100_000, ge=1_000, description="Rows read, checked and written per batch."
+    )
+    max_reported_errors: int = Field(
+        default=50, ge=1, description="Problems printed in full; the rest are counted."
+    )
+
+
+class ServerSettings(BaseModel):
+    """The web server started by ``tenure serve``."""
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port to listen on.")
+
+
+class Settings(BaseSettings):
+    """All of Tenure's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TENURE_",
+        env_nested_delimiter="__",
+        toml_file="tenure.toml",
+        extra="ignore",
+    )
+
+    environment: str = Field(default="development", description="development, test or production.")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    business: BusinessSettings = Field(default_factory=BusinessSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment first, then ``tenure.toml``, then the defaults."""
+        toml_path = Path(os.environ.get("TENURE_CONFIG", "tenure.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+
+def load_settings() -> Settings:
+    """Read the settings afresh (tests and commands that change the environment use this)."""
+    settings = Settings()
+    short_url = os.environ.get("TENURE_DATABASE_URL")
+    if short_url:
+        settings.database.url = short_url
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return load_settings()

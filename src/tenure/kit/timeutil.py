@@ -1,0 +1,23 @@
+"""Time helpers: the store keeps timezone-aware UTC; a business time zone decides what a day is."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return ``value`` in UTC; a naive datetime is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def start_of_day(day: date, tz_name: str) -> datetime:
+    """Return the UTC instant at which ``day`` begins in the business time zone."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)

@@ -1,0 +1,1 @@
+"""The relational store: engine, sessions, ORM base, bulk writes and migrations."""
