@@ -1,0 +1,1 @@
+"""The simulated company behind ``tenure demo``: deterministic, realistic, with known truth."""

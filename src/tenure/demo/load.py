@@ -1,0 +1,51 @@
+"""Write the demo company into the store, or into files ready for ``tenure import``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Connection, func, select
+
+from tenure.demo.generate import DemoData
+from tenure.domains.registry import metadata
+from tenure.storage.bulk import secondary_indexes_deferred, write_frame
+
+STAMPED = {"users", "customers", "orders", "marketing_spend", "subscriptions"}
+
+
+def store_has_customers(conn: Connection) -> int:
+    """Return how many customers the store holds already."""
+    customers = metadata().tables["customers"]
+    return int(conn.execute(select(func.count()).select_from(customers)).scalar_one())
+
+
+def load_into_store(conn: Connection, data: DemoData, now: datetime,
+                    step: Callable[[str, int], None] | None = None) -> None:
+    """Insert every table of ``data`` (the store must be empty of customers)."""
+    tables = metadata().tables
+    stamp = pl.lit(now).cast(pl.Datetime("us", "UTC"))
+    for name, frame in data.tables.items():
+        if name in STAMPED:
+            frame = frame.with_columns(stamp.alias("created_at"), stamp.alias("updated_at"))
+        with secondary_indexes_deferred(conn, tables[name]):
+            write_frame(conn, tables[name], frame)
+        if step:
+            step(name, frame.height)
+
+
+def write_truth(data: DemoData, folder: Path) -> Path:
+    """Write the latent truth (truth.parquet per customer, truth.json for the population)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data.truth.write_parquet(folder / "truth.parquet")
+    (folder / "truth.json").write_text(json.dumps(data.parameters, indent=2) + "\n")
+    return folder
+
+
+def clear_store(conn: Connection) -> None:
+    """Delete every row of every table (children first); the schema stays."""
+    for table in reversed(metadata().sorted_tables):
+        conn.execute(table.delete())

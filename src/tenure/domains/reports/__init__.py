@@ -1,0 +1,1 @@
+"""Read-only summaries of the store for pages and reports."""
