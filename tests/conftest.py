@@ -1,0 +1,92 @@
+"""Engines for the real databases the tests run on: a SQLite file and a PostgreSQL server.
+
+PostgreSQL comes from TENURE_TEST_PG_URL, else scripts/ensure-postgres.sh finds or starts
+one. Each test session gets a fresh database, dropped at the end; each test runs in a
+transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from tenure.storage.engine import make_engine
+from tenure.storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    url = os.environ.get("TENURE_TEST_PG_URL")
+    if not url:
+        script = ROOT / "scripts" / "ensure-postgres.sh"
+        url = subprocess.run([str(script)], capture_output=True, text=True, check=True).stdout
+    return url.strip()
+
+
+def _fresh_pg_database(server_url: str) -> tuple[Engine, str, Engine]:
+    name = f"tenure_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return make_engine(url), name, admin
+
+
+@pytest.fixture(scope="session")
+def postgresql_database(pg_server_url: str) -> Iterator[Engine]:
+    engine, name, admin = _fresh_pg_database(pg_server_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    path = tmp_path_factory.mktemp("sqlite") / "tenure.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """A migrated store on each real database."""
+    return request.getfixturevalue(f"{request.param}_database")
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def session(conn: Connection) -> Iterator[Session]:
+    """An ORM session inside the test's transaction (its commits become savepoints)."""
+    with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+        yield s
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """A URL for a brand-new SQLite file (commands that commit use this)."""
+    return f"sqlite:///{tmp_path / 'store.db'}"

@@ -1,0 +1,139 @@
+"""The demo company is deterministic, and the truth behind it shows in its data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tenure.demo.config import DemoConfig
+from tenure.demo.generate import DemoData, generate
+
+END = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def shop() -> DemoData:
+    return generate(DemoConfig(customers=20_000, seed=11, end=END))
+
+
+@pytest.fixture(scope="module")
+def saas() -> DemoData:
+    return generate(DemoConfig(customers=8_000, seed=5, end=END, profile="saas"))
+
+
+def test_same_seed_same_company_other_seed_other_company(shop: DemoData) -> None:
+    again = generate(DemoConfig(customers=20_000, seed=11, end=END))
+    for name, frame in shop.tables.items():
+        assert frame.equals(again.tables[name]), name
+    other = generate(DemoConfig(customers=20_000, seed=12, end=END))
+    assert not other.tables["orders"].equals(shop.tables["orders"])
+
+
+def test_history_spans_two_years_and_ends_on_the_end_day(shop: DemoData) -> None:
+    times = shop.tables["orders"]["ordered_at"]
+    assert times.max().date() <= END  # type: ignore[union-attr]
+    assert (END - times.min().date()).days > 600  # type: ignore[union-attr]
+    assert shop.tables["events"]["occurred_at"].max().date() <= END  # type: ignore[union-attr]
+
+
+def test_volumes_match_the_advertised_ratios(shop: DemoData) -> None:
+    counts = shop.counts()
+    assert 7 < counts["orders"] / 20_000 < 13  # about 10 orders per customer
+    assert 20 < counts["events"] / 20_000 < 40  # about 30 events per customer
+
+
+def test_some_leads_never_buy_and_channels_differ(shop: DemoData) -> None:
+    orders = shop.tables["orders"]
+    customers = shop.tables["customers"].with_columns(
+        pl.col("id").is_in(orders["customer_id"].unique().implode()).alias("bought"))
+    assert 0.25 < customers["bought"].mean() < 0.6  # type: ignore[operator]
+    by_channel = customers.group_by("acquisition_channel").agg(pl.col("bought").mean())
+    rates = dict(by_channel.iter_rows())
+    assert rates["referral"] > rates["social"] + 0.15
+    spend = shop.tables["marketing_spend"].group_by("channel").agg(pl.col("amount").sum())
+    assert "direct" not in spend["channel"].to_list() and spend.height == 6
+
+
+def test_purchase_counts_follow_the_latent_rates(shop: DemoData) -> None:
+    """Customers with a higher true rate buy more (the process is the stated one)."""
+    truth = shop.truth.with_row_index("cid", offset=1).filter(pl.col("buyer"))
+    per = shop.tables["orders"].group_by("customer_id").len()
+    joined = truth.join(per, left_on="cid", right_on="customer_id")
+    low = joined.filter(pl.col("purchase_rate_per_day") < 0.03)["len"].mean()
+    high = joined.filter(pl.col("purchase_rate_per_day") > 0.2)["len"].mean()
+    assert high > 3 * low  # type: ignore[operator]
+
+
+def test_order_values_follow_gamma_gamma(shop: DemoData) -> None:
+    truth = shop.truth.with_row_index("cid", offset=1).filter(pl.col("buyer"))
+    paid = shop.tables["orders"].filter(pl.col("status") == "paid")
+    gross = paid.with_columns((pl.col("amount") + pl.col("discount")).cast(pl.Float64).alias("g"))
+    means = gross.group_by("customer_id").agg(pl.col("g").mean(), pl.len())
+    joined = truth.join(means.filter(pl.col("len") >= 8), left_on="cid", right_on="customer_id")
+    ratio = (joined["g"] / joined["mean_order_value"]).median()
+    assert 0.85 < ratio < 1.15  # type: ignore[operator]
+    corr = np.corrcoef(joined["g"].to_numpy(), joined["mean_order_value"].to_numpy())[0, 1]
+    assert corr > 0.8
+
+
+def _daily_rate(shop: DemoData, kind: str, near: bool) -> float:
+    """Events per leaver in the 60 days before leaving, or in days 120–180 before it.
+
+    Only customers who bought for at least 180 days before leaving count, so that both
+    windows cover the same people while they were customers.
+    """
+    lived = (pl.col("left_at") - pl.col("first_purchase_at")).dt.total_days()
+    truth = shop.truth.with_row_index("cid", offset=1).filter(
+        pl.col("left_at").is_not_null() & (lived >= 180))
+    events = shop.tables["events"].filter(pl.col("type") == kind).join(
+        truth.select("cid", "left_at", "first_purchase_at"), left_on="customer_id", right_on="cid")
+    days_before = (pl.col("left_at") - pl.col("occurred_at")).dt.total_days()
+    window = events.filter((days_before >= 0) & (days_before < 60) if near else
+                           (days_before >= 120) & (days_before < 180))
+    return window.height / truth.height
+
+
+def test_complaints_rise_and_activity_fades_before_leaving(shop: DemoData) -> None:
+    assert _daily_rate(shop, "complaint", near=True) > 4 * _daily_rate(shop, "complaint", False)
+    assert _daily_rate(shop, "login", near=True) < 0.8 * _daily_rate(shop, "login", near=False)
+
+
+def test_nps_is_lower_just_before_leaving(shop: DemoData) -> None:
+    truth = shop.truth.with_row_index("cid", offset=1)
+    nps = shop.tables["survey_responses"].join(truth, left_on="customer_id", right_on="cid")
+    days = (pl.col("left_at") - pl.col("answered_at")).dt.total_days()
+    leaving = nps.filter(days.is_between(0, 90))["score"].mean()
+    staying = nps.filter(pl.col("left_at").is_null())["score"].mean()
+    assert staying - leaving > 2  # type: ignore[operator]
+    assert nps["score"].min() >= 0 and nps["score"].max() <= 10  # type: ignore[operator]
+
+
+def test_some_customers_are_won_back(shop: DemoData) -> None:
+    back = shop.truth.filter(pl.col("won_back_at").is_not_null())
+    assert back.height > 0.03 * shop.truth.filter(pl.col("left_at").is_not_null()).height
+    first = back.with_row_index().row(0, named=True)
+    cid = shop.truth["customer_id"].to_list().index(first["customer_id"]) + 1
+    times = shop.tables["orders"].filter(pl.col("customer_id") == cid)["ordered_at"]
+    assert (times >= first["won_back_at"]).any()
+
+
+def test_order_lines_add_up_to_the_gross_amount(shop: DemoData) -> None:
+    lines = shop.tables["order_lines"].group_by("order_id").agg(
+        (pl.col("unit_price") * pl.col("quantity")).sum().alias("lines"))
+    orders = shop.tables["orders"].join(lines, left_on="id", right_on="order_id")
+    assert (orders["amount"] + orders["discount"] == orders["lines"]).all()
+
+
+def test_saas_has_contracts_renewals_and_cancellations(saas: DemoData) -> None:
+    subs = saas.tables["subscriptions"]
+    assert set(subs["status"].unique()) >= {"active", "cancelled", "past_due"}
+    assert set(subs["billing_period"].unique()) == {"monthly", "annual"}
+    cancelled = subs.filter(pl.col("status") == "cancelled")
+    assert cancelled["cancelled_at"].null_count() == 0
+    kinds = set(saas.tables["events"]["type"].unique())
+    assert {"subscription_started", "subscription_renewed", "subscription_cancelled"} <= kinds
+    invoices = saas.tables["order_lines"]["unit_price"].cast(pl.Float64).unique().sort().to_list()
+    assert invoices == [49.0, 199.0, 490.0, 899.0, 1990.0, 8990.0]
