@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the browser tests if it is missing; print its path.
+# Install Debian's chromium (and a CJK font, so 中文 pages render) for the browser tests if
+# missing; print chromium's path.
 set -euo pipefail
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "chromium is not installed: installing Debian's chromium…" >&2
-  [ "$(id -u)" = 0 ] || { echo "need root to apt-get install chromium" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || {
-    apt-get update -qq >&2; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; }
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}…" >&2
+  [ "$(id -u)" = 0 ] || { echo "need root to apt-get install ${missing[*]}" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 || {
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; }
 fi
 command -v chromium

@@ -33,7 +33,8 @@ def _make_command(entity: str) -> None:
         if as_json:
             context.print_json({"entity": entity, "file": str(file), "rows": rows})
         else:
-            context.console.print(f"Exported {rows:,} {entity} to {file}")
+            what = "rows (one per order line)" if entity == "orders" else "rows"
+            context.console.print(f"Exported {rows:,} {what} of {entity} to {file}")
 
     command.__doc__ = f"Export {entity} to FILE (.csv or .parquet)."
     app.command(entity)(command)

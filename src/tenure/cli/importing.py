@@ -40,8 +40,8 @@ ENTITY_HELP = {
 
 
 def _count_lines(path: Path) -> int | None:
-    if path.suffix.lower() not in (".csv", ".tsv", ".tab", ".txt"):
-        return None
+    if path.suffix.lower() not in (".csv", ".tsv", ".tab", ".txt") or not path.is_file():
+        return None  # the importer says what is wrong with the file
     total = 0
     with path.open("rb") as handle:
         while block := handle.read(1 << 22):

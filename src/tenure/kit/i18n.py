@@ -33,8 +33,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cac": {"en": "Cost per buyer", "zh": "每位购买客户成本"},
     "period": {"en": "Orders from {first} to {last}; paid revenue {revenue}",
                "zh": "订单期间 {first} 至 {last}；已付收入 {revenue}"},
-    "next": {"en": "Stages, value and risk arrive with the scoring run (`tenure score`).",
-             "zh": "生命周期阶段、价值与风险将由评分运行（`tenure score`）给出。"},
+    "next": {"en": "Lifecycle stages, customer value and churn risk come with the scoring run, "
+                   "in a coming release.",
+             "zh": "生命周期阶段、客户价值与流失风险将在后续版本的评分运行中提供。"},
     "switch": {"en": "中文", "zh": "English"},
 }
 
