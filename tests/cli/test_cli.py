@@ -15,8 +15,15 @@ from tests.domains.dataio.helpers import CUSTOMERS, write
 
 def tenure(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TENURE_DATABASE_URL": url, "COLUMNS": "120", "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "tenure", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "tenure", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_help_teaches(tmp_path: Path, empty_sqlite_url: str) -> None:
@@ -25,7 +32,8 @@ def test_help_teaches(tmp_path: Path, empty_sqlite_url: str) -> None:
     for command in ("init", "import", "export", "demo", "serve"):
         assert command in top.stdout
     orders = tenure("import", "orders", "--help", url=empty_sqlite_url, cwd=tmp_path)
-    assert "--skip-invalid" in orders.stdout and "--preset" in orders.stdout
+    assert "--skip-invalid" in orders.stdout
+    assert "--preset" in orders.stdout
     assert "order_id" in orders.stdout
 
 
@@ -38,12 +46,12 @@ def test_init_is_idempotent(tmp_path: Path, empty_sqlite_url: str) -> None:
 
 def test_import_reports_and_fails_precisely(tmp_path: Path, empty_sqlite_url: str) -> None:
     customers = write(tmp_path / "customers.csv", CUSTOMERS)
-    ok = tenure("import", "customers", str(customers), "--json", url=empty_sqlite_url,
-                cwd=tmp_path)
+    ok = tenure("import", "customers", str(customers), "--json", url=empty_sqlite_url, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["inserted"] == 3
-    bad = write(tmp_path / "orders.csv", "order_id,customer_id,ordered_at,amount\n"
-                                         "o1,c1,2024-13-01,5\n")
+    bad = write(
+        tmp_path / "orders.csv", "order_id,customer_id,ordered_at,amount\no1,c1,2024-13-01,5\n"
+    )
     failed = tenure("import", "orders", str(bad), url=empty_sqlite_url, cwd=tmp_path)
     assert failed.returncode == 1
     assert "orders.csv: row 2, column 'ordered_at'" in failed.stderr
@@ -53,19 +61,30 @@ def test_import_reports_and_fails_precisely(tmp_path: Path, empty_sqlite_url: st
 
 def test_missing_file_is_a_clear_error(tmp_path: Path, empty_sqlite_url: str) -> None:
     result = tenure("import", "orders", "nope.csv", url=empty_sqlite_url, cwd=tmp_path)
-    assert result.returncode == 1 and "nope.csv: no such file" in result.stderr
+    assert result.returncode == 1
+    assert "nope.csv: no such file" in result.stderr
 
 
 def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
-    made = tenure("demo", "--customers", "300", "--end", "2026-01-31", "--json",
-                  url=empty_sqlite_url, cwd=tmp_path)
+    made = tenure(
+        "demo",
+        "--customers",
+        "300",
+        "--end",
+        "2026-01-31",
+        "--json",
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     rows = json.loads(made.stdout)["rows"]
-    assert rows["customers"] == 300 and (tmp_path / "tenure-demo-truth" / "truth.json").exists()
+    assert rows["customers"] == 300
+    assert (tmp_path / "tenure-demo-truth" / "truth.json").exists()
     skipped = tenure("demo", "--if-empty", url=empty_sqlite_url, cwd=tmp_path)
     assert "already holds 300 customers" in skipped.stdout
     refused = tenure("demo", url=empty_sqlite_url, cwd=tmp_path)
-    assert refused.returncode == 1 and "--reset" in refused.stderr
+    assert refused.returncode == 1
+    assert "--reset" in refused.stderr
     exported = tenure("export", "orders", "orders.csv", url=empty_sqlite_url, cwd=tmp_path)
     assert exported.returncode == 0
     # every demo order has lines, and the file holds one row per line
@@ -74,8 +93,20 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_demo_out_writes_import_files(tmp_path: Path, empty_sqlite_url: str, fmt: str) -> None:
-    result = tenure("demo", "--customers", "200", "--profile", "saas", "--out", "files",
-                    "--format", fmt, url=empty_sqlite_url, cwd=tmp_path)
+    result = tenure(
+        "demo",
+        "--customers",
+        "200",
+        "--profile",
+        "saas",
+        "--out",
+        "files",
+        "--format",
+        fmt,
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (tmp_path / "files").iterdir())
-    assert f"subscriptions.{fmt}" in names and "truth.parquet" in names
+    assert f"subscriptions.{fmt}" in names
+    assert "truth.parquet" in names

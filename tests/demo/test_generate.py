@@ -48,13 +48,15 @@ def test_volumes_match_the_advertised_ratios(shop: DemoData) -> None:
 def test_some_leads_never_buy_and_channels_differ(shop: DemoData) -> None:
     orders = shop.tables["orders"]
     customers = shop.tables["customers"].with_columns(
-        pl.col("id").is_in(orders["customer_id"].unique().implode()).alias("bought"))
+        pl.col("id").is_in(orders["customer_id"].unique().implode()).alias("bought")
+    )
     assert 0.25 < customers["bought"].mean() < 0.6  # type: ignore[operator]
     by_channel = customers.group_by("acquisition_channel").agg(pl.col("bought").mean())
     rates = dict(by_channel.iter_rows())
     assert rates["referral"] > rates["social"] + 0.15
     spend = shop.tables["marketing_spend"].group_by("channel").agg(pl.col("amount").sum())
-    assert "direct" not in spend["channel"].to_list() and spend.height == 6
+    assert "direct" not in spend["channel"].to_list()
+    assert spend.height == 6
 
 
 def test_purchase_counts_follow_the_latent_rates(shop: DemoData) -> None:
@@ -87,12 +89,23 @@ def _daily_rate(shop: DemoData, kind: str, near: bool) -> float:
     """
     lived = (pl.col("left_at") - pl.col("first_purchase_at")).dt.total_days()
     truth = shop.truth.with_row_index("cid", offset=1).filter(
-        pl.col("left_at").is_not_null() & (lived >= 180))
-    events = shop.tables["events"].filter(pl.col("type") == kind).join(
-        truth.select("cid", "left_at", "first_purchase_at"), left_on="customer_id", right_on="cid")
+        pl.col("left_at").is_not_null() & (lived >= 180)
+    )
+    events = (
+        shop.tables["events"]
+        .filter(pl.col("type") == kind)
+        .join(
+            truth.select("cid", "left_at", "first_purchase_at"),
+            left_on="customer_id",
+            right_on="cid",
+        )
+    )
     days_before = (pl.col("left_at") - pl.col("occurred_at")).dt.total_days()
-    window = events.filter((days_before >= 0) & (days_before < 60) if near else
-                           (days_before >= 120) & (days_before < 180))
+    window = events.filter(
+        (days_before >= 0) & (days_before < 60)
+        if near
+        else (days_before >= 120) & (days_before < 180)
+    )
     return window.height / truth.height
 
 
@@ -108,7 +121,8 @@ def test_nps_is_lower_just_before_leaving(shop: DemoData) -> None:
     leaving = nps.filter(days.is_between(0, 90))["score"].mean()
     staying = nps.filter(pl.col("left_at").is_null())["score"].mean()
     assert staying - leaving > 2  # type: ignore[operator]
-    assert nps["score"].min() >= 0 and nps["score"].max() <= 10  # type: ignore[operator]
+    assert nps["score"].min() >= 0
+    assert nps["score"].max() <= 10
 
 
 def test_some_customers_are_won_back(shop: DemoData) -> None:
@@ -121,8 +135,11 @@ def test_some_customers_are_won_back(shop: DemoData) -> None:
 
 
 def test_order_lines_add_up_to_the_gross_amount(shop: DemoData) -> None:
-    lines = shop.tables["order_lines"].group_by("order_id").agg(
-        (pl.col("unit_price") * pl.col("quantity")).sum().alias("lines"))
+    lines = (
+        shop.tables["order_lines"]
+        .group_by("order_id")
+        .agg((pl.col("unit_price") * pl.col("quantity")).sum().alias("lines"))
+    )
     orders = shop.tables["orders"].join(lines, left_on="id", right_on="order_id")
     assert (orders["amount"] + orders["discount"] == orders["lines"]).all()
 

@@ -30,14 +30,21 @@ def test_load_into_store(conn: Connection, small: DemoData) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_demo_files_import_cleanly(conn: Connection, small: DemoData, tmp_path: Path,
-                                   fmt: str) -> None:
+def test_demo_files_import_cleanly(
+    conn: Connection, small: DemoData, tmp_path: Path, fmt: str
+) -> None:
     files = write_files(small, tmp_path, fmt)
     # owners must exist before customers name them
     load_into_store(conn, DemoData({"users": small.tables["users"]}, small.truth, {}), NOW)
     for entity in ("customers", "orders", "events", "spend", "surveys"):
         report = import_file(conn, ImportOptions(entity, files[entity]), now=NOW)
         assert not report.problems, (entity, report.problems[:3])
-    for table in ("customers", "orders", "order_lines", "events", "marketing_spend",
-                  "survey_responses"):
+    for table in (
+        "customers",
+        "orders",
+        "order_lines",
+        "events",
+        "marketing_spend",
+        "survey_responses",
+    ):
         assert count(conn, table) == small.counts()[table], table

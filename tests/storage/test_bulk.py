@@ -14,13 +14,15 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def _spend(amount: str) -> pl.DataFrame:
-    return pl.DataFrame({
-        "channel": ["social", "referral"],
-        "period_start": [datetime(2024, 1, 1).date()] * 2,
-        "period_end": [datetime(2024, 1, 31).date()] * 2,
-        "amount": pl.Series([amount, "5.00"]).cast(pl.Decimal(18, 2)),
-        "currency": ["USD", "USD"],
-    })
+    return pl.DataFrame(
+        {
+            "channel": ["social", "referral"],
+            "period_start": [datetime(2024, 1, 1).date()] * 2,
+            "period_end": [datetime(2024, 1, 31).date()] * 2,
+            "amount": pl.Series([amount, "5.00"]).cast(pl.Decimal(18, 2)),
+            "currency": ["USD", "USD"],
+        }
+    )
 
 
 def test_upsert_changes_only_what_differs(conn: Connection) -> None:
@@ -38,12 +40,24 @@ def test_upsert_changes_only_what_differs(conn: Connection) -> None:
 
 def test_explicit_ids_leave_room_for_new_rows(conn: Connection) -> None:
     users = metadata().tables["users"]
-    frame = pl.DataFrame({"id": [41, 42], "name": ["A", "B"], "email": ["a@x.io", "b@x.io"],
-                          "role": ["admin", "viewer"]})
+    frame = pl.DataFrame(
+        {
+            "id": [41, 42],
+            "name": ["A", "B"],
+            "email": ["a@x.io", "b@x.io"],
+            "role": ["admin", "viewer"],
+        }
+    )
     stamp = pl.lit(T0).cast(pl.Datetime("us", "UTC"))
-    write_frame(conn, users, frame.with_columns(stamp.alias("created_at"),
-                                                stamp.alias("updated_at")))
-    conn.execute(text("INSERT INTO users (name, email, role, created_at, updated_at) "
-                      "VALUES ('C', 'c@x.io', 'viewer', :t, :t)"), {"t": T0.replace(tzinfo=None)})
+    write_frame(
+        conn, users, frame.with_columns(stamp.alias("created_at"), stamp.alias("updated_at"))
+    )
+    conn.execute(
+        text(
+            "INSERT INTO users (name, email, role, created_at, updated_at) "
+            "VALUES ('C', 'c@x.io', 'viewer', :t, :t)"
+        ),
+        {"t": T0.replace(tzinfo=None)},
+    )
     new_id = conn.execute(text("SELECT id FROM users WHERE email = 'c@x.io'")).scalar_one()
     assert new_id > 42

@@ -26,8 +26,11 @@ def test_money_round_trips_exactly(session: Session, amount: str) -> None:
 
 def test_times_come_back_aware_in_utc(session: Session) -> None:
     shanghai = timezone(timedelta(hours=8))
-    order = make_order(session, customer=make_customer(session),
-                       ordered_at=datetime(2024, 3, 1, 8, 30, tzinfo=shanghai))
+    order = make_order(
+        session,
+        customer=make_customer(session),
+        ordered_at=datetime(2024, 3, 1, 8, 30, tzinfo=shanghai),
+    )
     session.expire_all()
     stored = session.get(Order, order.id)
     assert stored is not None
@@ -37,8 +40,14 @@ def test_times_come_back_aware_in_utc(session: Session) -> None:
 
 def test_naive_datetimes_are_refused(session: Session) -> None:
     customer = make_customer(session)
-    session.add(Order(external_id="naive", customer_id=customer.id,
-                      ordered_at=datetime(2024, 1, 1), amount=Decimal("1.00")))
+    session.add(
+        Order(
+            external_id="naive",
+            customer_id=customer.id,
+            ordered_at=datetime(2024, 1, 1),
+            amount=Decimal("1.00"),
+        )
+    )
     with pytest.raises(Exception, match="naive datetime"):
         session.flush()
 

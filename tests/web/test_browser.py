@@ -21,9 +21,16 @@ from tests.web.test_overview import demo_engine  # noqa: F401  (shared fixture)
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -35,8 +42,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(demo_engine: Engine) -> Iterator[str]:  # noqa: F811
     port = _free_port()
-    config = uvicorn.Config(create_app(demo_engine, Settings()), host="127.0.0.1", port=port,
-                            log_level="warning")
+    config = uvicorn.Config(
+        create_app(demo_engine, Settings()), host="127.0.0.1", port=port, log_level="warning"
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -52,8 +60,9 @@ def server(demo_engine: Engine) -> Iterator[str]:  # noqa: F811
 def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.fail("Debian's chromium is missing: `make test` installs it "
-                    "(scripts/ensure-chromium.sh)")
+        pytest.fail(
+            "Debian's chromium is missing: `make test` installs it (scripts/ensure-chromium.sh)"
+        )
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield b

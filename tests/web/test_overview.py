@@ -33,13 +33,15 @@ def test_overview_shows_what_was_loaded(demo_engine: Engine) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert 'data-table="customers">500<' in page.text
-    assert "<svg" in page.text and "referral" in page.text
+    assert "<svg" in page.text
+    assert "referral" in page.text
 
 
 def test_overview_in_chinese(demo_engine: Engine) -> None:
     client = TestClient(create_app(demo_engine, Settings()))
     page = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
-    assert "数据概览" in page.text and 'lang="zh-CN"' in page.text
+    assert "数据概览" in page.text
+    assert 'lang="zh-CN"' in page.text
     assert "What the store holds" in client.get("/?lang=en").text
 
 
@@ -47,12 +49,19 @@ def test_empty_store_teaches_the_next_step(tmp_path: object, empty_sqlite_url: s
     engine = make_engine(empty_sqlite_url)
     upgrade(engine)
     page = TestClient(create_app(engine, Settings())).get("/")
-    assert "tenure demo" in page.text and "tenure import customers" in page.text
+    assert "tenure demo" in page.text
+    assert "tenure import customers" in page.text
 
 
-@pytest.mark.parametrize(("query", "header", "expected"), [
-    ("zh", "en-US", "zh"), (None, "zh-TW,en;q=0.5", "zh"), (None, "fr-FR,en;q=0.8", "en"),
-    (None, None, "en"), ("xx", "de", "en"),
-])
+@pytest.mark.parametrize(
+    ("query", "header", "expected"),
+    [
+        ("zh", "en-US", "zh"),
+        (None, "zh-TW,en;q=0.5", "zh"),
+        (None, "fr-FR,en;q=0.8", "en"),
+        (None, None, "en"),
+        ("xx", "de", "en"),
+    ],
+)
 def test_language_choice(query: str | None, header: str | None, expected: str) -> None:
     assert pick_language(query, header) == expected

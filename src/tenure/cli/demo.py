@@ -5,28 +5,50 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from tenure.cli import context
 
+if TYPE_CHECKING:
+    from tenure.demo.config import DemoConfig, Profile
+    from tenure.demo.generate import DemoData
+
 
 def demo(
-    customers: int = typer.Option(50_000, "--customers", min=100, help="How many customers "
-                                  "(leads included) to simulate."),
-    seed: int = typer.Option(7, "--seed", help="Random seed: the same seed, size, profile and "
-                             "end date give the same company."),
-    profile: str = typer.Option("ecommerce", "--profile", help="ecommerce (orders with lines) "
-                                "or saas (plans, monthly/annual contracts, renewals)."),
-    end: str | None = typer.Option(None, "--end", help="Last day of the history, YYYY-MM-DD "
-                                   "(default: today). Two years of history end here."),
-    out: Path | None = typer.Option(None, "--out", help="Write import files to this folder "
-                                    "instead of the store."),
+    customers: int = typer.Option(
+        50_000, "--customers", min=100, help="How many customers (leads included) to simulate."
+    ),
+    seed: int = typer.Option(
+        7,
+        "--seed",
+        help="Random seed: the same seed, size, profile and end date give the same company.",
+    ),
+    profile: str = typer.Option(
+        "ecommerce",
+        "--profile",
+        help="ecommerce (orders with lines) or saas (plans, monthly/annual contracts, renewals).",
+    ),
+    end: str | None = typer.Option(
+        None,
+        "--end",
+        help="Last day of the history, YYYY-MM-DD (default: today). Two years of history end here.",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write import files to this folder instead of the store."
+    ),
     fmt: str = typer.Option("csv", "--format", help="File format with --out: csv or parquet."),
-    truth: Path = typer.Option(Path("tenure-demo-truth"), "--truth", help="Folder for the "
-                               "true latent parameters (with --out: the --out folder)."),
-    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if the store already "
-                                  "has customers (what `make demo` uses)."),
+    truth: Path = typer.Option(
+        Path("tenure-demo-truth"),
+        "--truth",
+        help="Folder for the true latent parameters (with --out: the --out folder).",
+    ),
+    if_empty: bool = typer.Option(
+        False,
+        "--if-empty",
+        help="Do nothing if the store already has customers (what `make demo` uses).",
+    ),
     reset: bool = typer.Option(False, "--reset", help="Delete everything in the store first."),
     as_json: bool = typer.Option(False, "--json", help="Print what was made as JSON."),
 ) -> None:
@@ -47,52 +69,67 @@ def demo(
         end_day = date.fromisoformat(end) if end else date.today()
     except ValueError:
         context.fail(f"--end {end!r} is not a date written YYYY-MM-DD")
-    config = DemoConfig(customers=customers, seed=seed, profile=profile, end=end_day)  # type: ignore[arg-type]
+    config = DemoConfig(
+        customers=customers, seed=seed, profile=cast("Profile", profile), end=end_day
+    )
     if out is not None:
         _to_files(config, out, fmt, as_json)
     else:
         _to_store(config, truth, if_empty, reset, as_json)
 
 
-def _generate(config: object, quiet: bool) -> object:
+def _generate(config: DemoConfig, quiet: bool) -> DemoData:
     from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
 
     from tenure.demo.generate import generate
 
-    with Progress(SpinnerColumn(), "{task.description}", TimeElapsedColumn(),
-                  console=context.err_console, transient=True, disable=quiet) as progress:
+    with Progress(
+        SpinnerColumn(),
+        "{task.description}",
+        TimeElapsedColumn(),
+        console=context.err_console,
+        transient=True,
+        disable=quiet,
+    ) as progress:
         task = progress.add_task("generating")
-        data = generate(config,  # type: ignore[arg-type]
-                        step=lambda what: progress.update(task, description=f"generating {what}"))
+        data = generate(
+            config,
+            step=lambda what: progress.update(task, description=f"generating {what}"),
+        )
     return data
 
 
-def _to_files(config: object, out: Path, fmt: str, as_json: bool) -> None:
+def _to_files(config: DemoConfig, out: Path, fmt: str, as_json: bool) -> None:
     from tenure.demo.files import write_files
-    from tenure.demo.generate import DemoData
     from tenure.demo.load import write_truth
 
     started = time.perf_counter()
     data = _generate(config, as_json)
-    assert isinstance(data, DemoData)
     files = write_files(data, out, fmt)
     write_truth(data, out)
     seconds = time.perf_counter() - started
     if as_json:
-        context.print_json({"files": {k: str(v) for k, v in files.items()},
-                            "rows": data.counts(), "truth": str(out), "seconds": seconds})
+        context.print_json(
+            {
+                "files": {k: str(v) for k, v in files.items()},
+                "rows": data.counts(),
+                "truth": str(out),
+                "seconds": seconds,
+            }
+        )
         return
     context.console.print(f"Wrote the demo company to {out}/ in {seconds:.1f} s:")
-    for entity, path in files.items():
+    for _entity, path in files.items():
         context.console.print(f"  {path}")
-    context.console.print(f"Truth: {out}/truth.parquet and truth.json. Load it with e.g.\n"
-                          f"  tenure import customers {out}/customers.{fmt}")
+    context.console.print(
+        f"Truth: {out}/truth.parquet and truth.json. Load it with e.g.\n"
+        f"  tenure import customers {out}/customers.{fmt}"
+    )
 
 
-def _to_store(config: object, truth: Path, if_empty: bool, reset: bool, as_json: bool) -> None:
+def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_json: bool) -> None:
     from rich.table import Table
 
-    from tenure.demo.generate import DemoData
     from tenure.demo.load import clear_store, load_into_store, store_has_customers, write_truth
     from tenure.kit.timeutil import utcnow
 
@@ -103,14 +140,16 @@ def _to_store(config: object, truth: Path, if_empty: bool, reset: bool, as_json:
     if existing and if_empty:
         msg = f"The store already holds {existing:,} customers; leaving it as it is."
         context.print_json({"skipped": True, "customers": existing}) if as_json else (
-            context.console.print(msg))
+            context.console.print(msg)
+        )
         return
     if existing and not reset:
-        context.fail(f"the store already holds {existing:,} customers. Use --reset to replace "
-                     "them with the demo company, or point TENURE_DATABASE_URL elsewhere.")
+        context.fail(
+            f"the store already holds {existing:,} customers. Use --reset to replace "
+            "them with the demo company, or point TENURE_DATABASE_URL elsewhere."
+        )
     started = time.perf_counter()
     data = _generate(config, as_json)
-    assert isinstance(data, DemoData)
     generated = time.perf_counter() - started
     with eng.begin() as conn:
         if reset:
@@ -120,8 +159,15 @@ def _to_store(config: object, truth: Path, if_empty: bool, reset: bool, as_json:
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)
     if as_json:
-        context.print_json({"database": url, "rows": data.counts(), "truth": str(truth),
-                            "generate_seconds": generated, "seconds": seconds})
+        context.print_json(
+            {
+                "database": url,
+                "rows": data.counts(),
+                "truth": str(truth),
+                "generate_seconds": generated,
+                "seconds": seconds,
+            }
+        )
         return
     table = Table("table", "rows", title=f"Demo company in {url} ({seconds:.1f} s)")
     for name, rows in data.counts().items():

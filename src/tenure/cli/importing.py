@@ -52,15 +52,21 @@ def _count_lines(path: Path) -> int | None:
 def _print_report(report: ImportReport) -> None:
     console = context.console
     verb = "Checked" if not report.written else "Imported"
-    console.print(f"{verb} {report.rows:,} rows of {report.entity} from {report.path} "
-                  f"in {report.seconds:.1f} s")
-    console.print(f"  inserted {report.inserted:,} · updated {report.updated:,} · "
-                  f"unchanged {report.unchanged:,} · rejected {report.rejected:,}")
+    console.print(
+        f"{verb} {report.rows:,} rows of {report.entity} from {report.path} "
+        f"in {report.seconds:.1f} s"
+    )
+    console.print(
+        f"  inserted {report.inserted:,} · updated {report.updated:,} · "
+        f"unchanged {report.unchanged:,} · rejected {report.rejected:,}"
+    )
     if report.created_customers:
         console.print(f"  created {report.created_customers:,} customers named by the file")
     if report.ignored_columns:
-        console.print(f"  ignored columns: {', '.join(report.ignored_columns)} "
-                      "(map them with --map COLUMN=FIELD)")
+        console.print(
+            f"  ignored columns: {', '.join(report.ignored_columns)} "
+            "(map them with --map COLUMN=FIELD)"
+        )
     for problem in report.problems[:20]:
         console.print(f"  [yellow]{problem.describe(report.path)}[/]", highlight=False)
     if len(report.problems) > 20:
@@ -73,35 +79,74 @@ def _print_report(report: ImportReport) -> None:
 
 def _make_command(entity: str) -> None:
     def command(
-        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or XLSX file.", show_default=False),
-        map_: list[str] = typer.Option([], "--map", help="COLUMN=FIELD (repeatable); "
-                                       "COLUMN=- ignores a column."),
-        mapping: Path | None = typer.Option(None, "--mapping", help="TOML or JSON file of "
-                                            "COLUMN = FIELD pairs (optionally preset, timezone)."),
-        preset: str | None = typer.Option(None, "--preset", help="shopify-orders or "
-                                          "stripe-payments."),
-        skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Write the valid rows; "
-                                          "put the others in FILE.rejected.csv."),
+        file: Path = typer.Argument(
+            ..., help="CSV, TSV, Parquet or XLSX file.", show_default=False
+        ),
+        map_: list[str] = typer.Option(
+            [], "--map", help="COLUMN=FIELD (repeatable); COLUMN=- ignores a column."
+        ),
+        mapping: Path | None = typer.Option(
+            None,
+            "--mapping",
+            help="TOML or JSON file of COLUMN = FIELD pairs (optionally preset, timezone).",
+        ),
+        preset: str | None = typer.Option(
+            None, "--preset", help="shopify-orders or stripe-payments."
+        ),
+        skip_invalid: bool = typer.Option(
+            False,
+            "--skip-invalid",
+            help="Write the valid rows; put the others in FILE.rejected.csv.",
+        ),
         dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
-        create_customers: bool = typer.Option(False, "--create-customers", help="Create "
-                                              "customers that the file names but the store "
-                                              "lacks (otherwise such rows are rejected)."),
-        encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of CSV/TSV, "
-                                     "e.g. gbk or latin-1."),
-        timezone: str | None = typer.Option(None, "--timezone", help="Zone of times written "
-                                            "without one (default: the business time zone)."),
+        create_customers: bool = typer.Option(
+            False,
+            "--create-customers",
+            help="Create "
+            "customers that the file names but the store "
+            "lacks (otherwise such rows are rejected).",
+        ),
+        encoding: str = typer.Option(
+            "utf-8", "--encoding", help="Text encoding of CSV/TSV, e.g. gbk or latin-1."
+        ),
+        timezone: str | None = typer.Option(
+            None,
+            "--timezone",
+            help="Zone of times written without one (default: the business time zone).",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
-        _run(entity, file, map_, mapping, preset, skip_invalid, dry_run, create_customers,
-             encoding, timezone, as_json)
+        _run(
+            entity,
+            file,
+            map_,
+            mapping,
+            preset,
+            skip_invalid,
+            dry_run,
+            create_customers,
+            encoding,
+            timezone,
+            as_json,
+        )
 
     command.__doc__ = ENTITY_HELP[entity]
     app.command(entity)(command)
 
 
-def _run(entity: str, file: Path, pairs: list[str], mapping: Path | None, preset: str | None,
-         skip_invalid: bool, dry_run: bool, create_customers: bool, encoding: str,
-         timezone: str | None, as_json: bool) -> None:
+def _run(
+    entity: str,
+    file: Path,
+    pairs: list[str],
+    mapping: Path | None,
+    preset: str | None,
+    skip_invalid: bool,
+    dry_run: bool,
+    create_customers: bool,
+    encoding: str,
+    timezone: str | None,
+    as_json: bool,
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from tenure.domains.dataio.mapping import MappingRequest
@@ -111,21 +156,33 @@ def _run(entity: str, file: Path, pairs: list[str], mapping: Path | None, preset
 
     config = context.settings()
     options = ImportOptions(
-        entity=entity, path=file,
+        entity=entity,
+        path=file,
         mapping=MappingRequest(preset=preset, mapping_file=mapping, pairs=pairs),
-        skip_invalid=skip_invalid, dry_run=dry_run, create_customers=create_customers,
-        encoding=encoding, timezone=timezone or config.business.timezone,
-        currency=config.business.currency, batch_rows=config.imports.batch_rows,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        create_customers=create_customers,
+        encoding=encoding,
+        timezone=timezone or config.business.timezone,
+        currency=config.business.currency,
+        batch_rows=config.imports.batch_rows,
     )
     eng = context.engine(config)
-    progress = Progress("[progress.description]{task.description}", BarColumn(),
-                        MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=context.err_console, transient=True, disable=as_json)
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=context.err_console,
+        transient=True,
+        disable=as_json,
+    )
     try:
         with progress, eng.begin() as conn:
             task = progress.add_task(f"import {entity}", total=_count_lines(file))
-            report = import_file(conn, options, now=utcnow(),
-                                 progress=lambda n: progress.advance(task, n))
+            report = import_file(
+                conn, options, now=utcnow(), progress=lambda n: progress.advance(task, n)
+            )
     except ImportRejected as exc:
         if as_json:
             context.print_json(exc.report.summary())

@@ -8,8 +8,9 @@ from tenure.cli import context
 
 
 def serve(
-    host: str | None = typer.Option(None, "--host", help="Address to listen on "
-                                    "(default 127.0.0.1)."),
+    host: str | None = typer.Option(
+        None, "--host", help="Address to listen on (default 127.0.0.1)."
+    ),
     port: int | None = typer.Option(None, "--port", help="Port to listen on (default 8000)."),
 ) -> None:
     """Serve the web app on http://HOST:PORT (the store is migrated first)."""

@@ -12,8 +12,9 @@ _TS = "%Y-%m-%d %H:%M:%S%.6f+00:00"
 
 
 def _external(data: DemoData) -> pl.DataFrame:
-    return data.tables["customers"].select(pl.col("id").alias("customer_id"),
-                                           pl.col("external_id").alias("customer"))
+    return data.tables["customers"].select(
+        pl.col("id").alias("customer_id"), pl.col("external_id").alias("customer")
+    )
 
 
 def _text_times(frame: pl.DataFrame) -> pl.DataFrame:
@@ -23,39 +24,64 @@ def _text_times(frame: pl.DataFrame) -> pl.DataFrame:
 def import_frames(data: DemoData) -> dict[str, pl.DataFrame]:
     """Return frames keyed by import entity, in canonical column names."""
     ext = _external(data)
-    users = data.tables["users"].select(pl.col("id").alias("owner_id"),
-                                        pl.col("email").alias("owner_email"))
+    users = data.tables["users"].select(
+        pl.col("id").alias("owner_id"), pl.col("email").alias("owner_email")
+    )
     customers = (
-        data.tables["customers"].join(users, on="owner_id", how="left")
-        .with_columns(pl.col("tags").str.json_decode(pl.List(pl.String)).list.join(", "),
-                      pl.col("attributes").str.json_decode(
-                          pl.Struct({"preferred_language": pl.String})))
+        data.tables["customers"]
+        .join(users, on="owner_id", how="left")
+        .with_columns(
+            pl.col("tags").str.json_decode(pl.List(pl.String)).list.join(", "),
+            pl.col("attributes").str.json_decode(pl.Struct({"preferred_language": pl.String})),
+        )
         .unnest("attributes")
-        .drop("id", "owner_id").rename({"external_id": "customer_id"})
+        .drop("id", "owner_id")
+        .rename({"external_id": "customer_id"})
     )
     lines = data.tables["order_lines"].drop("id")
     orders = (
-        data.tables["orders"].join(ext, on="customer_id").drop("customer_id")
+        data.tables["orders"]
+        .join(ext, on="customer_id")
+        .drop("customer_id")
         .rename({"customer": "customer_id", "external_id": "order_id"})
-        .join(lines, left_on="id", right_on="order_id", how="left").sort("id", "line_no")
+        .join(lines, left_on="id", right_on="order_id", how="left")
+        .sort("id", "line_no")
         .drop("id", "line_no")
     )
     events = data.tables["events"]
-    props = events["properties"].str.json_decode(pl.Struct({
-        "path": pl.String, "feature": pl.String, "topic": pl.String, "campaign": pl.String}))
-    events = (
-        events.with_columns(props.alias("properties")).unnest("properties")
-        .join(ext, on="customer_id").drop("customer_id", "id")
-        .rename({"customer": "customer_id", "external_id": "event_id"}).sort("event_id")
+    props = events["properties"].str.json_decode(
+        pl.Struct(
+            {"path": pl.String, "feature": pl.String, "topic": pl.String, "campaign": pl.String}
+        )
     )
-    surveys = (data.tables["survey_responses"].join(ext, on="customer_id")
-               .drop("customer_id", "id").rename({"customer": "customer_id"}))
-    frames = {"customers": customers, "orders": orders, "events": events,
-              "spend": data.tables["marketing_spend"].drop("id"), "surveys": surveys}
+    events = (
+        events.with_columns(props.alias("properties"))
+        .unnest("properties")
+        .join(ext, on="customer_id")
+        .drop("customer_id", "id")
+        .rename({"customer": "customer_id", "external_id": "event_id"})
+        .sort("event_id")
+    )
+    surveys = (
+        data.tables["survey_responses"]
+        .join(ext, on="customer_id")
+        .drop("customer_id", "id")
+        .rename({"customer": "customer_id"})
+    )
+    frames = {
+        "customers": customers,
+        "orders": orders,
+        "events": events,
+        "spend": data.tables["marketing_spend"].drop("id"),
+        "surveys": surveys,
+    }
     if "subscriptions" in data.tables:
         frames["subscriptions"] = (
-            data.tables["subscriptions"].join(ext, on="customer_id").drop("customer_id", "id")
-            .rename({"customer": "customer_id", "external_id": "subscription_id"}))
+            data.tables["subscriptions"]
+            .join(ext, on="customer_id")
+            .drop("customer_id", "id")
+            .rename({"customer": "customer_id", "external_id": "subscription_id"})
+        )
     return frames
 
 

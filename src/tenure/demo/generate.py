@@ -44,21 +44,24 @@ def effective_config(config: DemoConfig) -> DemoConfig:
 
 
 def _truth(pop: Population, config: DemoConfig, external: pl.Series) -> pl.DataFrame:
-    return pl.DataFrame({
-        "customer_id": external,
-        "channel": pl.Series([c.key for c in config.channels])[pop.channel],
-        "buyer": pop.buyer,
-        "first_purchase_at": to_timestamps(pop.first, config),
-        "purchase_rate_per_day": pop.lam,
-        "dropout_rate_per_day": pop.mu,
-        "left_at": to_timestamps(np.where(pop.death < config.days, pop.death, np.nan), config),
-        "won_back_at": to_timestamps(pop.comeback, config),
-        "left_again_at": to_timestamps(np.where(pop.death2 < config.days, pop.death2, np.nan),
-                                       config),
-        "spend_nu": pop.nu,
-        "mean_order_value": config.latent.p / pop.nu,
-        "activity_per_day": pop.activity,
-    })
+    return pl.DataFrame(
+        {
+            "customer_id": external,
+            "channel": pl.Series([c.key for c in config.channels])[pop.channel],
+            "buyer": pop.buyer,
+            "first_purchase_at": to_timestamps(pop.first, config),
+            "purchase_rate_per_day": pop.lam,
+            "dropout_rate_per_day": pop.mu,
+            "left_at": to_timestamps(np.where(pop.death < config.days, pop.death, np.nan), config),
+            "won_back_at": to_timestamps(pop.comeback, config),
+            "left_again_at": to_timestamps(
+                np.where(pop.death2 < config.days, pop.death2, np.nan), config
+            ),
+            "spend_nu": pop.nu,
+            "mean_order_value": config.latent.p / pop.nu,
+            "activity_per_day": pop.activity,
+        }
+    )
 
 
 def generate(config: DemoConfig, step: Step | None = None) -> DemoData:
@@ -94,8 +97,11 @@ def generate(config: DemoConfig, step: Step | None = None) -> DemoData:
     if subscriptions is not None:
         tables["subscriptions"] = subscriptions
     parameters = {
-        "seed": config.seed, "customers": config.customers, "profile": config.profile,
-        "end": config.end.isoformat(), "days": config.days,
+        "seed": config.seed,
+        "customers": config.customers,
+        "profile": config.profile,
+        "end": config.end.isoformat(),
+        "days": config.days,
         "latent": dataclasses.asdict(config.latent),
         "channels": [dataclasses.asdict(c) for c in config.channels],
         "time_unit": "day",

@@ -23,8 +23,9 @@ def store_has_customers(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(customers)).scalar_one())
 
 
-def load_into_store(conn: Connection, data: DemoData, now: datetime,
-                    step: Callable[[str, int], None] | None = None) -> None:
+def load_into_store(
+    conn: Connection, data: DemoData, now: datetime, step: Callable[[str, int], None] | None = None
+) -> None:
     """Insert every table of ``data`` (the store must be empty of customers)."""
     tables = metadata().tables
     stamp = pl.lit(now).cast(pl.Datetime("us", "UTC"))

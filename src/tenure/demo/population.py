@@ -74,8 +74,9 @@ def draw_population(rng: np.random.Generator, config: DemoConfig) -> Population:
     back &= comeback < horizon
     comeback = np.where(back, comeback, np.nan)
     death2 = comeback + rng.exponential(1.0 / mu)
-    return Population(channel, acquired, buyer, first, lam, mu, death, nu, activity,
-                      comeback, death2)
+    return Population(
+        channel, acquired, buyer, first, lam, mu, death, nu, activity, comeback, death2
+    )
 
 
 def lives(pop: Population, config: DemoConfig) -> Lives:

@@ -14,8 +14,18 @@ from tenure.demo.timeline import thin, to_timestamps
 
 CATEGORIES = ("coffee", "tea", "snacks", "kitchen", "home", "beauty", "books", "gifts")
 CATEGORY_WEIGHTS = np.array([0.22, 0.14, 0.16, 0.12, 0.11, 0.1, 0.08, 0.07])
-PRODUCT_WORDS = ("Classic", "Organic", "Premium", "Everyday", "Limited", "Family", "Travel",
-                 "Signature", "Seasonal", "Essential")
+PRODUCT_WORDS = (
+    "Classic",
+    "Organic",
+    "Premium",
+    "Everyday",
+    "Limited",
+    "Family",
+    "Travel",
+    "Signature",
+    "Seasonal",
+    "Essential",
+)
 SALES_CHANNELS = ("web", "app", "store")
 
 
@@ -33,8 +43,9 @@ class Orders:
     lines: pl.DataFrame  # order index, line_no, product_id, product_name, category, qty, unit
 
 
-def purchase_times(rng: np.random.Generator, pop: Population, life: Lives,
-                   config: DemoConfig) -> tuple[np.ndarray, np.ndarray]:
+def purchase_times(
+    rng: np.random.Generator, pop: Population, life: Lives, config: DemoConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (customer, day) of every purchase: one at each life's start, then Poisson."""
     lam = pop.lam[life.owner] * np.where(life.second, 0.8, 1.0)
     who, when = thin(rng, life.owner, life.start, life.end, lam, config)
@@ -44,8 +55,13 @@ def purchase_times(rng: np.random.Generator, pop: Population, life: Lives,
     return customer[order], t[order]
 
 
-def _statuses(rng: np.random.Generator, customer: np.ndarray, t: np.ndarray,
-              pop: Population, config: DemoConfig) -> np.ndarray:
+def _statuses(
+    rng: np.random.Generator,
+    customer: np.ndarray,
+    t: np.ndarray,
+    pop: Population,
+    config: DemoConfig,
+) -> np.ndarray:
     # Unhappy customers shortly before they leave ask for refunds three times as often.
     near_end = (pop.death[customer] - t) < 30
     refund_p = config.latent.refund_rate * np.where(near_end, 3.0, 1.0)
@@ -53,8 +69,9 @@ def _statuses(rng: np.random.Generator, customer: np.ndarray, t: np.ndarray,
     return np.where(u < refund_p, 1, np.where(u < refund_p + config.latent.cancel_rate, 2, 0))
 
 
-def _lines(rng: np.random.Generator, customer: np.ndarray, value: np.ndarray,
-           favourite: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
+def _lines(
+    rng: np.random.Generator, customer: np.ndarray, value: np.ndarray, favourite: np.ndarray
+) -> tuple[pl.DataFrame, np.ndarray]:
     """Split each order's value over 1–5 lines; return the lines and each order's gross cents."""
     n_orders = value.size
     per_order = 1 + np.minimum(rng.poisson(0.6, n_orders), 4)
@@ -72,18 +89,29 @@ def _lines(rng: np.random.Generator, customer: np.ndarray, value: np.ndarray,
     product = rng.zipf(1.6, order_idx.size) % len(PRODUCT_WORDS)
     names = pl.Series(CATEGORIES)[category]
     words = pl.Series(PRODUCT_WORDS)[product]
-    lines = pl.DataFrame({
-        "order": order_idx, "line_no": line_no, "quantity": qty, "unit_cents": unit,
-        "category": names,
-        "product_id": pl.select(pl.format("{}-{}", names.str.slice(0, 3).str.to_uppercase(),
-                                          pl.Series(product).cast(pl.String).str.zfill(3))).to_series(),
-        "product_name": pl.select(pl.format("{} {}", words, names)).to_series(),
-    })
+    lines = pl.DataFrame(
+        {
+            "order": order_idx,
+            "line_no": line_no,
+            "quantity": qty,
+            "unit_cents": unit,
+            "category": names,
+            "product_id": pl.select(
+                pl.format(
+                    "{}-{}",
+                    names.str.slice(0, 3).str.to_uppercase(),
+                    pl.Series(product).cast(pl.String).str.zfill(3),
+                )
+            ).to_series(),
+            "product_name": pl.select(pl.format("{} {}", words, names)).to_series(),
+        }
+    )
     return lines, gross
 
 
-def draw_orders(rng: np.random.Generator, pop: Population, life: Lives,
-                config: DemoConfig) -> Orders:
+def draw_orders(
+    rng: np.random.Generator, pop: Population, life: Lives, config: DemoConfig
+) -> Orders:
     """Draw every order of the e-commerce profile."""
     customer, t = purchase_times(rng, pop, life, config)
     lat = config.latent
@@ -95,40 +123,49 @@ def draw_orders(rng: np.random.Generator, pop: Population, life: Lives,
     cost_ratio = rng.uniform(0.55, 0.7, t.size)
     net = gross - discount
     return Orders(
-        customer=customer, t=t, status=_statuses(rng, customer, t, pop, config),
-        gross_cents=gross, discount_cents=discount.astype(np.int64),
+        customer=customer,
+        t=t,
+        status=_statuses(rng, customer, t, pop, config),
+        gross_cents=gross,
+        discount_cents=discount.astype(np.int64),
         cost_cents=np.round(net * cost_ratio).astype(np.int64),
-        sales_channel=rng.choice(3, t.size, p=[0.7, 0.25, 0.05]).astype(np.int8), lines=lines,
+        sales_channel=rng.choice(3, t.size, p=[0.7, 0.25, 0.05]).astype(np.int8),
+        lines=lines,
     )
 
 
-def order_frames(orders: Orders, config: DemoConfig, currency: str = "USD"
-                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def order_frames(
+    orders: Orders, config: DemoConfig, currency: str = "USD"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Turn the arrays into store-shaped frames (ids start at 1)."""
     n = orders.t.size
     ids = np.arange(1, n + 1)
     status = pl.Series(["paid", "refunded", "cancelled"])[orders.status]
-    frame = pl.DataFrame({
-        "id": ids,
-        "external_id": pl.Series(ids).cast(pl.String).str.zfill(8).str.replace(r"^", "O"),
-        "customer_id": orders.customer + 1,
-        "ordered_at": to_timestamps(orders.t, config),
-        "status": status,
-        "amount": money(orders.gross_cents - orders.discount_cents),
-        "cost": money(orders.cost_cents),
-        "discount": money(orders.discount_cents),
-        "currency": pl.repeat(currency, n, eager=True),
-        "channel": pl.Series(SALES_CHANNELS)[orders.sales_channel],
-    })
+    frame = pl.DataFrame(
+        {
+            "id": ids,
+            "external_id": pl.Series(ids).cast(pl.String).str.zfill(8).str.replace(r"^", "O"),
+            "customer_id": orders.customer + 1,
+            "ordered_at": to_timestamps(orders.t, config),
+            "status": status,
+            "amount": money(orders.gross_cents - orders.discount_cents),
+            "cost": money(orders.cost_cents),
+            "discount": money(orders.discount_cents),
+            "currency": pl.repeat(currency, n, eager=True),
+            "channel": pl.Series(SALES_CHANNELS)[orders.sales_channel],
+        }
+    )
     ln = orders.lines
-    lines = pl.DataFrame({
-        "id": np.arange(1, ln.height + 1),
-        "order_id": ln["order"].to_numpy() + 1,
-        "line_no": ln["line_no"],
-        "product_id": ln["product_id"],
-        "product_name": ln["product_name"],
-        "category": ln["category"],
-        "quantity": ln["quantity"],
-        "unit_price": money(ln["unit_cents"].to_numpy()),
-    })
+    lines = pl.DataFrame(
+        {
+            "id": np.arange(1, ln.height + 1),
+            "order_id": ln["order"].to_numpy() + 1,
+            "line_no": ln["line_no"],
+            "product_id": ln["product_id"],
+            "product_name": ln["product_name"],
+            "category": ln["category"],
+            "quantity": ln["quantity"],
+            "unit_price": money(ln["unit_cents"].to_numpy()),
+        }
+    )
     return frame, lines

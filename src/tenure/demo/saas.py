@@ -29,8 +29,9 @@ def _contracts(rng: np.random.Generator, life: Lives) -> tuple[np.ndarray, np.nd
     return plan, annual
 
 
-def draw_invoices(rng: np.random.Generator, pop: Population, life: Lives, config: DemoConfig
-                  ) -> tuple[Orders, pl.DataFrame, EventArrays]:
+def draw_invoices(
+    rng: np.random.Generator, pop: Population, life: Lives, config: DemoConfig
+) -> tuple[Orders, pl.DataFrame, EventArrays]:
     """Return the invoices (as orders), the subscriptions table and the contract events."""
     plan, annual = _contracts(rng, life)
     period = np.where(annual, YEAR, MONTH)
@@ -45,19 +46,33 @@ def draw_invoices(rng: np.random.Generator, pop: Population, life: Lives, config
     status = np.where(last & past_due[seg], 2, 0).astype(np.int8)
     order = np.lexsort((t, life.owner[seg]))
     seg, t, k, cents, status = seg[order], t[order], k[order], cents[order], status[order]
-    lines = pl.DataFrame({
-        "order": np.arange(seg.size), "line_no": np.ones(seg.size, np.int64),
-        "quantity": np.ones(seg.size, np.int64), "unit_cents": cents,
-        "category": pl.repeat("subscription", seg.size, eager=True),
-        "product_id": pl.Series(PLANS)[plan[seg]],
-        "product_name": pl.select(pl.format("{} plan ({})", pl.Series(PLANS)[plan[seg]],
-                                            pl.Series(np.where(annual[seg], "annual", "monthly")))
-                                  ).to_series(),
-    })
-    invoices = Orders(customer=life.owner[seg], t=t, status=status, gross_cents=cents,
-                      discount_cents=np.zeros(seg.size, np.int64),
-                      cost_cents=np.round(cents * 0.18).astype(np.int64),
-                      sales_channel=np.zeros(seg.size, np.int8), lines=lines)
+    lines = pl.DataFrame(
+        {
+            "order": np.arange(seg.size),
+            "line_no": np.ones(seg.size, np.int64),
+            "quantity": np.ones(seg.size, np.int64),
+            "unit_cents": cents,
+            "category": pl.repeat("subscription", seg.size, eager=True),
+            "product_id": pl.Series(PLANS)[plan[seg]],
+            "product_name": pl.select(
+                pl.format(
+                    "{} plan ({})",
+                    pl.Series(PLANS)[plan[seg]],
+                    pl.Series(np.where(annual[seg], "annual", "monthly")),
+                )
+            ).to_series(),
+        }
+    )
+    invoices = Orders(
+        customer=life.owner[seg],
+        t=t,
+        status=status,
+        gross_cents=cents,
+        discount_cents=np.zeros(seg.size, np.int64),
+        cost_cents=np.round(cents * 0.18).astype(np.int64),
+        sales_channel=np.zeros(seg.size, np.int8),
+        lines=lines,
+    )
     events = _contract_events(life, seg, t, k)
     subs = _subscriptions(rng, pop, life, plan, annual, past_due, config)
     return invoices, subs, events
@@ -68,30 +83,53 @@ def _contract_events(life: Lives, seg: np.ndarray, t: np.ndarray, k: np.ndarray)
     ended = life.dies
     who = np.concatenate([life.owner, life.owner[seg[renew]], life.owner[ended]])
     when = np.concatenate([life.start, t[renew], life.end[ended]])
-    kind = np.concatenate([np.full(life.owner.size, SUB_STARTED), np.full(renew.sum(), SUB_RENEWED),
-                           np.full(ended.sum(), SUB_CANCELLED)]).astype(np.int8)
+    kind = np.concatenate(
+        [
+            np.full(life.owner.size, SUB_STARTED),
+            np.full(renew.sum(), SUB_RENEWED),
+            np.full(ended.sum(), SUB_CANCELLED),
+        ]
+    ).astype(np.int8)
     return who, when, kind
 
 
-def _subscriptions(rng: np.random.Generator, pop: Population, life: Lives, plan: np.ndarray,
-                   annual: np.ndarray, past_due: np.ndarray, config: DemoConfig) -> pl.DataFrame:
+def _subscriptions(
+    rng: np.random.Generator,
+    pop: Population,
+    life: Lives,
+    plan: np.ndarray,
+    annual: np.ndarray,
+    past_due: np.ndarray,
+    config: DemoConfig,
+) -> pl.DataFrame:
     trial = (~pop.buyer) & (pop.acquired > config.days - TRIAL_DAYS) & (rng.random(pop.size) < 0.5)
     trial_ids = np.flatnonzero(trial)
     trial_plan = rng.choice(3, trial_ids.size, p=[0.6, 0.3, 0.1])
     n = life.owner.size + trial_ids.size
     status = np.where(life.dies, "cancelled", np.where(past_due, "past_due", "active"))
     mrr = PLAN_CENTS[plan] * np.where(annual, 10 / 12, 1)
-    return pl.DataFrame({
-        "id": np.arange(1, n + 1),
-        "external_id": pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7)
-        .str.replace(r"^", "S"),
-        "customer_id": np.concatenate([life.owner, trial_ids]) + 1,
-        "plan": pl.Series(PLANS)[np.concatenate([plan, trial_plan])],
-        "billing_period": np.concatenate([np.where(annual, "annual", "monthly"),
-                                          np.full(trial_ids.size, "monthly")]),
-        "status": np.concatenate([status, np.full(trial_ids.size, "trial")]),
-        "mrr": money(np.concatenate([np.round(mrr), np.zeros(trial_ids.size)])),
-        "started_at": to_timestamps(np.concatenate([life.start, pop.acquired[trial_ids]]), config),
-        "cancelled_at": to_timestamps(np.concatenate(
-            [np.where(life.dies, life.end, np.nan), np.full(trial_ids.size, np.nan)]), config),
-    })
+    return pl.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "external_id": pl.Series(np.arange(1, n + 1))
+            .cast(pl.String)
+            .str.zfill(7)
+            .str.replace(r"^", "S"),
+            "customer_id": np.concatenate([life.owner, trial_ids]) + 1,
+            "plan": pl.Series(PLANS)[np.concatenate([plan, trial_plan])],
+            "billing_period": np.concatenate(
+                [np.where(annual, "annual", "monthly"), np.full(trial_ids.size, "monthly")]
+            ),
+            "status": np.concatenate([status, np.full(trial_ids.size, "trial")]),
+            "mrr": money(np.concatenate([np.round(mrr), np.zeros(trial_ids.size)])),
+            "started_at": to_timestamps(
+                np.concatenate([life.start, pop.acquired[trial_ids]]), config
+            ),
+            "cancelled_at": to_timestamps(
+                np.concatenate(
+                    [np.where(life.dies, life.end, np.nan), np.full(trial_ids.size, np.nan)]
+                ),
+                config,
+            ),
+        }
+    )

@@ -26,8 +26,10 @@ def spend_frame(rng: np.random.Generator, pop: Population, config: DemoConfig) -
     """Return one row per channel and month (channels without cost, like direct, are left out)."""
     start = start_of_history(config).date()
     months = _months(start, config.end - timedelta(days=1))
-    month_of = np.searchsorted(
-        np.array([(m[0] - start).days for m in months]), pop.acquired, side="right") - 1
+    month_of = (
+        np.searchsorted(np.array([(m[0] - start).days for m in months]), pop.acquired, side="right")
+        - 1
+    )
     rows = []
     for c_idx, channel in enumerate(config.channels):
         if channel.cost_per_lead <= 0:
@@ -37,8 +39,14 @@ def spend_frame(rng: np.random.Generator, pop: Population, config: DemoConfig) -
         cents = np.round(leads * channel.cost_per_lead * noise * 100).astype(np.int64)
         for (m_start, m_end), amount in zip(months, cents, strict=True):
             rows.append((channel.key, m_start, m_end, amount))
-    frame = pl.DataFrame(rows, schema=["channel", "period_start", "period_end", "cents"],
-                         orient="row")
-    return frame.with_columns(money(frame["cents"].to_numpy()).alias("amount"),
-                              pl.lit("USD").alias("currency")).drop("cents").with_row_index(
-        "id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
+    frame = pl.DataFrame(
+        rows, schema=["channel", "period_start", "period_end", "cents"], orient="row"
+    )
+    return (
+        frame.with_columns(
+            money(frame["cents"].to_numpy()).alias("amount"), pl.lit("USD").alias("currency")
+        )
+        .drop("cents")
+        .with_row_index("id", offset=1)
+        .with_columns(pl.col("id").cast(pl.Int64))
+    )

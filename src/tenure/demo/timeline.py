@@ -40,9 +40,16 @@ def to_timestamps(t: np.ndarray, config: DemoConfig) -> pl.Series:
     return series
 
 
-def thin(rng: np.random.Generator, owner: np.ndarray, start: np.ndarray, end: np.ndarray,
-         rate: np.ndarray, config: DemoConfig, *, seasonal: bool = True
-         ) -> tuple[np.ndarray, np.ndarray]:
+def thin(
+    rng: np.random.Generator,
+    owner: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    rate: np.ndarray,
+    config: DemoConfig,
+    *,
+    seasonal: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw a Poisson process on each interval [start, end) with the given rates.
 
     Returns (owner index, time) of every point. Seasonality is added by thinning: draw at

@@ -12,9 +12,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overview": {"en": "What the store holds", "zh": "数据概览"},
     "empty": {
         "en": "The store is empty. Load the demo company with `tenure demo`, or your own data "
-              "with `tenure import customers FILE` and `tenure import orders FILE`.",
+        "with `tenure import customers FILE` and `tenure import orders FILE`.",
         "zh": "数据库还是空的。运行 `tenure demo` 载入演示公司，或用 "
-              "`tenure import customers 文件` 和 `tenure import orders 文件` 导入自己的数据。",
+        "`tenure import customers 文件` 和 `tenure import orders 文件` 导入自己的数据。",
     },
     "customers": {"en": "Customers", "zh": "客户"},
     "orders": {"en": "Orders", "zh": "订单"},
@@ -31,11 +31,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "conversion": {"en": "Conversion", "zh": "转化率"},
     "spend": {"en": "Spend", "zh": "花费"},
     "cac": {"en": "Cost per buyer", "zh": "每位购买客户成本"},
-    "period": {"en": "Orders from {first} to {last}; paid revenue {revenue}",
-               "zh": "订单期间 {first} 至 {last}；已付收入 {revenue}"},
-    "next": {"en": "Lifecycle stages, customer value and churn risk come with the scoring run, "
-                   "in a coming release.",
-             "zh": "生命周期阶段、客户价值与流失风险将在后续版本的评分运行中提供。"},
+    "period": {
+        "en": "Orders from {first} to {last}; paid revenue {revenue}",
+        "zh": "订单期间 {first} 至 {last}；已付收入 {revenue}",
+    },
+    "next": {
+        "en": "Lifecycle stages, customer value and churn risk come with the scoring run, "
+        "in a coming release.",
+        "zh": "生命周期阶段、客户价值与流失风险将在后续版本的评分运行中提供。",
+    },
     "switch": {"en": "中文", "zh": "English"},
 }
 

@@ -37,16 +37,23 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request, lang: str | None = None) -> HTMLResponse:
-        language = pick_language(lang, request.headers.get("accept-language"),
-                                 settings.business.locale)
+        language = pick_language(
+            lang, request.headers.get("accept-language"), settings.business.locale
+        )
         with engine.connect() as conn:
             data = store_overview(conn)
-        chart = bar_chart([m.month for m in data.months], [float(m.revenue) for m in data.months],
-                          unit=f"{currency} ")
+        chart = bar_chart(
+            [m.month for m in data.months],
+            [float(m.revenue) for m in data.months],
+            unit=f"{currency} ",
+        )
         context = {
-            "lang": language, "other": "zh" if language == "en" else "en",
+            "lang": language,
+            "other": "zh" if language == "en" else "en",
             "t": lambda key, **kw: translate(key, language, **kw),
-            "data": data, "chart": chart, "money": lambda v: _money(v, currency),
+            "data": data,
+            "chart": chart,
+            "money": lambda v: _money(v, currency),
             "empty": data.counts["customers"] == 0,
         }
         return templates.TemplateResponse(request, "overview.html", context)

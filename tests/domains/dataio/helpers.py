@@ -19,9 +19,16 @@ def write(path: Path, content: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def run(conn: Connection, entity: str, path: Path, *, preset: str | None = None,
-        pairs: list[str] | None = None, mapping_file: Path | None = None,
-        **options: Any) -> ImportReport:
+def run(
+    conn: Connection,
+    entity: str,
+    path: Path,
+    *,
+    preset: str | None = None,
+    pairs: list[str] | None = None,
+    mapping_file: Path | None = None,
+    **options: Any,
+) -> ImportReport:
     request = MappingRequest(preset=preset, mapping_file=mapping_file, pairs=pairs or [])
     return import_file(conn, ImportOptions(entity, path, mapping=request, **options), now=NOW)
 

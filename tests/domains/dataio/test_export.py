@@ -32,7 +32,7 @@ SNAPSHOTS = {
     "events": """SELECT e.external_id, c.external_id, e.occurred_at, e.type, e.properties
         FROM events e JOIN customers c ON c.id = e.customer_id""",
     "marketing_spend": "SELECT channel, period_start, period_end, amount, currency "
-                       "FROM marketing_spend",
+    "FROM marketing_spend",
     "survey_responses": """SELECT c.external_id, s.survey, s.score, s.comment, s.answered_at
         FROM survey_responses s JOIN customers c ON c.id = s.customer_id""",
     "subscriptions": """SELECT s.external_id, c.external_id, s.plan, s.billing_period, s.status,
@@ -57,9 +57,10 @@ def _normalise(value: object) -> object:
 
 
 def _snapshot(conn: Connection) -> dict[str, list[tuple[object, ...]]]:
-    return {name: sorted(tuple(_normalise(v) for v in row)
-                         for row in conn.execute(text(sql)))
-            for name, sql in SNAPSHOTS.items()}
+    return {
+        name: sorted(tuple(_normalise(v) for v in row) for row in conn.execute(text(sql)))
+        for name, sql in SNAPSHOTS.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +79,17 @@ def test_round_trip(source: Engine, conn: Connection, tmp_path: Path, fmt: str) 
         for entity in ENTITIES:
             export_entity(src, entity, tmp_path / f"{entity}.{fmt}")
         expected = _snapshot(src)
-        users = src.execute(text("SELECT id, name, email, role, created_at, updated_at "
-                                 "FROM users")).all()
+        users = src.execute(
+            text("SELECT id, name, email, role, created_at, updated_at FROM users")
+        ).all()
     for user in users:
-        conn.execute(text("INSERT INTO users (id, name, email, role, created_at, updated_at) "
-                          "VALUES (:i, :n, :e, :r, :c, :u)"),
-                     {"i": user[0], "n": user[1], "e": user[2], "r": user[3],
-                      "c": user[4], "u": user[5]})
+        conn.execute(
+            text(
+                "INSERT INTO users (id, name, email, role, created_at, updated_at) "
+                "VALUES (:i, :n, :e, :r, :c, :u)"
+            ),
+            {"i": user[0], "n": user[1], "e": user[2], "r": user[3], "c": user[4], "u": user[5]},
+        )
     for entity in ENTITIES:
         report = import_file(conn, ImportOptions(entity, tmp_path / f"{entity}.{fmt}"), now=NOW)
         assert not report.problems, (entity, report.problems[:3])

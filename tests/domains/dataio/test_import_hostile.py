@@ -27,8 +27,16 @@ h9,c1,2024-01-03,3.00,pending
 h11,c1,2024-01-04,,paid
 """
 EXPECTED = {
-    (3, "ordered_at"), (4, "ordered_at"), (5, "amount"), (6, "amount"), (7, "amount"),
-    (8, "order_id"), (9, "customer_id"), (10, "status"), (11, "order_id"), (12, "amount"),
+    (3, "ordered_at"),
+    (4, "ordered_at"),
+    (5, "amount"),
+    (6, "amount"),
+    (7, "amount"),
+    (8, "order_id"),
+    (9, "customer_id"),
+    (10, "status"),
+    (11, "order_id"),
+    (12, "amount"),
 }
 
 
@@ -37,8 +45,9 @@ def customers(conn: Connection, tmp_path: Path) -> None:
     run(conn, "customers", write(tmp_path / "customers.csv", CUSTOMERS))
 
 
-def test_every_problem_is_named_and_nothing_is_written(conn: Connection, tmp_path: Path,
-                                                       customers: None) -> None:
+def test_every_problem_is_named_and_nothing_is_written(
+    conn: Connection, tmp_path: Path, customers: None
+) -> None:
     path = write(tmp_path / "hostile.csv", HOSTILE)
     with pytest.raises(ImportRejected) as caught:
         run(conn, "orders", path)
@@ -46,33 +55,36 @@ def test_every_problem_is_named_and_nothing_is_written(conn: Connection, tmp_pat
     assert {(p.row, p.column) for p in report.problems} == EXPECTED
     assert count(conn, "orders") == 0
     message = str(caught.value)
-    assert "hostile.csv: row 4, column 'ordered_at'" in message and "2024-02-30" in message
+    assert "hostile.csv: row 4, column 'ordered_at'" in message
+    assert "2024-02-30" in message
     assert "duplicate order_id: also on row 2" in message
     assert "--skip-invalid" in message
 
 
-def test_skip_invalid_writes_good_rows_and_keeps_bad_ones(conn: Connection, tmp_path: Path,
-                                                          customers: None) -> None:
+def test_skip_invalid_writes_good_rows_and_keeps_bad_ones(
+    conn: Connection, tmp_path: Path, customers: None
+) -> None:
     path = write(tmp_path / "hostile.csv", HOSTILE)
     report = run(conn, "orders", path, skip_invalid=True)
-    assert report.inserted == 1 and report.rejected == 10
+    assert report.inserted == 1
+    assert report.rejected == 10
     with open(tmp_path / "hostile.rejected.csv", newline="", encoding="utf-8") as handle:
         rejected = list(csv.DictReader(handle))
     assert [int(r["row"]) for r in rejected] == sorted({row for row, _ in EXPECTED})
-    assert rejected[0]["ordered_at"] == "yesterday" and "not a date-time" in rejected[0]["reason"]
+    assert rejected[0]["ordered_at"] == "yesterday"
+    assert "not a date-time" in rejected[0]["reason"]
     # the rejected file imports again once fixed: same columns as the input, plus row and reason
     assert list(rejected[0])[:5] == ["order_id", "customer_id", "ordered_at", "amount", "status"]
 
 
-def test_dry_run_reports_without_writing(conn: Connection, tmp_path: Path,
-                                         customers: None) -> None:
+def test_dry_run_reports_without_writing(conn: Connection, tmp_path: Path, customers: None) -> None:
     report = run(conn, "orders", write(tmp_path / "hostile.csv", HOSTILE), dry_run=True)
-    assert len(report.problems) == len(EXPECTED) and not report.written
+    assert len(report.problems) == len(EXPECTED)
+    assert not report.written
     assert count(conn, "orders") == 0
 
 
-def test_missing_required_columns_list_what_the_file_has(conn: Connection,
-                                                         tmp_path: Path) -> None:
+def test_missing_required_columns_list_what_the_file_has(conn: Connection, tmp_path: Path) -> None:
     path = write(tmp_path / "o.csv", "order_id,customer_id,total_price\n1,c1,3\n")
     with pytest.raises(InvalidInput) as caught:
         run(conn, "orders", path)
@@ -87,15 +99,16 @@ def test_empty_file(conn: Connection, tmp_path: Path) -> None:
 
 def test_header_only_file_imports_nothing(conn: Connection, tmp_path: Path) -> None:
     report = run(conn, "customers", write(tmp_path / "h.csv", "customer_id,email\n"))
-    assert report.rows == 0 and report.inserted == 0
+    assert report.rows == 0
+    assert report.inserted == 0
 
 
-def test_non_utf8_names_the_row_and_suggests_the_encoding(conn: Connection,
-                                                          tmp_path: Path) -> None:
+def test_non_utf8_names_the_row_and_suggests_the_encoding(conn: Connection, tmp_path: Path) -> None:
     path = write(tmp_path / "gbk.csv", "customer_id,name\nc1,Ann\nc2,王芳\n", encoding="gbk")
     with pytest.raises(InvalidInput) as caught:
         run(conn, "customers", path)
-    assert "row 3" in str(caught.value) and "--encoding gbk" in str(caught.value)
+    assert "row 3" in str(caught.value)
+    assert "--encoding gbk" in str(caught.value)
     assert count(conn, "customers") == 0
     run(conn, "customers", path, encoding="gbk")
     assert count(conn, "customers") == 2

@@ -7,6 +7,7 @@ attribute keys first met late in the table still get a column of their own.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,8 +48,14 @@ QUERIES = {
                s.billing_period, s.status, s.mrr, s.started_at, s.cancelled_at
         FROM subscriptions s JOIN customers c ON c.id = s.customer_id ORDER BY s.id""",
 }
-TIME_COLUMNS = {"acquired_at", "ordered_at", "occurred_at", "answered_at", "started_at",
-                "cancelled_at"}
+TIME_COLUMNS = {
+    "acquired_at",
+    "ordered_at",
+    "occurred_at",
+    "answered_at",
+    "started_at",
+    "cancelled_at",
+}
 MONEY_COLUMNS = {"amount", "cost", "discount", "unit_price", "mrr"}
 LINE_COLUMNS = ("product_id", "product_name", "category", "quantity", "unit_price")
 
@@ -58,8 +65,11 @@ def _cell(name: str, value: Any) -> Any:
     if value is None:
         return None
     if name in TIME_COLUMNS:
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f+00:00") if hasattr(value, "strftime") else (
-            str(value) + "+00:00")
+        return (
+            value.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+            if hasattr(value, "strftime")
+            else (str(value) + "+00:00")
+        )
     if name in MONEY_COLUMNS:
         return f"{float(value):.2f}"
     if name == "tags":
@@ -70,7 +80,7 @@ def _cell(name: str, value: Any) -> Any:
     return str(value)
 
 
-def _frame(names: list[str], rows: list[Any]) -> pl.DataFrame:
+def _frame(names: list[str], rows: Sequence[Any]) -> pl.DataFrame:
     data: dict[str, list[Any]] = {n: [] for n in names if n != "__extras"}
     extras: list[dict[str, Any]] = []
     for row in rows:
@@ -83,8 +93,9 @@ def _frame(names: list[str], rows: list[Any]) -> pl.DataFrame:
     if extras:
         keys = sorted({k for e in extras for k in e})
         frame = frame.with_columns(
-            pl.Series(k, [None if e.get(k) is None else str(e[k]) for e in extras],
-                      dtype=pl.String) for k in keys)
+            pl.Series(k, [None if e.get(k) is None else str(e[k]) for e in extras], dtype=pl.String)
+            for k in keys
+        )
     return frame
 
 
@@ -92,7 +103,8 @@ class _Sink:
     """Appends frames to CSV or Parquet; extra columns met later are kept, never dropped."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.frames, self.handle = path, [], None  # type: ignore[var-annotated]
+        self.path = path
+        self.frames: list[pl.DataFrame] = []
         self.parquet = path.suffix.lower() in (".parquet", ".pq")
         if not self.parquet and path.suffix.lower() != ".csv":
             raise InvalidInput(f"{path}: export writes .csv or .parquet files")
@@ -124,8 +136,12 @@ def export_entity(conn: Connection, entity: str, path: Path) -> int:
     while rows := result.fetchmany(_BATCH):
         frame = _frame(names, rows)
         if entity == "orders":
-            has_lines = has_lines or frame.select(
-                pl.any_horizontal(pl.col(LINE_COLUMNS).is_not_null())).to_series().any()
+            has_lines = (
+                has_lines
+                or frame.select(pl.any_horizontal(pl.col(LINE_COLUMNS).is_not_null()))
+                .to_series()
+                .any()
+            )
         sink.add(frame)
         total += len(rows)
     columns = [n for n in names if n != "__extras"]

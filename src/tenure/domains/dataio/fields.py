@@ -87,8 +87,13 @@ CUSTOMERS = EntitySpec(
     extras_column="attributes",
     refers_to_customer=False,
     fields=(
-        FieldSpec("customer_id", required=True, column="external_id", max_len=128,
-                  aliases=("id", "external_id", "client_id", "客户id", "客户编号")),
+        FieldSpec(
+            "customer_id",
+            required=True,
+            column="external_id",
+            max_len=128,
+            aliases=("id", "external_id", "client_id", "客户id", "客户编号"),
+        ),
         FieldSpec("name", max_len=200, aliases=("full_name", "customer_name", "姓名", "名称")),
         FieldSpec("email", max_len=320, aliases=("email_address", "e_mail", "邮箱")),
         FieldSpec("phone", max_len=64, aliases=("phone_number", "mobile", "手机", "电话")),
@@ -101,14 +106,25 @@ CUSTOMERS = EntitySpec(
         FieldSpec("birthday", Kind.DATE, aliases=("birth_date", "date_of_birth", "生日")),
         FieldSpec("gender", max_len=32, aliases=("sex", "性别")),
         FieldSpec("acquisition_channel", max_len=64, aliases=("channel", "source", "渠道")),
-        FieldSpec("acquired_at", Kind.DATETIME,
-                  aliases=("signup_date", "signed_up_at", "first_seen", "created_at")),
+        FieldSpec(
+            "acquired_at",
+            Kind.DATETIME,
+            aliases=("signup_date", "signed_up_at", "first_seen", "created_at"),
+        ),
         FieldSpec("owner_email", column="owner_id", max_len=320, aliases=("owner",)),
         FieldSpec("tags", Kind.TAGS, aliases=("labels", "标签")),
-        FieldSpec("email_consent", Kind.BOOL, default="false",
-                  aliases=("accepts_email_marketing", "email_opt_in")),
-        FieldSpec("sms_consent", Kind.BOOL, default="false",
-                  aliases=("accepts_sms_marketing", "sms_opt_in")),
+        FieldSpec(
+            "email_consent",
+            Kind.BOOL,
+            default="false",
+            aliases=("accepts_email_marketing", "email_opt_in"),
+        ),
+        FieldSpec(
+            "sms_consent",
+            Kind.BOOL,
+            default="false",
+            aliases=("accepts_sms_marketing", "sms_opt_in"),
+        ),
     ),
 )
 
@@ -117,11 +133,20 @@ ORDERS = EntitySpec(
     table="orders",
     key_field="order_id",
     fields=(
-        FieldSpec("order_id", required=True, column="external_id", max_len=128,
-                  aliases=("order", "order_number", "订单号")),
+        FieldSpec(
+            "order_id",
+            required=True,
+            column="external_id",
+            max_len=128,
+            aliases=("order", "order_number", "订单号"),
+        ),
         CUSTOMER_ID,
-        FieldSpec("ordered_at", Kind.DATETIME, required=True,
-                  aliases=("order_date", "date", "created_at", "下单时间")),
+        FieldSpec(
+            "ordered_at",
+            Kind.DATETIME,
+            required=True,
+            aliases=("order_date", "date", "created_at", "下单时间"),
+        ),
         FieldSpec("amount", Kind.MONEY, required=True, aliases=("total", "order_total", "金额")),
         FieldSpec("status", Kind.CHOICE, default="paid", choices=STATUS_CHOICES),
         FieldSpec("cost", Kind.MONEY, aliases=("cogs",)),
@@ -134,8 +159,9 @@ ORDERS = EntitySpec(
         FieldSpec("product_id", max_len=128, aliases=("sku",)),
         FieldSpec("product_name", max_len=300, aliases=("product", "item")),
         FieldSpec("category", max_len=100, aliases=("product_category",)),
-        FieldSpec("quantity", Kind.INT, minimum=0, maximum=1_000_000, default="1",
-                  aliases=("qty",)),
+        FieldSpec(
+            "quantity", Kind.INT, minimum=0, maximum=1_000_000, default="1", aliases=("qty",)
+        ),
         FieldSpec("unit_price", Kind.MONEY, aliases=("price",)),
     ),
 )
@@ -150,8 +176,12 @@ EVENTS = EntitySpec(
         # Without an event_id the key is a hash of the row, so re-imports stay idempotent.
         FieldSpec("event_id", column="external_id", max_len=128, aliases=("id",)),
         CUSTOMER_ID,
-        FieldSpec("occurred_at", Kind.DATETIME, required=True,
-                  aliases=("timestamp", "time", "event_time", "date")),
+        FieldSpec(
+            "occurred_at",
+            Kind.DATETIME,
+            required=True,
+            aliases=("timestamp", "time", "event_time", "date"),
+        ),
         FieldSpec("type", required=True, max_len=64, aliases=("event", "event_type", "name")),
     ),
 )
@@ -178,11 +208,21 @@ SURVEYS = EntitySpec(
     fields=(
         CUSTOMER_ID,
         FieldSpec("survey", max_len=64, default="nps", aliases=("survey_name",)),
-        FieldSpec("score", Kind.INT, required=True, minimum=0, maximum=10,
-                  aliases=("nps", "rating", "评分")),
+        FieldSpec(
+            "score",
+            Kind.INT,
+            required=True,
+            minimum=0,
+            maximum=10,
+            aliases=("nps", "rating", "评分"),
+        ),
         FieldSpec("comment", max_len=10_000, aliases=("feedback", "评论")),
-        FieldSpec("answered_at", Kind.DATETIME, required=True,
-                  aliases=("submitted_at", "date", "responded_at")),
+        FieldSpec(
+            "answered_at",
+            Kind.DATETIME,
+            required=True,
+            aliases=("submitted_at", "date", "responded_at"),
+        ),
     ),
 )
 
@@ -191,16 +231,32 @@ SUBSCRIPTIONS = EntitySpec(
     table="subscriptions",
     key_field="subscription_id",
     fields=(
-        FieldSpec("subscription_id", required=True, column="external_id", max_len=128,
-                  aliases=("id", "contract_id")),
+        FieldSpec(
+            "subscription_id",
+            required=True,
+            column="external_id",
+            max_len=128,
+            aliases=("id", "contract_id"),
+        ),
         CUSTOMER_ID,
         FieldSpec("plan", required=True, max_len=64),
-        FieldSpec("billing_period", Kind.CHOICE, required=True,
-                  choices={"monthly": ("monthly", "month"), "annual": ("annual", "yearly", "year")}),
-        FieldSpec("status", Kind.CHOICE, required=True, choices={
-            "trial": ("trial", "trialing"), "active": ("active",),
-            "past_due": ("past_due", "past due", "unpaid"),
-            "cancelled": ("cancelled", "canceled", "ended")}),
+        FieldSpec(
+            "billing_period",
+            Kind.CHOICE,
+            required=True,
+            choices={"monthly": ("monthly", "month"), "annual": ("annual", "yearly", "year")},
+        ),
+        FieldSpec(
+            "status",
+            Kind.CHOICE,
+            required=True,
+            choices={
+                "trial": ("trial", "trialing"),
+                "active": ("active",),
+                "past_due": ("past_due", "past due", "unpaid"),
+                "cancelled": ("cancelled", "canceled", "ended"),
+            },
+        ),
         FieldSpec("mrr", Kind.MONEY, required=True, aliases=("monthly_revenue",)),
         FieldSpec("started_at", Kind.DATETIME, required=True, aliases=("start_date",)),
         FieldSpec("cancelled_at", Kind.DATETIME, aliases=("canceled_at", "ended_at")),

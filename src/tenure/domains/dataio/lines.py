@@ -61,14 +61,20 @@ class LineSplitter:
 def write_lines(conn: Connection, good: pl.DataFrame, now: datetime) -> None:
     """Upsert the lines of the orders in ``good`` and drop lines an order no longer has."""
     ids = repo.ids_for(conn, "orders", good["external_id"].unique().to_list())
-    given = [pl.col(LINE_PREFIX + n) for n in LINE_COLUMNS if LINE_PREFIX + n in good.columns
-             and n != "quantity"]  # quantity defaults to 1, so it says nothing on its own
+    given = [
+        pl.col(LINE_PREFIX + n)
+        for n in LINE_COLUMNS
+        if LINE_PREFIX + n in good.columns and n != "quantity"
+    ]  # quantity defaults to 1, so it says nothing on its own
     good = good.filter(pl.any_horizontal(pl.all_horizontal(c.is_null() for c in given).not_()))
     lines = good.select(
         pl.col("external_id").replace_strict(ids, return_dtype=pl.Int64).alias("order_id"),
         pl.col(LINE_NO).cast(pl.Int64).alias("line_no"),
-        *(pl.col(LINE_PREFIX + name).alias(name) for name in LINE_COLUMNS
-          if LINE_PREFIX + name in good.columns),
+        *(
+            pl.col(LINE_PREFIX + name).alias(name)
+            for name in LINE_COLUMNS
+            if LINE_PREFIX + name in good.columns
+        ),
     )
     repo.upsert(conn, "order_lines", lines, ["order_id", "line_no"], stamp=False, now=now)
     counts = lines.group_by("order_id").agg(pl.col("line_no").max().alias("lines"))

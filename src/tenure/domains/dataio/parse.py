@@ -44,7 +44,7 @@ def parse_text(text: pl.Series, spec: FieldSpec) -> Parsed:
 
 
 def parse_int(text: pl.Series, spec: FieldSpec) -> Parsed:
-    """Whole numbers within the field's bounds."""
+    """Read whole numbers within the field's bounds."""
     values = text.cast(pl.Int64, strict=False)
     bad = _failed(text, values)
     reason = "not a whole number"
@@ -59,7 +59,7 @@ def parse_int(text: pl.Series, spec: FieldSpec) -> Parsed:
 
 
 def parse_money(text: pl.Series, spec: FieldSpec) -> Parsed:
-    """Amounts with at most two decimal places; a leading currency sign is allowed."""
+    """Read amounts with at most two decimal places; a leading currency sign is allowed."""
     cleaned = text.str.replace(r"^[$€£¥￥]\s*", "").str.replace(r"^(-)[$€£¥￥]\s*", "$1")
     well_formed = cleaned.str.contains(_MONEY_PATTERN).fill_null(False)
     plain = cleaned.str.replace_all(",", "")
@@ -72,7 +72,7 @@ def parse_money(text: pl.Series, spec: FieldSpec) -> Parsed:
 
 
 def parse_datetime(text: pl.Series, spec: FieldSpec, *, timezone: str) -> Parsed:
-    """ISO-like date-times; without a zone they are read in the business time zone."""
+    """Read ISO-like date-times; those without a zone are in the business time zone."""
     norm = text.str.replace("T", " ", literal=True).str.replace(r"Z$", "+00:00")
     norm = norm.str.replace(r"\s+([+-]\d{2}:?\d{2})$", "$1")  # "10:22:11 -0500" (Shopify)
     norm = norm.str.replace_all("/", "-", literal=True)
@@ -91,7 +91,7 @@ def parse_datetime(text: pl.Series, spec: FieldSpec, *, timezone: str) -> Parsed
 
 
 def parse_date(text: pl.Series, spec: FieldSpec) -> Parsed:
-    """Calendar dates written YYYY-MM-DD (or with slashes)."""
+    """Read calendar dates written YYYY-MM-DD (or with slashes)."""
     norm = text.str.replace_all("/", "-", literal=True).str.slice(0, 10)
     values = norm.str.to_date("%Y-%m-%d", strict=False)
     trailing = text.str.len_chars() > 10
@@ -101,7 +101,7 @@ def parse_date(text: pl.Series, spec: FieldSpec) -> Parsed:
 
 
 def parse_bool(text: pl.Series, spec: FieldSpec) -> Parsed:
-    """Yes/no in the usual spellings (true/false, yes/no, 1/0, 是/否)."""
+    """Read yes/no in the usual spellings (true/false, yes/no, 1/0, 是/否)."""
     low = text.str.to_lowercase()
     values = pl.select(
         pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False).otherwise(None)
@@ -110,7 +110,7 @@ def parse_bool(text: pl.Series, spec: FieldSpec) -> Parsed:
 
 
 def parse_choice(text: pl.Series, spec: FieldSpec) -> Parsed:
-    """One of a fixed set of values; common synonyms are accepted."""
+    """Read one of a fixed set of values; common synonyms are accepted."""
     lookup = {alias: canonical for canonical, names in spec.choices.items() for alias in names}
     low = text.str.to_lowercase()
     values = low.replace_strict(lookup, default=None, return_dtype=pl.String)
@@ -118,7 +118,7 @@ def parse_choice(text: pl.Series, spec: FieldSpec) -> Parsed:
 
 
 def parse_tags(text: pl.Series, spec: FieldSpec) -> Parsed:
-    """A list written with commas, semicolons or bars, stored as a JSON array of strings."""
+    """Split a list written with commas, semicolons or bars; store it as a JSON array."""
     parts = text.str.replace_all(r"\s*[;|]\s*", ",").str.split(",")
     cleaned = parts.list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
     encoded = pl.DataFrame({"t": cleaned}).select(pl.struct("t").struct.json_encode()).to_series()

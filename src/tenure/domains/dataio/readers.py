@@ -51,7 +51,8 @@ def _check_utf8(path: Path, encoding: str) -> None:
                 raise InvalidInput(
                     f"{path}: row {row}: byte {bad} is not valid {encoding} text. "
                     "Save the file as UTF-8, or name its encoding with --encoding "
-                    "(e.g. --encoding gbk for files from Chinese Excel, latin-1 for older Western ones)."
+                    "(e.g. --encoding gbk for files from Chinese Excel, latin-1 for older "
+                    "Western ones)."
                 ) from exc
             offset += len(chunk)
             lines += chunk.count(b"\n")
@@ -136,7 +137,9 @@ def open_source(path: Path, *, encoding: str = "utf-8", batch_rows: int = 100_00
             sheet = pl.read_excel(path, drop_empty_rows=False, drop_empty_cols=False)
             lazy = _as_text(sheet.lazy())
         else:
-            raise InvalidInput(f"{path}: unknown file type {suffix!r}: use one of {', '.join(FORMATS)}")
+            raise InvalidInput(
+                f"{path}: unknown file type {suffix!r}: use one of {', '.join(FORMATS)}"
+            )
         columns = lazy.collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InvalidInput(f"{path}: not a readable {suffix} file: {exc}") from exc

@@ -35,8 +35,9 @@ class RejectWriter:
         frame = bad.select(
             *self.columns,
             pl.col(ROW).alias("row"),
-            pl.col(ROW).replace_strict({r: "; ".join(v) for r, v in reasons.items()},
-                                       return_dtype=pl.String).alias("reason"),
+            pl.col(ROW)
+            .replace_strict({r: "; ".join(v) for r, v in reasons.items()}, return_dtype=pl.String)
+            .alias("reason"),
         )
         first = self.handle is None
         if self.handle is None:

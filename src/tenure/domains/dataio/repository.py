@@ -50,11 +50,14 @@ def create_customers(conn: Connection, first_seen: pl.DataFrame, now: datetime) 
         pl.lit(False).alias("email_consent"),
         pl.lit(False).alias("sms_consent"),
     )
-    write_frame(conn, table("customers"), frame, upsert=Upsert(["external_id"], stamp=True), now=now)
+    write_frame(
+        conn, table("customers"), frame, upsert=Upsert(["external_id"], stamp=True), now=now
+    )
 
 
-def upsert(conn: Connection, name: str, frame: pl.DataFrame, key: list[str], *, stamp: bool,
-           now: datetime) -> int:
+def upsert(
+    conn: Connection, name: str, frame: pl.DataFrame, key: list[str], *, stamp: bool, now: datetime
+) -> int:
     """Insert new rows and update changed ones by ``key``; return the rows changed."""
     return write_frame(conn, table(name), frame, upsert=Upsert(key, stamp=stamp), now=now)
 

@@ -74,11 +74,18 @@ class ImportReport:
     def summary(self) -> dict[str, object]:
         """Return the report as plain data (``--json``)."""
         return {
-            "entity": self.entity, "file": self.path, "rows": self.rows,
-            "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-            "rejected": self.rejected, "created_customers": self.created_customers,
-            "written": self.written, "rejected_file": self.rejected_file,
-            "ignored_columns": self.ignored_columns, "seconds": round(self.seconds, 3),
+            "entity": self.entity,
+            "file": self.path,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "created_customers": self.created_customers,
+            "written": self.written,
+            "rejected_file": self.rejected_file,
+            "ignored_columns": self.ignored_columns,
+            "seconds": round(self.seconds, 3),
             "problems": [p.describe(self.path) for p in self.problems],
         }
 
@@ -101,7 +108,9 @@ class ImportRejected(InvalidInput):
 class _Importer:
     def __init__(self, conn: Connection, options: ImportOptions, now: datetime) -> None:
         if options.entity not in ENTITIES:
-            raise InvalidInput(f"cannot import {options.entity!r}; choose from {', '.join(ENTITIES)}")
+            raise InvalidInput(
+                f"cannot import {options.entity!r}; choose from {', '.join(ENTITIES)}"
+            )
         self.conn, self.options, self.now = conn, options, now
         self.spec: EntitySpec = ENTITIES[options.entity]
         self.report = ImportReport(options.entity, str(options.path))
@@ -144,11 +153,18 @@ class _Importer:
             raise ImportRejected(self.report)
         return self.report
 
-    def _one_batch(self, batch: pl.DataFrame, mapping: ColumnMapping,
-                   rejects: RejectWriter | None, progress: Progress | None, read: int) -> None:
+    def _one_batch(
+        self,
+        batch: pl.DataFrame,
+        mapping: ColumnMapping,
+        rejects: RejectWriter | None,
+        progress: Progress | None,
+        read: int,
+    ) -> None:
         opts = self.options
-        checked = check_batch(batch, self.spec, mapping, timezone=opts.timezone,
-                              currency=opts.currency)
+        checked = check_batch(
+            batch, self.spec, mapping, timezone=opts.timezone, currency=opts.currency
+        )
         self.report.rows += batch.height
         typed = self._resolve(checked, mapping)
         self._duplicates(checked, typed)
@@ -172,29 +188,43 @@ class _Importer:
             ids = refs.replace_strict(self.owners, default=None, return_dtype=pl.Int64)
             unknown = typed.filter(refs.is_not_null() & ids.is_null())
             for row, ref in unknown.select(ROW, OWNER_REF).iter_rows():
-                checked.problems.append(Problem(row, mapping.fields["owner_email"],
-                                                "no Tenure user has this email", ref))
+                checked.problems.append(
+                    Problem(
+                        row, mapping.fields["owner_email"], "no Tenure user has this email", ref
+                    )
+                )
             typed = typed.with_columns(ids.alias("owner_id")).drop(OWNER_REF)
         if self.spec.name == "events":
             typed = typed.with_columns(event_keys(typed).alias("external_id"))
         return typed
 
-    def _customer_ids(self, checked: CheckedBatch, typed: pl.DataFrame, column: str) -> pl.DataFrame:
+    def _customer_ids(
+        self, checked: CheckedBatch, typed: pl.DataFrame, column: str
+    ) -> pl.DataFrame:
         refs = typed[CUSTOMER_REF]
         unknown = typed.filter(refs.is_not_null() & ~refs.is_in(list(self.customers)))
         if unknown.height and self.options.create_customers:
             self._create_customers(unknown)
         elif unknown.height:
             for row, ref in unknown.select(ROW, CUSTOMER_REF).iter_rows():
-                checked.problems.append(Problem(
-                    row, column, "unknown customer: import customers first, or pass "
-                    "--create-customers to create them from this file", ref))
+                checked.problems.append(
+                    Problem(
+                        row,
+                        column,
+                        "unknown customer: import customers first, or pass "
+                        "--create-customers to create them from this file",
+                        ref,
+                    )
+                )
         ids = refs.replace_strict(self.customers, default=None, return_dtype=pl.Int64)
         return typed.with_columns(ids.alias("customer_id"))
 
     def _create_customers(self, unknown: pl.DataFrame) -> None:
-        time_col = next(c for c in ("ordered_at", "occurred_at", "answered_at", "started_at")
-                        if c in unknown.columns)
+        time_col = next(
+            c
+            for c in ("ordered_at", "occurred_at", "answered_at", "started_at")
+            if c in unknown.columns
+        )
         first = unknown.group_by(CUSTOMER_REF).agg(pl.col(time_col).min().alias("acquired_at"))
         first = first.rename({CUSTOMER_REF: "external_id"})
         if not self.options.dry_run:
@@ -216,8 +246,9 @@ class _Importer:
             first = self.seen.setdefault(value, row)
             if first != row:
                 label = self.spec.key_field or " + ".join(self.key)
-                checked.problems.append(Problem(row, str(label),
-                                                f"duplicate {label}: also on row {first}", str(value)))
+                checked.problems.append(
+                    Problem(row, str(label), f"duplicate {label}: also on row {first}", str(value))
+                )
 
     def _write(self, good: pl.DataFrame) -> None:
         if good.height == 0:
@@ -225,8 +256,9 @@ class _Importer:
         columns = [c for c in good.columns if not c.startswith(("__", LINE_PREFIX)) and c != ROW]
         frame = good.select(columns).unique(subset=self.key, keep="first", maintain_order=True)
         before = repo.count_rows(self.conn, self.table)
-        changed = repo.upsert(self.conn, self.table, frame, self.key, stamp=self.spec.stamped,
-                              now=self.now)
+        changed = repo.upsert(
+            self.conn, self.table, frame, self.key, stamp=self.spec.stamped, now=self.now
+        )
         inserted = repo.count_rows(self.conn, self.table) - before
         self.report.inserted += inserted
         self.report.updated += changed - inserted
@@ -235,8 +267,9 @@ class _Importer:
             write_lines(self.conn, good, self.now)
 
 
-def import_file(conn: Connection, options: ImportOptions, *, now: datetime,
-                progress: Progress | None = None) -> ImportReport:
+def import_file(
+    conn: Connection, options: ImportOptions, *, now: datetime, progress: Progress | None = None
+) -> ImportReport:
     """Import ``options.path``; the caller commits (or rolls back on ``ImportRejected``)."""
     started = time.perf_counter()
     report = _Importer(conn, options, now).run(progress)

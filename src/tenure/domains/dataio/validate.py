@@ -34,7 +34,9 @@ class CheckedBatch:
         return {p.row for p in self.problems}
 
 
-def _problems(rows: pl.Series, text: pl.Series, bad: pl.Series, column: str, reason: str) -> list[Problem]:
+def _problems(
+    rows: pl.Series, text: pl.Series, bad: pl.Series, column: str, reason: str
+) -> list[Problem]:
     if not bad.any():
         return []
     picked = pl.DataFrame({"row": rows, "value": text}).filter(bad)
@@ -54,8 +56,12 @@ def _target(spec: EntitySpec, field: FieldSpec) -> str:
 
 
 def _check_field(
-    batch: pl.DataFrame, spec: EntitySpec, field: FieldSpec, column: str | None,
-    mapping: ColumnMapping, timezone: str,
+    batch: pl.DataFrame,
+    spec: EntitySpec,
+    field: FieldSpec,
+    column: str | None,
+    mapping: ColumnMapping,
+    timezone: str,
 ) -> tuple[pl.Series, list[Problem]]:
     rows = batch[ROW]
     if column is None:
@@ -106,7 +112,10 @@ def _line_mode(spec: EntitySpec, mapping: ColumnMapping) -> bool:
 
 
 def _entity_rules(
-    typed: pl.DataFrame, batch: pl.DataFrame, spec: EntitySpec, mapping: ColumnMapping,
+    typed: pl.DataFrame,
+    batch: pl.DataFrame,
+    spec: EntitySpec,
+    mapping: ColumnMapping,
     currency: str,
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """Rules that involve more than one field, and derived columns."""
@@ -128,8 +137,13 @@ def _entity_rules(
         if start in typed.columns and end in typed.columns:
             bad = (typed[end] < typed[start]).fill_null(False)
             column = mapping.fields.get(end, end)
-            problems += _problems(typed[ROW], typed[end].cast(pl.String), bad, column,
-                                  f"earlier than {mapping.fields.get(start, start)}")
+            problems += _problems(
+                typed[ROW],
+                typed[end].cast(pl.String),
+                bad,
+                column,
+                f"earlier than {mapping.fields.get(start, start)}",
+            )
     if spec.extras_column:
         typed = typed.with_columns(_extras(batch, mapping).alias(spec.extras_column))
     return typed, problems
@@ -144,7 +158,9 @@ def _extras(batch: pl.DataFrame, mapping: ColumnMapping) -> pl.Series:
     if not mapping.unmapped:
         return pl.Series([None] * batch.height, dtype=pl.String)
     encoded = [
-        json.dumps(kept, ensure_ascii=False) if (kept := {k: v for k, v in row.items() if v}) else None
+        json.dumps(kept, ensure_ascii=False)
+        if (kept := {k: v for k, v in row.items() if v})
+        else None
         for row in batch.select(mapping.unmapped).iter_rows(named=True)
     ]
     return pl.Series(encoded, dtype=pl.String)

@@ -8,15 +8,25 @@ from sqlalchemy import Connection, func, select
 
 from tenure.domains.registry import metadata
 
-COUNTED = ("customers", "orders", "order_lines", "events", "survey_responses",
-           "marketing_spend", "subscriptions", "users")
+COUNTED = (
+    "customers",
+    "orders",
+    "order_lines",
+    "events",
+    "survey_responses",
+    "marketing_spend",
+    "subscriptions",
+    "users",
+)
 
 
 def table_counts(conn: Connection) -> dict[str, int]:
     """Return the row count of every counted table."""
     tables = metadata().tables
-    return {name: int(conn.execute(select(func.count()).select_from(tables[name])).scalar_one())
-            for name in COUNTED}
+    return {
+        name: int(conn.execute(select(func.count()).select_from(tables[name])).scalar_one())
+        for name in COUNTED
+    }
 
 
 def channel_rows(conn: Connection) -> list[tuple[str, int, int, Decimal]]:
@@ -28,12 +38,18 @@ def channel_rows(conn: Connection) -> list[tuple[str, int, int, Decimal]]:
     rows = conn.execute(
         select(channel, func.count(), func.count(buyer.c.customer_id))
         .select_from(customers.outerjoin(buyer, buyer.c.customer_id == customers.c.id))
-        .group_by(channel).order_by(func.count().desc())
+        .group_by(channel)
+        .order_by(func.count().desc())
     ).all()
-    costs = dict(conn.execute(
-        select(spend.c.channel, func.sum(spend.c.amount)).group_by(spend.c.channel)).all())
-    return [(str(ch), int(n), int(b), Decimal(str(costs.get(ch) or 0)).quantize(Decimal("0.01")))
-            for ch, n, b in rows]
+    costs = dict(
+        conn.execute(
+            select(spend.c.channel, func.sum(spend.c.amount)).group_by(spend.c.channel)
+        ).all()
+    )
+    return [
+        (str(ch), int(n), int(b), Decimal(str(costs.get(ch) or 0)).quantize(Decimal("0.01")))
+        for ch, n, b in rows
+    ]
 
 
 def monthly_rows(conn: Connection) -> list[tuple[str, int, Decimal]]:
@@ -45,6 +61,8 @@ def monthly_rows(conn: Connection) -> list[tuple[str, int, Decimal]]:
         month = func.to_char(func.timezone("UTC", orders.c.ordered_at), "YYYY-MM")
     rows = conn.execute(
         select(month, func.count(), func.sum(orders.c.amount))
-        .where(orders.c.status == "paid").group_by(month).order_by(month)
+        .where(orders.c.status == "paid")
+        .group_by(month)
+        .order_by(month)
     ).all()
     return [(str(m), int(n), Decimal(str(r or 0)).quantize(Decimal("0.01"))) for m, n, r in rows]

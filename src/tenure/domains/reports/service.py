@@ -15,8 +15,10 @@ def store_overview(conn: Connection) -> StoreOverview:
     months = [MonthRow(month=m, orders=n, revenue=r) for m, n, r in repo.monthly_rows(conn)]
     return StoreOverview(
         counts=repo.table_counts(conn),
-        channels=[ChannelRow(channel=c, customers=n, buyers=b, spend=s)
-                  for c, n, b, s in repo.channel_rows(conn)],
+        channels=[
+            ChannelRow(channel=c, customers=n, buyers=b, spend=s)
+            for c, n, b, s in repo.channel_rows(conn)
+        ],
         months=months,
         first_order=months[0].month if months else None,
         last_order=months[-1].month if months else None,
