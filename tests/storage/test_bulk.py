@@ -8,7 +8,7 @@ import polars as pl
 from sqlalchemy import Connection, select, text
 
 from tenure.domains.registry import metadata
-from tenure.storage.bulk import Upsert, write_frame
+from tenure.storage.bulk import write_frame
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -27,11 +27,11 @@ def _spend(amount: str) -> pl.DataFrame:
 
 def test_upsert_changes_only_what_differs(conn: Connection) -> None:
     table = metadata().tables["marketing_spend"]
-    key = Upsert(["channel", "period_start", "period_end"], stamp=True)
-    assert write_frame(conn, table, _spend("10.00"), upsert=key, now=T0) == 2
-    assert write_frame(conn, table, _spend("10.00"), upsert=key, now=T0 + timedelta(1)) == 0
+    key = ["channel", "period_start", "period_end"]
+    assert write_frame(conn, table, _spend("10.00"), key=key, stamp=T0) == 2
+    assert write_frame(conn, table, _spend("10.00"), key=key, stamp=T0 + timedelta(1)) == 0
     stamps = {r.channel: r.updated_at for r in conn.execute(select(table))}
-    assert write_frame(conn, table, _spend("12.50"), upsert=key, now=T0 + timedelta(2)) == 1
+    assert write_frame(conn, table, _spend("12.50"), key=key, stamp=T0 + timedelta(2)) == 1
     after = {r.channel: (r.updated_at, r.amount) for r in conn.execute(select(table))}
     assert float(after["social"][1]) == 12.5
     assert after["referral"][0] == stamps["referral"]  # untouched row keeps its stamp

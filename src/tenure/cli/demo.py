@@ -132,6 +132,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
 
     from tenure.demo.load import clear_store, load_into_store, store_has_customers, write_truth
     from tenure.kit.timeutil import utcnow
+    from tenure.storage.engine import bulk_load
 
     settings = context.settings()
     eng = context.engine(settings)
@@ -151,7 +152,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     started = time.perf_counter()
     data = _generate(config, as_json)
     generated = time.perf_counter() - started
-    with eng.begin() as conn:
+    with bulk_load(eng) as conn:
         if reset:
             clear_store(conn)
         load_into_store(conn, data, utcnow())

@@ -153,6 +153,7 @@ def _run(
     from tenure.domains.dataio.service import ImportOptions, ImportRejected, import_file
     from tenure.kit.errors import TenureError
     from tenure.kit.timeutil import utcnow
+    from tenure.storage.engine import bulk_load
 
     config = context.settings()
     options = ImportOptions(
@@ -178,7 +179,7 @@ def _run(
         disable=as_json,
     )
     try:
-        with progress, eng.begin() as conn:
+        with progress, bulk_load(eng) as conn:
             task = progress.add_task(f"import {entity}", total=_count_lines(file))
             report = import_file(
                 conn, options, now=utcnow(), progress=lambda n: progress.advance(task, n)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import polars as pl
 from sqlalchemy import Connection, func, select
 
 from tenure.demo.generate import DemoData
@@ -28,12 +27,9 @@ def load_into_store(
 ) -> None:
     """Insert every table of ``data`` (the store must be empty of customers)."""
     tables = metadata().tables
-    stamp = pl.lit(now).cast(pl.Datetime("us", "UTC"))
     for name, frame in data.tables.items():
-        if name in STAMPED:
-            frame = frame.with_columns(stamp.alias("created_at"), stamp.alias("updated_at"))
         with secondary_indexes_deferred(conn, tables[name]):
-            write_frame(conn, tables[name], frame)
+            write_frame(conn, tables[name], frame, stamp=now if name in STAMPED else None)
         if step:
             step(name, frame.height)
 

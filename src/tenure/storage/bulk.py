@@ -13,8 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import polars as pl
 from sqlalchemy import Connection, Table
@@ -22,14 +21,7 @@ from sqlalchemy import Connection, Table
 CHUNK_ROWS = 250_000
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%6f"
 _PG_TS = "%Y-%m-%d %H:%M:%S.%6f+00:00"
-
-
-@dataclass(frozen=True)
-class Upsert:
-    """Upsert on the unique ``key`` columns; ``stamp`` maintains created_at/updated_at."""
-
-    key: Sequence[str]
-    stamp: bool = False
+_PY_TS = {"sqlite": "%Y-%m-%d %H:%M:%S.%f", "postgresql": "%Y-%m-%d %H:%M:%S.%f+00:00"}
 
 
 def _wire_format(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
@@ -52,18 +44,14 @@ def _wire_format(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def _stamped(frame: pl.DataFrame, now: datetime) -> pl.DataFrame:
-    stamp = pl.lit(now).cast(pl.Datetime("us", "UTC"))
-    return frame.with_columns(stamp.alias("created_at"), stamp.alias("updated_at"))
-
-
-def _conflict_clause(table: Table, columns: Sequence[str], upsert: Upsert, dialect: str) -> str:
-    compared = [c for c in columns if c not in upsert.key and c not in ("created_at", "updated_at")]
-    key = ", ".join(upsert.key)
+def _conflict_clause(table: Table, columns: Sequence[str], key: Sequence[str], dialect: str) -> str:
+    stamps = ("created_at", "updated_at")
+    compared = [c for c in columns if c not in key and c not in stamps]
+    key_list = ", ".join(key)
     if not compared:
-        return f" ON CONFLICT ({key}) DO NOTHING"
+        return f" ON CONFLICT ({key_list}) DO NOTHING"
     sets = [f"{c} = excluded.{c}" for c in compared]
-    if upsert.stamp:
+    if "updated_at" in columns:
         sets.append("updated_at = excluded.updated_at")
     if dialect == "sqlite":
         changed = " OR ".join(f"{table.name}.{c} IS NOT excluded.{c}" for c in compared)
@@ -71,7 +59,7 @@ def _conflict_clause(table: Table, columns: Sequence[str], upsert: Upsert, diale
         ours = ", ".join(f"{table.name}.{c}" for c in compared)
         theirs = ", ".join(f"excluded.{c}" for c in compared)
         changed = f"({ours}) IS DISTINCT FROM ({theirs})"
-    return f" ON CONFLICT ({key}) DO UPDATE SET {', '.join(sets)} WHERE {changed}"
+    return f" ON CONFLICT ({key_list}) DO UPDATE SET {', '.join(sets)} WHERE {changed}"
 
 
 def write_frame(
@@ -79,60 +67,111 @@ def write_frame(
     table: Table,
     frame: pl.DataFrame,
     *,
-    upsert: Upsert | None = None,
-    now: datetime | None = None,
+    key: Sequence[str] | None = None,
+    stamp: datetime | None = None,
 ) -> int:
     """Write ``frame`` into ``table``; return how many rows were inserted or changed.
 
-    Without ``upsert`` every row is inserted (a duplicate key raises). The caller owns the
-    transaction. ``now`` is required when ``upsert.stamp`` is set.
+    With ``key`` (unique columns) rows are upserted, and rows equal to the stored ones are
+    left untouched; without it every row is inserted (a duplicate key raises). ``stamp``
+    sets ``created_at`` on new rows and ``updated_at`` on new and changed rows. The caller
+    owns the transaction.
     """
     if frame.height == 0:
         return 0
-    if upsert is not None and upsert.stamp:
-        if now is None:
-            raise ValueError("write_frame: a stamped upsert needs `now`")
-        frame = _stamped(frame, now)
     dialect = conn.dialect.name
-    conflict = _conflict_clause(table, frame.columns, upsert, dialect) if upsert else ""
+    constants: dict[str, str] = {}
+    if stamp is not None:
+        # The same stamp for every row: one literal in the SQL, not a value per row.
+        text = stamp.astimezone(UTC).strftime(_PY_TS[dialect])
+        constants = {"created_at": text, "updated_at": text}
+    columns = [*frame.columns, *constants]
+    conflict = _conflict_clause(table, columns, key, dialect) if key else ""
     writer = _write_sqlite if dialect == "sqlite" else _write_postgres
     changed = 0
     # Slices bound the memory of the driver's Python tuples (or CSV text) for huge frames.
     for part in frame.iter_slices(CHUNK_ROWS):
-        changed += writer(conn, table, _wire_format(part, dialect), conflict)
+        wire = _wire_format(part, dialect)
+        changed += writer(conn, table, wire, constants, conflict, key is not None)
     return changed
 
 
-def _write_sqlite(conn: Connection, table: Table, wire: pl.DataFrame, conflict: str) -> int:
-    columns = ", ".join(wire.columns)
-    marks = ", ".join("?" for _ in wire.columns)
-    sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks}){conflict}"  # noqa: S608
+def _select_list(wire: pl.DataFrame, constants: dict[str, str]) -> tuple[str, str]:
+    """Return the target column list and the matching SELECT list (constants as literals)."""
+    names = [*wire.columns, *constants]
+    values = [*wire.columns, *(f"'{v}'" for v in constants.values())]
+    return ", ".join(names), ", ".join(values)
+
+
+def _write_sqlite(
+    conn: Connection,
+    table: Table,
+    wire: pl.DataFrame,
+    constants: dict[str, str],
+    conflict: str,
+    upsert: bool,
+) -> int:
+    marks = ", ".join(["?"] * wire.width + [f"'{v}'" for v in constants.values()])
+    names, values = _select_list(wire, constants)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, wire.rows())
-        return int(cursor.rowcount)
+        if not upsert:
+            cursor.executemany(
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608
+                wire.rows(),
+            )
+            return int(cursor.rowcount)
+        # A row-by-row upsert costs a statement each; an unindexed staging table filled by
+        # executemany and one set-based INSERT ... SELECT is faster (measured 106k → 124k/s).
+        staging = f"_stage_{table.name}"
+        # Dropped first: a rolled-back transaction may have resurrected an older one.
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{staging}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} AS "  # noqa: S608
+            f"SELECT {', '.join(wire.columns)} FROM {table.name} WHERE 0"
+        )
+        cursor.executemany(
+            f"INSERT INTO {staging} VALUES ({', '.join(['?'] * wire.width)})",  # noqa: S608
+            wire.rows(),
+        )
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint.
+        cursor.execute(
+            f"INSERT INTO {table.name} ({names}) SELECT {values} "  # noqa: S608
+            f"FROM {staging} WHERE true{conflict}"
+        )
+        changed = int(cursor.rowcount)
+        cursor.execute(f"DROP TABLE {staging}")
+        return changed
     finally:
         cursor.close()
 
 
-def _write_postgres(conn: Connection, table: Table, wire: pl.DataFrame, conflict: str) -> int:
-    columns = ", ".join(wire.columns)
+def _write_postgres(
+    conn: Connection,
+    table: Table,
+    wire: pl.DataFrame,
+    constants: dict[str, str],
+    conflict: str,
+    upsert: bool,
+) -> int:
+    names, values = _select_list(wire, constants)
     staging = f"_stage_{table.name}"
     buffer = io.BytesIO()
     # Empty strings are quoted so COPY keeps them apart from NULL (written as nothing).
     wire.write_csv(buffer, include_header=False, null_value="", quote_style="non_numeric")
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} "  # noqa: S608
-            f"AS SELECT {columns} FROM {table.name} WITH NO DATA"
+            f"CREATE TEMP TABLE {staging} "  # noqa: S608
+            f"AS SELECT {', '.join(wire.columns)} FROM {table.name} WITH NO DATA"
         )
-        cursor.execute(f"TRUNCATE {staging}")
+        columns = ", ".join(wire.columns)
         with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(buffer.getvalue())
         cursor.execute(
-            f"INSERT INTO {table.name} ({columns}) "  # noqa: S608
-            f"SELECT {columns} FROM {staging}{conflict}"
+            f"INSERT INTO {table.name} ({names}) "  # noqa: S608
+            f"SELECT {values} FROM {staging}{conflict}"
         )
         changed = int(cursor.rowcount)
         cursor.execute(f"DROP TABLE {staging}")

@@ -7,8 +7,6 @@ Order-level cells are often filled only on an order's first row; they are filled
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import polars as pl
 from sqlalchemy import Connection
 
@@ -58,7 +56,7 @@ class LineSplitter:
         return batch.with_columns(*filled, line_no).drop("__run")
 
 
-def write_lines(conn: Connection, good: pl.DataFrame, now: datetime) -> None:
+def write_lines(conn: Connection, good: pl.DataFrame) -> None:
     """Upsert the lines of the orders in ``good`` and drop lines an order no longer has."""
     ids = repo.ids_for(conn, "orders", good["external_id"].unique().to_list())
     given = [
@@ -76,6 +74,6 @@ def write_lines(conn: Connection, good: pl.DataFrame, now: datetime) -> None:
             if LINE_PREFIX + name in good.columns
         ),
     )
-    repo.upsert(conn, "order_lines", lines, ["order_id", "line_no"], stamp=False, now=now)
+    repo.upsert(conn, "order_lines", lines, ["order_id", "line_no"], stamp=None)
     counts = lines.group_by("order_id").agg(pl.col("line_no").max().alias("lines"))
     repo.delete_stale_lines(conn, counts)

@@ -76,13 +76,18 @@ def parse_datetime(text: pl.Series, spec: FieldSpec, *, timezone: str) -> Parsed
     norm = text.str.replace("T", " ", literal=True).str.replace(r"Z$", "+00:00")
     norm = norm.str.replace(r"\s+([+-]\d{2}:?\d{2})$", "$1")  # "10:22:11 -0500" (Shopify)
     norm = norm.str.replace_all("/", "-", literal=True)
-    candidates = [norm.str.to_datetime(f, strict=False, time_unit="us") for f in _AWARE_FORMATS]
-    aware = [c.dt.convert_time_zone("UTC") for c in candidates]
-    for fmt in _NAIVE_FORMATS:
-        naive = norm.str.to_datetime(fmt, strict=False, time_unit="us")
-        local = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
-        aware.append(local.dt.convert_time_zone("UTC"))
-    values = pl.select(pl.coalesce(aware)).to_series()
+    values = pl.Series([None] * text.len(), dtype=UTC_TS)
+    wanted = norm.is_not_null().sum()
+    # Most files use one format throughout: stop as soon as every cell has been read.
+    for fmt in _AWARE_FORMATS + _NAIVE_FORMATS:
+        parsed = norm.str.to_datetime(fmt, strict=False, time_unit="us")
+        if fmt in _NAIVE_FORMATS:
+            parsed = parsed.dt.replace_time_zone(
+                timezone, ambiguous="earliest", non_existent="null"
+            )
+        values = values.fill_null(parsed.dt.convert_time_zone("UTC"))
+        if values.is_not_null().sum() == wanted:
+            break
     year = values.dt.year()
     implausible = ((year < 1900) | (year > 2200)).fill_null(False)
     values = pl.select(pl.when(implausible).then(None).otherwise(values)).to_series()

@@ -9,7 +9,7 @@ import polars as pl
 from sqlalchemy import Connection, Table, delete, func, select
 
 from tenure.domains.registry import metadata
-from tenure.storage.bulk import Upsert, write_frame
+from tenure.storage.bulk import write_frame
 
 _CHUNK = 5_000  # keeps IN (...) lists under every database's parameter limit
 
@@ -50,16 +50,22 @@ def create_customers(conn: Connection, first_seen: pl.DataFrame, now: datetime) 
         pl.lit(False).alias("email_consent"),
         pl.lit(False).alias("sms_consent"),
     )
-    write_frame(
-        conn, table("customers"), frame, upsert=Upsert(["external_id"], stamp=True), now=now
-    )
+    write_frame(conn, table("customers"), frame, key=["external_id"], stamp=now)
 
 
 def upsert(
-    conn: Connection, name: str, frame: pl.DataFrame, key: list[str], *, stamp: bool, now: datetime
+    conn: Connection,
+    name: str,
+    frame: pl.DataFrame,
+    key: list[str] | None,
+    *,
+    stamp: datetime | None,
 ) -> int:
-    """Insert new rows and update changed ones by ``key``; return the rows changed."""
-    return write_frame(conn, table(name), frame, upsert=Upsert(key, stamp=stamp), now=now)
+    """Insert new rows and update changed ones by ``key``; return the rows changed.
+
+    Without a key every row is inserted: for a first load into an empty table.
+    """
+    return write_frame(conn, table(name), frame, key=key, stamp=stamp)
 
 
 def delete_stale_lines(conn: Connection, kept: pl.DataFrame) -> None:

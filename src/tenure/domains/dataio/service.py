@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from tenure.domains.dataio.validate import (
     check_batch,
 )
 from tenure.kit.errors import InvalidInput
+from tenure.storage.bulk import secondary_indexes_deferred
 
 Progress = Callable[[int], None]
 
@@ -114,11 +116,12 @@ class _Importer:
         self.conn, self.options, self.now = conn, options, now
         self.spec: EntitySpec = ENTITIES[options.entity]
         self.report = ImportReport(options.entity, str(options.path))
-        self.seen: dict[object, int] = {}
+        self.seen: pl.DataFrame | None = None  # key column(s) and the row first seen on
         self.customers: dict[str, int] = {}
         self.owners: dict[str, int] = {}
         self.table = self.spec.table
         self.key = self._store_key()
+        self.fresh = False
 
     def _store_key(self) -> list[str]:
         if self.spec.key_field is not None:
@@ -138,11 +141,19 @@ class _Importer:
             if "owner_email" in mapping.fields:
                 self.owners = repo.id_map(self.conn, "users", "email")
             lines = LineSplitter(mapping) if self.spec.line_fields else None
-            for raw in source.batches:
-                batch = lines.take(raw) if lines else raw
-                self._one_batch(batch, mapping, rejects, progress, raw.height)
-            if lines and (rest := lines.rest()) is not None:
-                self._one_batch(rest, mapping, rejects, progress, 0)
+            self.fresh = not opts.dry_run and repo.count_rows(self.conn, self.table) == 0
+            # Into an empty table: build secondary indexes once at the end, not row by row.
+            deferred = (
+                secondary_indexes_deferred(self.conn, repo.table(self.table))
+                if self.fresh
+                else nullcontext()
+            )
+            with deferred:
+                for raw in source.batches:
+                    batch = lines.take(raw) if lines else raw
+                    self._one_batch(batch, mapping, rejects, progress, raw.height)
+                if lines and (rest := lines.rest()) is not None:
+                    self._one_batch(rest, mapping, rejects, progress, 0)
         finally:
             source.close()
             if rejects:
@@ -235,20 +246,27 @@ class _Importer:
         self.report.created_customers += first.height
 
     def _duplicates(self, checked: CheckedBatch, typed: pl.DataFrame) -> None:
+        """Flag keys seen earlier in this batch or in an earlier one, naming the first row."""
         if LINE_NO in typed.columns:  # an order's further lines repeat its id on purpose
             typed = typed.filter(pl.col(LINE_NO) == 1)
-        key = self.key[0] if len(self.key) == 1 else None
-        keys = typed.select(self.key).iter_rows() if key is None else ((k,) for k in typed[key])
-        for row, values in zip(typed[ROW], keys, strict=True):
-            value = values[0] if key else values
-            if value is None or (isinstance(values, tuple) and None in values):
-                continue
-            first = self.seen.setdefault(value, row)
-            if first != row:
-                label = self.spec.key_field or " + ".join(self.key)
-                checked.problems.append(
-                    Problem(row, str(label), f"duplicate {label}: also on row {first}", str(value))
-                )
+        keys = typed.select(*self.key, ROW).drop_nulls(self.key)
+        keys = keys.with_columns(pl.col(ROW).first().over(self.key).alias("__first"))
+        if self.seen is not None:
+            earlier = keys.join(self.seen, on=self.key, how="left", nulls_equal=False)
+            keys = keys.with_columns(
+                pl.coalesce(earlier["__seen"], keys["__first"]).alias("__first")
+            )
+        repeated = keys.filter(pl.col("__first") != pl.col(ROW))
+        label = self.spec.key_field or " + ".join(self.key)
+        for row in repeated.iter_rows(named=True):
+            value = " / ".join(str(row[k]) for k in self.key)
+            checked.problems.append(
+                Problem(row[ROW], label, f"duplicate {label}: also on row {row['__first']}", value)
+            )
+        fresh = keys.filter(pl.col("__first") == pl.col(ROW)).select(
+            *self.key, pl.col(ROW).alias("__seen")
+        )
+        self.seen = fresh if self.seen is None else pl.concat([self.seen, fresh])
 
     def _write(self, good: pl.DataFrame) -> None:
         if good.height == 0:
@@ -256,15 +274,15 @@ class _Importer:
         columns = [c for c in good.columns if not c.startswith(("__", LINE_PREFIX)) and c != ROW]
         frame = good.select(columns).unique(subset=self.key, keep="first", maintain_order=True)
         before = repo.count_rows(self.conn, self.table)
-        changed = repo.upsert(
-            self.conn, self.table, frame, self.key, stamp=self.spec.stamped, now=self.now
-        )
+        stamp = self.now if self.spec.stamped else None
+        key = None if self.fresh else self.key  # a first load into an empty table only inserts
+        changed = repo.upsert(self.conn, self.table, frame, key, stamp=stamp)
         inserted = repo.count_rows(self.conn, self.table) - before
         self.report.inserted += inserted
         self.report.updated += changed - inserted
         self.report.unchanged += frame.height - changed
         if LINE_NO in good.columns:
-            write_lines(self.conn, good, self.now)
+            write_lines(self.conn, good)
 
 
 def import_file(
