@@ -86,7 +86,7 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def bulk_load(engine: Engine) -> Iterator[Connection]:
-    """A transaction for loaders that check every reference themselves.
+    """Open a transaction for loaders that check every reference themselves.
 
     On SQLite it skips the per-row foreign-key checks; it commits on success and rolls
     back on error, like ``engine.begin()``.

@@ -273,11 +273,13 @@ class _Importer:
             return
         columns = [c for c in good.columns if not c.startswith(("__", LINE_PREFIX)) and c != ROW]
         frame = good.select(columns).unique(subset=self.key, keep="first", maintain_order=True)
-        before = repo.count_rows(self.conn, self.table)
         stamp = self.now if self.spec.stamped else None
-        key = None if self.fresh else self.key  # a first load into an empty table only inserts
-        changed = repo.upsert(self.conn, self.table, frame, key, stamp=stamp)
-        inserted = repo.count_rows(self.conn, self.table) - before
+        if self.fresh:  # a first load into an empty table: every row is new
+            inserted = changed = repo.upsert(self.conn, self.table, frame, None, stamp=stamp)
+        else:
+            before = repo.count_rows(self.conn, self.table)
+            changed = repo.upsert(self.conn, self.table, frame, self.key, stamp=stamp)
+            inserted = repo.count_rows(self.conn, self.table) - before
         self.report.inserted += inserted
         self.report.updated += changed - inserted
         self.report.unchanged += frame.height - changed
