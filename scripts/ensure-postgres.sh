@@ -14,7 +14,8 @@ if [ -n "${TENURE_TEST_PG_URL:-}" ] && command -v psql >/dev/null && answers "$T
   echo "$TENURE_TEST_PG_URL"; exit 0
 fi
 default_url="postgresql://postgres@127.0.0.1:5432/postgres"
-if command -v psql >/dev/null && answers "$default_url"; then
+# TENURE_TEST_PG_PRIVATE=1 skips the system server (to exercise the fresh-machine path).
+if [ -z "${TENURE_TEST_PG_PRIVATE:-}" ] && command -v psql >/dev/null && answers "$default_url"; then
   echo "$default_url"; exit 0
 fi
 

@@ -49,7 +49,7 @@ def _count_lines(path: Path) -> int | None:
     return max(total - 1, 0)
 
 
-def _print_report(report: ImportReport) -> None:
+def _print_report(report: ImportReport, shown: int) -> None:
     console = context.console
     verb = "Checked" if not report.written else "Imported"
     console.print(
@@ -67,10 +67,10 @@ def _print_report(report: ImportReport) -> None:
             f"  ignored columns: {', '.join(report.ignored_columns)} "
             "(map them with --map COLUMN=FIELD)"
         )
-    for problem in report.problems[:20]:
+    for problem in report.problems[:shown]:
         console.print(f"  [yellow]{problem.describe(report.path)}[/]", highlight=False)
-    if len(report.problems) > 20:
-        console.print(f"  … and {len(report.problems) - 20} more problems")
+    if report.problem_count > shown:
+        console.print(f"  … and {report.problem_count - shown:,} more problems")
     if report.rejected_file:
         console.print(f"  rejected rows, with reasons: {report.rejected_file}")
     if not report.written:
@@ -167,6 +167,7 @@ def _run(
         timezone=timezone or config.business.timezone,
         currency=config.business.currency,
         batch_rows=config.imports.batch_rows,
+        shown_problems=config.imports.max_reported_errors,
     )
     eng = context.engine(config)
     progress = Progress(
@@ -194,7 +195,7 @@ def _run(
     if as_json:
         context.print_json(report.summary())
     else:
-        _print_report(report)
+        _print_report(report, config.imports.max_reported_errors)
 
 
 for _entity in ENTITY_HELP:

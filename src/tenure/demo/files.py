@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -21,32 +22,38 @@ def _text_times(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(pl.Datetime("us", "UTC")).dt.strftime(_TS))
 
 
-def import_frames(data: DemoData) -> dict[str, pl.DataFrame]:
-    """Return frames keyed by import entity, in canonical column names."""
+def import_frames(data: DemoData) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Yield (entity, frame) in canonical column names, one at a time to bound memory."""
     ext = _external(data)
     users = data.tables["users"].select(
         pl.col("id").alias("owner_id"), pl.col("email").alias("owner_email")
     )
-    customers = (
-        data.tables["customers"]
-        .join(users, on="owner_id", how="left")
-        .with_columns(
-            pl.col("tags").str.json_decode(pl.List(pl.String)).list.join(", "),
-            pl.col("attributes").str.json_decode(pl.Struct({"preferred_language": pl.String})),
-        )
-        .unnest("attributes")
-        .drop("id", "owner_id")
-        .rename({"external_id": "customer_id"})
+    yield (
+        "customers",
+        (
+            data.tables["customers"]
+            .join(users, on="owner_id", how="left")
+            .with_columns(
+                pl.col("tags").str.json_decode(pl.List(pl.String)).list.join(", "),
+                pl.col("attributes").str.json_decode(pl.Struct({"preferred_language": pl.String})),
+            )
+            .unnest("attributes")
+            .drop("id", "owner_id")
+            .rename({"external_id": "customer_id"})
+        ),
     )
     lines = data.tables["order_lines"].drop("id")
-    orders = (
-        data.tables["orders"]
-        .join(ext, on="customer_id")
-        .drop("customer_id")
-        .rename({"customer": "customer_id", "external_id": "order_id"})
-        .join(lines, left_on="id", right_on="order_id", how="left")
-        .sort("id", "line_no")
-        .drop("id", "line_no")
+    yield (
+        "orders",
+        (
+            data.tables["orders"]
+            .join(ext, on="customer_id")
+            .drop("customer_id")
+            .rename({"customer": "customer_id", "external_id": "order_id"})
+            .join(lines, left_on="id", right_on="order_id", how="left")
+            .sort("id", "line_no")
+            .drop("id", "line_no")
+        ),
     )
     events = data.tables["events"]
     props = events["properties"].str.json_decode(
@@ -54,42 +61,44 @@ def import_frames(data: DemoData) -> dict[str, pl.DataFrame]:
             {"path": pl.String, "feature": pl.String, "topic": pl.String, "campaign": pl.String}
         )
     )
-    events = (
-        events.with_columns(props.alias("properties"))
-        .unnest("properties")
-        .join(ext, on="customer_id")
-        .drop("customer_id", "id")
-        .rename({"customer": "customer_id", "external_id": "event_id"})
-        .sort("event_id")
-    )
-    surveys = (
-        data.tables["survey_responses"]
-        .join(ext, on="customer_id")
-        .drop("customer_id", "id")
-        .rename({"customer": "customer_id"})
-    )
-    frames = {
-        "customers": customers,
-        "orders": orders,
-        "events": events,
-        "spend": data.tables["marketing_spend"].drop("id"),
-        "surveys": surveys,
-    }
-    if "subscriptions" in data.tables:
-        frames["subscriptions"] = (
-            data.tables["subscriptions"]
-            .join(ext, on="customer_id")
+    yield (
+        "events",
+        (
+            events.with_columns(props.alias("properties"))
+            .unnest("properties")
+            .join(ext, on="customer_id", maintain_order="left")
             .drop("customer_id", "id")
-            .rename({"customer": "customer_id", "external_id": "subscription_id"})
+            .rename({"customer": "customer_id", "external_id": "event_id"})
+        ),
+    )  # already in id order, and ids are zero-padded: no sort needed
+    del props, events
+    yield "spend", data.tables["marketing_spend"].drop("id")
+    yield (
+        "surveys",
+        (
+            data.tables["survey_responses"]
+            .join(ext, on="customer_id", maintain_order="left")
+            .drop("customer_id", "id")
+            .rename({"customer": "customer_id"})
+        ),
+    )
+    if "subscriptions" in data.tables:
+        yield (
+            "subscriptions",
+            (
+                data.tables["subscriptions"]
+                .join(ext, on="customer_id", maintain_order="left")
+                .drop("customer_id", "id")
+                .rename({"customer": "customer_id", "external_id": "subscription_id"})
+            ),
         )
-    return frames
 
 
 def write_files(data: DemoData, folder: Path, fmt: str) -> dict[str, Path]:
     """Write one file per entity into ``folder``; return the paths by entity."""
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
-    for entity, frame in import_frames(data).items():
+    for entity, frame in import_frames(data):
         path = folder / f"{entity}.{fmt}"
         if fmt == "parquet":
             frame.write_parquet(path)

@@ -69,7 +69,7 @@ class ImportSettings(BaseModel):
         default=100_000, ge=1_000, description="Rows read, checked and written per batch."
     )
     max_reported_errors: int = Field(
-        default=50, ge=1, description="Problems printed in full; the rest are counted."
+        default=20, ge=1, description="Problems printed in full; the rest are counted."
     )
 
 

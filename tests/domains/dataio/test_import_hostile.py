@@ -128,3 +128,16 @@ def test_unknown_entity_and_preset(conn: Connection, tmp_path: Path) -> None:
         run(conn, "orders", path, preset="magento")
     with pytest.raises(InvalidInput, match="does not have"):
         run(conn, "customers", path, pairs=["Nope=email"])
+
+
+def test_many_problems_are_counted_and_the_first_are_kept(conn: Connection, tmp_path: Path) -> None:
+    body = "".join(f"c{i},not-a-date\n" for i in range(1_500))
+    path = write(tmp_path / "c.csv", "customer_id,birthday\n" + body)
+    with pytest.raises(ImportRejected) as caught:
+        run(conn, "customers", path, batch_rows=400)
+    report = caught.value.report
+    assert report.problem_count == 1_500
+    assert len(report.problems) == 1_000
+    assert report.problems[0].row == 2
+    assert "1500 problem(s) in 1500 row(s)" in str(caught.value)
+    assert "… and 1480 more" in str(caught.value)

@@ -37,6 +37,7 @@ from tenure.kit.errors import InvalidInput
 from tenure.storage.bulk import secondary_indexes_deferred
 
 Progress = Callable[[int], None]
+KEPT_PROBLEMS = 1_000  # kept in full in the report; beyond that they are counted
 
 
 @dataclass
@@ -53,6 +54,7 @@ class ImportOptions:
     timezone: str = "UTC"
     currency: str = "USD"
     batch_rows: int = 100_000
+    shown_problems: int = 20  # in the ImportRejected message
 
 
 @dataclass
@@ -66,7 +68,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first KEPT_PROBLEMS
+    problem_count: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     rejected_file: str | None = None
     created_customers: int = 0
@@ -88,6 +91,7 @@ class ImportReport:
             "rejected_file": self.rejected_file,
             "ignored_columns": self.ignored_columns,
             "seconds": round(self.seconds, 3),
+            "problem_count": self.problem_count,
             "problems": [p.describe(self.path) for p in self.problems],
         }
 
@@ -95,12 +99,12 @@ class ImportReport:
 class ImportRejected(InvalidInput):
     """The file has problems and nothing was written; ``report`` lists them."""
 
-    def __init__(self, report: ImportReport) -> None:
-        shown = "\n".join(p.describe(report.path) for p in report.problems[:20])
-        more = len(report.problems) - 20
+    def __init__(self, report: ImportReport, shown_problems: int = 20) -> None:
+        shown = "\n".join(p.describe(report.path) for p in report.problems[:shown_problems])
+        more = report.problem_count - min(shown_problems, len(report.problems))
         tail = f"\n… and {more} more" if more > 0 else ""
         super().__init__(
-            f"{report.path}: {len(report.problems)} problem(s) in {report.rejected} row(s); "
+            f"{report.path}: {report.problem_count} problem(s) in {report.rejected} row(s); "
             f"nothing was written. Fix them, or import the valid rows with --skip-invalid.\n"
             f"{shown}{tail}"
         )
@@ -158,10 +162,10 @@ class _Importer:
             source.close()
             if rejects:
                 self.report.rejected_file = rejects.close()
-        clean = not self.report.problems or opts.skip_invalid
+        clean = not self.report.problem_count or opts.skip_invalid
         self.report.written = clean and not opts.dry_run
         if not clean and not opts.dry_run:
-            raise ImportRejected(self.report)
+            raise ImportRejected(self.report, opts.shown_problems)
         return self.report
 
     def _one_batch(
@@ -180,12 +184,15 @@ class _Importer:
         typed = self._resolve(checked, mapping)
         self._duplicates(checked, typed)
         bad = checked.bad_rows
-        self.report.problems += sorted(checked.problems)
+        self.report.problem_count += len(checked.problems)
+        room = KEPT_PROBLEMS - len(self.report.problems)
+        if room > 0:
+            self.report.problems += sorted(checked.problems)[:room]
         self.report.rejected += len(bad)
         if rejects is not None and bad:
             rejects.write(checked)
         good = typed.filter(~pl.col(ROW).is_in(list(bad))) if bad else typed
-        if not opts.dry_run and (opts.skip_invalid or not self.report.problems):
+        if not opts.dry_run and (opts.skip_invalid or not self.report.problem_count):
             self._write(good)
         if progress:
             progress(read)
