@@ -15,7 +15,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import describe, peak_rss_gib  # noqa: E402
-
 from tenure.demo.config import DemoConfig  # noqa: E402
 from tenure.demo.files import write_files  # noqa: E402
 from tenure.demo.generate import generate  # noqa: E402
