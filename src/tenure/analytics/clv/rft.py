@@ -1,0 +1,46 @@
+"""Models of (frequency, recency, T): fitting and per-customer predictions over distinct rows."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+
+from tenure.analytics.clv.base import CustomerBaseModel, Prepared
+from tenure.analytics.clv.summary import CustomerSummary
+
+
+class RecencyFrequencyModel(CustomerBaseModel):
+    """Base of BG/NBD, MBG/NBD and Pareto/NBD.
+
+    Subclasses compute on arrays of distinct (x, t_x, T) rows — ``alive_given`` and
+    ``expected_given`` — and this class spreads the results back to every customer.
+    """
+
+    def fit(self, data: Any) -> Self:
+        """Fit to a summary with ``frequency``, ``recency`` and ``T``; return self."""
+        summary = CustomerSummary.of(data)
+        c = summary.collapsed
+        x, t_x, big_t = c.columns
+        self._fit_prepared(Prepared({"x": x, "t_x": t_x, "T": big_t}, c.weights, summary.size))
+        return self
+
+    def alive_given(self, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+        """P(alive at T) for arrays of summaries."""
+        raise NotImplementedError
+
+    def expected_given(
+        self, t: float, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
+    ) -> np.ndarray:
+        """E[Y(t) | x, t_x, T] for arrays of summaries."""
+        raise NotImplementedError
+
+    def probability_alive(self, data: Any) -> np.ndarray:
+        """P(alive at T | x, t_x, T) for every customer of ``data``."""
+        c = CustomerSummary.of(data).collapsed
+        return c.expand(self.alive_given(*c.columns))
+
+    def conditional_expected_purchases(self, t: float, data: Any) -> np.ndarray:
+        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` for every customer."""
+        c = CustomerSummary.of(data).collapsed
+        return c.expand(self.expected_given(float(t), *c.columns))
