@@ -12,7 +12,8 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
     out = np.empty_like(x)
     near = x > -0.6931471805599453
     out[near] = np.log(-np.expm1(x[near]))
-    out[~near] = np.log1p(-np.exp(x[~near]))
+    # below −700 exp(x) is negligible next to 1; clamping avoids an underflow warning
+    out[~near] = np.log1p(-np.exp(np.maximum(x[~near], -700.0)))
     return out
 
 
@@ -25,3 +26,14 @@ def hyp2f1_euler(
     (many purchases), while the right side stays of moderate size; 0 ≤ z < 1.
     """
     return special.hyp2f1(np.subtract(c, a), np.subtract(c, b), c, z)
+
+
+def log_hyp2f1_c_is_a_plus_1(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Return log 2F1(a, b; a+1; z) for a, b > 0, b < a + 1 and 0 ≤ z < 1, without overflow.
+
+    Pfaff's transformation gives (1 − z)^(−b) · 2F1(1, b; a+1; z/(z−1)); with z/(z−1) ≤ 0 and
+    b < a + 1 the second factor lies in (0, 1], so the logarithm stays finite even when the
+    function itself exceeds the largest float (many purchases, z near 1).
+    """
+    w = z / (z - 1.0)
+    return -b * np.log1p(-z) + np.log(special.hyp2f1(1.0, b, a + 1.0, w))
