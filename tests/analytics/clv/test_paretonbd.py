@@ -28,7 +28,10 @@ def test_matches_the_published_cdnow_fit(fitted: ParetoNBD) -> None:
 
 
 def _mp_likelihood(params: dict[str, float], x: int, t_x: float, big_t: float) -> mpmath.mpf:
-    """The likelihood's integral form: L = C·[(α+T)^-(r+x) (β+T)^-s + s∫(α+y)^-(r+x) (β+y)^-(s+1)]."""
+    """The likelihood in its integral form (Fader & Hardie 2005, eq. 2), in mpmath.
+
+    L = C·[(α+T)^-(r+x) (β+T)^-s + s ∫_{t_x}^{T} (α+y)^-(r+x) (β+y)^-(s+1) dy]
+    """
     r, alpha, s, beta = (mpmath.mpf(params[k]) for k in ("r", "alpha", "s", "beta"))
     head = mpmath.gamma(r + x) * alpha**r * beta**s / mpmath.gamma(r)
     alive = 1 / ((alpha + big_t) ** (r + x) * (beta + big_t) ** s)
