@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tenure import __version__
-from tenure.cli import demo, exporting, importing, init, serve
+from tenure.cli import clv, demo, exporting, importing, init, serve
 
 app = typer.Typer(
     name="tenure",
@@ -23,6 +23,7 @@ app.add_typer(importing.app, name="import")
 app.add_typer(exporting.app, name="export")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.add_typer(clv.app, name="clv")
 
 
 def _version(value: bool) -> None:

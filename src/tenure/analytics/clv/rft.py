@@ -35,6 +35,10 @@ class RecencyFrequencyModel(CustomerBaseModel):
         """E[Y(t) | x, t_x, T] for arrays of summaries."""
         raise NotImplementedError
 
+    def expected_purchases(self, t: Any) -> np.ndarray:
+        """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired."""
+        raise NotImplementedError
+
     def probability_alive(self, data: Any) -> np.ndarray:
         """P(alive at T | x, t_x, T) for every customer of ``data``."""
         c = CustomerSummary.of(data).collapsed

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -35,7 +35,8 @@ def unit_days(unit: str) -> float:
         ) from None
 
 
-def _as_polars(transactions: Any) -> pl.DataFrame:
+def as_polars(transactions: Any) -> pl.DataFrame:
+    """Accept a Polars frame, a pandas frame or a dict of columns."""
     if isinstance(transactions, pl.DataFrame):
         return transactions
     try:
@@ -48,9 +49,10 @@ def _as_polars(transactions: Any) -> pl.DataFrame:
         raise InvalidInput(f"cannot read the transactions as a table: {exc}") from exc
 
 
-def _occasions(
+def occasions_table(
     frame: pl.DataFrame, customer_col: str, date_col: str, amount_col: str | None
 ) -> pl.DataFrame:
+    """One row per customer and purchase day (``customer_id``, ``day``, summed ``amount``)."""
     for name in (customer_col, date_col, amount_col):
         if name is not None and name not in frame.columns:
             raise InvalidInput(
@@ -94,7 +96,7 @@ def summarize(
     models describe the cohort that was already buying during calibration.
     """
     scale = unit_days(unit)
-    occasions = _occasions(_as_polars(transactions), customer_col, date_col, amount_col)
+    occasions = occasions_table(as_polars(transactions), customer_col, date_col, amount_col)
     if occasions.height == 0:
         raise InvalidInput("the transactions are empty")
     last_day = occasions["day"].max()
@@ -132,6 +134,47 @@ def summarize(
             ),
         )
     return summary.with_columns(pl.col("frequency").cast(pl.Int64)).sort("customer_id")
+
+
+def summarize_discrete(
+    transactions: Any,
+    *,
+    customer_col: str,
+    date_col: str,
+    calibration_end: date | None = None,
+    unit: str = "M",
+) -> pl.DataFrame:
+    """Per-customer (frequency, recency, n) in whole periods, for BG/BB.
+
+    Each period of ``unit`` after the customer's first is one purchase opportunity: n counts
+    the opportunities up to the calibration end, frequency the ones with a purchase, and
+    recency the opportunity of the last purchase (0 when none).
+    """
+    scale = unit_days(unit)
+    table = occasions_table(as_polars(transactions), customer_col, date_col, None)
+    calibration_end = calibration_end or cast(date, table["day"].max())
+    table = table.filter(pl.col("day") <= calibration_end)
+    origin = cast(date, table["day"].min())
+    table = table.with_columns(
+        ((pl.col("day") - pl.lit(origin)).dt.total_days() // scale).alias("period")
+    )
+    last = (calibration_end - origin).days // scale
+    first = table.group_by("customer_id").agg(pl.col("period").min().alias("first"))
+    later = table.join(first, on="customer_id").filter(pl.col("period") > pl.col("first"))
+    counts = later.group_by("customer_id").agg(
+        pl.col("period").n_unique().alias("frequency"),
+        (pl.col("period").max() - pl.col("first").first()).alias("recency"),
+    )
+    return (
+        first.join(counts, on="customer_id", how="left")
+        .select(
+            "customer_id",
+            pl.col("frequency").fill_null(0).cast(pl.Int64),
+            pl.col("recency").fill_null(0).cast(pl.Int64),
+            (pl.lit(int(last)) - pl.col("first")).cast(pl.Int64).alias("n"),
+        )
+        .sort("customer_id")
+    )
 
 
 @dataclass

@@ -1,0 +1,323 @@
+"""What ``tenure clv fit`` and ``tenure clv evaluate`` do, apart from parsing options."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import polars as pl
+
+from tenure.cli import context
+from tenure.cli.clv import read_transactions
+
+UNIT_LABELS = {"D": "Day", "W": "Week", "M": "Month"}
+
+
+@dataclass(frozen=True)
+class FitRequest:
+    """Everything ``tenure clv fit`` was asked to do."""
+
+    file: Path
+    customer_col: str
+    date_col: str
+    amount_col: str | None
+    model: str
+    unit: str
+    calibration_end: date | None
+    observation_end: date | None
+    margin: float
+    discount_rate: float
+    horizon: int
+    predictions: Path | None
+    columns: str | None
+    date_format: str | None
+    penalizer: float
+
+
+@dataclass(frozen=True)
+class EvaluateRequest:
+    """Everything ``tenure clv evaluate`` was asked to do."""
+
+    file: Path
+    customer_col: str
+    date_col: str
+    model: str
+    unit: str
+    calibration_end: date
+    observation_end: date | None
+    out: Path
+    columns: str | None
+    date_format: str | None
+
+
+def _model(name: str, penalizer: float = 0.0) -> Any:
+    from tenure.analytics import clv
+
+    classes = {
+        "bgnbd": clv.BetaGeo,
+        "mbgnbd": clv.ModifiedBetaGeo,
+        "paretonbd": clv.ParetoNBD,
+        "bgbb": clv.BetaGeoBetaBinom,
+    }
+    return classes[name](penalizer=penalizer)
+
+
+def _guarded(action: Any) -> Any:
+    from tenure.kit.errors import TenureError
+
+    try:
+        return action()
+    except TenureError as exc:
+        context.fail(exc.message)
+
+
+def run_fit(req: FitRequest, as_json: bool) -> None:
+    """Fit, predict, print and (optionally) write the per-customer predictions."""
+    from tenure.analytics.clv import GammaGamma
+    from tenure.analytics.clv.summary import summarize, summarize_discrete, unit_days
+
+    frame = _guarded(
+        lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
+    )
+    if req.model == "bgbb":
+        summary = _guarded(
+            lambda: summarize_discrete(
+                frame,
+                customer_col=req.customer_col,
+                date_col=req.date_col,
+                calibration_end=req.calibration_end,
+                unit=req.unit,
+            )
+        )
+    else:
+        summary = _guarded(
+            lambda: summarize(
+                frame,
+                customer_col=req.customer_col,
+                date_col=req.date_col,
+                amount_col=req.amount_col,
+                calibration_end=req.calibration_end,
+                observation_end=req.observation_end,
+                unit=req.unit,
+            )
+        )
+    model = _guarded(lambda: _model(req.model, req.penalizer).fit(summary))
+    spend = None
+    if req.amount_col and req.model != "bgbb" and int((summary["frequency"] > 0).sum()) > 2:
+        spend = _guarded(lambda: GammaGamma(penalizer=req.penalizer).fit(summary))
+    periods = req.horizon * 30.4375 / unit_days(req.unit)
+    table = _predict(model, spend, summary, req, periods)
+    report = _fit_report(model, spend, table, req)
+    if req.predictions is not None:
+        _write(table, req.predictions)
+        report["predictions"] = str(req.predictions)
+    if as_json:
+        context.print_json(report)
+    else:
+        _print_fit(report)
+
+
+def _predict(
+    model: Any, spend: Any, summary: pl.DataFrame, req: FitRequest, periods: float
+) -> pl.DataFrame:
+    from tenure.analytics.clv import customer_lifetime_value
+
+    out = summary.clone()
+    if req.model == "bgbb":
+        steps = math.ceil(periods)
+        out = out.with_columns(
+            pl.Series("p_alive", model.probability_alive(summary)),
+            pl.Series(
+                "expected_purchases_horizon", model.conditional_expected_purchases(steps, summary)
+            ),
+        )
+        return out
+    out = out.with_columns(pl.Series("p_alive", model.probability_alive(summary)))
+    if "duration_holdout" in summary.columns:
+        holdout = float(summary["duration_holdout"][0])
+        out = out.with_columns(
+            pl.Series(
+                "expected_purchases_holdout", model.conditional_expected_purchases(holdout, summary)
+            )
+        )
+    out = out.with_columns(
+        pl.Series(
+            "expected_purchases_horizon", model.conditional_expected_purchases(periods, summary)
+        )
+    )
+    if spend is not None:
+        out = out.with_columns(
+            pl.Series("expected_spend", spend.conditional_expected_spend(summary)),
+            pl.Series(
+                "clv",
+                customer_lifetime_value(
+                    model,
+                    spend,
+                    summary,
+                    margin=req.margin,
+                    discount_rate=req.discount_rate,
+                    horizon_months=req.horizon,
+                    unit=req.unit,
+                ),
+            ),
+        )
+    return out
+
+
+def _fit_report(model: Any, spend: Any, table: pl.DataFrame, req: FitRequest) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "file": str(req.file),
+        "unit": req.unit,
+        "transaction_model": model.summary(),
+        "customers": table.height,
+        "repeat_buyers": int((table["frequency"] > 0).sum()),
+        "mean_p_alive": float(table["p_alive"].mean()),  # type: ignore[arg-type]
+        "expected_purchases_horizon": float(table["expected_purchases_horizon"].sum()),
+        "horizon_months": req.horizon,
+    }
+    if "expected_purchases_holdout" in table.columns:
+        report["holdout"] = {
+            "expected": float(table["expected_purchases_holdout"].sum()),
+            "actual": float(table["frequency_holdout"].sum()),
+        }
+    if spend is not None:
+        report["spend_model"] = spend.summary()
+        report["customer_equity"] = float(table["clv"].sum())
+        report["clv_settings"] = {"margin": req.margin, "monthly_discount_rate": req.discount_rate}
+    return report
+
+
+def _print_fit(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = context.console
+    for key in ("transaction_model", "spend_model"):
+        if key not in report:
+            continue
+        fitted = report[key]
+        table = Table(
+            "parameter",
+            "estimate",
+            "std. error",
+            title=f"{fitted['model']} — LL {fitted['log_likelihood']:.2f}, "
+            f"{'converged' if fitted['converged'] else 'NOT converged'} in "
+            f"{fitted['iterations']} iterations, {fitted['customers']:,} customers",
+        )
+        for name, value in fitted["params"].items():
+            table.add_row(name, f"{value:.4f}", f"{fitted['standard_errors'][name]:.4f}")
+        console.print(table)
+    console.print(
+        f"{report['customers']:,} customers, {report['repeat_buyers']:,} repeat "
+        f"buyers; mean P(alive) {report['mean_p_alive']:.3f}"
+    )
+    console.print(
+        f"Expected purchases in the next {report['horizon_months']} months: "
+        f"{report['expected_purchases_horizon']:,.1f}"
+    )
+    if "holdout" in report:
+        hold = report["holdout"]
+        console.print(f"Holdout: expected {hold['expected']:,.1f}, actual {hold['actual']:,.0f}")
+    if "customer_equity" in report:
+        console.print(
+            f"Customer equity ({report['horizon_months']} months, margin "
+            f"{report['clv_settings']['margin']:.0%}): {report['customer_equity']:,.2f}"
+        )
+    if "predictions" in report:
+        console.print(f"Predictions per customer: {report['predictions']}")
+
+
+def _write(table: pl.DataFrame, path: Path) -> None:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        table.write_parquet(path)
+    else:
+        table.write_csv(path)
+
+
+def run_evaluate(req: EvaluateRequest, as_json: bool) -> None:
+    """Fit on calibration, compare with the holdout, and draw the papers' figures."""
+    from tenure.analytics.clv.evaluate import (
+        by_frequency,
+        cumulative_tracking,
+        holdout_errors,
+        occasions_of,
+    )
+    from tenure.analytics.clv.summary import summarize
+    from tenure.cli.clv_figures import frequency_figure, tracking_figure
+
+    frame = _guarded(
+        lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
+    )
+    summary = _guarded(
+        lambda: summarize(
+            frame,
+            customer_col=req.customer_col,
+            date_col=req.date_col,
+            calibration_end=req.calibration_end,
+            observation_end=req.observation_end,
+            unit=req.unit,
+        )
+    )
+    if "duration_holdout" not in summary.columns:
+        context.fail("no holdout: the observation end must come after the calibration end")
+    model = _guarded(lambda: _model(req.model).fit(summary))
+    errors = holdout_errors(model, summary)
+    table = by_frequency(model, summary)
+    occasions = occasions_of(frame, req.customer_col, req.date_col)
+    start = cast(date, occasions["day"].min())
+    end = req.observation_end or cast(date, occasions["day"].max())
+    tracking = cumulative_tracking(model, occasions, start=start, end=end, unit=req.unit)
+    req.out.mkdir(parents=True, exist_ok=True)
+    from tenure.analytics.clv.summary import unit_days
+
+    calibration = (req.calibration_end - start).days / unit_days(req.unit)
+    name = type(model).__name__
+    figures = tracking_figure(
+        tracking,
+        calibration,
+        UNIT_LABELS[req.unit.upper()],
+        req.out,
+        f"{name}: cumulative repeat purchases",
+    )
+    figures += frequency_figure(
+        table, req.out, f"{name}: holdout purchases by calibration frequency"
+    )
+    report = {
+        "model": model.summary(),
+        "holdout": errors.as_dict(),
+        "by_frequency": table.to_dicts(),
+        "figures": [str(p) for p in figures],
+    }
+    if as_json:
+        context.print_json(report)
+        return
+    _print_evaluation(report, table, np.asarray(tracking["actual"])[-1])
+
+
+def _print_evaluation(report: dict[str, Any], table: pl.DataFrame, total: float) -> None:
+    from rich.table import Table
+
+    hold = report["holdout"]
+    console = context.console
+    console.print(
+        f"{report['model']['model']}: holdout repeat purchases expected "
+        f"{hold['predicted']:,.1f}, actual {hold['actual']:,.0f} "
+        f"({hold['percent_error']:+.1f}%); per customer MAE {hold['mae']:.3f}, "
+        f"RMSE {hold['rmse']:.3f}"
+    )
+    rich_table = Table(
+        "calibration purchases", "customers", "holdout actual (mean)", "holdout expected (mean)"
+    )
+    for row in table.iter_rows(named=True):
+        rich_table.add_row(
+            row["frequency"],
+            f"{row['customers']:,}",
+            f"{row['actual']:.3f}",
+            f"{row['predicted']:.3f}",
+        )
+    console.print(rich_table)
+    console.print(f"Cumulative repeat purchases at the end: {total:,.0f} actual")
+    console.print("Figures: " + ", ".join(report["figures"]))
