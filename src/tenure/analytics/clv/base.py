@@ -48,6 +48,19 @@ def _numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.nda
     return grad
 
 
+def jacobian(g: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Central-difference Jacobian of a gradient, symmetrised: the Hessian from 2k gradients."""
+    k = x.size
+    out = np.empty((k, k))
+    for i in range(k):
+        h = 1e-5 * max(1.0, abs(x[i]))
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        out[i] = (g(up) - g(down)) / (2 * h)
+    return (out + out.T) / 2
+
+
 def hessian(f: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
     """Central-difference Hessian of a scalar function (second-order accurate)."""
     k = x.size
@@ -104,6 +117,18 @@ class CustomerBaseModel:
         """Per-row gradient with respect to the natural parameters: shape (rows, k)."""
         raise NotImplementedError
 
+    def _value_and_gradient(
+        self, params: np.ndarray, prepared: Prepared
+    ) -> tuple[float, np.ndarray]:
+        """Weighted log-likelihood and its gradient (natural parameters).
+
+        Models override this with a fused computation when speed matters; the default sums
+        the per-row functions.
+        """
+        rows = self._log_likelihood_rows(params, prepared.arrays)
+        gradient = prepared.weights @ self._gradient_rows(params, prepared.arrays)
+        return float(prepared.weights @ rows), gradient
+
     # -- fitting -----------------------------------------------------------------------------
     def _objective(self, prepared: Prepared) -> Objective:
         """Negative mean penalised log-likelihood over log-parameters, and its gradient."""
@@ -112,17 +137,61 @@ class CustomerBaseModel:
 
         def value_and_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
+            if self.gradient_available:
+                ll, gradient = self._value_and_gradient(params, prepared)
+                value = -ll / total + penal * float(params @ params)
+                grad_natural = -gradient / total + 2 * penal * params
+                return float(value), grad_natural * params  # chain rule for log-parameters
             rows = self._log_likelihood_rows(params, prepared.arrays)
             value = -(weights @ rows) / total + penal * float(params @ params)
-            if self.gradient_available:
-                grad_natural = -(weights @ self._gradient_rows(params, prepared.arrays)) / total
-                grad_natural = grad_natural + 2 * penal * params
-                return float(value), grad_natural * params  # chain rule for log-parameters
             return float(value), _numeric_gradient(
                 lambda lp: self._penalised_mean(lp, prepared), log_params
             )
 
         return value_and_grad
+
+    def _hessian(self, params: np.ndarray, prepared: Prepared) -> np.ndarray | None:
+        """Analytic Hessian of the weighted log-likelihood, where a model has one."""
+        return None
+
+    def _subsample(self, prepared: Prepared) -> Prepared | None:
+        """Return a smaller version of the data for a quick warm start (models with a Hessian)."""
+        return None
+
+    def _newton(self, prepared: Prepared, theta: np.ndarray) -> np.ndarray | None:
+        """Polish a good start with damped Newton steps in log-parameters.
+
+        Near the optimum Newton converges in a handful of steps, one pass over the data each;
+        returns None (the caller falls back to L-BFGS) when the Hessian is of no use.
+        """
+        params = np.exp(theta)
+        ll, gradient = self._value_and_gradient(params, prepared)
+        for step_count in range(50):
+            self._newton_steps = step_count
+            hess = self._hessian(params, prepared)
+            g_theta = gradient * params
+            if hess is None or not np.isfinite(ll):
+                return None
+            if np.max(np.abs(g_theta)) / prepared.n < 1e-10:
+                return theta
+            h_theta = hess * np.outer(params, params) + np.diag(g_theta)
+            try:
+                step = np.linalg.solve(h_theta, -g_theta)
+            except np.linalg.LinAlgError:
+                return None
+            if g_theta @ step <= 0:  # not an ascent direction: Hessian not negative definite
+                return None
+            for _ in range(30):
+                trial = theta + step
+                trial_params = np.exp(trial)
+                trial_ll, trial_gradient = self._value_and_gradient(trial_params, prepared)
+                if np.isfinite(trial_ll) and trial_ll >= ll:
+                    theta, params, ll, gradient = trial, trial_params, trial_ll, trial_gradient
+                    break
+                step /= 2
+            else:
+                return theta  # no further ascent possible: as converged as floats allow
+        return None
 
     def _penalised_mean(self, log_params: np.ndarray, prepared: Prepared) -> float:
         params = np.exp(log_params)
@@ -137,14 +206,19 @@ class CustomerBaseModel:
     def _fit_prepared(self, prepared: Prepared) -> None:
         if prepared.n == 0:
             raise ValueError("no customers to fit")
+        if (polished := self._warm_newton(prepared)) is not None:
+            self._finish(np.exp(polished), prepared, iterations=self._newton_steps)
+            return
         objective = self._objective(prepared)
         with np.errstate(all="ignore"):  # trial points far from the optimum may overflow
+            # BFGS: unbounded log-parameters need no bounds, and its per-step overhead is a
+            # fraction of L-BFGS-B's (measured: 0.21 s against 0.28 s for BG/NBD at 1M).
             result = optimize.minimize(
                 objective,
                 self._start(),
                 jac=True,
-                method="L-BFGS-B",
-                options={"maxiter": 2000, "gtol": 1e-9, "ftol": 1e-15},
+                method="BFGS",
+                options={"maxiter": 2000, "gtol": 1e-9},
             )
             _, gradient = objective(result.x)
         # The line search may stop "abnormally" at the optimum itself, where round-off hides
@@ -156,13 +230,35 @@ class CustomerBaseModel:
                 f"(after {result.nit} iterations). Try a penalizer (e.g. 0.001), or "
                 f"{self.data_hint}."
             )
-        params = np.exp(result.x)
+        self._finish(np.exp(result.x), prepared, iterations=int(result.nit))
+
+    def _warm_newton(self, prepared: Prepared) -> np.ndarray | None:
+        """Large data and an analytic Hessian: L-BFGS on a sample, then Newton on everything."""
+        sample = self._subsample(prepared)
+        if sample is None or self.penalizer:
+            return None
+        with np.errstate(all="ignore"):
+            # Newton on the sample first (cheap, and no optimiser overhead per step); L-BFGS
+            # there only when Newton cannot start from the default point.
+            warm = self._newton(sample, self._start())
+            if warm is None:
+                result = optimize.minimize(
+                    self._objective(sample),
+                    self._start(),
+                    jac=True,
+                    method="BFGS",
+                    options={"maxiter": 2000},
+                )
+                warm = result.x if np.all(np.isfinite(result.x)) else None
+            return None if warm is None else self._newton(prepared, warm)
+
+    def _finish(self, params: np.ndarray, prepared: Prepared, iterations: int) -> None:
         self.params_ = dict(zip(self.param_names, params.tolist(), strict=True))
         self.log_likelihood_ = float(
             prepared.weights @ self._log_likelihood_rows(params, prepared.arrays)
         )
         self.converged_ = True
-        self.iterations_ = int(result.nit)
+        self.iterations_ = iterations
         self.n_customers_ = prepared.n
         self.standard_errors_ = self._standard_errors(params, prepared)
 
@@ -171,8 +267,18 @@ class CustomerBaseModel:
             with np.errstate(all="ignore"):
                 return float(-(prepared.weights @ self._log_likelihood_rows(p, prepared.arrays)))
 
+        def negative_gradient(p: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                return -self._value_and_gradient(p, prepared)[1]
+
         with np.errstate(all="ignore"):
-            matrix = hessian(negative_ll, params)
+            exact = self._hessian(params, prepared)
+            if exact is not None:
+                matrix = -exact
+            elif self.gradient_available:
+                matrix = jacobian(negative_gradient, params)
+            else:
+                matrix = hessian(negative_ll, params)
         try:
             covariance = np.linalg.inv(matrix)
             errors = np.sqrt(np.where(np.diag(covariance) > 0, np.diag(covariance), np.nan))

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import special
 
 from tenure.analytics.clv.base import CustomerBaseModel, Prepared
-from tenure.analytics.clv.collapse import collapse
+from tenure.analytics.clv.collapse import Collapsed, Levels, collapse
 from tenure.analytics.clv.data import check, column
 
 
@@ -39,36 +39,101 @@ class GammaGamma(CustomerBaseModel):
         x, m = _spend_columns(data)
         keep = x > 0
         check(~keep | (m > 0), "monetary_value", "> 0 for customers with repeat purchases")
-        c = collapse(x[keep], m[keep])
-        self._fit_prepared(
-            Prepared({"x": c.columns[0], "m": c.columns[1]}, c.weights, int(keep.sum()))
-        )
+        xs, ms = x[keep], m[keep]
+        cents = _spend_cents(xs, ms)
+        if cents is not None:  # money: equal (x, total) customers collapse into one row
+            c = collapse(xs, cents)
+            xs, ms = c.columns[0], c.columns[1] / (100 * c.columns[0])
+        else:  # arbitrary averages rarely repeat: every repeat buyer weighs one
+            c = Collapsed((xs, ms), np.ones(xs.size), np.arange(xs.size))
+        self._fit_prepared(Prepared(_arrays(xs, ms, c.weights), c.weights, int(keep.sum())))
         return self
 
     def _log_likelihood_rows(self, params: np.ndarray, arrays: dict[str, np.ndarray]) -> np.ndarray:
         p, q, v = params
-        x, m = arrays["x"], arrays["m"]
-        px = p * x
+        pxv, xi = p * arrays["x_values"], arrays["x_index"]
+        gammas = (special.gammaln(pxv + q) - special.gammaln(pxv))[xi] - special.gammaln(q)
+        px = p * arrays["x"]
         return (
-            special.gammaln(px + q)
-            - special.gammaln(px)
-            - special.gammaln(q)
+            gammas
             + q * np.log(v)
-            + (px - 1) * np.log(m)
-            + px * np.log(x)
-            - (px + q) * np.log(v + m * x)
+            + (px - 1) * arrays["log_m"]
+            + px * arrays["log_x"]
+            - (px + q) * np.log(v + arrays["mx"])
         )
+
+    def _value_and_gradient(
+        self, params: np.ndarray, prepared: Prepared
+    ) -> tuple[float, np.ndarray]:
+        """Fused: sums of the data alone precomputed; one log per customer per evaluation."""
+        p, q, v = params
+        arrays, w, n = prepared.arrays, prepared.weights, float(prepared.n)
+        xv, wx_level, wx = arrays["x_values"], arrays["x_weights"], arrays["wx"]
+        sum_xlogm, sum_logm, sum_xlogx = arrays["sums"]
+        pxv = p * xv
+        shifted = v + arrays["mx"]
+        log_shifted = np.log(shifted)
+        inverse = 1.0 / shifted
+        wx_log, w_log = wx @ log_shifted, w @ log_shifted
+        ll = (
+            wx_level @ (special.gammaln(pxv + q) - special.gammaln(pxv))
+            - n * special.gammaln(q)
+            + n * q * np.log(v)
+            + p * sum_xlogm
+            - sum_logm
+            + p * sum_xlogx
+            - p * wx_log
+            - q * w_log
+        )
+        psi_all = special.digamma(pxv + q)
+        gradient = np.array(
+            [
+                (wx_level * xv) @ (psi_all - special.digamma(pxv)) + sum_xlogm + sum_xlogx - wx_log,
+                wx_level @ psi_all - n * special.digamma(q) + n * np.log(v) - w_log,
+                n * q / v - p * (wx @ inverse) - q * (w @ inverse),
+            ]
+        )
+        return float(ll), gradient
+
+    def _hessian(self, params: np.ndarray, prepared: Prepared) -> np.ndarray:
+        """Exact second derivatives: x-level sums of trigammas and two passes over the rows."""
+        p, q, v = params
+        arrays, w, n = prepared.arrays, prepared.weights, float(prepared.n)
+        xv, wx_level, wx = arrays["x_values"], arrays["x_weights"], arrays["wx"]
+        tri = special.polygamma(1, p * xv + q)
+        tri_px = special.polygamma(1, p * xv)
+        inverse = 1.0 / (v + arrays["mx"])
+        w_inv, wx_inv = w @ inverse, wx @ inverse
+        inv2 = inverse * inverse
+        h_pp = (wx_level * xv * xv) @ (tri - tri_px)
+        h_pq = (wx_level * xv) @ tri
+        h_qq = wx_level @ tri - n * special.polygamma(1, q)
+        h_pv = -wx_inv
+        h_qv = n / v - w_inv
+        h_vv = -n * q / v**2 + p * (wx @ inv2) + q * (w @ inv2)
+        return np.array([[h_pp, h_pq, h_pv], [h_pq, h_qq, h_qv], [h_pv, h_qv, h_vv]])
+
+    def _subsample(self, prepared: Prepared) -> Prepared | None:
+        """Every k-th distinct row, about 10,000, for the warm start."""
+        rows = prepared.weights.size
+        if rows < 40_000:
+            return None
+        pick = np.arange(0, rows, rows // 10_000)
+        xs, ms, w = prepared.arrays["x"][pick], prepared.arrays["m"][pick], prepared.weights[pick]
+        return Prepared(_arrays(xs, ms, w), w, int(w.sum()))
 
     def _gradient_rows(self, params: np.ndarray, arrays: dict[str, np.ndarray]) -> np.ndarray:
         p, q, v = params
-        x, m = arrays["x"], arrays["m"]
+        x, xv, xi = arrays["x"], arrays["x_values"], arrays["x_index"]
         px = p * x
-        psi_all = special.digamma(px + q)
-        log_vmx = np.log(v + m * x)
+        psi_all = special.digamma(p * xv + q)
+        log_vmx = np.log(v + arrays["mx"])
         grad = np.empty((x.size, 3))
-        grad[:, 0] = x * (psi_all - special.digamma(px) + np.log(m) + np.log(x) - log_vmx)
-        grad[:, 1] = psi_all - special.digamma(q) + np.log(v) - log_vmx
-        grad[:, 2] = q / v - (px + q) / (v + m * x)
+        grad[:, 0] = x * (
+            (psi_all - special.digamma(p * xv))[xi] + arrays["log_m"] + arrays["log_x"] - log_vmx
+        )
+        grad[:, 1] = psi_all[xi] - special.digamma(q) + np.log(v) - log_vmx
+        grad[:, 2] = q / v - (px + q) / (v + arrays["mx"])
         return grad
 
     def population_mean_spend(self) -> float:
@@ -82,6 +147,37 @@ class GammaGamma(CustomerBaseModel):
         x, m = _spend_columns(data)
         known = p * (v + m * x) / (p * x + q - 1)
         return np.where(x > 0, known, self.population_mean_spend())
+
+
+def _arrays(xs: np.ndarray, ms: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Everything the likelihood needs that depends on the data alone, computed once."""
+    levels = Levels.of(xs)
+    wx = weights * xs
+    log_m, log_x = np.log(ms), np.log(xs)
+    return {
+        "x": xs,
+        "m": ms,
+        "mx": ms * xs,
+        "log_m": log_m,
+        "log_x": log_x,
+        "x_values": levels.values,
+        "x_index": levels.index,
+        "x_weights": np.bincount(levels.index, weights),
+        "wx": wx,
+        "sums": np.array([wx @ log_m, weights @ log_m, wx @ log_x]),
+    }
+
+
+def _spend_cents(x: np.ndarray, m: np.ndarray) -> np.ndarray | None:
+    """Each customer's spend total m·x in whole cents, when every total is one (as money is).
+
+    Averages rebuilt from the cents differ from the given ones by float round-off only.
+    """
+    cents = m * x * 100
+    whole = np.rint(cents)
+    if not np.all(np.abs(cents - whole) <= 1e-6 * np.maximum(1, whole)):
+        return None
+    return whole
 
 
 def _spend_columns(data: Any) -> tuple[np.ndarray, np.ndarray]:

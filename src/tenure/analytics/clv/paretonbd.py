@@ -84,14 +84,12 @@ class ParetoNBD(RecencyFrequencyModel):
         alive_part, gone_part = self._parts(self._fitted(), x, t_x, big_t)
         return special.expit(alive_part - gone_part)
 
-    def expected_given(
-        self, t: float, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
-    ) -> np.ndarray:
-        """E[Y(t) | x, t_x, T] for arrays of summaries."""
+    def purchases_if_alive(self, t: float, x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive, x, T] for arrays of (x, T)."""
         r, alpha, s, beta = self._fitted()
         log_ratio = np.log(beta + big_t) - np.log(beta + big_t + t)
         rate = (r + x) * (beta + big_t) / (alpha + big_t)
-        return rate * _one_minus_ratio_over(s - 1, log_ratio) * self.alive_given(x, t_x, big_t)
+        return rate * _one_minus_ratio_over(s - 1, log_ratio)
 
     def expected_purchases(self, t: Any) -> np.ndarray:
         """E[X(t)] = rβ/(α(s−1)) · [1 − (β/(β+t))^(s−1)] for a customer just acquired."""

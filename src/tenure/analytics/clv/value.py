@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tenure.analytics.clv.collapse import collapse
 from tenure.analytics.clv.gammagamma import GammaGamma
 from tenure.analytics.clv.rft import RecencyFrequencyModel
 from tenure.analytics.clv.summary import CustomerSummary, unit_days
@@ -30,24 +31,31 @@ def customer_lifetime_value(
     discount_rate: float = 0.01,
     horizon_months: int = 12,
     unit: str = "W",
+    days_per_month: float = DAYS_PER_MONTH,
 ) -> np.ndarray:
-    """Discounted expected margin of every customer over the next ``horizon_months``."""
+    """Discounted expected margin of every customer over the next ``horizon_months``.
+
+    ``days_per_month`` sets the month's length (30.4375 days, a year over twelve).
+    """
     if not 0 <= margin <= 1:
         raise ValueError("margin must be between 0 and 1")
     if discount_rate < 0 or horizon_months < 1:
         raise ValueError("discount_rate must be ≥ 0 and horizon_months ≥ 1")
     summary = CustomerSummary.of(data)
     spend_per_purchase = spend.conditional_expected_spend(data)
-    step = DAYS_PER_MONTH / unit_days(unit)
+    step = days_per_month / unit_days(unit)
     c = summary.collapsed
     x, t_x, big_t = c.columns
-    previous = np.zeros(c.size)
-    discounted = np.zeros(c.size)
+    # P(alive) once; the purchases of a customer still alive once per distinct (x, T).
+    alive = transactions.alive_given(x, t_x, big_t)
+    pairs = collapse(x, big_t)
+    previous = np.zeros(pairs.size)
+    discounted = np.zeros(pairs.size)
     for month in range(1, horizon_months + 1):
-        cumulative = transactions.expected_given(month * step, x, t_x, big_t)
+        cumulative = transactions.purchases_if_alive(month * step, *pairs.columns)
         discounted += (cumulative - previous) / (1 + discount_rate) ** month
         previous = cumulative
-    return margin * spend_per_purchase * c.expand(discounted)
+    return margin * spend_per_purchase * c.expand(alive * pairs.expand(discounted))
 
 
 def customer_equity(clv: np.ndarray) -> float:
