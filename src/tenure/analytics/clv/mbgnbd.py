@@ -50,14 +50,12 @@ class ModifiedBetaGeo(RecencyFrequencyModel):
         )
         return special.expit(-log_odds)
 
-    def expected_given(
-        self, t: float, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
-    ) -> np.ndarray:
-        """E[Y(t) | x, t_x, T] for arrays of summaries."""
+    def purchases_if_alive(self, t: float, x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive, x, T] for arrays of (x, T)."""
         r, alpha, a, b = self._fitted()
         z = t / (alpha + big_t + t)
         tail = (1 - z) ** (a - 1) * hyp2f1_euler(r + x, b + x + 1, a + b + x, z)
-        return (a + b + x) / (a - 1) * (1 - tail) * self.alive_given(x, t_x, big_t)
+        return (a + b + x) / (a - 1) * (1 - tail)
 
     def expected_purchases(self, t: Any) -> np.ndarray:
         """E[X(t)] for a customer who has just made a first purchase."""
