@@ -75,10 +75,36 @@ def _guarded(action: Any) -> Any:
         context.fail(exc.message)
 
 
+def _summary(
+    frame: Any,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    calibration_end: date | None,
+    observation_end: date | None,
+    unit: str,
+) -> pl.DataFrame:
+    """Summarise the log per customer, turning bad input into a clean error."""
+    from tenure.analytics.clv.summary import summarize
+
+    summary: pl.DataFrame = _guarded(
+        lambda: summarize(
+            frame,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            calibration_end=calibration_end,
+            observation_end=observation_end,
+            unit=unit,
+        )
+    )
+    return summary
+
+
 def run_fit(req: FitRequest, as_json: bool) -> None:
     """Fit, predict, print and (optionally) write the per-customer predictions."""
     from tenure.analytics.clv import GammaGamma
-    from tenure.analytics.clv.summary import summarize, summarize_discrete, unit_days
+    from tenure.analytics.clv.summary import summarize_discrete, unit_days
 
     frame = _guarded(
         lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
@@ -94,16 +120,14 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
             )
         )
     else:
-        summary = _guarded(
-            lambda: summarize(
-                frame,
-                customer_col=req.customer_col,
-                date_col=req.date_col,
-                amount_col=req.amount_col,
-                calibration_end=req.calibration_end,
-                observation_end=req.observation_end,
-                unit=req.unit,
-            )
+        summary = _summary(
+            frame,
+            req.customer_col,
+            req.date_col,
+            req.amount_col,
+            req.calibration_end,
+            req.observation_end,
+            req.unit,
         )
     model = _guarded(lambda: _model(req.model, req.penalizer).fit(summary))
     spend = None
@@ -245,21 +269,19 @@ def run_evaluate(req: EvaluateRequest, as_json: bool) -> None:
         holdout_errors,
         occasions_of,
     )
-    from tenure.analytics.clv.summary import summarize
     from tenure.cli.clv_figures import frequency_figure, tracking_figure
 
     frame = _guarded(
         lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
     )
-    summary = _guarded(
-        lambda: summarize(
-            frame,
-            customer_col=req.customer_col,
-            date_col=req.date_col,
-            calibration_end=req.calibration_end,
-            observation_end=req.observation_end,
-            unit=req.unit,
-        )
+    summary = _summary(
+        frame,
+        req.customer_col,
+        req.date_col,
+        None,
+        req.calibration_end,
+        req.observation_end,
+        req.unit,
     )
     if "duration_holdout" not in summary.columns:
         context.fail("no holdout: the observation end must come after the calibration end")

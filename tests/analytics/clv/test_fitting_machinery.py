@@ -83,3 +83,18 @@ def test_newton_on_large_data_lands_where_the_plain_optimiser_does() -> None:
     for name in ("p", "q", "v"):
         assert fast.params_[name] == pytest.approx(plain.params_[name], rel=1e-6)
         assert fast.standard_errors_[name] == pytest.approx(plain.standard_errors_[name], rel=1e-3)
+
+
+def test_a_fit_that_cannot_converge_says_so_with_a_hint(cdnow: pl.DataFrame) -> None:
+    from tenure.analytics.clv import ConvergenceError
+
+    class Broken(BetaGeo):
+        """A likelihood that cannot be evaluated: the optimiser gets nowhere."""
+
+        def _value_and_gradient(
+            self, params: np.ndarray, prepared: Prepared
+        ) -> tuple[float, np.ndarray]:
+            return float("nan"), np.full(4, np.nan)
+
+    with pytest.raises(ConvergenceError, match="did not converge.*Try a penalizer"):
+        Broken().fit(cdnow)
