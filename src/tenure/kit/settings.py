@@ -73,6 +73,68 @@ class ImportSettings(BaseModel):
     )
 
 
+class StageSettings(BaseModel):
+    """Thresholds of the lifecycle stage policy (docs/stages.md explains every rule)."""
+
+    preset: str = Field(
+        default="ecommerce", description="ecommerce or saas (contract status drives the stages)."
+    )
+    new_window_days: int = Field(
+        default=90,
+        ge=1,
+        description="A first purchase (or first contract) stays 'new' this long without a repeat.",
+    )
+    churn_after_days: int = Field(
+        default=180, ge=1, description="Silent longer than this: churned."
+    )
+    won_back_days: int = Field(
+        default=90, ge=1, description="A customer back after churning stays 'won back' this long."
+    )
+    overdue_multiple: float = Field(
+        default=3.0,
+        gt=0,
+        description="Silent for this many times the customer's own typical gap: declining.",
+    )
+    overdue_min_days: int = Field(
+        default=45, ge=0, description="…but only once silent at least this long."
+    )
+    activity_min_events: int = Field(
+        default=4,
+        ge=1,
+        description="Activity trend counts only "
+        "with at least this many events in the prior 30 days.",
+    )
+    activity_drop: float = Field(
+        default=0.3,
+        gt=0,
+        description="Last 30 days' activity below this share of the 30 days before: declining.",
+    )
+    complaints_alarm: int = Field(
+        default=2,
+        ge=1,
+        description="Complaints in 90 days that mark a subscription customer as declining.",
+    )
+    mature_min_purchases: int = Field(
+        default=6, ge=2, description="Purchase days needed to be mature."
+    )
+    mature_min_tenure_days: int = Field(
+        default=365,
+        ge=1,
+        description="Days since the first purchase (or contract) needed to be mature.",
+    )
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        if value not in ("ecommerce", "saas"):
+            raise ValueError(f"stage preset must be ecommerce or saas, not {value!r}")
+        return value
+
+    def params(self) -> dict[str, float | int]:
+        """Return the thresholds the rules refer to."""
+        return self.model_dump(exclude={"preset"})
+
+
 class ServerSettings(BaseModel):
     """The web server started by ``tenure serve``."""
 
@@ -94,6 +156,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     business: BusinessSettings = Field(default_factory=BusinessSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    stages: StageSettings = Field(default_factory=StageSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     @classmethod

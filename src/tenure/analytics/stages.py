@@ -1,0 +1,262 @@
+"""The lifecycle stage policy: an ordered list of rules over features, first match wins.
+
+A policy is data. Each rule names the stage it assigns, a filter tree over the features
+(thresholds as parameters from settings), and the features whose values explain the decision
+and are recorded with every transition. Presets exist for e-commerce and for subscription
+businesses, where contract status drives the stages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from tenure.kit.filters import to_polars
+
+STAGES = ("potential", "new", "growing", "mature", "declining", "churned", "won_back")
+
+
+@dataclass(frozen=True)
+class StageRule:
+    """One rule: when ``when`` holds (and no earlier rule matched), the customer is ``stage``."""
+
+    key: str
+    stage: str
+    when: Mapping[str, Any]
+    explain: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StagePolicy:
+    """An ordered list of rules and the thresholds they refer to."""
+
+    name: str
+    rules: tuple[StageRule, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """Return a stable text of the whole policy (for the run's configuration hash)."""
+        return json.dumps(
+            {
+                "name": self.name,
+                "params": dict(self.params),
+                "rules": [[r.key, r.stage, r.when] for r in self.rules],
+            },
+            sort_keys=True,
+            default=str,
+        )
+
+
+def _p(name: str) -> dict[str, str]:
+    return {"param": name}
+
+
+ECOMMERCE_RULES = (
+    StageRule(
+        "never_bought",
+        "potential",
+        {"field": "purchase_days", "op": "=", "value": 0},
+        ("acquired_days",),
+        "known to us, no paid purchase yet",
+    ),
+    StageRule(
+        "silent_too_long",
+        "churned",
+        {"field": "days_since_last", "op": ">", "value": _p("churn_after_days")},
+        ("days_since_last",),
+        "no purchase for longer than churn_after_days",
+    ),
+    StageRule(
+        "came_back",
+        "won_back",
+        {"field": "days_since_comeback", "op": "<=", "value": _p("won_back_days")},
+        ("days_since_comeback", "days_since_last"),
+        "bought again after a silence longer than churn_after_days, within won_back_days",
+    ),
+    StageRule(
+        "first_purchase_recent",
+        "new",
+        {
+            "all": [
+                {"field": "frequency", "op": "=", "value": 0},
+                {"field": "tenure_days", "op": "<=", "value": _p("new_window_days")},
+            ]
+        },
+        ("tenure_days",),
+        "first purchase within new_window_days, no repeat yet",
+    ),
+    StageRule(
+        "no_repeat",
+        "declining",
+        {"field": "frequency", "op": "=", "value": 0},
+        ("tenure_days", "days_since_last"),
+        "no repeat purchase within new_window_days of the first",
+    ),
+    StageRule(
+        "overdue",
+        "declining",
+        {
+            "all": [
+                {"field": "overdue_ratio", "op": ">", "value": _p("overdue_multiple")},
+                {"field": "days_since_last", "op": ">", "value": _p("overdue_min_days")},
+            ]
+        },
+        ("days_since_last", "typical_gap_days", "overdue_ratio"),
+        "silent for overdue_multiple × the customer's own typical gap",
+    ),
+    StageRule(
+        "activity_fading",
+        "declining",
+        {
+            "all": [
+                {"field": "events_prior_30", "op": ">=", "value": _p("activity_min_events")},
+                {"field": "activity_trend", "op": "<", "value": _p("activity_drop")},
+            ]
+        },
+        ("events_30", "events_prior_30", "activity_trend"),
+        "activity in the last 30 days fell below activity_drop × the 30 days before",
+    ),
+    StageRule(
+        "established",
+        "mature",
+        {
+            "all": [
+                {"field": "purchase_days", "op": ">=", "value": _p("mature_min_purchases")},
+                {"field": "tenure_days", "op": ">=", "value": _p("mature_min_tenure_days")},
+            ]
+        },
+        ("purchase_days", "tenure_days"),
+        "at least mature_min_purchases purchase days over mature_min_tenure_days",
+    ),
+    StageRule(
+        "repeat_buyer",
+        "growing",
+        {"field": "frequency", "op": ">=", "value": 1},
+        ("frequency", "days_since_last"),
+        "repeat purchases, not yet mature",
+    ),
+)
+
+SAAS_RULES = (
+    StageRule(
+        "never_subscribed",
+        "potential",
+        {"field": "ever_subscribed", "op": "=", "value": 0},
+        ("acquired_days",),
+        "a lead or trial without a paid contract",
+    ),
+    StageRule(
+        "all_cancelled",
+        "churned",
+        {"field": "active_subscriptions", "op": "=", "value": 0},
+        ("ever_subscribed",),
+        "every contract cancelled",
+    ),
+    StageRule(
+        "resubscribed",
+        "won_back",
+        {"field": "days_since_resubscribed", "op": "<=", "value": _p("won_back_days")},
+        ("days_since_resubscribed",),
+        "a new contract after a cancellation, recently",
+    ),
+    StageRule(
+        "new_contract",
+        "new",
+        {"field": "subscribed_days", "op": "<=", "value": _p("new_window_days")},
+        ("subscribed_days",),
+        "first contract within new_window_days",
+    ),
+    StageRule(
+        "usage_fading",
+        "declining",
+        {
+            "any": [
+                {
+                    "all": [
+                        {
+                            "field": "events_prior_30",
+                            "op": ">=",
+                            "value": _p("activity_min_events"),
+                        },
+                        {"field": "activity_trend", "op": "<", "value": _p("activity_drop")},
+                    ]
+                },
+                {"field": "complaints_90", "op": ">=", "value": _p("complaints_alarm")},
+            ]
+        },
+        ("events_30", "events_prior_30", "complaints_90"),
+        "usage fell below activity_drop × the month before, or complaints piled up",
+    ),
+    StageRule(
+        "long_standing",
+        "mature",
+        {"field": "subscribed_days", "op": ">=", "value": _p("mature_min_tenure_days")},
+        ("subscribed_days",),
+        "subscribed for at least mature_min_tenure_days",
+    ),
+    StageRule(
+        "active_contract",
+        "growing",
+        {"field": "active_subscriptions", "op": ">=", "value": 1},
+        ("active_subscriptions",),
+        "an active contract, not yet mature",
+    ),
+)
+
+PRESETS = {"ecommerce": ECOMMERCE_RULES, "saas": SAAS_RULES}
+
+
+def policy(preset: str, params: Mapping[str, Any]) -> StagePolicy:
+    """Return the named preset's rules with the given thresholds."""
+    return StagePolicy(preset, PRESETS[preset], dict(params))
+
+
+def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataFrame:
+    """Return customer_id, stage, rule and the explaining numbers (JSON) for every customer.
+
+    Rules are tried in order; the first that holds decides. A customer no rule matches keeps
+    stage null (the caller reports it).
+    """
+    stage = pl.lit(None, dtype=pl.String)
+    rule = pl.lit(None, dtype=pl.String)
+    numbers = pl.lit(None, dtype=pl.String)
+    fields = set(features.columns)
+    for r in reversed(stage_policy.rules):  # built inside out: earlier rules win
+        hit = to_polars(r.when, stage_policy.params, fields)
+        explained = (
+            pl.struct([pl.col(f) for f in r.explain]).struct.json_encode()
+            if (r.explain)
+            else pl.lit("{}")
+        )
+        stage = pl.when(hit).then(pl.lit(r.stage)).otherwise(stage)
+        rule = pl.when(hit).then(pl.lit(r.key)).otherwise(rule)
+        numbers = pl.when(hit).then(explained).otherwise(numbers)
+    return features.select(
+        "customer_id", stage.alias("stage"), rule.alias("rule"), numbers.alias("numbers")
+    )
+
+
+def transitions(previous: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+    """Return customers whose stage changed or who are new to the run, with the rule."""
+    joined = current.join(
+        previous.select("customer_id", pl.col("stage").alias("from_stage")),
+        on="customer_id",
+        how="left",
+    )
+    changed = joined.filter(
+        pl.col("from_stage").is_null() | (pl.col("from_stage") != pl.col("stage"))
+    )
+    return changed.select(
+        "customer_id", "from_stage", pl.col("stage").alias("to_stage"), "rule", "numbers"
+    )
+
+
+def stage_counts(stages: pl.DataFrame, order: Sequence[str] = STAGES) -> dict[str, int]:
+    """Return the number of customers in every stage, in lifecycle order."""
+    counts = dict(stages.group_by("stage").len().iter_rows())
+    return {s: int(counts.get(s, 0)) for s in order}
