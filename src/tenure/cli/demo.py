@@ -157,6 +157,11 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
             clear_store(conn)
         load_into_store(conn, data, utcnow())
     write_truth(data, truth)
+    # the analytics that exist: a scoring run as of the last day of the history
+    from tenure.domains.scoring.service import run_scoring
+
+    with eng.begin() as conn:
+        scored = run_scoring(conn, config.end, settings)
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)
     if as_json:
@@ -175,4 +180,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         table.add_row(name, f"{rows:,}")
     context.console.print(table)
     context.console.print(f"Truth behind the data: {truth}/truth.parquet, {truth}/truth.json")
+    from tenure.cli.score import print_stages
+
+    print_stages(scored.stages, f"Lifecycle stages as of {config.end}")
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tenure import __version__
-from tenure.cli import clv, demo, exporting, importing, init, serve
+from tenure.cli import clv, demo, exporting, importing, init, report, score, serve
 
 app = typer.Typer(
     name="tenure",
@@ -24,6 +24,8 @@ app.add_typer(exporting.app, name="export")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.add_typer(clv.app, name="clv")
+app.command("score")(score.score)
+app.add_typer(report.app, name="report")
 
 
 def _version(value: bool) -> None:

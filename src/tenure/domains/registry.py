@@ -8,12 +8,31 @@ from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
+from tenure.domains.scoring.models import (
+    CustomerStage,
+    ScoringRun,
+    StageHistory,
+    StageTransition,
+)
 from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse
 from tenure.domains.users.models import User
 from tenure.storage.base import Base
 
-ALL_MODELS = (User, Customer, Order, OrderLine, Event, MarketingSpend, SurveyResponse, Subscription)
+ALL_MODELS = (
+    User,
+    Customer,
+    Order,
+    OrderLine,
+    Event,
+    MarketingSpend,
+    SurveyResponse,
+    Subscription,
+    ScoringRun,
+    CustomerStage,
+    StageHistory,
+    StageTransition,
+)
 
 
 def metadata() -> MetaData:

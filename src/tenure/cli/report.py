@@ -1,0 +1,48 @@
+"""``tenure report …``: read what the scoring runs found."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import typer
+
+from tenure.cli import context
+
+app = typer.Typer(
+    help="Reports of the latest scoring run (run `tenure score` first).", no_args_is_help=True
+)
+
+
+@app.command("stages")
+def stages(
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print the distribution as CSV."),
+) -> None:
+    """Stage distribution of the latest run, and the moves between stages that led to it."""
+    from tenure.cli.score import print_stages
+    from tenure.domains.scoring.service import stage_report
+
+    eng = context.engine(context.settings())
+    with eng.connect() as conn:
+        report = stage_report(conn)
+    if report is None:
+        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+    data = report.as_dict()
+    if as_json:
+        context.print_json(data)
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["stage", "customers", "share"])
+        for row in data["stages"]:
+            writer.writerow([row["stage"], row["customers"], row["share"]])
+        return
+    print_stages(report.stages, f"Stages as of {report.as_of} (run {report.run_id})")
+    if report.flow:
+        from rich.table import Table
+
+        flow = Table("from", "to", "customers", title="Moves since the previous run")
+        for move in data["flow"][:15]:
+            flow.add_row(move["from"] or "(first seen)", move["to"], f"{move['customers']:,}")
+        context.console.print(flow)

@@ -1,0 +1,1 @@
+"""Scoring runs: a snapshot of the store as of a day, features, stages, and their history."""

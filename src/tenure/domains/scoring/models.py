@@ -1,0 +1,70 @@
+"""ORM models of scoring runs, current stages, stage history and transitions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenure.storage.base import Base
+
+
+class ScoringRun(Base):
+    """One scoring run: as of which day, with which configuration and data, and what it found."""
+
+    __tablename__ = "scoring_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16))  # running, done, failed
+    preset: Mapped[str] = mapped_column(String(32))
+    config_hash: Mapped[str] = mapped_column(String(64))
+    data_fingerprint: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    counts: Mapped[dict[str, Any] | None]
+    parameters: Mapped[dict[str, Any] | None]
+
+
+class CustomerStage(Base):
+    """Each customer's stage as of the latest run, since when, and the rule that decided."""
+
+    __tablename__ = "customer_stages"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), index=True)
+    as_of: Mapped[date]
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    since: Mapped[date]
+    rule: Mapped[str] = mapped_column(String(64))
+    numbers: Mapped[dict[str, Any] | None]
+
+
+class StageHistory(Base):
+    """Every customer's stage in every run (so any past run can be read back)."""
+
+    __tablename__ = "stage_history"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    since: Mapped[date]
+    rule: Mapped[str] = mapped_column(String(64))
+
+
+class StageTransition(Base):
+    """A move between stages: who, from, to, when, which rule, and the numbers that fired it."""
+
+    __tablename__ = "stage_transitions"
+    __table_args__ = (Index("ix_stage_transitions_customer_id_as_of", "customer_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    as_of: Mapped[date]
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(64))
+    numbers: Mapped[dict[str, Any] | None]

@@ -1,0 +1,146 @@
+"""Queries of the scoring runs and stage tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from tenure.domains.registry import metadata
+from tenure.storage.bulk import write_frame
+
+
+def _t(name: str) -> Any:
+    return metadata().tables[name]
+
+
+def find_run(conn: Connection, as_of: date, config_hash: str, data: str) -> int | None:
+    """Return a finished run for the same day, configuration and data, if there is one."""
+    runs = _t("scoring_runs")
+    found = conn.execute(
+        select(runs.c.id)
+        .where(
+            runs.c.as_of == as_of,
+            runs.c.config_hash == config_hash,
+            runs.c.data_fingerprint == data,
+            runs.c.status == "done",
+        )
+        .order_by(runs.c.id.desc())
+    ).first()
+    return None if found is None else int(found[0])
+
+
+def start_run(
+    conn: Connection,
+    as_of: date,
+    preset: str,
+    config_hash: str,
+    data: str,
+    parameters: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Record a run as running and return its id."""
+    runs = _t("scoring_runs")
+    result = conn.execute(
+        insert(runs)
+        .values(
+            as_of=as_of,
+            status="running",
+            preset=preset,
+            config_hash=config_hash,
+            data_fingerprint=data,
+            started_at=now,
+            parameters=parameters,
+        )
+        .returning(runs.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def finish_run(conn: Connection, run_id: int, counts: dict[str, Any], now: datetime) -> None:
+    """Mark a run done with what it found."""
+    runs = _t("scoring_runs")
+    conn.execute(
+        update(runs)
+        .where(runs.c.id == run_id)
+        .values(status="done", finished_at=now, counts=counts)
+    )
+
+
+def previous_run(conn: Connection, as_of: date) -> int | None:
+    """Return the latest finished run before ``as_of`` (transitions are measured from it)."""
+    runs = _t("scoring_runs")
+    found = conn.execute(
+        select(runs.c.id)
+        .where(runs.c.as_of < as_of, runs.c.status == "done")
+        .order_by(runs.c.as_of.desc(), runs.c.id.desc())
+    ).first()
+    return None if found is None else int(found[0])
+
+
+def latest_as_of(conn: Connection) -> date | None:
+    """Return the as-of day of the latest finished run."""
+    runs = _t("scoring_runs")
+    return conn.execute(
+        select(func.max(runs.c.as_of)).where(runs.c.status == "done")
+    ).scalar_one_or_none()
+
+
+def history(conn: Connection, run_id: int | None) -> pl.DataFrame:
+    """Stages of every customer in a run (empty without a run)."""
+    schema = {"customer_id": pl.Int64, "stage": pl.String, "since": pl.Date}
+    if run_id is None:
+        return pl.DataFrame(schema=schema)
+    h = _t("stage_history")
+    rows = conn.execute(
+        select(h.c.customer_id, h.c.stage, h.c.since).where(h.c.run_id == run_id)
+    ).all()
+    return pl.DataFrame(rows, schema=list(schema), orient="row").cast(schema)  # type: ignore[arg-type]
+
+
+def write_history(conn: Connection, frame: pl.DataFrame) -> None:
+    """Insert a run's stage rows."""
+    write_frame(conn, _t("stage_history"), frame)
+
+
+def write_transitions(conn: Connection, frame: pl.DataFrame) -> None:
+    """Insert a run's transitions."""
+    write_frame(conn, _t("stage_transitions"), frame)
+
+
+def replace_current(conn: Connection, frame: pl.DataFrame) -> None:
+    """Make ``frame`` the current stage of every customer."""
+    conn.execute(delete(_t("customer_stages")))
+    write_frame(conn, _t("customer_stages"), frame)
+
+
+def run_record(conn: Connection, run_id: int) -> dict[str, Any]:
+    """Return a run's record as plain data."""
+    runs = _t("scoring_runs")
+    row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().one()
+    return dict(row)
+
+
+def transition_flow(conn: Connection, run_id: int) -> list[tuple[str | None, str, int]]:
+    """Return (from, to, customers) of a run's transitions, most frequent first."""
+    tr = _t("stage_transitions")
+    rows = conn.execute(
+        select(tr.c.from_stage, tr.c.to_stage, func.count())
+        .where(tr.c.run_id == run_id)
+        .group_by(tr.c.from_stage, tr.c.to_stage)
+        .order_by(func.count().desc())
+    ).all()
+    return [(f, t, int(n)) for f, t, n in rows]
+
+
+def latest_run(conn: Connection) -> int | None:
+    """Return the id of the finished run with the latest as-of day."""
+    runs = _t("scoring_runs")
+    found = conn.execute(
+        select(runs.c.id)
+        .where(runs.c.status == "done")
+        .order_by(runs.c.as_of.desc(), runs.c.id.desc())
+    ).first()
+    return None if found is None else int(found[0])

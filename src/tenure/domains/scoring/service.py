@@ -1,0 +1,203 @@
+"""A scoring run: snapshot → features → stages → history, transitions and current stages.
+
+The run is a pure function of the store as of its day and of the configuration: running the
+same day again with the same data and settings returns the earlier run instead of writing a
+new one, and a past day reproduces the stages of the past.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection
+
+from tenure.analytics.features import FeatureParams, compute_features
+from tenure.analytics.stages import assign_stages, policy, stage_counts, transitions
+from tenure.domains.scoring import repository as repo
+from tenure.domains.scoring.snapshot import fingerprint, take_snapshot
+from tenure.kit.settings import Settings
+from tenure.kit.timeutil import utcnow
+
+
+@dataclass
+class RunResult:
+    """What a scoring run did."""
+
+    run_id: int
+    as_of: date
+    reused: bool
+    customers: int = 0
+    stages: dict[str, int] = field(default_factory=dict)
+    transitions: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the result as plain data."""
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "reused": self.reused,
+            "customers": self.customers,
+            "stages": self.stages,
+            "transitions": self.transitions,
+            "seconds": self.seconds,
+        }
+
+
+def _config_hash(settings: Settings) -> str:
+    stage_policy = policy(settings.stages.preset, settings.stages.params())
+    text = stage_policy.fingerprint() + settings.business.timezone
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
+    """Score every customer as of ``as_of``; the caller commits."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    frames = take_snapshot(conn, as_of, settings.business.timezone)
+    timings["snapshot"] = time.perf_counter() - clock
+    config, data = _config_hash(settings), fingerprint(frames)
+    if (existing := repo.find_run(conn, as_of, config, data)) is not None:
+        counts = repo.run_record(conn, existing)["counts"] or {}
+        return RunResult(
+            existing,
+            as_of,
+            reused=True,
+            customers=counts.get("customers", 0),
+            stages=counts.get("stages", {}),
+            transitions=counts.get("transitions", 0),
+        )
+    stage_settings = settings.stages
+    params = stage_settings.params()
+    run_id = repo.start_run(
+        conn,
+        as_of,
+        stage_settings.preset,
+        config,
+        data,
+        {"stages": params, "preset": stage_settings.preset},
+        utcnow(),
+    )
+    clock = time.perf_counter()
+    features = compute_features(
+        frames, as_of, FeatureParams(churn_after_days=stage_settings.churn_after_days)
+    )
+    timings["features"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    stages = assign_stages(features, policy(stage_settings.preset, params))
+    before = repo.history(conn, repo.previous_run(conn, as_of))
+    moved = transitions(before, stages)
+    current = _with_since(stages, before, as_of)
+    timings["stages"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    _write(conn, run_id, as_of, current, moved)
+    timings["write"] = time.perf_counter() - clock
+    counts = stage_counts(stages)
+    result = RunResult(
+        run_id,
+        as_of,
+        reused=False,
+        customers=stages.height,
+        stages=counts,
+        transitions=moved.height,
+        seconds={k: round(v, 3) for k, v in timings.items()},
+    )
+    repo.finish_run(
+        conn,
+        run_id,
+        {
+            "customers": stages.height,
+            "stages": counts,
+            "transitions": moved.height,
+            "seconds": result.seconds,
+        },
+        utcnow(),
+    )
+    return result
+
+
+def _with_since(stages: pl.DataFrame, before: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Carry 'since' over for customers who stayed in their stage; today for the others."""
+    joined = stages.join(
+        before.rename({"stage": "before", "since": "before_since"}), on="customer_id", how="left"
+    )
+    since = (
+        pl.when(pl.col("before") == pl.col("stage"))
+        .then(pl.col("before_since"))
+        .otherwise(pl.lit(as_of))
+    )
+    return joined.with_columns(since.alias("since")).drop("before", "before_since")
+
+
+def _write(
+    conn: Connection, run_id: int, as_of: date, current: pl.DataFrame, moved: pl.DataFrame
+) -> None:
+    run = pl.lit(run_id, dtype=pl.Int64)
+    day = pl.lit(as_of, dtype=pl.Date)
+    repo.write_history(
+        conn, current.select(run.alias("run_id"), "customer_id", "stage", "since", "rule")
+    )
+    repo.write_transitions(
+        conn,
+        moved.select(
+            run.alias("run_id"),
+            "customer_id",
+            day.alias("as_of"),
+            "from_stage",
+            "to_stage",
+            "rule",
+            "numbers",
+        ),
+    )
+    latest = repo.latest_as_of(conn)
+    if latest is None or as_of >= latest:  # a run for an earlier day leaves 'current' alone
+        repo.replace_current(
+            conn,
+            current.select(
+                "customer_id",
+                run.alias("run_id"),
+                day.alias("as_of"),
+                "stage",
+                "since",
+                "rule",
+                "numbers",
+            ),
+        )
+
+
+@dataclass
+class StageReport:
+    """Stage distribution of a run and the moves into it."""
+
+    run_id: int
+    as_of: date
+    stages: dict[str, int]
+    flow: list[tuple[str | None, str, int]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as plain data."""
+        total = sum(self.stages.values()) or 1
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "stages": [
+                {"stage": s, "customers": n, "share": round(n / total, 4)}
+                for s, n in self.stages.items()
+            ],
+            "flow": [{"from": f, "to": t, "customers": n} for f, t, n in self.flow],
+        }
+
+
+def stage_report(conn: Connection, run_id: int | None = None) -> StageReport | None:
+    """Report the latest run (or ``run_id``); None when nothing has been scored yet."""
+    run_id = run_id or repo.latest_run(conn)
+    if run_id is None:
+        return None
+    record = repo.run_record(conn, run_id)
+    counts = (record["counts"] or {}).get("stages", {})
+    return StageReport(run_id, record["as_of"], counts, repo.transition_flow(conn, run_id))

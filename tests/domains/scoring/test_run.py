@@ -1,0 +1,139 @@
+"""Scoring runs on both databases: reproducible, idempotent, and transitions with reasons."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Connection, text
+
+from tenure.demo.config import DemoConfig
+from tenure.demo.generate import DemoData, generate
+from tenure.demo.load import load_into_store
+from tenure.domains.scoring.service import run_scoring, stage_report
+from tenure.kit.settings import Settings
+
+END = date(2026, 6, 30)
+SETTINGS = Settings()
+
+
+@pytest.fixture(scope="module")
+def company() -> DemoData:
+    return generate(DemoConfig(customers=800, seed=21, end=END))
+
+
+@pytest.fixture
+def loaded(conn: Connection, company: DemoData) -> Connection:
+    load_into_store(conn, company, datetime(2026, 7, 1, tzinfo=UTC))
+    return conn
+
+
+def _stages(conn: Connection, run_id: int) -> list[tuple[int, str, str]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            text(
+                "SELECT customer_id, stage, rule FROM stage_history WHERE run_id = :r "
+                "ORDER BY customer_id"
+            ),
+            {"r": run_id},
+        )
+    ]
+
+
+def test_every_customer_gets_a_stage_and_a_reason(loaded: Connection) -> None:
+    result = run_scoring(loaded, END, SETTINGS)
+    assert result.customers == 800 and sum(result.stages.values()) == 800
+    assert all(result.stages[s] > 0 for s in ("potential", "new", "growing", "churned"))
+    rows = _stages(loaded, result.run_id)
+    assert len(rows) == 800 and all(stage and rule for _, stage, rule in rows)
+    current = loaded.execute(text("SELECT COUNT(*), MIN(since) FROM customer_stages")).one()
+    assert current[0] == 800
+
+
+def test_the_same_day_and_data_reuse_the_run(loaded: Connection) -> None:
+    first = run_scoring(loaded, END, SETTINGS)
+    again = run_scoring(loaded, END, SETTINGS)
+    assert again.reused and again.run_id == first.run_id and again.stages == first.stages
+    assert loaded.execute(text("SELECT COUNT(*) FROM scoring_runs")).scalar_one() == 1
+
+
+def test_a_past_day_reproduces_the_past(loaded: Connection) -> None:
+    early = run_scoring(loaded, date(2026, 1, 31), SETTINGS)
+    later = run_scoring(loaded, END, SETTINGS)
+    # Data arriving after January (new orders, customers) does not change January's answer.
+    loaded.execute(
+        text("UPDATE scoring_runs SET status = 'superseded' WHERE id = :r"), {"r": early.run_id}
+    )
+    replay = run_scoring(loaded, date(2026, 1, 31), SETTINGS)
+    assert not replay.reused
+    assert _stages(loaded, replay.run_id) == _stages(loaded, early.run_id)
+    assert later.customers > early.customers  # customers acquired after January exist now
+    # the current stage is still the latest day's
+    as_of = loaded.execute(text("SELECT DISTINCT as_of FROM customer_stages")).scalars().all()
+    assert [str(d)[:10] for d in as_of] == ["2026-06-30"]
+
+
+def test_changed_settings_make_a_new_run(loaded: Connection) -> None:
+    first = run_scoring(loaded, END, SETTINGS)
+    stricter = Settings()
+    stricter.stages.churn_after_days = 90
+    second = run_scoring(loaded, END, stricter)
+    assert second.run_id != first.run_id
+    assert second.stages["churned"] > first.stages["churned"]
+
+
+def test_transitions_record_the_rule_and_numbers(conn: Connection) -> None:
+    """One customer, scored three times: churned, then back (won_back), then growing."""
+    conn.execute(
+        text(
+            "INSERT INTO customers (id, external_id, acquired_at, email_consent, "
+            "sms_consent, created_at, updated_at) VALUES (1, 'c1', '2024-01-01', "
+            "false, false, '2024-01-01', '2024-01-01')"
+        )
+    )
+    for n, day in enumerate(["2024-01-10", "2024-02-10", "2025-01-15", "2025-02-01"]):
+        conn.execute(
+            text(
+                "INSERT INTO orders (external_id, customer_id, ordered_at, status, amount, "
+                "discount, currency, created_at, updated_at) "
+                "VALUES (:e, 1, :d, 'paid', 10, 0, 'USD', :d, :d)"
+            ),
+            {"e": f"o{n}", "d": f"{day} 12:00:00"},
+        )
+    # Feb 10 2024 → Dec 1 2024: silent 295 days (churned); back on Jan 15 2025 (won back);
+    # by Jun 30 2025 the return is 166 days old: growing.
+    days = [date(2024, 12, 1), date(2025, 1, 20), date(2025, 6, 30)]
+    results = [run_scoring(conn, d, SETTINGS) for d in days]
+    assert [
+        results[0].stages["churned"],
+        results[1].stages["won_back"],
+        results[2].stages["growing"],
+    ] == [1, 1, 1]
+    moves = conn.execute(
+        text(
+            "SELECT as_of, from_stage, to_stage, rule, numbers FROM stage_transitions "
+            "ORDER BY as_of"
+        )
+    ).all()
+    assert [(m[1], m[2], m[3]) for m in moves] == [
+        (None, "churned", "silent_too_long"),
+        ("churned", "won_back", "came_back"),
+        ("won_back", "growing", "repeat_buyer"),
+    ]
+    numbers = moves[1][4]
+    numbers = json.loads(numbers) if isinstance(numbers, str) else numbers
+    assert numbers == {"days_since_comeback": 5, "days_since_last": 5}  # Jan 15 → Jan 20
+    since = conn.execute(text("SELECT since FROM customer_stages")).scalar_one()
+    assert str(since)[:10] == "2025-06-30"
+
+
+def test_report_of_the_latest_run(loaded: Connection) -> None:
+    assert stage_report(loaded) is None
+    run_scoring(loaded, END, SETTINGS)
+    report = stage_report(loaded)
+    assert report is not None
+    data = report.as_dict()
+    assert sum(row["customers"] for row in data["stages"]) == 800
+    assert data["flow"][0]["from"] is None  # the first run: everyone is first seen
