@@ -81,5 +81,6 @@ def test_read_the_overview_and_switch_language(server: str, browser: Browser) ->
     page.wait_for_url("**/?lang=zh")
     assert page.locator("h1").inner_text() == "数据概览"
     assert page.locator("#channels th").first.inner_text() == "渠道"
+    assert page.locator('#stages [data-stage="churned"] td').first.inner_text() == "流失客户"
     page.screenshot(path=str(ARTIFACTS / "overview-zh.png"), full_page=True)
     assert Path(ARTIFACTS / "overview-zh.png").stat().st_size > 10_000

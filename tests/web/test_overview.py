@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from tenure.demo.config import DemoConfig
 from tenure.demo.generate import generate
 from tenure.demo.load import load_into_store
+from tenure.domains.scoring.service import run_scoring
 from tenure.kit.i18n import pick_language
 from tenure.kit.settings import Settings
 from tenure.storage.engine import make_engine
@@ -25,6 +26,8 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     data = generate(DemoConfig(customers=500, seed=2, end=date(2026, 3, 31)))
     with engine.begin() as conn:
         load_into_store(conn, data, datetime(2026, 4, 1, tzinfo=UTC))
+    with engine.begin() as conn:
+        run_scoring(conn, date(2026, 3, 31), Settings())
     return engine
 
 

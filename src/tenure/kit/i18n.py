@@ -36,10 +36,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "订单期间 {first} 至 {last}；已付收入 {revenue}",
     },
     "next": {
-        "en": "Lifecycle stages, customer value and churn risk come with the scoring run, "
-        "in a coming release.",
-        "zh": "生命周期阶段、客户价值与流失风险将在后续版本的评分运行中提供。",
+        "en": "Customer value, churn risk and segments join the scoring run in a coming release.",
+        "zh": "客户价值、流失风险与客户分群将在后续版本加入评分运行。",
     },
+    "stages": {"en": "Lifecycle stages", "zh": "生命周期阶段"},
+    "stages_as_of": {"en": "as of {day}", "zh": "截至 {day}"},
+    "stage": {"en": "Stage", "zh": "阶段"},
+    "share": {"en": "Share", "zh": "占比"},
+    "no_stages": {
+        "en": "No scoring run yet: run `tenure score` to place every customer in a lifecycle "
+        "stage.",
+        "zh": "尚未评分：运行 `tenure score` 为每位客户划分生命周期阶段。",
+    },
+    "stage_potential": {"en": "Potential", "zh": "潜在客户"},
+    "stage_new": {"en": "New", "zh": "新客户"},
+    "stage_growing": {"en": "Growing", "zh": "成长客户"},
+    "stage_mature": {"en": "Mature", "zh": "成熟客户"},
+    "stage_declining": {"en": "Declining", "zh": "衰退客户"},
+    "stage_churned": {"en": "Churned", "zh": "流失客户"},
+    "stage_won_back": {"en": "Won back", "zh": "挽回客户"},
     "switch": {"en": "中文", "zh": "English"},
 }
 

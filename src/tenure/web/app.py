@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from tenure import __version__
 from tenure.domains.reports.service import store_overview
+from tenure.domains.scoring.service import stage_report
 from tenure.kit.i18n import pick_language, translate
 from tenure.kit.settings import Settings
 from tenure.web.charts import bar_chart
@@ -42,6 +43,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         )
         with engine.connect() as conn:
             data = store_overview(conn)
+            stages = stage_report(conn)
         chart = bar_chart(
             [m.month for m in data.months],
             [float(m.revenue) for m in data.months],
@@ -55,6 +57,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
             "chart": chart,
             "money": lambda v: _money(v, currency),
             "empty": data.counts["customers"] == 0,
+            "stages": stages.as_dict() if stages else None,
         }
         return templates.TemplateResponse(request, "overview.html", context)
 
