@@ -191,3 +191,10 @@ def test_transitions_and_counts() -> None:
 def test_numbers_that_fired_the_rule_are_recorded() -> None:
     result = assign_stages(timeline([(200, PAID)]), policy("ecommerce", SETTINGS.params()))
     assert result["numbers"][0] == '{"days_since_last":200}'
+
+
+def test_a_low_p_alive_marks_a_repeat_buyer_declining() -> None:
+    features = timeline([(60, PAID), (50, PAID), (40, PAID)])  # on rhythm: growing…
+    assert stage_of(features) == ("growing", "repeat_buyer")
+    unlikely = features.with_columns(pl.lit(0.1).alias("p_alive"))  # …unless the model doubts
+    assert stage_of(unlikely) == ("declining", "unlikely_alive")

@@ -15,6 +15,7 @@ Definitions (d = the as-of day number):
     first_day, last_day, tenure_days = d − first_day, days_since_last = d − last_day
     typical_gap_days  (last_day − first_day) / frequency; overdue_ratio = days_since_last / gap
     comeback_day      the latest purchase day that ended a silence longer than churn_after_days
+    first_day_revenue paid revenue of the first purchase day (the rest is repeat revenue)
     revenue_*, orders_*   over the last 30 / 90 / 365 days (paid)
     events_30, events_prior_30, activity_trend = events_30 / events_prior_30
     complaints_90, tickets_90, last_nps
@@ -59,6 +60,13 @@ def _purchase_features(orders: ir.Table, d: int, params: FeatureParams) -> ir.Ta
     per_day = days.group_by("customer_id").agg(
         purchase_days=days.day.count(), first_day=days.day.min(), last_day=days.day.max()
     )
+    # the first purchase day's revenue: the models value repeat purchases only
+    firsts = paid.join(per_day.select("customer_id", "first_day"), "customer_id")
+    first_revenue = (
+        firsts.filter(firsts.day == firsts.first_day)
+        .group_by("customer_id")
+        .agg(first_day_revenue=ibis._.amount.sum())
+    )
 
     def within(n: int) -> ir.BooleanValue:
         return paid.day > d - n
@@ -74,6 +82,7 @@ def _purchase_features(orders: ir.Table, d: int, params: FeatureParams) -> ir.Ta
         orders_30=paid.count(where=within(30)),
     )
     joined = per_day.left_join(money, "customer_id").drop("customer_id_right")
+    joined = joined.left_join(first_revenue, "customer_id").drop("customer_id_right")
     return joined.left_join(comebacks, "customer_id").drop("customer_id_right")
 
 

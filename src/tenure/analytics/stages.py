@@ -110,6 +110,18 @@ ECOMMERCE_RULES = (
         "silent for overdue_multiple × the customer's own typical gap",
     ),
     StageRule(
+        "unlikely_alive",
+        "declining",
+        {
+            "all": [
+                {"field": "frequency", "op": ">=", "value": 1},
+                {"field": "p_alive", "op": "<", "value": _p("declining_p_alive")},
+            ]
+        },
+        ("p_alive", "days_since_last"),
+        "the value model gives P(alive) below declining_p_alive",
+    ),
+    StageRule(
         "activity_fading",
         "declining",
         {
@@ -216,12 +228,22 @@ def policy(preset: str, params: Mapping[str, Any]) -> StagePolicy:
     return StagePolicy(preset, PRESETS[preset], dict(params))
 
 
+# Model outputs a policy may use; without a model in the run they are missing (null), and the
+# rules that use them do not fire.
+MODEL_FIELDS = ("p_alive",)
+
+
 def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataFrame:
     """Return customer_id, stage, rule and the explaining numbers (JSON) for every customer.
 
     Rules are tried in order; the first that holds decides. A customer no rule matches keeps
     stage null (the caller reports it).
     """
+    features = features.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(name)
+        for name in MODEL_FIELDS
+        if name not in features.columns
+    )
     stage = pl.lit(None, dtype=pl.String)
     rule = pl.lit(None, dtype=pl.String)
     numbers = pl.lit(None, dtype=pl.String)

@@ -9,7 +9,9 @@ from tenure.domains.events.models import Event
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.scoring.models import (
+    CustomerScore,
     CustomerStage,
+    ScoreHistory,
     ScoringRun,
     StageHistory,
     StageTransition,
@@ -32,6 +34,8 @@ ALL_MODELS = (
     CustomerStage,
     StageHistory,
     StageTransition,
+    CustomerScore,
+    ScoreHistory,
 )
 
 

@@ -122,6 +122,13 @@ class StageSettings(BaseModel):
         ge=1,
         description="Days since the first purchase (or contract) needed to be mature.",
     )
+    declining_p_alive: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="A repeat buyer whose modelled probability of being alive is below this: "
+        "declining.",
+    )
 
     @field_validator("preset")
     @classmethod
@@ -133,6 +140,22 @@ class StageSettings(BaseModel):
     def params(self) -> dict[str, float | int]:
         """Return the thresholds the rules refer to."""
         return self.model_dump(exclude={"preset"})
+
+
+class ValueSettings(BaseModel):
+    """How the scoring run values customers (docs/clv.md)."""
+
+    model: str = Field(default="bgnbd", description="Transaction model: bgnbd or paretonbd.")
+    margin: float = Field(default=0.3, ge=0, le=1, description="Share of revenue kept.")
+    monthly_discount_rate: float = Field(default=0.01, ge=0, description="Discount per month.")
+    horizon_months: int = Field(default=12, ge=1, le=120, description="CLV horizon in months.")
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in ("bgnbd", "paretonbd"):
+            raise ValueError(f"value model must be bgnbd or paretonbd, not {value!r}")
+        return value
 
 
 class ServerSettings(BaseModel):
@@ -157,6 +180,7 @@ class Settings(BaseSettings):
     business: BusinessSettings = Field(default_factory=BusinessSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     stages: StageSettings = Field(default_factory=StageSettings)
+    value: ValueSettings = Field(default_factory=ValueSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     @classmethod

@@ -137,3 +137,30 @@ def test_report_of_the_latest_run(loaded: Connection) -> None:
     data = report.as_dict()
     assert sum(row["customers"] for row in data["stages"]) == 800
     assert data["flow"][0]["from"] is None  # the first run: everyone is first seen
+
+
+def test_the_run_values_every_buyer(loaded: Connection) -> None:
+    result = run_scoring(loaded, END, SETTINGS)
+    record = loaded.execute(
+        text("SELECT counts FROM scoring_runs WHERE id = :r"), {"r": result.run_id}
+    ).scalar_one()
+    counts = json.loads(record) if isinstance(record, str) else record
+    value = counts["value"]
+    assert value["transaction_model"]["converged"] is True
+    assert set(value["transaction_model"]["params"]) == {"r", "alpha", "a", "b"}
+    rows = loaded.execute(
+        text(
+            "SELECT s.stage, v.p_alive, v.clv, v.historical_value FROM customer_scores v "
+            "JOIN customer_stages s ON s.customer_id = v.customer_id"
+        )
+    ).all()
+    assert len(rows) == 800
+    buyers = [r for r in rows if r[0] != "potential"]
+    assert all(r[1] is not None and 0 <= r[1] <= 1 and r[2] >= 0 for r in buyers)
+    assert all(r[1] is None for r in rows if r[0] == "potential")
+    mean = {
+        s: sum(r[1] for r in buyers if r[0] == s) / max(1, sum(r[0] == s for r in buyers))
+        for s in ("growing", "churned")
+    }
+    assert mean["churned"] < mean["growing"]
+    assert value["customer_equity"] == pytest.approx(sum(r[2] for r in buyers), rel=1e-6)

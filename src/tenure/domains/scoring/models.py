@@ -68,3 +68,32 @@ class StageTransition(Base):
     to_stage: Mapped[str] = mapped_column(String(16))
     rule: Mapped[str] = mapped_column(String(64))
     numbers: Mapped[dict[str, Any] | None]
+
+
+class CustomerScore(Base):
+    """Each customer's value as of the latest run."""
+
+    __tablename__ = "customer_scores"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), index=True)
+    as_of: Mapped[date]
+    p_alive: Mapped[float | None]
+    expected_purchases_12m: Mapped[float | None]
+    expected_spend: Mapped[float | None]
+    clv: Mapped[float | None] = mapped_column(index=True)
+    historical_value: Mapped[float | None]
+
+
+class ScoreHistory(Base):
+    """Every customer's value in every run."""
+
+    __tablename__ = "score_history"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    p_alive: Mapped[float | None]
+    expected_purchases_12m: Mapped[float | None]
+    expected_spend: Mapped[float | None]
+    clv: Mapped[float | None]
+    historical_value: Mapped[float | None]

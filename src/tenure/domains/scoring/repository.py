@@ -144,3 +144,14 @@ def latest_run(conn: Connection) -> int | None:
         .order_by(runs.c.as_of.desc(), runs.c.id.desc())
     ).first()
     return None if found is None else int(found[0])
+
+
+def write_scores(
+    conn: Connection, history_rows: pl.DataFrame, current_rows: pl.DataFrame, as_of: date
+) -> None:
+    """Insert a run's values into the history; make them current when the run is the latest."""
+    write_frame(conn, _t("score_history"), history_rows)
+    latest = latest_as_of(conn)
+    if latest is None or as_of >= latest:
+        conn.execute(delete(_t("customer_scores")))
+        write_frame(conn, _t("customer_scores"), current_rows)

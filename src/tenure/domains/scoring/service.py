@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from tenure.analytics.features import FeatureParams, compute_features
 from tenure.analytics.stages import assign_stages, policy, stage_counts, transitions
+from tenure.analytics.value import ValueParams, customer_value
 from tenure.domains.scoring import repository as repo
 from tenure.domains.scoring.snapshot import fingerprint, take_snapshot
 from tenure.kit.settings import Settings
@@ -89,13 +90,20 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     )
     timings["features"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    stages = assign_stages(features, policy(stage_settings.preset, params))
+    value, value_diagnostics = customer_value(features, _value_params(settings))
+    timings["value"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    stages = assign_stages(
+        features.join(value.select("customer_id", "p_alive"), on="customer_id", how="left"),
+        policy(stage_settings.preset, params),
+    )
     before = repo.history(conn, repo.previous_run(conn, as_of))
     moved = transitions(before, stages)
     current = _with_since(stages, before, as_of)
     timings["stages"] = time.perf_counter() - clock
     clock = time.perf_counter()
     _write(conn, run_id, as_of, current, moved)
+    _write_value(conn, run_id, as_of, value)
     timings["write"] = time.perf_counter() - clock
     counts = stage_counts(stages)
     result = RunResult(
@@ -115,10 +123,37 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
             "stages": counts,
             "transitions": moved.height,
             "seconds": result.seconds,
+            "value": value_diagnostics,
         },
         utcnow(),
     )
     return result
+
+
+def _value_params(settings: Settings) -> ValueParams:
+    v = settings.value
+    return ValueParams(
+        model=v.model,
+        margin=v.margin,
+        monthly_discount_rate=v.monthly_discount_rate,
+        horizon_months=v.horizon_months,
+    )
+
+
+def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame) -> None:
+    run = pl.lit(run_id, dtype=pl.Int64)
+    columns = ["p_alive", "expected_purchases_12m", "expected_spend", "clv", "historical_value"]
+    repo.write_scores(
+        conn,
+        value.select(run.alias("run_id"), "customer_id", *columns),
+        value.select(
+            "customer_id",
+            run.alias("run_id"),
+            pl.lit(as_of, dtype=pl.Date).alias("as_of"),
+            *columns,
+        ),
+        as_of,
+    )
 
 
 def _with_since(stages: pl.DataFrame, before: pl.DataFrame, as_of: date) -> pl.DataFrame:

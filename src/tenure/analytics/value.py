@@ -1,0 +1,106 @@
+"""Customer value in a scoring run: the CLV models fitted on the run's own features.
+
+From the features (days) the models get weekly summaries: frequency = repeat purchase days,
+recency = (last − first) / 7, T = tenure / 7, monetary value = repeat revenue / frequency.
+BG/NBD (or Pareto/NBD) gives P(alive) and expected purchases, Gamma-Gamma the expected spend,
+and CLV is their discounted product over the horizon (``tenure.analytics.clv.value``).
+Historical value is the margin on everything a customer has paid so far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from tenure.analytics.clv import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
+from tenure.analytics.clv.base import ConvergenceError
+
+WEEK = 7.0
+
+
+@dataclass(frozen=True)
+class ValueParams:
+    """How value is modelled and counted."""
+
+    model: str = "bgnbd"  # or paretonbd
+    margin: float = 0.3
+    monthly_discount_rate: float = 0.01
+    horizon_months: int = 12
+
+
+def customer_value(
+    features: pl.DataFrame, params: ValueParams
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Return per-customer value columns and the fitted models' diagnostics."""
+    buyers = features.filter(pl.col("purchase_days") > 0)
+    summary = buyers.select(
+        "customer_id",
+        pl.col("frequency").cast(pl.Float64),
+        ((pl.col("last_day") - pl.col("first_day")) / WEEK).alias("recency"),
+        (pl.col("tenure_days") / WEEK).alias("T"),
+        pl.when(pl.col("frequency") > 0)
+        .then(
+            ((pl.col("revenue_total") - pl.col("first_day_revenue")) / pl.col("frequency")).clip(
+                lower_bound=0.0
+            )
+        )
+        .otherwise(0.0)
+        .alias("monetary_value"),
+        (pl.col("revenue_total").fill_null(0.0) * params.margin).alias("historical_value"),
+    )
+    diagnostics: dict[str, Any] = {"customers": summary.height}
+    empty = features.select("customer_id").with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(name)
+        for name in (
+            "p_alive",
+            "expected_purchases_12m",
+            "expected_spend",
+            "clv",
+            "historical_value",
+        )
+    )
+    if summary.height < 20 or int((summary["frequency"] > 0).sum()) < 10:
+        diagnostics["skipped"] = "fewer than 20 buyers or 10 repeat buyers: no value model"
+        return empty, diagnostics
+    model_class = ParetoNBD if params.model == "paretonbd" else BetaGeo
+    try:
+        model = model_class().fit(summary)
+        spend = GammaGamma().fit(summary.filter(pl.col("monetary_value") > 0))
+    except ConvergenceError as exc:
+        diagnostics["skipped"] = exc.message
+        return empty, diagnostics
+    horizon_weeks = params.horizon_months * 30.4375 / WEEK
+    clv = customer_lifetime_value(
+        model,
+        spend,
+        summary,
+        margin=params.margin,
+        discount_rate=params.monthly_discount_rate,
+        horizon_months=params.horizon_months,
+        unit="W",
+    )
+    values = summary.select(
+        "customer_id",
+        pl.Series("p_alive", model.probability_alive(summary)),
+        pl.Series(
+            "expected_purchases_12m", model.conditional_expected_purchases(horizon_weeks, summary)
+        ),
+        pl.Series("expected_spend", spend.conditional_expected_spend(summary)),
+        pl.Series("clv", clv),
+        "historical_value",
+    )
+    diagnostics.update(
+        {
+            "transaction_model": model.summary(),
+            "spend_model": spend.summary(),
+            "customer_equity": float(np.sum(clv)),
+            "margin": params.margin,
+            "monthly_discount_rate": params.monthly_discount_rate,
+            "horizon_months": params.horizon_months,
+        }
+    )
+    out = features.select("customer_id").join(values, on="customer_id", how="left")
+    return out, diagnostics
