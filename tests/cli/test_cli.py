@@ -77,7 +77,9 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
         cwd=tmp_path,
     )
     assert made.returncode == 0, made.stderr
-    rows = json.loads(made.stdout)["rows"]
+    report = json.loads(made.stdout)
+    rows = report["rows"]
+    assert sum(report["stages"].values()) == 300  # the demo ends with a scoring run
     assert rows["customers"] == 300
     assert (tmp_path / "tenure-demo-truth" / "truth.json").exists()
     skipped = tenure("demo", "--if-empty", url=empty_sqlite_url, cwd=tmp_path)

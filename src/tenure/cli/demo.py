@@ -172,6 +172,8 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
                 "truth": str(truth),
                 "generate_seconds": generated,
                 "seconds": seconds,
+                "stages": scored.stages,
+                "scoring_run": scored.run_id,
             }
         )
         return
