@@ -82,6 +82,19 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     assert sum(report["stages"].values()) == 300  # the demo ends with a scoring run
     assert rows["customers"] == 300
     assert (tmp_path / "tenure-demo-truth" / "truth.json").exists()
+    stages = json.loads(
+        tenure("report", "stages", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
+    )
+    assert sum(row["customers"] for row in stages["stages"]) == 300
+    segments = json.loads(
+        tenure("report", "segments", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
+    )
+    assert {row["segment"] for row in segments["value_quadrants"]} <= {
+        "high_value_loyal",
+        "high_value_occasional",
+        "low_value_loyal",
+        "low_value_occasional",
+    }
     skipped = tenure("demo", "--if-empty", url=empty_sqlite_url, cwd=tmp_path)
     assert "already holds 300 customers" in skipped.stdout
     refused = tenure("demo", url=empty_sqlite_url, cwd=tmp_path)

@@ -46,3 +46,45 @@ def stages(
         for move in data["flow"][:15]:
             flow.add_row(move["from"] or "(first seen)", move["to"], f"{move['customers']:,}")
         context.console.print(flow)
+
+
+@app.command("segments")
+def segments(
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print the RFM segments as CSV."),
+) -> None:
+    """RFM segments and value × loyalty quadrants of the latest run, with their CLV."""
+    from rich.table import Table
+
+    from tenure.domains.scoring.service import segment_report
+
+    eng = context.engine(context.settings())
+    with eng.connect() as conn:
+        report = segment_report(conn)
+    if report is None:
+        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+    if as_json:
+        context.print_json(report)
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["segment", "customers", "mean_clv", "total_clv"])
+        for row in report["rfm_segments"]:
+            writer.writerow([row["segment"], row["customers"], row["mean_clv"], row["total_clv"]])
+        return
+    for key, title in (("rfm_segments", "RFM segments"), ("value_quadrants", "Value × loyalty")):
+        table = Table(
+            "segment",
+            "customers",
+            "mean CLV",
+            "total CLV",
+            title=f"{title} as of {report['as_of']} (run {report['run_id']})",
+        )
+        for row in report[key]:
+            table.add_row(
+                row["segment"],
+                f"{row['customers']:,}",
+                f"{row['mean_clv']:,.2f}",
+                f"{row['total_clv']:,.2f}",
+            )
+        context.console.print(table)

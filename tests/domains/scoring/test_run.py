@@ -164,3 +164,19 @@ def test_the_run_values_every_buyer(loaded: Connection) -> None:
     }
     assert mean["churned"] < mean["growing"]
     assert value["customer_equity"] == pytest.approx(sum(r[2] for r in buyers), rel=1e-6)
+
+
+def test_the_run_segments_every_buyer(loaded: Connection) -> None:
+    run_scoring(loaded, END, SETTINGS)
+    rows = loaded.execute(
+        text(
+            "SELECT s.stage, v.r_score, v.f_score, v.m_score, v.rfm_segment, v.value_quadrant "
+            "FROM customer_scores v JOIN customer_stages s ON s.customer_id = v.customer_id"
+        )
+    ).all()
+    buyers = [r for r in rows if r[0] != "potential"]
+    assert all(1 <= r[1] <= 5 and 1 <= r[2] <= 5 and 1 <= r[3] <= 5 for r in buyers)
+    assert all(r[4] and r[5] for r in buyers)
+    segments = {r[4] for r in buyers}
+    assert {"champions", "lost"} <= segments
+    assert all(r[4] is None for r in rows if r[0] == "potential")

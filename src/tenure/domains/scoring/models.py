@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base
@@ -83,6 +83,11 @@ class CustomerScore(Base):
     expected_spend: Mapped[float | None]
     clv: Mapped[float | None] = mapped_column(index=True)
     historical_value: Mapped[float | None]
+    r_score: Mapped[int | None] = mapped_column(SmallInteger)
+    f_score: Mapped[int | None] = mapped_column(SmallInteger)
+    m_score: Mapped[int | None] = mapped_column(SmallInteger)
+    rfm_segment: Mapped[str | None] = mapped_column(String(32))
+    value_quadrant: Mapped[str | None] = mapped_column(String(32))
 
 
 class ScoreHistory(Base):
@@ -97,3 +102,8 @@ class ScoreHistory(Base):
     expected_spend: Mapped[float | None]
     clv: Mapped[float | None]
     historical_value: Mapped[float | None]
+    r_score: Mapped[int | None] = mapped_column(SmallInteger)
+    f_score: Mapped[int | None] = mapped_column(SmallInteger)
+    m_score: Mapped[int | None] = mapped_column(SmallInteger)
+    rfm_segment: Mapped[str | None] = mapped_column(String(32))
+    value_quadrant: Mapped[str | None] = mapped_column(String(32))

@@ -155,3 +155,16 @@ def write_scores(
     if latest is None or as_of >= latest:
         conn.execute(delete(_t("customer_scores")))
         write_frame(conn, _t("customer_scores"), current_rows)
+
+
+def segment_rows(conn: Connection, column: str) -> list[tuple[str | None, int, float, float]]:
+    """Return (segment, customers, mean CLV, total CLV) of the current scores by ``column``."""
+    scores = _t("customer_scores")
+    key = scores.c[column]
+    rows = conn.execute(
+        select(key, func.count(), func.avg(scores.c.clv), func.sum(scores.c.clv))
+        .where(key.is_not(None))
+        .group_by(key)
+        .order_by(func.sum(scores.c.clv).desc())
+    ).all()
+    return [(k, int(n), float(avg or 0.0), float(total or 0.0)) for k, n, avg, total in rows]

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from tenure.analytics.features import FeatureParams, compute_features
+from tenure.analytics.segments import rfm
 from tenure.analytics.stages import assign_stages, policy, stage_counts, transitions
 from tenure.analytics.value import ValueParams, customer_value
 from tenure.domains.scoring import repository as repo
@@ -50,9 +51,17 @@ class RunResult:
         }
 
 
+# Part of every run's configuration hash: bump it whenever what a run computes changes, so a
+# newer Tenure never reuses an older run for the same day and data.
+SCORING_VERSION = 3  # 1: stages, 2: value, 3: RFM segments
+
+
 def _config_hash(settings: Settings) -> str:
     stage_policy = policy(settings.stages.preset, settings.stages.params())
-    text = stage_policy.fingerprint() + settings.business.timezone
+    text = (
+        f"{SCORING_VERSION}|{stage_policy.fingerprint()}|{settings.business.timezone}|"
+        f"{settings.value.model_dump_json()}"
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -91,6 +100,9 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     timings["features"] = time.perf_counter() - clock
     clock = time.perf_counter()
     value, value_diagnostics = customer_value(features, _value_params(settings))
+    # RFM scores, named segments and value × loyalty quadrants (by CLV where there is one)
+    segments = rfm(features.join(value.select("customer_id", "clv"), on="customer_id", how="left"))
+    value = value.join(segments, on="customer_id", how="left")
     timings["value"] = time.perf_counter() - clock
     clock = time.perf_counter()
     stages = assign_stages(
@@ -142,7 +154,18 @@ def _value_params(settings: Settings) -> ValueParams:
 
 def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame) -> None:
     run = pl.lit(run_id, dtype=pl.Int64)
-    columns = ["p_alive", "expected_purchases_12m", "expected_spend", "clv", "historical_value"]
+    columns = [
+        "p_alive",
+        "expected_purchases_12m",
+        "expected_spend",
+        "clv",
+        "historical_value",
+        "r_score",
+        "f_score",
+        "m_score",
+        "rfm_segment",
+        "value_quadrant",
+    ]
     repo.write_scores(
         conn,
         value.select(run.alias("run_id"), "customer_id", *columns),
@@ -236,3 +259,26 @@ def stage_report(conn: Connection, run_id: int | None = None) -> StageReport | N
     record = repo.run_record(conn, run_id)
     counts = (record["counts"] or {}).get("stages", {})
     return StageReport(run_id, record["as_of"], counts, repo.transition_flow(conn, run_id))
+
+
+def segment_report(conn: Connection) -> dict[str, Any] | None:
+    """RFM segments and value × loyalty quadrants of the latest run, with their CLV."""
+    run_id = repo.latest_run(conn)
+    if run_id is None:
+        return None
+
+    def rows(column: str) -> list[dict[str, Any]]:
+        return [
+            {"segment": k, "customers": n, "mean_clv": round(avg, 2), "total_clv": round(total, 2)}
+            for k, n, avg, total in repo.segment_rows(conn, column)
+        ]
+
+    record = repo.run_record(conn, run_id)
+    return {
+        "run_id": run_id,
+        "as_of": record["as_of"].isoformat()
+        if hasattr(record["as_of"], "isoformat")
+        else str(record["as_of"]),
+        "rfm_segments": rows("rfm_segment"),
+        "value_quadrants": rows("value_quadrant"),
+    }
