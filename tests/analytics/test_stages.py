@@ -198,3 +198,9 @@ def test_a_low_p_alive_marks_a_repeat_buyer_declining() -> None:
     assert stage_of(features) == ("growing", "repeat_buyer")
     unlikely = features.with_columns(pl.lit(0.1).alias("p_alive"))  # …unless the model doubts
     assert stage_of(unlikely) == ("declining", "unlikely_alive")
+
+
+def test_red_health_marks_a_repeat_buyer_declining() -> None:
+    features = timeline([(60, PAID), (50, PAID), (40, PAID)])
+    red = features.with_columns(pl.lit("red").alias("health_band"))
+    assert stage_of(red) == ("declining", "unhealthy")

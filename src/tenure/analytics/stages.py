@@ -110,6 +110,18 @@ ECOMMERCE_RULES = (
         "silent for overdue_multiple × the customer's own typical gap",
     ),
     StageRule(
+        "unhealthy",
+        "declining",
+        {
+            "all": [
+                {"field": "frequency", "op": ">=", "value": 1},
+                {"field": "health_band", "op": "=", "value": "red"},
+            ]
+        },
+        ("health_band", "days_since_last"),
+        "the health score is in the red band",
+    ),
+    StageRule(
         "unlikely_alive",
         "declining",
         {
@@ -230,7 +242,7 @@ def policy(preset: str, params: Mapping[str, Any]) -> StagePolicy:
 
 # Model outputs a policy may use; without a model in the run they are missing (null), and the
 # rules that use them do not fire.
-MODEL_FIELDS = ("p_alive",)
+MODEL_FIELDS = {"p_alive": pl.Float64, "health_band": pl.String}
 
 
 def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataFrame:
@@ -240,8 +252,8 @@ def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataF
     stage null (the caller reports it).
     """
     features = features.with_columns(
-        pl.lit(None, dtype=pl.Float64).alias(name)
-        for name in MODEL_FIELDS
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in MODEL_FIELDS.items()
         if name not in features.columns
     )
     stage = pl.lit(None, dtype=pl.String)

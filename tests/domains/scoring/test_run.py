@@ -180,3 +180,19 @@ def test_the_run_segments_every_buyer(loaded: Connection) -> None:
     segments = {r[4] for r in buyers}
     assert {"champions", "lost"} <= segments
     assert all(r[4] is None for r in rows if r[0] == "potential")
+
+
+def test_the_run_rates_health(loaded: Connection) -> None:
+    run_scoring(loaded, END, SETTINGS)
+    rows = loaded.execute(
+        text(
+            "SELECT s.stage, v.health_score, v.health_band, v.health_reasons "
+            "FROM customer_scores v JOIN customer_stages s ON s.customer_id = v.customer_id"
+        )
+    ).all()
+    buyers = [r for r in rows if r[0] != "potential"]
+    assert all(0 <= r[1] <= 100 and r[2] in ("green", "yellow", "red") for r in buyers)
+    by_stage = {s: [r[1] for r in buyers if r[0] == s] for s in ("growing", "churned")}
+    assert sum(by_stage["churned"]) / len(by_stage["churned"]) < (
+        sum(by_stage["growing"]) / len(by_stage["growing"])
+    )

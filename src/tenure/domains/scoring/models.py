@@ -88,6 +88,9 @@ class CustomerScore(Base):
     m_score: Mapped[int | None] = mapped_column(SmallInteger)
     rfm_segment: Mapped[str | None] = mapped_column(String(32))
     value_quadrant: Mapped[str | None] = mapped_column(String(32))
+    health_score: Mapped[float | None]
+    health_band: Mapped[str | None] = mapped_column(String(8))
+    health_reasons: Mapped[list[str] | None]
 
 
 class ScoreHistory(Base):
@@ -107,3 +110,6 @@ class ScoreHistory(Base):
     m_score: Mapped[int | None] = mapped_column(SmallInteger)
     rfm_segment: Mapped[str | None] = mapped_column(String(32))
     value_quadrant: Mapped[str | None] = mapped_column(String(32))
+    health_score: Mapped[float | None]
+    health_band: Mapped[str | None] = mapped_column(String(8))
+    health_reasons: Mapped[list[str] | None]

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from tenure.analytics.features import FeatureParams, compute_features
+from tenure.analytics.health import HealthParams, health
 from tenure.analytics.segments import rfm
 from tenure.analytics.stages import assign_stages, policy, stage_counts, transitions
 from tenure.analytics.value import ValueParams, customer_value
@@ -53,14 +54,14 @@ class RunResult:
 
 # Part of every run's configuration hash: bump it whenever what a run computes changes, so a
 # newer Tenure never reuses an older run for the same day and data.
-SCORING_VERSION = 3  # 1: stages, 2: value, 3: RFM segments
+SCORING_VERSION = 4  # 1: stages, 2: value, 3: RFM segments, 4: health
 
 
 def _config_hash(settings: Settings) -> str:
     stage_policy = policy(settings.stages.preset, settings.stages.params())
     text = (
         f"{SCORING_VERSION}|{stage_policy.fingerprint()}|{settings.business.timezone}|"
-        f"{settings.value.model_dump_json()}"
+        f"{settings.value.model_dump_json()}|{settings.health.model_dump_json()}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -103,10 +104,20 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     # RFM scores, named segments and value × loyalty quadrants (by CLV where there is one)
     segments = rfm(features.join(value.select("customer_id", "clv"), on="customer_id", how="left"))
     value = value.join(segments, on="customer_id", how="left")
+    value = value.join(
+        health(
+            features.join(value.select("customer_id", "p_alive"), on="customer_id", how="left"),
+            _health_params(settings),
+        ),
+        on="customer_id",
+        how="left",
+    )
     timings["value"] = time.perf_counter() - clock
     clock = time.perf_counter()
     stages = assign_stages(
-        features.join(value.select("customer_id", "p_alive"), on="customer_id", how="left"),
+        features.join(
+            value.select("customer_id", "p_alive", "health_band"), on="customer_id", how="left"
+        ),
         policy(stage_settings.preset, params),
     )
     before = repo.history(conn, repo.previous_run(conn, as_of))
@@ -152,6 +163,16 @@ def _value_params(settings: Settings) -> ValueParams:
     )
 
 
+def _health_params(settings: Settings) -> HealthParams:
+    h = settings.health
+    return HealthParams(
+        weights=h.weights,
+        green_from=h.green_from,
+        red_below=h.red_below,
+        churn_after_days=settings.stages.churn_after_days,
+    )
+
+
 def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame) -> None:
     run = pl.lit(run_id, dtype=pl.Int64)
     columns = [
@@ -165,6 +186,9 @@ def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame
         "m_score",
         "rfm_segment",
         "value_quadrant",
+        "health_score",
+        "health_band",
+        "health_reasons",
     ]
     repo.write_scores(
         conn,

@@ -1,0 +1,112 @@
+"""Health score 0–100 from weighted signals, with green / yellow / red bands and reasons.
+
+Each signal is scaled to 0 (bad) … 1 (good):
+
+    p_alive     the value model's probability that the customer is still active
+    recency     1 / (1 + max(0, overdue_ratio − 1)) for repeat buyers — on their own rhythm is 1;
+                1 − days_since_last / churn_after_days for one-time buyers
+    activity    events in the last 30 days against the 30 before (capped at 1); 1 with activity
+                but no history to compare; 0.5 without any
+    nps         last NPS answer / 10 (0.7 without one)
+    complaints  1 − complaints in 90 days / 3 (floored at 0)
+
+health = 100 · Σ weight · signal / Σ weight. Bands: green from ``green_from``, red below
+``red_below``. The reasons are the two weakest signals. Customers who never bought have none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+DEFAULT_WEIGHTS = {
+    "p_alive": 0.3,
+    "recency": 0.25,
+    "activity": 0.15,
+    "nps": 0.15,
+    "complaints": 0.15,
+}
+
+
+@dataclass(frozen=True)
+class HealthParams:
+    """Weights of the signals and the band limits."""
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    green_from: float = 70.0
+    red_below: float = 40.0
+    churn_after_days: int = 180
+
+
+def _signals(params: HealthParams) -> dict[str, pl.Expr]:
+    overdue = pl.col("overdue_ratio").fill_null(0.0)
+    one_time = 1 - (pl.col("days_since_last") / params.churn_after_days).clip(0.0, 1.0)
+    recency = (
+        pl.when(pl.col("frequency") >= 1)
+        .then(1 / (1 + (overdue - 1).clip(lower_bound=0.0)))
+        .otherwise(one_time)
+    )
+    activity = (
+        pl.when(pl.col("events_prior_30") > 0)
+        .then((pl.col("events_30") / pl.col("events_prior_30")).clip(0.0, 1.0))
+        .when(pl.col("events_30") > 0)
+        .then(1.0)
+        .otherwise(0.5)
+    )
+    return {
+        "p_alive": pl.col("p_alive").fill_null(recency),
+        "recency": recency,
+        "activity": activity,
+        "nps": (pl.col("last_nps") / 10).fill_null(0.7),
+        "complaints": (1 - pl.col("complaints_90") / 3).clip(lower_bound=0.0),
+    }
+
+
+def health(features: pl.DataFrame, params: HealthParams) -> pl.DataFrame:
+    """Return customer_id, health_score, health_band and health_reasons (JSON list)."""
+    unknown = set(params.weights) - set(DEFAULT_WEIGHTS)
+    if unknown:
+        raise ValueError(
+            f"unknown health signals {sorted(unknown)}; known: {', '.join(DEFAULT_WEIGHTS)}"
+        )
+    if "p_alive" not in features.columns:
+        features = features.with_columns(pl.lit(None, dtype=pl.Float64).alias("p_alive"))
+    signals = _signals(params)
+    used = {k: w for k, w in params.weights.items() if w > 0}
+    total = sum(used.values()) or 1.0
+    buyers = features.filter(pl.col("purchase_days") > 0).select(
+        "customer_id", *(signals[k].cast(pl.Float64).alias(k) for k in used)
+    )
+    weighted = pl.sum_horizontal([pl.col(k) * w for k, w in used.items()])
+    score = (weighted * 100 / total).round(1)
+    band = (
+        pl.when(pl.col("health_score") >= params.green_from)
+        .then(pl.lit("green"))
+        .when(pl.col("health_score") < params.red_below)
+        .then(pl.lit("red"))
+        .otherwise(pl.lit("yellow"))
+    )
+    # the two weakest signals, in order, as the reasons
+    weakest = (
+        pl.concat_list(
+            [pl.struct(pl.lit(k).alias("signal"), pl.col(k).alias("level")) for k in used]
+        )
+        .list.eval(pl.element().sort_by(pl.element().struct.field("level")).struct.field("signal"))
+        .list.head(2)
+    )
+    return features.select("customer_id").join(
+        buyers.with_columns(score.alias("health_score"))
+        .with_columns(
+            band.alias("health_band"),
+            pl.struct(weakest.alias("r"))
+            .struct.json_encode()
+            .str.slice(5)
+            .str.strip_suffix("}")
+            .alias("health_reasons"),
+        )
+        .select("customer_id", "health_score", "health_band", "health_reasons"),
+        on="customer_id",
+        how="left",
+    )
