@@ -70,46 +70,39 @@ class StageTransition(Base):
     numbers: Mapped[dict[str, Any] | None]
 
 
-class CustomerScore(Base):
-    """Each customer's value as of the latest run."""
+class ScoreColumns:
+    """What a run says of a customer's value, segment and health (current and history alike)."""
+
+    p_alive: Mapped[float | None]
+    expected_purchases_12m: Mapped[float | None]
+    expected_spend: Mapped[float | None]
+    historical_value: Mapped[float | None]
+    r_score: Mapped[int | None] = mapped_column(SmallInteger)
+    f_score: Mapped[int | None] = mapped_column(SmallInteger)
+    m_score: Mapped[int | None] = mapped_column(SmallInteger)
+    rfm_segment: Mapped[str | None] = mapped_column(String(32))
+    value_quadrant: Mapped[str | None] = mapped_column(String(32))
+    health_score: Mapped[float | None]
+    health_band: Mapped[str | None] = mapped_column(String(8))
+    health_reasons: Mapped[list[str] | None]
+
+
+class CustomerScore(ScoreColumns, Base):
+    """Each customer's value, segment and health as of the latest run."""
 
     __tablename__ = "customer_scores"
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), index=True)
     as_of: Mapped[date]
-    p_alive: Mapped[float | None]
-    expected_purchases_12m: Mapped[float | None]
-    expected_spend: Mapped[float | None]
     clv: Mapped[float | None] = mapped_column(index=True)
-    historical_value: Mapped[float | None]
-    r_score: Mapped[int | None] = mapped_column(SmallInteger)
-    f_score: Mapped[int | None] = mapped_column(SmallInteger)
-    m_score: Mapped[int | None] = mapped_column(SmallInteger)
-    rfm_segment: Mapped[str | None] = mapped_column(String(32))
-    value_quadrant: Mapped[str | None] = mapped_column(String(32))
-    health_score: Mapped[float | None]
-    health_band: Mapped[str | None] = mapped_column(String(8))
-    health_reasons: Mapped[list[str] | None]
 
 
-class ScoreHistory(Base):
-    """Every customer's value in every run."""
+class ScoreHistory(ScoreColumns, Base):
+    """Every customer's value, segment and health in every run."""
 
     __tablename__ = "score_history"
 
     run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
-    p_alive: Mapped[float | None]
-    expected_purchases_12m: Mapped[float | None]
-    expected_spend: Mapped[float | None]
     clv: Mapped[float | None]
-    historical_value: Mapped[float | None]
-    r_score: Mapped[int | None] = mapped_column(SmallInteger)
-    f_score: Mapped[int | None] = mapped_column(SmallInteger)
-    m_score: Mapped[int | None] = mapped_column(SmallInteger)
-    rfm_segment: Mapped[str | None] = mapped_column(String(32))
-    value_quadrant: Mapped[str | None] = mapped_column(String(32))
-    health_score: Mapped[float | None]
-    health_band: Mapped[str | None] = mapped_column(String(8))
-    health_reasons: Mapped[list[str] | None]
