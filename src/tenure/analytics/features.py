@@ -18,12 +18,15 @@ Definitions (d = the as-of day number):
     first_day_revenue paid revenue of the first purchase day (the rest is repeat revenue)
     revenue_*, orders_*   over the last 30 / 90 / 365 days (paid)
     events_30, events_prior_30, activity_trend = events_30 / events_prior_30
+    engagement        Σ weight · 2^(−age / half-life) over the events seen (click, feature use 3;
+                      login 2; other 1; tickets and complaints 0)
     complaints_90, tickets_90, last_nps
     active_subscriptions, ever_subscribed, first_subscription_day, resubscribed_day
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +48,7 @@ class FeatureParams:
     """Settings the feature definitions depend on."""
 
     churn_after_days: int = 180
+    engagement_half_life_days: float = 14.0
 
 
 def _purchase_features(orders: ir.Table, d: int, params: FeatureParams) -> ir.Table:
@@ -86,11 +90,20 @@ def _purchase_features(orders: ir.Table, d: int, params: FeatureParams) -> ir.Ta
     return joined.left_join(comebacks, "customer_id").drop("customer_id_right")
 
 
-def _activity_features(events: ir.Table, surveys: ir.Table, d: int) -> ir.Table:
+def _activity_features(events: ir.Table, surveys: ir.Table, d: int, half_life: float) -> ir.Table:
     recent = events.day > d - 30
     prior = (events.day <= d - 30) & (events.day > d - 60)
     quarter = events.day > d - 90
+    # engagement: events weighted by how much they say, halving every half-life
+    weight = ibis.cases(
+        (events.type.isin(["email_click", "feature_use"]), 3.0),
+        (events.type == "login", 2.0),
+        (events.type.isin(["complaint", "support_ticket"]), 0.0),
+        else_=1.0,
+    )
+    decay = ((d - events.day) * (-math.log(2) / half_life)).exp()
     activity = events.group_by("customer_id").agg(
+        engagement=(weight * decay).sum(),
         last_event_day=events.day.max(),
         events_30=events.count(where=recent),
         events_prior_30=events.count(where=prior),
@@ -141,9 +154,12 @@ def feature_table(tables: Mapping[str, ir.Table], as_of: date, params: FeaturePa
         .agg(refunds=ibis._.count())
     )
     t = t.left_join(refunds, "customer_id").drop("customer_id_right")
-    t = t.left_join(_activity_features(tables["events"], tables["surveys"], d), "customer_id").drop(
-        "customer_id_right"
-    )
+    t = t.left_join(
+        _activity_features(
+            tables["events"], tables["surveys"], d, params.engagement_half_life_days
+        ),
+        "customer_id",
+    ).drop("customer_id_right")
     t = t.left_join(_subscription_features(tables["subscriptions"], d), "customer_id").drop(
         "customer_id_right"
     )
@@ -175,7 +191,13 @@ def feature_table(tables: Mapping[str, ir.Table], as_of: date, params: FeaturePa
 
 
 EMPTY_SCHEMAS: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
-    "customers": {"customer_id": pl.Int64, "acquired_day": pl.Int32},
+    "customers": {
+        "customer_id": pl.Int64,
+        "acquired_day": pl.Int32,
+        "acquisition_channel": pl.String,
+        "email_consent": pl.Boolean,
+        "company_size": pl.String,
+    },
     "orders": {"customer_id": pl.Int64, "day": pl.Int32, "status": pl.String, "amount": pl.Float64},
     "events": {"customer_id": pl.Int64, "day": pl.Int32, "type": pl.String},
     "surveys": {"customer_id": pl.Int64, "day": pl.Int32, "score": pl.Int64},
@@ -193,6 +215,12 @@ def compute_features(
         frame = frames.get(name)
         if frame is None:
             frame = pl.DataFrame(schema=schema)
+        # optional columns a caller does not have (e.g. customer attributes) come as nulls
+        frame = frame.with_columns(
+            pl.lit(None).cast(dtype).alias(name)
+            for name, dtype in schema.items()
+            if name not in frame.columns
+        )
         typed = frame.select(list(schema)).cast(schema)  # type: ignore[arg-type]
         tables[name] = con.create_table(name, typed.to_arrow())
     expr = feature_table(tables, as_of, params or FeatureParams())

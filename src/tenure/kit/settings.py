@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
@@ -185,6 +186,44 @@ class HealthSettings(BaseModel):
         return value
 
 
+class LeadSettings(BaseModel):
+    """The lead score of potential customers (docs/stages.md)."""
+
+    fit_rules: list[dict[str, Any]] = Field(
+        default_factory=lambda: [
+            {
+                "when": {
+                    "field": "acquisition_channel",
+                    "op": "in",
+                    "value": ["referral", "events", "partners"],
+                },
+                "points": 40,
+            },
+            {"when": {"field": "email_consent", "op": "=", "value": True}, "points": 30},
+            {
+                "when": {
+                    "field": "company_size",
+                    "op": "in",
+                    "value": ["51-200", "201-1000", "1000+"],
+                },
+                "points": 30,
+            },
+        ],
+        description="Ideal-customer rules: a filter tree ('when') and the points it is worth.",
+    )
+    engagement_half_life_days: float = Field(
+        default=14.0, gt=0, description="An event's weight halves every this many days."
+    )
+    engagement_scale: float = Field(
+        default=10.0, gt=0, description="Decayed engagement that scores 63 of 100."
+    )
+    fit_weight: float = Field(
+        default=0.5, ge=0, le=1, description="Share of fit in the score; the rest is engagement."
+    )
+    hot_from: float = Field(default=70.0, ge=0, le=100, description="Hot from this score.")
+    cold_below: float = Field(default=40.0, ge=0, le=100, description="Cold below this score.")
+
+
 class ServerSettings(BaseModel):
     """The web server started by ``tenure serve``."""
 
@@ -209,6 +248,7 @@ class Settings(BaseSettings):
     stages: StageSettings = Field(default_factory=StageSettings)
     value: ValueSettings = Field(default_factory=ValueSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    leads: LeadSettings = Field(default_factory=LeadSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     @classmethod

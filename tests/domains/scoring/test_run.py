@@ -196,3 +196,16 @@ def test_the_run_rates_health(loaded: Connection) -> None:
     assert sum(by_stage["churned"]) / len(by_stage["churned"]) < (
         sum(by_stage["growing"]) / len(by_stage["growing"])
     )
+
+
+def test_the_run_scores_leads(loaded: Connection) -> None:
+    run_scoring(loaded, END, SETTINGS)
+    rows = loaded.execute(
+        text(
+            "SELECT s.stage, v.lead_score, v.lead_band FROM customer_scores v "
+            "JOIN customer_stages s ON s.customer_id = v.customer_id"
+        )
+    ).all()
+    leads = [r for r in rows if r[0] == "potential"]
+    assert leads and all(0 <= r[1] <= 100 and r[2] in ("hot", "warm", "cold") for r in leads)
+    assert all(r[1] is None for r in rows if r[0] != "potential")

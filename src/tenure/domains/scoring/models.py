@@ -85,6 +85,10 @@ class ScoreColumns:
     health_score: Mapped[float | None]
     health_band: Mapped[str | None] = mapped_column(String(8))
     health_reasons: Mapped[list[str] | None]
+    lead_fit: Mapped[float | None]
+    lead_engagement: Mapped[float | None]
+    lead_score: Mapped[float | None]
+    lead_band: Mapped[str | None] = mapped_column(String(8))
 
 
 class CustomerScore(ScoreColumns, Base):

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from tenure.analytics.features import FeatureParams, compute_features
 from tenure.analytics.health import HealthParams, health
+from tenure.analytics.leads import LeadParams, lead_scores
 from tenure.analytics.segments import rfm
 from tenure.analytics.stages import assign_stages, policy, stage_counts, transitions
 from tenure.analytics.value import ValueParams, customer_value
@@ -54,14 +55,15 @@ class RunResult:
 
 # Part of every run's configuration hash: bump it whenever what a run computes changes, so a
 # newer Tenure never reuses an older run for the same day and data.
-SCORING_VERSION = 4  # 1: stages, 2: value, 3: RFM segments, 4: health
+SCORING_VERSION = 5  # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads
 
 
 def _config_hash(settings: Settings) -> str:
     stage_policy = policy(settings.stages.preset, settings.stages.params())
     text = (
         f"{SCORING_VERSION}|{stage_policy.fingerprint()}|{settings.business.timezone}|"
-        f"{settings.value.model_dump_json()}|{settings.health.model_dump_json()}"
+        f"{settings.value.model_dump_json()}|{settings.health.model_dump_json()}|"
+        f"{settings.leads.model_dump_json()}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -96,7 +98,12 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     )
     clock = time.perf_counter()
     features = compute_features(
-        frames, as_of, FeatureParams(churn_after_days=stage_settings.churn_after_days)
+        frames,
+        as_of,
+        FeatureParams(
+            churn_after_days=stage_settings.churn_after_days,
+            engagement_half_life_days=settings.leads.engagement_half_life_days,
+        ),
     )
     timings["features"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -112,6 +119,7 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
         on="customer_id",
         how="left",
     )
+    value = value.join(lead_scores(features, _lead_params(settings)), on="customer_id", how="left")
     timings["value"] = time.perf_counter() - clock
     clock = time.perf_counter()
     stages = assign_stages(
@@ -163,6 +171,17 @@ def _value_params(settings: Settings) -> ValueParams:
     )
 
 
+def _lead_params(settings: Settings) -> LeadParams:
+    lead = settings.leads
+    return LeadParams(
+        fit_rules=lead.fit_rules,
+        engagement_scale=lead.engagement_scale,
+        fit_weight=lead.fit_weight,
+        hot_from=lead.hot_from,
+        cold_below=lead.cold_below,
+    )
+
+
 def _health_params(settings: Settings) -> HealthParams:
     h = settings.health
     return HealthParams(
@@ -189,6 +208,10 @@ def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame
         "health_score",
         "health_band",
         "health_reasons",
+        "lead_fit",
+        "lead_engagement",
+        "lead_score",
+        "lead_band",
     ]
     repo.write_scores(
         conn,

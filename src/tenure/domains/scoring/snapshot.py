@@ -47,8 +47,16 @@ def take_snapshot(conn: Connection, as_of: date, timezone: str) -> dict[str, pl.
     known = func.coalesce(c.c.acquired_at, c.c.created_at)
     customers = _frame(
         conn,
-        select(c.c.id, known).where(known < cutoff),
-        {"customer_id": pl.Int64, "acquired_at": ts},
+        select(c.c.id, known, c.c.acquisition_channel, c.c.email_consent, c.c.company_size).where(
+            known < cutoff
+        ),
+        {
+            "customer_id": pl.Int64,
+            "acquired_at": ts,
+            "acquisition_channel": pl.String,
+            "email_consent": pl.Boolean,
+            "company_size": pl.String,
+        },
     )
     orders = _frame(
         conn,
@@ -79,7 +87,11 @@ def take_snapshot(conn: Connection, as_of: date, timezone: str) -> dict[str, pl.
     )
     return {
         "customers": customers.select(
-            "customer_id", _local_day("acquired_at", timezone).alias("acquired_day")
+            "customer_id",
+            _local_day("acquired_at", timezone).alias("acquired_day"),
+            "acquisition_channel",
+            "email_consent",
+            "company_size",
         ),
         "orders": orders.select(
             "customer_id", _local_day("at", timezone).alias("day"), "status", "amount"
