@@ -36,8 +36,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "订单期间 {first} 至 {last}；已付收入 {revenue}",
     },
     "next": {
-        "en": "Customer value, churn risk and segments join the scoring run in a coming release.",
-        "zh": "客户价值、流失风险与客户分群将在后续版本加入评分运行。",
+        "en": "Churn risk, KPIs and cohorts, and playbooks join in coming releases; per-customer "
+        "value, segments, health and lead scores are in `tenure report` and the store.",
+        "zh": "流失风险、KPI 与同期群、自动化剧本将在后续版本提供；客户价值、分群、健康度与"
+        "线索评分已可通过 `tenure report` 与数据库查看。",
     },
     "stages": {"en": "Lifecycle stages", "zh": "生命周期阶段"},
     "stages_as_of": {"en": "as of {day}", "zh": "截至 {day}"},
