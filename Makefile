@@ -1,4 +1,5 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
+# pip runs with -qq: errors still show; the machine's index notices do not.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,12 +9,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 $(VENV)/.runtime: requirements/lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -r requirements/lock.txt
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -qq -r requirements/lock.txt
+	$(BIN)/pip install -qq --no-deps -e .
 	@touch $@
 
 $(VENV)/.dev: requirements/dev.lock.txt $(VENV)/.runtime
-	$(BIN)/pip install -q -r requirements/dev.lock.txt
+	$(BIN)/pip install -qq -r requirements/dev.lock.txt
 	@touch $@
 
 ## demo: the simulated company in ./tenure.db, then the web app on http://127.0.0.1:8000
