@@ -86,6 +86,10 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
         tenure("report", "stages", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )
     assert sum(row["customers"] for row in stages["stages"]) == 300
+    runs = json.loads(tenure("report", "runs", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout)
+    assert len(runs) == 1 and runs[0]["customers"] == 300
+    first = tenure("report", "flow", url=empty_sqlite_url, cwd=tmp_path)
+    assert "Only one run so far" in first.stdout
     segments = json.loads(
         tenure("report", "segments", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )

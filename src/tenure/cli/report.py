@@ -88,3 +88,91 @@ def segments(
                 f"{row['total_clv']:,.2f}",
             )
         context.console.print(table)
+
+
+@app.command("runs")
+def runs(
+    limit: int = typer.Option(20, "--limit", help="How many runs, newest day first."),
+    as_json: bool = typer.Option(False, "--json", help="Print the runs as JSON."),
+) -> None:
+    """List the scoring runs: day, status, customers, moves, time, the value model's fit."""
+    from rich.table import Table
+
+    from tenure.domains.scoring.service import run_list
+
+    eng = context.engine(context.settings())
+    with eng.connect() as conn:
+        listed = run_list(conn, limit)
+    if as_json:
+        context.print_json(listed)
+        return
+    if not listed:
+        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+    table = Table(
+        "run",
+        "as of",
+        "status",
+        "customers",
+        "moved",
+        "seconds",
+        "value model",
+        "LL",
+        "equity",
+        title="Scoring runs",
+    )
+    for run in listed:
+        seconds = sum((run["seconds"] or {}).values())
+        table.add_row(
+            str(run["run_id"]),
+            run["as_of"],
+            run["status"],
+            f"{run['customers'] or 0:,}",
+            f"{run['transitions'] or 0:,}",
+            f"{seconds:.1f}",
+            run["value_model"] or "—",
+            f"{run['log_likelihood']:,.1f}" if run["log_likelihood"] else "—",
+            f"{run['customer_equity']:,.0f}" if run["customer_equity"] else "—",
+        )
+    context.console.print(table)
+
+
+@app.command("flow")
+def flow(
+    from_run: int | None = typer.Option(
+        None, "--from", help="Earlier run (default: the one before --to)."
+    ),
+    to_run: int | None = typer.Option(None, "--to", help="Later run (default: the latest)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the flow as JSON."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print the flow as CSV."),
+) -> None:
+    """How customers moved between the stages of two runs, stays included (a Sankey's data)."""
+    from rich.table import Table
+
+    from tenure.domains.scoring.service import stage_flow
+
+    eng = context.engine(context.settings())
+    with eng.connect() as conn:
+        report = stage_flow(conn, from_run, to_run)
+    if report is None:
+        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+    if as_json:
+        context.print_json(report)
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["from", "to", "customers"])
+        for row in report["flow"]:
+            writer.writerow([row["from"], row["to"], row["customers"]])
+        return
+    if report["from_run"] is None:
+        context.console.print("Only one run so far: score another day to see the flow.")
+        return
+    table = Table(
+        "from",
+        "to",
+        "customers",
+        title=f"Stage flow from run {report['from_run']} to run {report['to_run']}",
+    )
+    for row in report["flow"]:
+        table.add_row(row["from"], row["to"], f"{row['customers']:,}")
+    context.console.print(table)

@@ -209,3 +209,25 @@ def test_the_run_scores_leads(loaded: Connection) -> None:
     leads = [r for r in rows if r[0] == "potential"]
     assert leads and all(0 <= r[1] <= 100 and r[2] in ("hot", "warm", "cold") for r in leads)
     assert all(r[1] is None for r in rows if r[0] != "potential")
+
+
+def test_flow_between_two_runs_and_the_run_list(loaded: Connection) -> None:
+    from tenure.domains.scoring.service import run_list, stage_flow
+
+    assert stage_flow(loaded) is None
+    early = run_scoring(loaded, date(2026, 3, 31), SETTINGS)
+    only = stage_flow(loaded)
+    assert only is not None and only["from_run"] is None
+    later = run_scoring(loaded, END, SETTINGS)
+    report = stage_flow(loaded)
+    assert report is not None and (report["from_run"], report["to_run"]) == (
+        early.run_id,
+        later.run_id,
+    )
+    # everyone scored in both runs appears once, stays included
+    assert sum(row["customers"] for row in report["flow"]) == early.customers
+    stays = {row["from"]: row["customers"] for row in report["flow"] if row["from"] == row["to"]}
+    assert stays.get("potential", 0) > 0
+    listed = run_list(loaded)
+    assert [run["run_id"] for run in listed] == [later.run_id, early.run_id]
+    assert listed[0]["value_model"] == "BetaGeo" and listed[0]["customer_equity"] > 0

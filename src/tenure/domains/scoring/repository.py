@@ -168,3 +168,30 @@ def segment_rows(conn: Connection, column: str) -> list[tuple[str | None, int, f
         .order_by(func.sum(scores.c.clv).desc())
     ).all()
     return [(k, int(n), float(avg or 0.0), float(total or 0.0)) for k, n, avg, total in rows]
+
+
+def runs(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """Return the most recent runs, newest day first."""
+    r = _t("scoring_runs")
+    rows = conn.execute(select(r).order_by(r.c.as_of.desc(), r.c.id.desc()).limit(limit))
+    return [dict(row) for row in rows.mappings()]
+
+
+def flow(conn: Connection, from_run: int, to_run: int) -> list[tuple[str, str, int]]:
+    """Return (stage in from_run, stage in to_run, customers) for customers in both runs."""
+    h = _t("stage_history")
+    before, after = h.alias("before"), h.alias("after")
+    rows = conn.execute(
+        select(before.c.stage, after.c.stage, func.count())
+        .select_from(before.join(after, before.c.customer_id == after.c.customer_id))
+        .where(before.c.run_id == from_run, after.c.run_id == to_run)
+        .group_by(before.c.stage, after.c.stage)
+        .order_by(func.count().desc())
+    ).all()
+    return [(str(a), str(b), int(n)) for a, b, n in rows]
+
+
+def previous_of(conn: Connection, run_id: int) -> int | None:
+    """Return the finished run before ``run_id``'s day (the one its transitions compare to)."""
+    as_of = run_record(conn, run_id)["as_of"]
+    return previous_run(conn, as_of)

@@ -329,3 +329,44 @@ def segment_report(conn: Connection) -> dict[str, Any] | None:
         "rfm_segments": rows("rfm_segment"),
         "value_quadrants": rows("value_quadrant"),
     }
+
+
+def run_list(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """Return the recent runs as plain data: day, status, counts, timings, the model's fit."""
+    listed = []
+    for run in repo.runs(conn, limit):
+        counts = run["counts"] or {}
+        model = (counts.get("value") or {}).get("transaction_model") or {}
+        listed.append(
+            {
+                "run_id": run["id"],
+                "as_of": str(run["as_of"])[:10],
+                "status": run["status"],
+                "customers": counts.get("customers"),
+                "transitions": counts.get("transitions"),
+                "seconds": counts.get("seconds", {}),
+                "value_model": model.get("model"),
+                "log_likelihood": model.get("log_likelihood"),
+                "customer_equity": (counts.get("value") or {}).get("customer_equity"),
+            }
+        )
+    return listed
+
+
+def stage_flow(
+    conn: Connection, from_run: int | None = None, to_run: int | None = None
+) -> dict[str, Any] | None:
+    """Return the stage-to-stage flow between two runs (default: the latest and the one before)."""
+    to_run = to_run or repo.latest_run(conn)
+    if to_run is None:
+        return None
+    from_run = from_run or repo.previous_of(conn, to_run)
+    if from_run is None:
+        return {"from_run": None, "to_run": to_run, "flow": []}
+    return {
+        "from_run": from_run,
+        "to_run": to_run,
+        "flow": [
+            {"from": a, "to": b, "customers": n} for a, b, n in repo.flow(conn, from_run, to_run)
+        ],
+    }
