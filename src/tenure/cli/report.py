@@ -4,14 +4,43 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import typer
+from sqlalchemy import Connection
 
 from tenure.cli import context
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Reports of the latest scoring run (run `tenure score` first).", no_args_is_help=True
 )
+NOTHING_SCORED = "nothing has been scored yet: run `tenure score` (or `tenure demo`)"
+
+
+def _query(query: Callable[[Connection], T]) -> T:
+    """Run a report query on the (migrated) store."""
+    eng = context.engine(context.settings())
+    with eng.connect() as conn:
+        return query(conn)
+
+
+def _read(query: Callable[[Connection], T | None]) -> T:
+    """Run a report query; fail kindly when nothing has been scored yet."""
+    result = _query(query)
+    if result is None:
+        context.fail(NOTHING_SCORED)
+    return result
+
+
+def _print_csv(header: list[str], rows: list[dict[str, Any]]) -> None:
+    """Print ``rows`` (dicts keyed by ``header``) as CSV."""
+    writer = csv.writer(sys.stdout)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row[column] for column in header])
 
 
 @app.command("stages")
@@ -23,20 +52,13 @@ def stages(
     from tenure.cli.score import print_stages
     from tenure.domains.scoring.service import stage_report
 
-    eng = context.engine(context.settings())
-    with eng.connect() as conn:
-        report = stage_report(conn)
-    if report is None:
-        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+    report = _read(stage_report)
     data = report.as_dict()
     if as_json:
         context.print_json(data)
         return
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["stage", "customers", "share"])
-        for row in data["stages"]:
-            writer.writerow([row["stage"], row["customers"], row["share"]])
+        _print_csv(["stage", "customers", "share"], data["stages"])
         return
     print_stages(report.stages, f"Stages as of {report.as_of} (run {report.run_id})")
     if report.flow:
@@ -58,19 +80,12 @@ def segments(
 
     from tenure.domains.scoring.service import segment_report
 
-    eng = context.engine(context.settings())
-    with eng.connect() as conn:
-        report = segment_report(conn)
-    if report is None:
-        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+    report = _read(segment_report)
     if as_json:
         context.print_json(report)
         return
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["segment", "customers", "mean_clv", "total_clv"])
-        for row in report["rfm_segments"]:
-            writer.writerow([row["segment"], row["customers"], row["mean_clv"], row["total_clv"]])
+        _print_csv(["segment", "customers", "mean_clv", "total_clv"], report["rfm_segments"])
         return
     for key, title in (("rfm_segments", "RFM segments"), ("value_quadrants", "Value × loyalty")):
         table = Table(
@@ -100,14 +115,12 @@ def runs(
 
     from tenure.domains.scoring.service import run_list
 
-    eng = context.engine(context.settings())
-    with eng.connect() as conn:
-        listed = run_list(conn, limit)
+    listed = _query(lambda conn: run_list(conn, limit))
     if as_json:
         context.print_json(listed)
         return
     if not listed:
-        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+        context.fail(NOTHING_SCORED)
     table = Table(
         "run",
         "as of",
@@ -150,19 +163,12 @@ def flow(
 
     from tenure.domains.scoring.service import stage_flow
 
-    eng = context.engine(context.settings())
-    with eng.connect() as conn:
-        report = stage_flow(conn, from_run, to_run)
-    if report is None:
-        context.fail("nothing has been scored yet: run `tenure score` (or `tenure demo`)")
+    report = _read(lambda conn: stage_flow(conn, from_run, to_run))
     if as_json:
         context.print_json(report)
         return
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["from", "to", "customers"])
-        for row in report["flow"]:
-            writer.writerow([row["from"], row["to"], row["customers"]])
+        _print_csv(["from", "to", "customers"], report["flow"])
         return
     if report["from_run"] is None:
         context.console.print("Only one run so far: score another day to see the flow.")
