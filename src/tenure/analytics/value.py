@@ -31,12 +31,10 @@ class ValueParams:
     horizon_months: int = 12
 
 
-def customer_value(
-    features: pl.DataFrame, params: ValueParams
-) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Return per-customer value columns and the fitted models' diagnostics."""
+def model_summary(features: pl.DataFrame, margin: float = 0.3) -> pl.DataFrame:
+    """Return the buyers' weekly summaries the models take, and their historical value."""
     buyers = features.filter(pl.col("purchase_days") > 0)
-    summary = buyers.select(
+    return buyers.select(
         "customer_id",
         pl.col("frequency").cast(pl.Float64),
         ((pl.col("last_day") - pl.col("first_day")) / WEEK).alias("recency"),
@@ -49,8 +47,27 @@ def customer_value(
         )
         .otherwise(0.0)
         .alias("monetary_value"),
-        (pl.col("revenue_total").fill_null(0.0) * params.margin).alias("historical_value"),
+        (pl.col("revenue_total").fill_null(0.0) * margin).alias("historical_value"),
     )
+
+
+def probability_alive(features: pl.DataFrame, model: str = "bgnbd") -> pl.Series:
+    """P(alive) from a transaction model fitted on ``features``; null for non-buyers.
+
+    Raises ConvergenceError when the model cannot be fitted.
+    """
+    summary = model_summary(features)
+    fitted = (ParetoNBD if model == "paretonbd" else BetaGeo)().fit(summary)
+    alive = summary.select("customer_id", pl.Series("p_alive", fitted.probability_alive(summary)))
+    joined = features.select("customer_id").join(alive, on="customer_id", how="left")
+    return joined["p_alive"]
+
+
+def customer_value(
+    features: pl.DataFrame, params: ValueParams
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Return per-customer value columns and the fitted models' diagnostics."""
+    summary = model_summary(features, params.margin)
     diagnostics: dict[str, Any] = {"customers": summary.height}
     empty = features.select("customer_id").with_columns(
         pl.lit(None, dtype=pl.Float64).alias(name)

@@ -4,21 +4,45 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, func, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Float, cast, func, select
 
 from tenure.domains.registry import metadata
 from tenure.kit.timeutil import start_of_day
 
 EVENT_WINDOW_DAYS = 90  # the features look at the last 90 days of activity
+TIMESTAMP = pl.Datetime("us", "UTC")
 
 
 def _frame(
     conn: Connection, statement: object, schema: dict[str, pl.DataType | type[pl.DataType]]
 ) -> pl.DataFrame:
-    rows = conn.execute(statement).all()  # type: ignore[call-overload]
-    return pl.DataFrame(rows, schema=list(schema), orient="row").cast(schema)  # type: ignore[arg-type]
+    # straight from the driver's cursor: the columns need no conversion on the way (epochs,
+    # floats, text), and skipping the Row objects saves a quarter of the read
+    rows = conn.execute(statement).cursor.fetchall()  # type: ignore[call-overload]
+    frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
+    epochs = [n for n, t in schema.items() if t == TIMESTAMP]
+    return frame.with_columns(
+        pl.from_epoch(pl.col(n).cast(pl.Int64), "s").dt.replace_time_zone("UTC") for n in epochs
+    ).cast(schema)  # type: ignore[arg-type]
+
+
+def _epoch(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
+    """Whole seconds since 1970 (UTC), computed by the database.
+
+    Integers cross the driver far faster than timestamps, which each become a Python datetime;
+    truncating to the second never moves a moment across midnight.
+    """
+    if dialect == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
+
+
+def _amount(column: ColumnElement[Any]) -> ColumnElement[float]:
+    """Money as a float (a Decimal per row costs more than the whole scan)."""
+    return cast(column, Float)
 
 
 def _local_day(column: str, timezone: str) -> pl.Expr:
@@ -32,8 +56,14 @@ def _local_day(column: str, timezone: str) -> pl.Expr:
     )
 
 
-def take_snapshot(conn: Connection, as_of: date, timezone: str) -> dict[str, pl.DataFrame]:
-    """Read everything known by the end of ``as_of`` (business time zone)."""
+def take_snapshot(
+    conn: Connection, as_of: date, timezone: str, event_days: int = EVENT_WINDOW_DAYS
+) -> dict[str, pl.DataFrame]:
+    """Read everything known by the end of ``as_of`` (business time zone).
+
+    Events are read for the last ``event_days`` days only: the features look at 90, the churn
+    model's past snapshots further back.
+    """
     cutoff = start_of_day(as_of + timedelta(days=1), timezone)
     t = metadata().tables
     c, o, e, s, sub = (
@@ -43,13 +73,18 @@ def take_snapshot(conn: Connection, as_of: date, timezone: str) -> dict[str, pl.
         t["survey_responses"],
         t["subscriptions"],
     )
-    ts = pl.Datetime("us", "UTC")
+    ts = TIMESTAMP
+    dialect = conn.dialect.name
     known = func.coalesce(c.c.acquired_at, c.c.created_at)
     customers = _frame(
         conn,
-        select(c.c.id, known, c.c.acquisition_channel, c.c.email_consent, c.c.company_size).where(
-            known < cutoff
-        ),
+        select(
+            c.c.id,
+            _epoch(known, dialect),
+            c.c.acquisition_channel,
+            c.c.email_consent,
+            c.c.company_size,
+        ).where(known < cutoff),
         {
             "customer_id": pl.Int64,
             "acquired_at": ts,
@@ -60,29 +95,33 @@ def take_snapshot(conn: Connection, as_of: date, timezone: str) -> dict[str, pl.
     )
     orders = _frame(
         conn,
-        select(o.c.customer_id, o.c.ordered_at, o.c.status, o.c.amount).where(
-            o.c.ordered_at < cutoff
-        ),
+        select(
+            o.c.customer_id, _epoch(o.c.ordered_at, dialect), o.c.status, _amount(o.c.amount)
+        ).where(o.c.ordered_at < cutoff),
         {"customer_id": pl.Int64, "at": ts, "status": pl.String, "amount": pl.Float64},
     )
-    window = start_of_day(as_of - timedelta(days=EVENT_WINDOW_DAYS), timezone)
+    window = start_of_day(as_of - timedelta(days=event_days), timezone)
     events = _frame(
         conn,
-        select(e.c.customer_id, e.c.occurred_at, e.c.type).where(
+        select(e.c.customer_id, _epoch(e.c.occurred_at, dialect), e.c.type).where(
             e.c.occurred_at < cutoff, e.c.occurred_at >= window
         ),
         {"customer_id": pl.Int64, "at": ts, "type": pl.String},
     )
     surveys = _frame(
         conn,
-        select(s.c.customer_id, s.c.answered_at, s.c.score).where(s.c.answered_at < cutoff),
+        select(s.c.customer_id, _epoch(s.c.answered_at, dialect), s.c.score).where(
+            s.c.answered_at < cutoff
+        ),
         {"customer_id": pl.Int64, "at": ts, "score": pl.Int64},
     )
     contracts = _frame(
         conn,
-        select(sub.c.customer_id, sub.c.started_at, sub.c.cancelled_at).where(
-            sub.c.started_at < cutoff
-        ),
+        select(
+            sub.c.customer_id,
+            _epoch(sub.c.started_at, dialect),
+            _epoch(sub.c.cancelled_at, dialect),
+        ).where(sub.c.started_at < cutoff),
         {"customer_id": pl.Int64, "started": ts, "cancelled": ts},
     )
     return {

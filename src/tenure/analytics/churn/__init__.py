@@ -1,0 +1,10 @@
+"""Churn risk: a calibrated gradient-boosting model trained on the store's own past.
+
+``churn_risk`` is what a scoring run calls; ``history`` cuts the snapshot at earlier days and
+labels what happened next, ``model`` trains and explains, ``evaluate`` measures the model
+against the two baselines on a later time split.
+"""
+
+from tenure.analytics.churn.run import ChurnParams, churn_risk
+
+__all__ = ["ChurnParams", "churn_risk"]

@@ -1,0 +1,176 @@
+"""Churn risk in a scoring run: train on the past, test on a later past, score today.
+
+With a horizon of H days and the run's day d:
+
+    snapshot at d − 2H, labelled by days (d − 2H, d − H]   → training (evaluation model)
+    snapshot at d − H,  labelled by days (d − H, d]        → test: model against the baselines
+    both snapshots together                                → the model that scores day d
+
+Only buyers (at least one paid purchase by the snapshot's day) are labelled and scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from tenure.analytics.churn import evaluate, history, model
+from tenure.analytics.clv.base import ConvergenceError
+from tenure.analytics.features import day_number
+from tenure.analytics.value import probability_alive
+
+OUTPUT_SCHEMA = {"customer_id": pl.Int64, "churn_risk": pl.Float64, "churn_reasons": pl.String}
+
+
+@dataclass(frozen=True)
+class ChurnParams:
+    """How far ahead churn is judged and how much past the model learns from."""
+
+    horizon_days: int = 90
+    max_training_rows: int = 300_000
+    min_per_class: int = 50
+    value_model: str = "bgnbd"
+
+
+class NotEnoughHistory(Exception):
+    """The store's past is too short or too one-sided to learn churn from."""
+
+
+def _labelled(
+    frames: Mapping[str, pl.DataFrame],
+    features_at: Callable[[date], pl.DataFrame],
+    day: date,
+    params: ChurnParams,
+) -> pl.DataFrame:
+    buyers = features_at(day).filter(pl.col("purchase_days") > 0)
+    active = history.active_after(frames, day_number(day), params.horizon_days)
+    labelled = history.label(buyers, active)
+    churned = int(labelled["churned"].sum())
+    if min(churned, labelled.height - churned) < params.min_per_class:
+        raise NotEnoughHistory(
+            f"the snapshot of {day} has {churned} churned and {labelled.height - churned} "
+            f"retained buyers; at least {params.min_per_class} of each are needed"
+        )
+    return labelled
+
+
+def _at_most(frame: pl.DataFrame, rows: int) -> pl.DataFrame:
+    """Return a stable sample of at most ``rows`` rows (by a hash of the customer id)."""
+    if frame.height <= rows:
+        return frame
+    key = (frame["customer_id"].cast(pl.UInt64) * 2654435761) % (2**32)
+    return frame.with_columns(key.alias("_key")).sort("_key").head(rows).drop("_key")
+
+
+def _fit(frame: pl.DataFrame) -> model.ChurnModel:
+    return model.train(
+        model.matrix(frame),
+        frame["churned"].to_numpy(),
+        model.calibration_rows(frame["customer_id"]),
+    )
+
+
+def _evaluate(
+    train: pl.DataFrame, test: pl.DataFrame, params: ChurnParams
+) -> tuple[dict[str, Any], model.ChurnModel]:
+    fitted = _fit(train)
+    y_train, y_test = train["churned"].to_numpy(), test["churned"].to_numpy()
+    days_train = train["days_since_last"].cast(pl.Float64).to_numpy()
+    days_test = test["days_since_last"].cast(pl.Float64).to_numpy()
+    metrics: dict[str, dict[str, Any]] = {
+        "model": evaluate.quality(y_test, fitted.predict(model.matrix(test))),
+        "days_since_last": evaluate.quality(
+            y_test,
+            evaluate.calibrated_baseline(
+                evaluate.days_since_last_input(days_train),
+                y_train,
+                evaluate.days_since_last_input(days_test),
+            ),
+        ),
+    }
+    try:
+        alive_train = probability_alive(train, params.value_model).to_numpy()
+        alive_test = probability_alive(test, params.value_model).to_numpy()
+        metrics["one_minus_p_alive"] = evaluate.quality(
+            y_test,
+            evaluate.calibrated_baseline(
+                evaluate.one_minus_p_alive_input(alive_train),
+                y_train,
+                evaluate.one_minus_p_alive_input(alive_test),
+            ),
+        )
+    except ConvergenceError as exc:
+        metrics["one_minus_p_alive"] = {"skipped": exc.message}
+    baselines = [m for k, m in metrics.items() if k != "model" and "roc_auc" in m]
+    beats = all(
+        metrics["model"]["roc_auc"] > b["roc_auc"]
+        and metrics["model"]["pr_auc"] > b["pr_auc"]
+        and metrics["model"]["brier"] < b["brier"]
+        for b in baselines
+    )
+    return {"metrics": metrics, "beats_baselines": beats}, fitted
+
+
+def churn_risk(
+    frames: Mapping[str, pl.DataFrame],
+    features: pl.DataFrame,
+    as_of: date,
+    features_at: Callable[[date], pl.DataFrame],
+    params: ChurnParams | None = None,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Return (customer_id, churn_risk, churn_reasons) for ``features`` and the diagnostics.
+
+    ``frames`` is the run's snapshot with events reaching 2·horizon + 90 days back;
+    ``features_at(day)`` computes the features as of an earlier day.
+    """
+    params = params or ChurnParams()
+    horizon = timedelta(days=params.horizon_days)
+    train_day, test_day = as_of - 2 * horizon, as_of - horizon
+    diagnostics: dict[str, Any] = {
+        "horizon_days": params.horizon_days,
+        "train_as_of": train_day.isoformat(),
+        "test_as_of": test_day.isoformat(),
+    }
+    empty = features.select("customer_id").with_columns(
+        pl.lit(None, dtype=pl.Float64).alias("churn_risk"),
+        pl.lit(None, dtype=pl.String).alias("churn_reasons"),
+    )
+    try:
+        train = _labelled(frames, features_at, train_day, params)
+        test = _labelled(frames, features_at, test_day, params)
+    except NotEnoughHistory as exc:
+        diagnostics["skipped"] = str(exc)
+        return empty, diagnostics
+    sampled = _at_most(train, params.max_training_rows)
+    evaluation, _ = _evaluate(sampled, test, params)
+    diagnostics.update(evaluation)
+    diagnostics["test"] = {
+        "customers": test.height,
+        "churn_rate": round(int(test["churned"].sum()) / test.height, 4),
+    }
+    both = _at_most(pl.concat([train, test], how="vertical_relaxed"), params.max_training_rows)
+    final = _fit(both)
+    diagnostics["trained_rows"] = both.height
+    diagnostics["importance"] = final.importance()
+    diagnostics["calibration"] = {
+        "slope": round(final.slope, 4),
+        "intercept": round(final.intercept, 4),
+    }
+    buyers = features.filter(pl.col("purchase_days") > 0)
+    if buyers.height == 0:
+        return empty, diagnostics
+    x = model.matrix(buyers)
+    scored = pl.DataFrame(
+        {
+            "customer_id": buyers["customer_id"],
+            "churn_risk": np.round(final.predict(x), 4),
+            "churn_reasons": model.reasons(final, x),
+        },
+        schema=OUTPUT_SCHEMA,
+    )
+    return features.select("customer_id").join(scored, on="customer_id", how="left"), diagnostics
