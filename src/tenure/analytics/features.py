@@ -36,6 +36,7 @@ import ibis.expr.types as ir
 import polars as pl
 
 EPOCH = date(1970, 1, 1)
+FEATURE_EVENT_DAYS = 90  # the features look at the last 90 days of events
 
 
 def day_number(day: date) -> int:
@@ -188,6 +189,26 @@ def feature_table(tables: Mapping[str, ir.Table], as_of: date, params: FeaturePa
         overdue_ratio=ibis._.days_since_last / ibis._.typical_gap_days.nullif(0),
         activity_trend=ibis._.events_30 / ibis._.events_prior_30.nullif(0),
     )
+
+
+def cut_frames(frames: Mapping[str, pl.DataFrame], day: int) -> dict[str, pl.DataFrame]:
+    """Return the frames as they were known at the end of day number ``day``.
+
+    Events are kept for the features' 90 days only, so a feature reads the same whatever
+    longer window the snapshot was taken with.
+    """
+    subscriptions = frames["subscriptions"]
+    return {
+        "customers": frames["customers"].filter(pl.col("acquired_day") <= day),
+        "orders": frames["orders"].filter(pl.col("day") <= day),
+        "events": frames["events"].filter(
+            pl.col("day").is_between(day - FEATURE_EVENT_DAYS + 1, day)
+        ),
+        "surveys": frames["surveys"].filter(pl.col("day") <= day),
+        "subscriptions": subscriptions.filter(pl.col("started_day") <= day).with_columns(
+            pl.when(pl.col("cancelled_day") <= day).then(pl.col("cancelled_day"))
+        ),
+    }
 
 
 EMPTY_SCHEMAS: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {

@@ -131,6 +131,7 @@ def runs(
         "value model",
         "LL",
         "equity",
+        "churn AUC",
         title="Scoring runs",
     )
     for run in listed:
@@ -145,8 +146,69 @@ def runs(
             run["value_model"] or "—",
             f"{run['log_likelihood']:,.1f}" if run["log_likelihood"] else "—",
             f"{run['customer_equity']:,.0f}" if run["customer_equity"] else "—",
+            f"{run['churn_roc_auc']:.3f}" if run["churn_roc_auc"] else "—",
         )
     context.console.print(table)
+
+
+@app.command("churn")
+def churn(
+    top: int = typer.Option(20, "--top", min=1, help="How many of the riskiest customers."),
+    lang: str = typer.Option("en", "--lang", help="Language of the reasons: en or zh."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Show the churn model against its baselines, and the riskiest customers with reasons.
+
+    The model is judged on a later time split than it learned from: ROC-AUC and PR-AUC (higher
+    is better) and the Brier score (lower is better), next to two baselines — days since the
+    last purchase, and 1 − P(alive) of the value model (docs/stages.md).
+    """
+    from rich.table import Table
+
+    from tenure.domains.scoring.service import churn_report
+    from tenure.kit.i18n import reason_text
+
+    report = _read(lambda conn: churn_report(conn, top))
+    if as_json:
+        context.print_json(report)
+        return
+    model = report["model"]
+    if "metrics" not in model:
+        context.fail(f"no churn model in run {report['run_id']}: {model.get('skipped', '?')}")
+    quality = Table(
+        "score",
+        "ROC-AUC",
+        "PR-AUC",
+        "Brier",
+        title=(
+            f"Churn in the next {model['horizon_days']} days — learned as of "
+            f"{model['train_as_of']}, tested as of {model['test_as_of']} "
+            f"({model['test']['customers']:,} buyers, {model['test']['churn_rate']:.1%} churned)"
+        ),
+    )
+    names = {
+        "model": "churn model",
+        "days_since_last": "days since last purchase",
+        "one_minus_p_alive": "1 − P(alive)",
+    }
+    for key, label in names.items():
+        m = model["metrics"].get(key, {})
+        if "roc_auc" in m:
+            quality.add_row(label, f"{m['roc_auc']:.3f}", f"{m['pr_auc']:.3f}", f"{m['brier']:.4f}")
+    context.console.print(quality)
+    risky = Table("customer", "stage", "risk", "CLV", "why", title=f"Riskiest {top} customers")
+    for row in report["riskiest"]:
+        why = "; ".join(
+            reason_text(r["feature"], r["value"], lang) for r in row["churn_reasons"] or []
+        )
+        risky.add_row(
+            f"{row['customer_id']} {row['name'] or row['email'] or ''}".strip(),
+            row["stage"],
+            f"{row['churn_risk']:.0%}",
+            f"{row['clv'] or 0:,.0f}",
+            why,
+        )
+    context.console.print(risky)
 
 
 @app.command("flow")

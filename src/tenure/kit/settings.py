@@ -186,6 +186,23 @@ class HealthSettings(BaseModel):
         return value
 
 
+class ChurnSettings(BaseModel):
+    """The churn model (docs/stages.md): what counts as churn and how much past it learns from."""
+
+    enabled: bool = Field(default=True, description="Train and apply the churn model in each run.")
+    horizon_days: int = Field(
+        default=90,
+        ge=14,
+        le=365,
+        description="A customer churns when this many days pass with no order and no activity.",
+    )
+    max_training_rows: int = Field(
+        default=300_000,
+        ge=1_000,
+        description="Customers sampled (stably) from each past snapshot to train on.",
+    )
+
+
 class LeadSettings(BaseModel):
     """The lead score of potential customers (docs/stages.md)."""
 
@@ -249,6 +266,7 @@ class Settings(BaseSettings):
     value: ValueSettings = Field(default_factory=ValueSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     leads: LeadSettings = Field(default_factory=LeadSettings)
+    churn: ChurnSettings = Field(default_factory=ChurnSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
 
     @classmethod

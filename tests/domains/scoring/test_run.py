@@ -16,11 +16,12 @@ from tenure.kit.settings import Settings
 
 END = date(2026, 6, 30)
 SETTINGS = Settings()
+CUSTOMERS = 1500  # enough buyers for the churn model to learn (50 churned in each past snapshot)
 
 
 @pytest.fixture(scope="module")
 def company() -> DemoData:
-    return generate(DemoConfig(customers=800, seed=21, end=END))
+    return generate(DemoConfig(customers=CUSTOMERS, seed=21, end=END))
 
 
 @pytest.fixture
@@ -44,12 +45,12 @@ def _stages(conn: Connection, run_id: int) -> list[tuple[int, str, str]]:
 
 def test_every_customer_gets_a_stage_and_a_reason(loaded: Connection) -> None:
     result = run_scoring(loaded, END, SETTINGS)
-    assert result.customers == 800 and sum(result.stages.values()) == 800
+    assert result.customers == CUSTOMERS and sum(result.stages.values()) == CUSTOMERS
     assert all(result.stages[s] > 0 for s in ("potential", "new", "growing", "churned"))
     rows = _stages(loaded, result.run_id)
-    assert len(rows) == 800 and all(stage and rule for _, stage, rule in rows)
+    assert len(rows) == CUSTOMERS and all(stage and rule for _, stage, rule in rows)
     current = loaded.execute(text("SELECT COUNT(*), MIN(since) FROM customer_stages")).one()
-    assert current[0] == 800
+    assert current[0] == CUSTOMERS
 
 
 def test_the_same_day_and_data_reuse_the_run(loaded: Connection) -> None:
@@ -135,7 +136,7 @@ def test_report_of_the_latest_run(loaded: Connection) -> None:
     report = stage_report(loaded)
     assert report is not None
     data = report.as_dict()
-    assert sum(row["customers"] for row in data["stages"]) == 800
+    assert sum(row["customers"] for row in data["stages"]) == CUSTOMERS
     assert data["flow"][0]["from"] is None  # the first run: everyone is first seen
 
 
@@ -154,7 +155,7 @@ def test_the_run_values_every_buyer(loaded: Connection) -> None:
             "JOIN customer_stages s ON s.customer_id = v.customer_id"
         )
     ).all()
-    assert len(rows) == 800
+    assert len(rows) == CUSTOMERS
     buyers = [r for r in rows if r[0] != "potential"]
     assert all(r[1] is not None and 0 <= r[1] <= 1 and r[2] >= 0 for r in buyers)
     assert all(r[1] is None for r in rows if r[0] == "potential")
@@ -231,3 +232,30 @@ def test_flow_between_two_runs_and_the_run_list(loaded: Connection) -> None:
     listed = run_list(loaded)
     assert [run["run_id"] for run in listed] == [later.run_id, early.run_id]
     assert listed[0]["value_model"] == "BetaGeo" and listed[0]["customer_equity"] > 0
+
+
+def test_the_run_rates_churn_risk_and_records_the_models_quality(loaded: Connection) -> None:
+    result = run_scoring(loaded, END, SETTINGS)
+    record = loaded.execute(
+        text("SELECT counts FROM scoring_runs WHERE id = :r"), {"r": result.run_id}
+    ).scalar_one()
+    churn = (json.loads(record) if isinstance(record, str) else record)["churn"]
+    assert churn["horizon_days"] == 90 and churn["test_as_of"] == "2026-04-01", churn
+    assert set(churn["metrics"]) == {"model", "days_since_last", "one_minus_p_alive"}, churn
+    assert all(0 <= m["roc_auc"] <= 1 for m in churn["metrics"].values())
+    rows = loaded.execute(
+        text(
+            "SELECT s.stage, v.churn_risk, v.churn_reasons FROM customer_scores v "
+            "JOIN customer_stages s ON s.customer_id = v.customer_id"
+        )
+    ).all()
+    buyers = [r for r in rows if r[0] != "potential"]
+    assert all(0 <= r[1] <= 1 for r in buyers)
+    reasons = [json.loads(r[2]) if isinstance(r[2], str) else r[2] for r in buyers]
+    assert all(len(r) <= 3 and all("feature" in item for item in r) for r in reasons)
+    assert all(r[1] is None for r in rows if r[0] == "potential")
+    mean = {
+        s: sum(r[1] for r in buyers if r[0] == s) / max(1, sum(r[0] == s for r in buyers))
+        for s in ("growing", "declining")
+    }
+    assert mean["declining"] > mean["growing"]

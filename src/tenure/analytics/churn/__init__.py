@@ -1,8 +1,8 @@
 """Churn risk: a calibrated gradient-boosting model trained on the store's own past.
 
-``churn_risk`` is what a scoring run calls; ``history`` cuts the snapshot at earlier days and
-labels what happened next, ``model`` trains and explains, ``evaluate`` measures the model
-against the two baselines on a later time split.
+``churn_risk`` is what a scoring run calls; ``history`` labels what customers did after a day,
+``model`` trains and explains, ``evaluate`` measures the model against the two baselines on a
+later time split.
 """
 
 from tenure.analytics.churn.run import ChurnParams, churn_risk

@@ -195,3 +195,25 @@ def previous_of(conn: Connection, run_id: int) -> int | None:
     """Return the finished run before ``run_id``'s day (the one its transitions compare to)."""
     as_of = run_record(conn, run_id)["as_of"]
     return previous_run(conn, as_of)
+
+
+def riskiest(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """Return the current customers with the highest churn risk, their stage, CLV and reasons."""
+    scores, stages, customers = _t("customer_scores"), _t("customer_stages"), _t("customers")
+    rows = conn.execute(
+        select(
+            scores.c.customer_id,
+            customers.c.name,
+            customers.c.email,
+            stages.c.stage,
+            scores.c.churn_risk,
+            scores.c.clv,
+            scores.c.churn_reasons,
+        )
+        .join(customers, customers.c.id == scores.c.customer_id)
+        .join(stages, stages.c.customer_id == scores.c.customer_id)
+        .where(scores.c.churn_risk.is_not(None))
+        .order_by(scores.c.churn_risk.desc(), scores.c.customer_id)
+        .limit(limit)
+    )
+    return [dict(row) for row in rows.mappings()]

@@ -8,7 +8,9 @@ new one, and a past day reproduces the stages of the past.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,7 +18,14 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection
 
-from tenure.analytics.features import FeatureParams, compute_features
+from tenure.analytics.churn import ChurnParams, churn_risk
+from tenure.analytics.features import (
+    FEATURE_EVENT_DAYS,
+    FeatureParams,
+    compute_features,
+    cut_frames,
+    day_number,
+)
 from tenure.analytics.health import HealthParams, health
 from tenure.analytics.leads import LeadParams, lead_scores
 from tenure.analytics.segments import rfm
@@ -55,7 +64,7 @@ class RunResult:
 
 # Part of every run's configuration hash: bump it whenever what a run computes changes, so a
 # newer Tenure never reuses an older run for the same day and data.
-SCORING_VERSION = 5  # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads
+SCORING_VERSION = 6  # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn
 
 
 def _config_hash(settings: Settings) -> str:
@@ -63,7 +72,7 @@ def _config_hash(settings: Settings) -> str:
     text = (
         f"{SCORING_VERSION}|{stage_policy.fingerprint()}|{settings.business.timezone}|"
         f"{settings.value.model_dump_json()}|{settings.health.model_dump_json()}|"
-        f"{settings.leads.model_dump_json()}"
+        f"{settings.leads.model_dump_json()}|{settings.churn.model_dump_json()}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -72,7 +81,10 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     """Score every customer as of ``as_of``; the caller commits."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    frames = take_snapshot(conn, as_of, settings.business.timezone)
+    churn = settings.churn
+    # the churn model learns from snapshots one and two horizons back: read their events too
+    event_days = FEATURE_EVENT_DAYS + (2 * churn.horizon_days if churn.enabled else 0)
+    frames = take_snapshot(conn, as_of, settings.business.timezone, event_days)
     timings["snapshot"] = time.perf_counter() - clock
     config, data = _config_hash(settings), fingerprint(frames)
     if (existing := repo.find_run(conn, as_of, config, data)) is not None:
@@ -97,14 +109,15 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
         utcnow(),
     )
     clock = time.perf_counter()
-    features = compute_features(
-        frames,
-        as_of,
-        FeatureParams(
-            churn_after_days=stage_settings.churn_after_days,
-            engagement_half_life_days=settings.leads.engagement_half_life_days,
-        ),
+    feature_params = FeatureParams(
+        churn_after_days=stage_settings.churn_after_days,
+        engagement_half_life_days=settings.leads.engagement_half_life_days,
     )
+
+    def features_at(day: date) -> pl.DataFrame:
+        return compute_features(cut_frames(frames, day_number(day)), day, feature_params)
+
+    features = features_at(as_of)
     timings["features"] = time.perf_counter() - clock
     clock = time.perf_counter()
     value, value_diagnostics = customer_value(features, _value_params(settings))
@@ -121,6 +134,10 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     )
     value = value.join(lead_scores(features, _lead_params(settings)), on="customer_id", how="left")
     timings["value"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    risk, churn_diagnostics = _churn(frames, features, as_of, features_at, settings)
+    value = value.join(risk, on="customer_id", how="left")
+    timings["churn"] = time.perf_counter() - clock
     clock = time.perf_counter()
     stages = assign_stages(
         features.join(
@@ -155,10 +172,33 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
             "transitions": moved.height,
             "seconds": result.seconds,
             "value": value_diagnostics,
+            "churn": churn_diagnostics,
         },
         utcnow(),
     )
     return result
+
+
+def _churn(
+    frames: dict[str, pl.DataFrame],
+    features: pl.DataFrame,
+    as_of: date,
+    features_at: Callable[[date], pl.DataFrame],
+    settings: Settings,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    churn = settings.churn
+    if not churn.enabled:
+        off = features.select("customer_id").with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("churn_risk"),
+            pl.lit(None, dtype=pl.String).alias("churn_reasons"),
+        )
+        return off, {"skipped": "the churn model is turned off ([churn] enabled = false)"}
+    params = ChurnParams(
+        horizon_days=churn.horizon_days,
+        max_training_rows=churn.max_training_rows,
+        value_model=settings.value.model,
+    )
+    return churn_risk(frames, features, as_of, features_at, params)
 
 
 def _value_params(settings: Settings) -> ValueParams:
@@ -212,6 +252,8 @@ def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame
         "lead_engagement",
         "lead_score",
         "lead_band",
+        "churn_risk",
+        "churn_reasons",
     ]
     repo.write_scores(
         conn,
@@ -337,6 +379,7 @@ def run_list(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     for run in repo.runs(conn, limit):
         counts = run["counts"] or {}
         model = (counts.get("value") or {}).get("transaction_model") or {}
+        churn = ((counts.get("churn") or {}).get("metrics") or {}).get("model") or {}
         listed.append(
             {
                 "run_id": run["id"],
@@ -348,6 +391,7 @@ def run_list(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
                 "value_model": model.get("model"),
                 "log_likelihood": model.get("log_likelihood"),
                 "customer_equity": (counts.get("value") or {}).get("customer_equity"),
+                "churn_roc_auc": churn.get("roc_auc"),
             }
         )
     return listed
@@ -369,4 +413,27 @@ def stage_flow(
         "flow": [
             {"from": a, "to": b, "customers": n} for a, b, n in repo.flow(conn, from_run, to_run)
         ],
+    }
+
+
+def churn_report(conn: Connection, top: int = 20) -> dict[str, Any] | None:
+    """Return the latest run's churn model against its baselines, and the riskiest customers."""
+    run_id = repo.latest_run(conn)
+    if run_id is None:
+        return None
+    record = repo.run_record(conn, run_id)
+    customers = []
+    for row in repo.riskiest(conn, top):
+        reasons = row["churn_reasons"]
+        customers.append(
+            {
+                **row,
+                "churn_reasons": json.loads(reasons) if isinstance(reasons, str) else reasons,
+            }
+        )
+    return {
+        "run_id": run_id,
+        "as_of": str(record["as_of"])[:10],
+        "model": (record["counts"] or {}).get("churn", {}),
+        "riskiest": customers,
     }
