@@ -6,6 +6,7 @@ import typer
 
 from tenure import __version__
 from tenure.cli import clv, demo, exporting, importing, init, report, score, serve
+from tenure.cli import report_kpis as _report_kpis  # noqa: F401  (adds report kpis, cohorts, channels)
 
 app = typer.Typer(
     name="tenure",

@@ -27,7 +27,7 @@ def _query(query: Callable[[Connection], T]) -> T:
         return query(conn)
 
 
-def _read(query: Callable[[Connection], T | None]) -> T:
+def read_or_fail(query: Callable[[Connection], T | None]) -> T:
     """Run a report query; fail kindly when nothing has been scored yet."""
     result = _query(query)
     if result is None:
@@ -35,7 +35,7 @@ def _read(query: Callable[[Connection], T | None]) -> T:
     return result
 
 
-def _print_csv(header: list[str], rows: list[dict[str, Any]]) -> None:
+def print_csv(header: list[str], rows: list[dict[str, Any]]) -> None:
     """Print ``rows`` (dicts keyed by ``header``) as CSV."""
     writer = csv.writer(sys.stdout)
     writer.writerow(header)
@@ -52,13 +52,13 @@ def stages(
     from tenure.cli.score import print_stages
     from tenure.domains.scoring.service import stage_report
 
-    report = _read(stage_report)
+    report = read_or_fail(stage_report)
     data = report.as_dict()
     if as_json:
         context.print_json(data)
         return
     if as_csv:
-        _print_csv(["stage", "customers", "share"], data["stages"])
+        print_csv(["stage", "customers", "share"], data["stages"])
         return
     print_stages(report.stages, f"Stages as of {report.as_of} (run {report.run_id})")
     if report.flow:
@@ -80,12 +80,12 @@ def segments(
 
     from tenure.domains.scoring.service import segment_report
 
-    report = _read(segment_report)
+    report = read_or_fail(segment_report)
     if as_json:
         context.print_json(report)
         return
     if as_csv:
-        _print_csv(["segment", "customers", "mean_clv", "total_clv"], report["rfm_segments"])
+        print_csv(["segment", "customers", "mean_clv", "total_clv"], report["rfm_segments"])
         return
     for key, title in (("rfm_segments", "RFM segments"), ("value_quadrants", "Value × loyalty")):
         table = Table(
@@ -168,7 +168,7 @@ def churn(
     from tenure.domains.scoring.service import churn_report
     from tenure.kit.i18n import reason_text
 
-    report = _read(lambda conn: churn_report(conn, top))
+    report = read_or_fail(lambda conn: churn_report(conn, top))
     if as_json:
         context.print_json(report)
         return
@@ -225,12 +225,12 @@ def flow(
 
     from tenure.domains.scoring.service import stage_flow
 
-    report = _read(lambda conn: stage_flow(conn, from_run, to_run))
+    report = read_or_fail(lambda conn: stage_flow(conn, from_run, to_run))
     if as_json:
         context.print_json(report)
         return
     if as_csv:
-        _print_csv(["from", "to", "customers"], report["flow"])
+        print_csv(["from", "to", "customers"], report["flow"])
         return
     if report["from_run"] is None:
         context.console.print("Only one run so far: score another day to see the flow.")

@@ -112,3 +112,13 @@ class ScoreHistory(ScoreColumns, Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     clv: Mapped[float | None]
+
+
+class KpiSnapshot(Base):
+    """The KPIs a run computed (docs/metrics.md), kept with the run that computed them."""
+
+    __tablename__ = "kpi_snapshots"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
+    as_of: Mapped[date] = mapped_column(index=True)
+    data: Mapped[dict[str, Any]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -217,3 +218,15 @@ def riskiest(conn: Connection, limit: int) -> list[dict[str, Any]]:
         .limit(limit)
     )
     return [dict(row) for row in rows.mappings()]
+
+
+def write_kpis(conn: Connection, run_id: int, as_of: date, data: dict[str, Any]) -> None:
+    """Keep a run's KPIs."""
+    conn.execute(insert(_t("kpi_snapshots")).values(run_id=run_id, as_of=as_of, data=data))
+
+
+def kpis(conn: Connection, run_id: int) -> dict[str, Any] | None:
+    """Return the KPIs of a run, if it computed them."""
+    k = _t("kpi_snapshots")
+    found = conn.execute(select(k.c.data).where(k.c.run_id == run_id)).scalar_one_or_none()
+    return found if found is None or isinstance(found, dict) else json.loads(found)

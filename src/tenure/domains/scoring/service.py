@@ -27,12 +27,13 @@ from tenure.analytics.features import (
     day_number,
 )
 from tenure.analytics.health import HealthParams, health
+from tenure.analytics.kpis import KpiInputs, compute_kpis
 from tenure.analytics.leads import LeadParams, lead_scores
 from tenure.analytics.segments import rfm
 from tenure.analytics.stages import assign_stages, policy, stage_counts, transitions
 from tenure.analytics.value import ValueParams, customer_value
 from tenure.domains.scoring import repository as repo
-from tenure.domains.scoring.snapshot import fingerprint, take_snapshot
+from tenure.domains.scoring.snapshot import fingerprint, take_kpi_inputs, take_snapshot
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
 
@@ -64,7 +65,7 @@ class RunResult:
 
 # Part of every run's configuration hash: bump it whenever what a run computes changes, so a
 # newer Tenure never reuses an older run for the same day and data.
-SCORING_VERSION = 6  # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn
+SCORING_VERSION = 7  # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn, 7: KPIs
 
 
 def _config_hash(settings: Settings) -> str:
@@ -85,6 +86,8 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     # the churn model learns from snapshots one and two horizons back: read their events too
     event_days = FEATURE_EVENT_DAYS + (2 * churn.horizon_days if churn.enabled else 0)
     frames = take_snapshot(conn, as_of, settings.business.timezone, event_days)
+    spend, categories = take_kpi_inputs(conn, as_of, settings.business.timezone)
+    frames |= {"spend": spend, "categories": categories}  # in the fingerprint too
     timings["snapshot"] = time.perf_counter() - clock
     config, data = _config_hash(settings), fingerprint(frames)
     if (existing := repo.find_run(conn, as_of, config, data)) is not None:
@@ -150,8 +153,24 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     current = _with_since(stages, before, as_of)
     timings["stages"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    kpis = compute_kpis(
+        cut_frames(frames, day_number(as_of)),
+        as_of,
+        KpiInputs(
+            spend=spend,
+            categories=categories,
+            stages=stages.select("customer_id", "stage"),
+            segments=value.select("customer_id", "rfm_segment"),
+            value=value.select("customer_id", "clv", "historical_value"),
+            churn_after_days=stage_settings.churn_after_days,
+            margin=settings.value.margin,
+        ),
+    )
+    timings["kpis"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     _write(conn, run_id, as_of, current, moved)
     _write_value(conn, run_id, as_of, value)
+    repo.write_kpis(conn, run_id, as_of, kpis)
     timings["write"] = time.perf_counter() - clock
     counts = stage_counts(stages)
     result = RunResult(
@@ -437,3 +456,14 @@ def churn_report(conn: Connection, top: int = 20) -> dict[str, Any] | None:
         "model": (record["counts"] or {}).get("churn", {}),
         "riskiest": customers,
     }
+
+
+def kpi_report(conn: Connection, run_id: int | None = None) -> dict[str, Any] | None:
+    """Return the KPIs of the latest run (or ``run_id``) with the run's id; None before any run."""
+    run_id = run_id or repo.latest_run(conn)
+    if run_id is None:
+        return None
+    data = repo.kpis(conn, run_id)
+    if data is None:
+        return None
+    return {"run_id": run_id, **data}

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import BigInteger, ColumnElement, Connection, Float, cast, func, select
 
+from tenure.analytics.features import day_number
 from tenure.domains.registry import metadata
 from tenure.kit.timeutil import start_of_day
 
@@ -156,3 +157,53 @@ def fingerprint(frames: dict[str, pl.DataFrame]) -> str:
         digest.update(f"{name}:{frame.height}:".encode())
         digest.update(str(int(frame.hash_rows(seed=7).sum()) if frame.height else 0).encode())
     return digest.hexdigest()
+
+
+def take_kpi_inputs(
+    conn: Connection, as_of: date, timezone: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read the marketing spend up to ``as_of`` and each buyer's count of distinct categories.
+
+    Spend: (channel, start_day, end_day, amount), a record running past the as-of day cut at
+    it with its amount cut in proportion. Categories: (customer_id, categories) over paid orders.
+    """
+    cutoff = start_of_day(as_of + timedelta(days=1), timezone)
+    t = metadata().tables
+    spend_table, o, lines = t["marketing_spend"], t["orders"], t["order_lines"]
+    rows = conn.execute(
+        select(
+            spend_table.c.channel,
+            spend_table.c.period_start,
+            spend_table.c.period_end,
+            _amount(spend_table.c.amount),
+        ).where(spend_table.c.period_start <= as_of)
+    ).all()
+    d = day_number(as_of)
+    spend = pl.DataFrame(
+        [(ch, day_number(a), day_number(b), amount) for ch, a, b, amount in rows],
+        schema={
+            "channel": pl.String,
+            "start_day": pl.Int32,
+            "end_day": pl.Int32,
+            "amount": pl.Float64,
+        },
+        orient="row",
+    )
+    length = pl.col("end_day") - pl.col("start_day") + 1
+    spend = spend.with_columns(
+        (
+            pl.col("amount")
+            * (pl.min_horizontal("end_day", pl.lit(d)) - pl.col("start_day") + 1)
+            / length
+        ).alias("amount"),
+        pl.min_horizontal("end_day", pl.lit(d)).cast(pl.Int32).alias("end_day"),
+    )
+    categories = _frame(
+        conn,
+        select(o.c.customer_id, func.count(func.distinct(lines.c.category)))
+        .join(lines, lines.c.order_id == o.c.id)
+        .where(o.c.ordered_at < cutoff, o.c.status == "paid")
+        .group_by(o.c.customer_id),
+        {"customer_id": pl.Int64, "categories": pl.Int64},
+    )
+    return spend, categories
