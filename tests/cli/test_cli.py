@@ -99,6 +99,18 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
         "low_value_loyal",
         "low_value_occasional",
     }
+    kpis = json.loads(tenure("report", "kpis", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout)
+    assert kpis["as_of"] == "2026-01-31" and kpis["base"]["customers"] == 300
+    assert sum(kpis["stages"].values()) == 300
+    shown = tenure("report", "kpis", "--monthly", url=empty_sqlite_url, cwd=tmp_path)
+    assert "The last 30 days" in shown.stdout and "2026-01 *" not in shown.stdout
+    cohorts = tenure("report", "cohorts", "--csv", url=empty_sqlite_url, cwd=tmp_path).stdout
+    assert cohorts.splitlines()[0].startswith("cohort,customers,m0,m1")
+    channels = tenure("report", "channels", url=empty_sqlite_url, cwd=tmp_path)
+    assert "CAC" in channels.stdout and channels.returncode == 0
+    # 300 customers are too few to learn churn from: the report says so and why
+    churn = tenure("report", "churn", url=empty_sqlite_url, cwd=tmp_path)
+    assert churn.returncode == 1 and "at least 50 of each" in churn.stderr
     skipped = tenure("demo", "--if-empty", url=empty_sqlite_url, cwd=tmp_path)
     assert "already holds 300 customers" in skipped.stdout
     refused = tenure("demo", url=empty_sqlite_url, cwd=tmp_path)

@@ -259,3 +259,19 @@ def test_the_run_rates_churn_risk_and_records_the_models_quality(loaded: Connect
         for s in ("growing", "declining")
     }
     assert mean["declining"] > mean["growing"]
+
+
+def test_the_run_keeps_its_kpis(loaded: Connection) -> None:
+    from tenure.domains.scoring.service import kpi_report
+
+    result = run_scoring(loaded, END, SETTINGS)
+    report = kpi_report(loaded)
+    assert report is not None and report["run_id"] == result.run_id
+    assert report["as_of"] == END.isoformat()
+    assert report["stages"] == result.stages
+    assert report["base"]["customers"] == CUSTOMERS
+    assert report["base"]["buyers"] == sum(n for s, n in result.stages.items() if s != "potential")
+    # every buyer is in exactly one cohort
+    assert sum(c["customers"] for c in report["cohorts"]["cohorts"]) == report["base"]["buyers"]
+    assert {row["channel"] for row in report["channels"]["total"]} >= {"referral", "search_ads"}
+    assert report["value"]["customer_equity"] > 0
