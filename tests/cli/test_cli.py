@@ -111,6 +111,30 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     # 300 customers are too few to learn churn from: the report says so and why
     churn = tenure("report", "churn", url=empty_sqlite_url, cwd=tmp_path)
     assert churn.returncode == 1 and "at least 50 of each" in churn.stderr
+    made_segment = tenure(
+        "segments",
+        "create",
+        "lapsed",
+        "--filter",
+        '{"field": "stage", "op": "in", "value": ["churned", "declining"]}',
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
+    assert made_segment.returncode == 0, made_segment.stderr
+    lapsed = sum(n for s, n in report["stages"].items() if s in ("churned", "declining"))
+    assert f"lapsed: {lapsed:,} customers" in made_segment.stdout
+    members = tenure("segments", "show", "lapsed", "--csv", url=empty_sqlite_url, cwd=tmp_path)
+    assert len(members.stdout.splitlines()) == lapsed + 1
+    wrong = tenure(
+        "segments",
+        "create",
+        "x",
+        "--filter",
+        '{"field": "nope"}',
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
+    assert wrong.returncode == 1 and "unknown operator None" in wrong.stderr
     skipped = tenure("demo", "--if-empty", url=empty_sqlite_url, cwd=tmp_path)
     assert "already holds 300 customers" in skipped.stdout
     refused = tenure("demo", url=empty_sqlite_url, cwd=tmp_path)

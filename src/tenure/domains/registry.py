@@ -11,11 +11,13 @@ from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.scoring.models import (
     CustomerScore,
     CustomerStage,
+    KpiSnapshot,
     ScoreHistory,
     ScoringRun,
     StageHistory,
     StageTransition,
 )
+from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse
 from tenure.domains.users.models import User
@@ -36,6 +38,9 @@ ALL_MODELS = (
     StageTransition,
     CustomerScore,
     ScoreHistory,
+    KpiSnapshot,
+    Segment,
+    SegmentMember,
 )
 
 

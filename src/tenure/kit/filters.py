@@ -5,8 +5,9 @@
     {"field": "days_since_last", "op": ">", "value": {"param": "churn_after_days"}}
 
 Operators: = != > >= < <= in not_in between is_null not_null. A comparison with a missing
-(null) value is false, as in SQL. A tree compiles to a Polars expression (bulk) and also
-matches a single record (a dict) in memory; both give the same answer.
+(null) value is false, as in SQL. A tree compiles to a Polars expression and to a SQL
+condition (bulk), and also matches a single record (a dict) in memory; all give the same
+answer. Ordering comparisons of text follow the database's collation in SQL.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
+from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 
 from tenure.kit.errors import InvalidInput
 
@@ -89,6 +91,44 @@ def to_polars(
     else:
         expr = COMPARISONS[op](col, value)
     return (expr & col.is_not_null()).fill_null(False)
+
+
+def to_sql(
+    tree: Tree,
+    columns: Mapping[str, ColumnElement[Any]],
+    params: Mapping[str, Any] | None = None,
+) -> ColumnElement[bool]:
+    """Compile ``tree`` to a SQL condition over ``columns`` (field name → column).
+
+    Every leaf is ``column IS NOT NULL AND …``, so it is never NULL: a missing value is false,
+    and ``not`` of it true — the same two-valued answer as ``matches`` and ``to_polars``.
+    """
+    params = params or {}
+    if "all" in tree or "any" in tree:
+        key = "all" if "all" in tree else "any"
+        parts = [to_sql(child, columns, params) for child in tree[key]]
+        if not parts:
+            return true() if key == "all" else false()
+        return and_(*parts) if key == "all" else or_(*parts)
+    if "not" in tree:
+        return not_(to_sql(tree["not"], columns, params))
+    field, op = _check_leaf(tree, set(columns))
+    col = columns[field]
+    if op == "is_null":
+        return col.is_(None)
+    if op == "not_null":
+        return col.is_not(None)
+    value = _value(tree.get("value"), params)
+    if op == "in":
+        condition: ColumnElement[bool] = col.in_(list(value))
+    elif op == "not_in":
+        condition = col.not_in(list(value))
+    elif op == "between":
+        low, high = (_value(v, params) for v in value)
+        condition = and_(col >= low, col <= high)
+    else:
+        condition = COMPARISONS[op](col, value)
+    return and_(col.is_not(None), condition)
 
 
 def matches(tree: Tree, record: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> bool:

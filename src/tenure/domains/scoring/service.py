@@ -34,6 +34,7 @@ from tenure.analytics.stages import assign_stages, policy, stage_counts, transit
 from tenure.analytics.value import ValueParams, customer_value
 from tenure.domains.scoring import repository as repo
 from tenure.domains.scoring.snapshot import fingerprint, take_kpi_inputs, take_snapshot
+from tenure.domains.segments import service as segments_service
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
 
@@ -171,6 +172,7 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     _write(conn, run_id, as_of, current, moved)
     _write_value(conn, run_id, as_of, value)
     repo.write_kpis(conn, run_id, as_of, kpis)
+    segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
     timings["write"] = time.perf_counter() - clock
     counts = stage_counts(stages)
     result = RunResult(
@@ -192,6 +194,7 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
             "seconds": result.seconds,
             "value": value_diagnostics,
             "churn": churn_diagnostics,
+            "segments": segment_counts,
         },
         utcnow(),
     )

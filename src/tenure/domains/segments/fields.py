@@ -1,0 +1,82 @@
+"""What a segment's filter can name: customer attributes, the current stage and scores.
+
+One map serves both ways a filter is evaluated: ``columns`` for SQL over every customer, and
+``record`` for one customer in memory (the same values, read through the same columns).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, select
+
+from tenure.domains.registry import metadata
+
+CUSTOMER_FIELDS = (
+    "acquisition_channel",
+    "country",
+    "region",
+    "city",
+    "industry",
+    "company_size",
+    "gender",
+    "email_consent",
+    "sms_consent",
+    "owner_id",
+)
+SCORE_FIELDS = (
+    "p_alive",
+    "expected_purchases_12m",
+    "expected_spend",
+    "clv",
+    "historical_value",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_segment",
+    "value_quadrant",
+    "health_score",
+    "health_band",
+    "lead_score",
+    "lead_band",
+    "churn_risk",
+)
+FIELDS = ("customer_id", *CUSTOMER_FIELDS, "stage", *SCORE_FIELDS)
+
+
+def columns() -> dict[str, ColumnElement[Any]]:
+    """Return field name → column of the customer view (customers ⟕ stages ⟕ scores)."""
+    t = metadata().tables
+    customers, stages, scores = t["customers"], t["customer_stages"], t["customer_scores"]
+    out: dict[str, ColumnElement[Any]] = {"customer_id": customers.c.id}
+    out |= {name: customers.c[name] for name in CUSTOMER_FIELDS}
+    out["stage"] = stages.c.stage
+    out |= {name: scores.c[name] for name in SCORE_FIELDS}
+    return out
+
+
+def view(*selected: ColumnElement[Any]) -> Select[Any]:
+    """Select ``selected`` from every customer, with their current stage and scores if any."""
+    t = metadata().tables
+    customers, stages, scores = t["customers"], t["customer_stages"], t["customer_scores"]
+    return (
+        select(*selected)
+        .select_from(customers)
+        .outerjoin(stages, stages.c.customer_id == customers.c.id)
+        .outerjoin(scores, scores.c.customer_id == customers.c.id)
+    )
+
+
+def record(conn: Connection, customer_id: int) -> dict[str, Any] | None:
+    """Return one customer's fields as a dict (None when there is no such customer)."""
+    cols = columns()
+    row = (
+        conn.execute(
+            view(*(c.label(name) for name, c in cols.items())).where(
+                cols["customer_id"] == customer_id
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else dict(row)

@@ -1,0 +1,146 @@
+"""Create, refresh, list and delete segments; test one customer against a segment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, literal, select, update
+
+from tenure.domains.registry import metadata
+from tenure.domains.segments import fields
+from tenure.kit.errors import Conflict, InvalidInput, NotFound
+from tenure.kit.filters import matches, to_sql
+from tenure.kit.timeutil import utcnow
+
+
+def parse_filter(text: str) -> dict[str, Any]:
+    """Read a filter tree from JSON text and check every field and operator in it."""
+    try:
+        tree = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"filter is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    if not isinstance(tree, dict):
+        raise InvalidInput(
+            'filter must be a JSON object, e.g. {"field": "clv", "op": ">", "value": 500}'
+        )
+    to_sql(tree, fields.columns())  # raises InvalidInput naming the unknown field or operator
+    return tree
+
+
+def _tables() -> tuple[Any, Any]:
+    t = metadata().tables
+    return t["segments"], t["segment_members"]
+
+
+def create(
+    conn: Connection, name: str, tree: dict[str, Any], description: str | None = None
+) -> dict[str, Any]:
+    """Save a segment and fill it; refuses a name already taken."""
+    segments, _ = _tables()
+    to_sql(tree, fields.columns())
+    if conn.execute(select(segments.c.id).where(segments.c.name == name)).first() is not None:
+        raise Conflict(f"a segment named {name!r} exists; delete it first or choose another name")
+    now = utcnow()
+    segment_id = conn.execute(
+        insert(segments)
+        .values(
+            name=name,
+            description=description,
+            filter=tree,
+            members=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(segments.c.id)
+    ).scalar_one()
+    refresh(conn, int(segment_id))
+    return get(conn, name)
+
+
+def get(conn: Connection, name: str) -> dict[str, Any]:
+    """Return a segment by name."""
+    segments, _ = _tables()
+    row = conn.execute(select(segments).where(segments.c.name == name)).mappings().first()
+    if row is None:
+        known = conn.execute(select(segments.c.name).order_by(segments.c.name)).scalars().all()
+        raise NotFound(f"no segment named {name!r}; segments: {', '.join(known) or 'none yet'}")
+    found = dict(row)
+    if isinstance(found["filter"], str):
+        found["filter"] = json.loads(found["filter"])
+    return found
+
+
+def list_all(conn: Connection) -> list[dict[str, Any]]:
+    """Return every segment with its member count at the last refresh."""
+    segments, _ = _tables()
+    rows = conn.execute(select(segments).order_by(segments.c.name)).mappings().all()
+    return [
+        {
+            **dict(r),
+            "filter": json.loads(r["filter"]) if isinstance(r["filter"], str) else r["filter"],
+        }
+        for r in rows
+    ]
+
+
+def delete_segment(conn: Connection, name: str) -> None:
+    """Delete a segment and its memberships."""
+    segments, members = _tables()
+    segment_id = get(conn, name)["id"]
+    conn.execute(delete(members).where(members.c.segment_id == segment_id))
+    conn.execute(delete(segments).where(segments.c.id == segment_id))
+
+
+def refresh(conn: Connection, segment_id: int) -> int:
+    """Recompute a segment's members in SQL from its filter; return how many there are."""
+    segments, members = _tables()
+    tree = conn.execute(select(segments.c.filter).where(segments.c.id == segment_id)).scalar_one()
+    tree = json.loads(tree) if isinstance(tree, str) else tree
+    cols = fields.columns()
+    conn.execute(delete(members).where(members.c.segment_id == segment_id))
+    chosen = fields.view(literal(segment_id).label("segment_id"), cols["customer_id"]).where(
+        to_sql(tree, cols)
+    )
+    conn.execute(insert(members).from_select(["segment_id", "customer_id"], chosen))
+    count = conn.execute(
+        select(func.count()).select_from(members).where(members.c.segment_id == segment_id)
+    ).scalar_one()
+    conn.execute(
+        update(segments)
+        .where(segments.c.id == segment_id)
+        .values(members=count, refreshed_at=utcnow())
+    )
+    return int(count)
+
+
+def refresh_all(conn: Connection) -> dict[str, int]:
+    """Refresh every segment (a scoring run calls this after it updates the current scores)."""
+    segments, _ = _tables()
+    rows = conn.execute(select(segments.c.id, segments.c.name)).all()
+    return {name: refresh(conn, int(segment_id)) for segment_id, name in rows}
+
+
+def member_ids(conn: Connection, name: str) -> list[int]:
+    """Return the ids of a segment's members, in order."""
+    segment = get(conn, name)
+    _, members = _tables()
+    return [
+        int(i)
+        for i in conn.execute(
+            select(members.c.customer_id)
+            .where(members.c.segment_id == segment["id"])
+            .order_by(members.c.customer_id)
+        ).scalars()
+    ]
+
+
+def customer_matches(conn: Connection, name: str, customer_id: int) -> bool:
+    """Test one customer against a segment's filter in memory, on their current fields."""
+    segment = get(conn, name)
+    record = fields.record(conn, customer_id)
+    if record is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    return matches(segment["filter"], record)
