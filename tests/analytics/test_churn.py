@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from tenure.analytics import boosting
 from tenure.analytics.churn import ChurnParams, churn_risk
 from tenure.analytics.churn import model as churn_model
 from tenure.analytics.churn.history import active_after, label
@@ -72,7 +73,7 @@ def test_explanations_add_up_to_the_models_log_odds() -> None:
     _, base = fitted.paths()
     np.testing.assert_allclose(contributions.sum(axis=1) + base, fitted.margin(x), atol=1e-9)
     # the one feature that drives the label is the top reason of the riskiest customers
-    reasons = churn_model.reasons(fitted, x)
+    reasons = boosting.reasons(fitted, x)
     riskiest = np.argsort(-fitted.predict(x))[:100]
     top = [json.loads(reasons[int(i)])[0]["feature"] for i in riskiest]
     assert top.count("days_since_last") >= 95

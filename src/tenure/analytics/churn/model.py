@@ -1,21 +1,11 @@
-"""Gradient boosting (LightGBM) with Platt calibration and per-feature contributions.
-
-The booster learns on 4 of every 5 customers (chosen by a hash of the id, so a rerun picks the
-same) and the fifth calibrates it: a logistic regression on the booster's log-odds turns scores
-into probabilities without changing their order. The reasons for a customer's risk are the
-features whose contributions along the trees' decision paths push the log-odds up the most.
-"""
+"""The churn model's inputs: 24 customer facts, as a float matrix for the booster."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-import lightgbm as lgb
 import numpy as np
 import polars as pl
-from scipy import sparse
-from sklearn.linear_model import LogisticRegression
+
+from tenure.analytics import boosting
 
 # What the model sees; every one of them is a customer fact a person can check.
 MODEL_FEATURES = (
@@ -45,23 +35,6 @@ MODEL_FEATURES = (
     "email_consent",
 )
 
-BOOSTER_PARAMS: dict[str, Any] = {
-    "objective": "binary",
-    "learning_rate": 0.08,
-    "num_leaves": 15,
-    "max_depth": 4,
-    "min_data_in_leaf": 50,
-    "feature_fraction": 0.9,
-    "lambda_l2": 1.0,
-    "num_threads": 2,
-    "deterministic": True,
-    "force_row_wise": True,
-    "seed": 7,
-    "verbose": -1,
-}
-ROUNDS = 150
-CHUNK_ROWS = 200_000
-
 
 def matrix(features: pl.DataFrame) -> np.ndarray:
     """Return the model's inputs as floats; a missing value is NaN (LightGBM routes it)."""
@@ -74,132 +47,6 @@ def matrix(features: pl.DataFrame) -> np.ndarray:
     return frame.fill_null(float("nan")).to_numpy()
 
 
-def calibration_rows(customer_ids: pl.Series) -> np.ndarray:
-    """Pick one customer in five, by a multiplicative hash of the id: stable across runs."""
-    key = (customer_ids.to_numpy().astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
-    return np.asarray((key % np.uint64(5)) == 0)
-
-
-@dataclass
-class ChurnModel:
-    """A fitted booster and its calibration."""
-
-    booster: lgb.Booster
-    slope: float
-    intercept: float
-    _paths: tuple[np.ndarray, float] | None = None
-    _leaf_counts: list[int] = field(default_factory=list)
-
-    def margin(self, x: np.ndarray) -> np.ndarray:
-        """Return the booster's raw log-odds."""
-        return np.asarray(self.booster.predict(x, raw_score=True), dtype=np.float64)
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Return the calibrated probability of churning."""
-        z = self.slope * self.margin(x) + self.intercept
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
-
-    def contributions(self, x: np.ndarray) -> np.ndarray:
-        """Return per-feature contributions to the booster's log-odds (see ``paths``)."""
-        table, _ = self.paths()
-        out = np.empty((x.shape[0], len(MODEL_FEATURES)))
-        for start in range(0, x.shape[0], CHUNK_ROWS):  # leaf indices take rows × trees ints
-            part = x[start : start + CHUNK_ROWS]
-            leaves = np.asarray(self.booster.predict(part, pred_leaf=True), dtype=np.int64)
-            offsets = np.cumsum([0, *self._leaf_counts[:-1]])
-            rows, trees = leaves.shape
-            hits = sparse.csr_matrix(
-                (
-                    np.ones(rows * trees),
-                    (leaves + offsets).ravel(),
-                    np.arange(0, rows * trees + 1, trees),
-                ),
-                shape=(rows, table.shape[0]),
-            )
-            out[start : start + rows] = hits @ table
-        return out
-
-    def paths(self) -> tuple[np.ndarray, float]:
-        """Return each leaf's contributions, feature by feature, and the base log-odds.
-
-        Walking a tree from its root, every split moves the expected output from the parent's
-        value to the child's; the move is credited to the split's feature (Saabas). Summed over
-        a customer's leaves, the credits plus the base equal the booster's log-odds exactly. It
-        costs a table look-up per tree where TreeSHAP costs a pass over every path, which at a
-        million customers is the difference between seconds and many minutes.
-        """
-        if self._paths is None:
-            trees = self.booster.dump_model()["tree_info"]
-            self._leaf_counts = [int(t["num_leaves"]) for t in trees]
-            table = np.zeros((sum(self._leaf_counts), len(MODEL_FEATURES)))
-            base = 0.0
-            offset = 0
-            for tree, leaves in zip(trees, self._leaf_counts, strict=True):
-                root = tree["tree_structure"]
-                base += float(root.get("internal_value", root.get("leaf_value", 0.0)))
-                _credit(root, np.zeros(len(MODEL_FEATURES)), table, offset)
-                offset += leaves
-            self._paths = (table, base)
-        return self._paths
-
-    def importance(self, top: int = 10) -> dict[str, float]:
-        """Return the features that cut the loss the most, as shares of the total gain."""
-        gain = self.booster.feature_importance(importance_type="gain")
-        total = float(gain.sum()) or 1.0
-        order = np.argsort(-gain)[:top]
-        return {MODEL_FEATURES[i]: round(float(gain[i]) / total, 4) for i in order}
-
-
-def _credit(node: dict[str, Any], credit: np.ndarray, table: np.ndarray, offset: int) -> None:
-    """Fill ``table`` with the credits on the way to each leaf below ``node``."""
-    if "split_feature" not in node:  # a leaf (a tree of one leaf has no index)
-        table[offset + int(node.get("leaf_index", 0))] = credit
-        return
-    feature = int(node["split_feature"])
-    for side in ("left_child", "right_child"):
-        child = node[side]
-        value = child.get("internal_value", child.get("leaf_value"))
-        step = credit.copy()
-        step[feature] += float(value) - float(node["internal_value"])
-        _credit(child, step, table, offset)
-
-
-def train(x: np.ndarray, y: np.ndarray, calibrate: np.ndarray) -> ChurnModel:
-    """Fit the booster on the rows not in ``calibrate`` and calibrate it on those that are."""
-    data = lgb.Dataset(
-        x[~calibrate], label=y[~calibrate], feature_name=list(MODEL_FEATURES), free_raw_data=True
-    )
-    booster = lgb.train(BOOSTER_PARAMS, data, num_boost_round=ROUNDS)
-    model = ChurnModel(booster, 1.0, 0.0)
-    held_out = model.margin(x[calibrate]).reshape(-1, 1)
-    platt = LogisticRegression(C=1e6).fit(held_out, y[calibrate])
-    model.slope = float(platt.coef_[0][0])
-    model.intercept = float(platt.intercept_[0])
-    return model
-
-
-def reasons(model: ChurnModel, x: np.ndarray, how_many: int = 3) -> pl.Series:
-    """Return each customer's ``how_many`` features raising the risk most, as JSON lists.
-
-    An item is ``{"feature", "value", "push"}``: the feature, the customer's value of it and
-    how much it adds to the log-odds; features that lower the risk are never reasons.
-    """
-    contributions = model.contributions(x)
-    top = np.argsort(-contributions, axis=1)[:, :how_many]
-    rows = np.arange(x.shape[0])
-    names = pl.Series(MODEL_FEATURES)
-    items = []
-    for k in range(top.shape[1]):
-        pick = top[:, k]
-        push = contributions[rows, pick]
-        item = pl.struct(
-            names.gather(pick).alias("feature"),
-            pl.Series(x[rows, pick]).fill_nan(None).round(4).alias("value"),
-            pl.Series(push).round(4).alias("push"),
-        )
-        items.append(pl.when(pl.Series(push) > 0).then(item))
-    listed = pl.concat_list(items).list.drop_nulls()
-    encoded = pl.select(
-        pl.struct(listed.alias("r")).struct.json_encode().str.slice(5).str.strip_suffix("}")
-    )
-    return encoded.to_series().alias("churn_reasons")
+def train(x: np.ndarray, y: np.ndarray, calibrate: np.ndarray) -> boosting.BoostedModel:
+    """Fit and calibrate the churn booster on rows of ``matrix``."""
+    return boosting.train(x, y, calibrate, MODEL_FEATURES)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from tenure.analytics.boosting import BoostedModel, calibration_rows, reasons
 from tenure.analytics.churn import evaluate, history, model
 from tenure.analytics.clv.base import ConvergenceError
 from tenure.analytics.features import day_number
@@ -67,17 +68,17 @@ def _at_most(frame: pl.DataFrame, rows: int) -> pl.DataFrame:
     return frame.with_columns(key.alias("_key")).sort("_key").head(rows).drop("_key")
 
 
-def _fit(frame: pl.DataFrame) -> model.ChurnModel:
+def _fit(frame: pl.DataFrame) -> BoostedModel:
     return model.train(
         model.matrix(frame),
         frame["churned"].to_numpy(),
-        model.calibration_rows(frame["customer_id"]),
+        calibration_rows(frame["customer_id"]),
     )
 
 
 def _evaluate(
     train: pl.DataFrame, test: pl.DataFrame, params: ChurnParams
-) -> tuple[dict[str, Any], model.ChurnModel]:
+) -> tuple[dict[str, Any], BoostedModel]:
     fitted = _fit(train)
     y_train, y_test = train["churned"].to_numpy(), test["churned"].to_numpy()
     days_train = train["days_since_last"].cast(pl.Float64).to_numpy()
@@ -169,7 +170,7 @@ def churn_risk(
         {
             "customer_id": buyers["customer_id"],
             "churn_risk": np.round(final.predict(x), 4),
-            "churn_reasons": model.reasons(final, x),
+            "churn_reasons": reasons(final, x).alias("churn_reasons"),
         },
         schema=OUTPUT_SCHEMA,
     )
