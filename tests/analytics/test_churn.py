@@ -7,15 +7,12 @@ from datetime import date
 
 import numpy as np
 import polars as pl
-import pytest
 
 from tenure.analytics import boosting
 from tenure.analytics.churn import ChurnParams, churn_risk
 from tenure.analytics.churn import model as churn_model
 from tenure.analytics.churn.history import active_after, label
 from tenure.analytics.features import EMPTY_SCHEMAS, compute_features, cut_frames, day_number
-from tenure.demo.config import DemoConfig
-from tenure.demo.generate import generate
 
 END = date(2026, 6, 30)
 
@@ -77,33 +74,6 @@ def test_explanations_add_up_to_the_models_log_odds() -> None:
     riskiest = np.argsort(-fitted.predict(x))[:100]
     top = [json.loads(reasons[int(i)])[0]["feature"] for i in riskiest]
     assert top.count("days_since_last") >= 95
-
-
-@pytest.fixture(scope="module")
-def demo_frames() -> dict[str, pl.DataFrame]:
-    """The demo company's store as day-number frames (UTC business days)."""
-    tables = generate(DemoConfig(customers=8_000, seed=5, end=END)).tables
-
-    def day(column: str) -> pl.Expr:
-        return pl.col(column).dt.date().cast(pl.Int32)
-
-    return {
-        "customers": tables["customers"].select(
-            pl.col("id").alias("customer_id"),
-            day("acquired_at").alias("acquired_day"),
-            "acquisition_channel",
-            "email_consent",
-            "company_size",
-        ),
-        "orders": tables["orders"].select(
-            "customer_id", day("ordered_at").alias("day"), "status", pl.col("amount").cast(float)
-        ),
-        "events": tables["events"].select("customer_id", day("occurred_at").alias("day"), "type"),
-        "surveys": tables["survey_responses"].select(
-            "customer_id", day("answered_at").alias("day"), "score"
-        ),
-        "subscriptions": pl.DataFrame(schema=EMPTY_SCHEMAS["subscriptions"]),
-    }
 
 
 def test_the_model_beats_both_baselines_on_the_demo_company(

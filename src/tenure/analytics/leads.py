@@ -6,8 +6,8 @@
     lead score  fit_weight · fit + (1 − fit_weight) · engagement; hot from ``hot_from``,
                 cold below ``cold_below``, warm between
 
-Customers who have bought have no lead score. A learned conversion model will join the fit
-once enough converted leads exist (not yet).
+Customers who have bought have no lead score. Beside it, once enough leads have converted, a
+learned model gives each lead's probability of buying within 90 days (``conversion``).
 """
 
 from __future__ import annotations

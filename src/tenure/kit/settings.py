@@ -237,6 +237,12 @@ class LeadSettings(BaseModel):
     fit_weight: float = Field(
         default=0.5, ge=0, le=1, description="Share of fit in the score; the rest is engagement."
     )
+    conversion_horizon_days: int = Field(
+        default=90,
+        ge=7,
+        le=365,
+        description="The learned conversion model predicts a first purchase within this many days.",
+    )
     hot_from: float = Field(default=70.0, ge=0, le=100, description="Hot from this score.")
     cold_below: float = Field(default=40.0, ge=0, le=100, description="Cold below this score.")
 

@@ -89,6 +89,7 @@ class ScoreColumns:
     lead_engagement: Mapped[float | None]
     lead_score: Mapped[float | None]
     lead_band: Mapped[str | None] = mapped_column(String(8))
+    lead_conversion: Mapped[float | None]  # P(first purchase within the horizon), learned
     churn_risk: Mapped[float | None]
     churn_reasons: Mapped[list[dict[str, Any]] | None]  # [{feature, value, push}], riskiest first
 

@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from tenure.analytics.churn import ChurnParams, churn_risk
+from tenure.analytics.conversion import ConversionParams, lead_conversion
 from tenure.analytics.features import (
     FEATURE_EVENT_DAYS,
     FeatureParams,
@@ -66,7 +67,8 @@ class RunResult:
 
 # Part of every run's configuration hash: bump it whenever what a run computes changes, so a
 # newer Tenure never reuses an older run for the same day and data.
-SCORING_VERSION = 7  # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn, 7: KPIs
+# 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn, 7: KPIs, 8: conversion
+SCORING_VERSION = 8
 
 
 def _config_hash(settings: Settings) -> str:
@@ -84,8 +86,12 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     churn = settings.churn
-    # the churn model learns from snapshots one and two horizons back: read their events too
-    event_days = FEATURE_EVENT_DAYS + (2 * churn.horizon_days if churn.enabled else 0)
+    # the churn and conversion models learn from snapshots one and two horizons back: read
+    # their events too
+    horizon = max(
+        churn.horizon_days if churn.enabled else 0, settings.leads.conversion_horizon_days
+    )
+    event_days = FEATURE_EVENT_DAYS + 2 * horizon
     frames = take_snapshot(conn, as_of, settings.business.timezone, event_days)
     spend, categories = take_kpi_inputs(conn, as_of, settings.business.timezone)
     frames |= {"spend": spend, "categories": categories}  # in the fingerprint too
@@ -137,6 +143,16 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
         how="left",
     )
     value = value.join(lead_scores(features, _lead_params(settings)), on="customer_id", how="left")
+    conversion, conversion_diagnostics = lead_conversion(
+        frames,
+        features,
+        as_of,
+        features_at,
+        ConversionParams(
+            horizon_days=settings.leads.conversion_horizon_days, lead_params=_lead_params(settings)
+        ),
+    )
+    value = value.join(conversion, on="customer_id", how="left")
     timings["value"] = time.perf_counter() - clock
     clock = time.perf_counter()
     risk, churn_diagnostics = _churn(frames, features, as_of, features_at, settings)
@@ -194,6 +210,7 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
             "seconds": result.seconds,
             "value": value_diagnostics,
             "churn": churn_diagnostics,
+            "lead_conversion": conversion_diagnostics,
             "segments": segment_counts,
         },
         utcnow(),
@@ -274,6 +291,7 @@ def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame
         "lead_engagement",
         "lead_score",
         "lead_band",
+        "lead_conversion",
         "churn_risk",
         "churn_reasons",
     ]

@@ -39,6 +39,7 @@ SCORE_FIELDS = (
     "health_band",
     "lead_score",
     "lead_band",
+    "lead_conversion",
     "churn_risk",
 )
 FIELDS = ("customer_id", *CUSTOMER_FIELDS, "stage", *SCORE_FIELDS)
