@@ -27,12 +27,9 @@ from tenure.analytics.features import (
     cut_frames,
     day_number,
 )
-from tenure.analytics.health import HealthParams, health
 from tenure.analytics.kpis import KpiInputs, compute_kpis
-from tenure.analytics.leads import LeadParams, lead_scores
-from tenure.analytics.segments import rfm
-from tenure.analytics.stages import assign_stages, policy, stage_counts, transitions
-from tenure.analytics.value import ValueParams, customer_value
+from tenure.analytics.stages import policy, stage_counts, transitions
+from tenure.domains.scoring import pipeline
 from tenure.domains.scoring import repository as repo
 from tenure.domains.scoring.snapshot import fingerprint, take_kpi_inputs, take_snapshot
 from tenure.domains.segments import service as segments_service
@@ -130,26 +127,15 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     features = features_at(as_of)
     timings["features"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    value, value_diagnostics = customer_value(features, _value_params(settings))
-    # RFM scores, named segments and value × loyalty quadrants (by CLV where there is one)
-    segments = rfm(features.join(value.select("customer_id", "clv"), on="customer_id", how="left"))
-    value = value.join(segments, on="customer_id", how="left")
-    value = value.join(
-        health(
-            features.join(value.select("customer_id", "p_alive"), on="customer_id", how="left"),
-            _health_params(settings),
-        ),
-        on="customer_id",
-        how="left",
-    )
-    value = value.join(lead_scores(features, _lead_params(settings)), on="customer_id", how="left")
+    value, value_diagnostics = pipeline.customer_scores(features, settings)
     conversion, conversion_diagnostics = lead_conversion(
         frames,
         features,
         as_of,
         features_at,
         ConversionParams(
-            horizon_days=settings.leads.conversion_horizon_days, lead_params=_lead_params(settings)
+            horizon_days=settings.leads.conversion_horizon_days,
+            lead_params=pipeline.lead_params(settings),
         ),
     )
     value = value.join(conversion, on="customer_id", how="left")
@@ -159,12 +145,7 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
     value = value.join(risk, on="customer_id", how="left")
     timings["churn"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    stages = assign_stages(
-        features.join(
-            value.select("customer_id", "p_alive", "health_band"), on="customer_id", how="left"
-        ),
-        policy(stage_settings.preset, params),
-    )
+    stages = pipeline.stages_of(features, value, settings)
     before = repo.history(conn, repo.previous_run(conn, as_of))
     moved = transitions(before, stages)
     current = _with_since(stages, before, as_of)
@@ -238,37 +219,6 @@ def _churn(
         value_model=settings.value.model,
     )
     return churn_risk(frames, features, as_of, features_at, params)
-
-
-def _value_params(settings: Settings) -> ValueParams:
-    v = settings.value
-    return ValueParams(
-        model=v.model,
-        margin=v.margin,
-        monthly_discount_rate=v.monthly_discount_rate,
-        horizon_months=v.horizon_months,
-    )
-
-
-def _lead_params(settings: Settings) -> LeadParams:
-    lead = settings.leads
-    return LeadParams(
-        fit_rules=lead.fit_rules,
-        engagement_scale=lead.engagement_scale,
-        fit_weight=lead.fit_weight,
-        hot_from=lead.hot_from,
-        cold_below=lead.cold_below,
-    )
-
-
-def _health_params(settings: Settings) -> HealthParams:
-    h = settings.health
-    return HealthParams(
-        weights=h.weights,
-        green_from=h.green_from,
-        red_below=h.red_below,
-        churn_after_days=settings.stages.churn_after_days,
-    )
 
 
 def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame) -> None:
