@@ -55,7 +55,7 @@ bench: $(VENV)/.dev
 lock:
 	$(PYTHON) -m pip install -q uv
 	$(PYTHON) -m uv pip compile pyproject.toml --python-version 3.11 -o requirements/lock.txt
-	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/dev.lock.txt
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements/dev.lock.txt
 
 clean:
 	rm -rf $(VENV) .pgdata .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -40,7 +40,7 @@ def session(timezone: str, app_name: str = "tenure") -> Any:
         raise ConfigurationError(
             "the spark engine needs PySpark: pip install 'tenure[spark]' (and Java 17)"
         ) from exc
-    return (
+    spark = (
         SparkSession.builder.appName(app_name)
         .master("local[2]")
         .config("spark.driver.host", "127.0.0.1")
@@ -48,8 +48,11 @@ def session(timezone: str, app_name: str = "tenure") -> Any:
         .config("spark.sql.session.timeZone", timezone)
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def _find(folder: Path, name: str) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import typer
 
@@ -18,6 +19,18 @@ def score(
         "after it is seen, so a past day reproduces the past.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    engine: str = typer.Option(
+        "embedded",
+        "--engine",
+        help="embedded: the store, features on DuckDB. spark: Parquet files in (--input), "
+        "Parquet out (--output), features on Apache Spark (pip install 'tenure[spark]').",
+    ),
+    input_dir: Path | None = typer.Option(
+        None, "--input", help="With --engine spark: the folder of import files (Parquet)."
+    ),
+    output_dir: Path | None = typer.Option(
+        None, "--output", help="With --engine spark: where scores, stages, segments go."
+    ),
 ) -> None:
     """Place every customer in a lifecycle stage as of a day, and record why.
 
@@ -40,6 +53,11 @@ def score(
         )
     except ValueError:
         context.fail(f"--as-of {as_of!r} is not a date written YYYY-MM-DD")
+    if engine == "spark":
+        _score_on_spark(input_dir, output_dir, day if as_of else None, as_json)
+        return
+    if engine != "embedded":
+        context.fail(f"--engine {engine!r}: use embedded or spark")
     eng = context.engine(settings)
     try:
         with eng.begin() as conn:
@@ -59,6 +77,30 @@ def score(
         if not result.reused
         else ""
     )
+
+
+def _score_on_spark(
+    input_dir: Path | None, output_dir: Path | None, day: date | None, as_json: bool
+) -> None:
+    from tenure.domains.scoring.spark_run import run_on_spark
+    from tenure.kit.errors import TenureError
+
+    if input_dir is None or output_dir is None:
+        context.fail(
+            "--engine spark reads --input DIR (Parquet import files) and writes --output DIR"
+        )
+    if not input_dir.is_dir():
+        context.fail(f"--input {input_dir}: no such folder")
+    try:
+        record = run_on_spark(input_dir, output_dir, day, context.settings())
+    except TenureError as exc:
+        context.fail(exc.message)
+    if as_json:
+        context.print_json(record)
+        return
+    print_stages(record["stages"], f"Stages as of {record['as_of']} (Spark)")
+    seconds = ", ".join(f"{k} {v:.1f} s" for k, v in record["seconds"].items())
+    context.console.print(f"Wrote scores, stages and segments to {output_dir} ({seconds})")
 
 
 def print_stages(stages: dict[str, int], title: str) -> None:
