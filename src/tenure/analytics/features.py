@@ -91,7 +91,7 @@ def _purchase_features(orders: ir.Table, d: int, params: FeatureParams) -> ir.Ta
     return joined.left_join(comebacks, "customer_id").drop("customer_id_right")
 
 
-def _activity_features(events: ir.Table, surveys: ir.Table, d: int, half_life: float) -> ir.Table:
+def _activity_features(events: ir.Table, d: int, half_life: float) -> ir.Table:
     recent = events.day > d - 30
     prior = (events.day <= d - 30) & (events.day > d - 60)
     quarter = events.day > d - 90
@@ -111,14 +111,12 @@ def _activity_features(events: ir.Table, surveys: ir.Table, d: int, half_life: f
         complaints_90=events.count(where=quarter & (events.type == "complaint")),
         tickets_90=events.count(where=quarter & (events.type == "support_ticket")),
     )
-    latest = ibis.window(group_by="customer_id", order_by=ibis.desc("day"))
-    ranked = surveys.mutate(position=ibis.row_number().over(latest))
-    nps = ranked.filter(ranked.position == 0).select("customer_id", last_nps=ibis._.score)
-    return (
-        activity.outer_join(nps, "customer_id")
-        .mutate(customer_id=ibis.coalesce(ibis._.customer_id, ibis._.customer_id_right))
-        .drop("customer_id_right")
-    )
+    return activity
+
+
+def _last_nps(surveys: ir.Table) -> ir.Table:
+    """Each customer's latest survey score (an aggregate, not a window: one pass)."""
+    return surveys.group_by("customer_id").agg(last_nps=surveys.score.argmax(surveys.day))
 
 
 def _subscription_features(subscriptions: ir.Table, d: int) -> ir.Table:
@@ -156,11 +154,9 @@ def feature_table(tables: Mapping[str, ir.Table], as_of: date, params: FeaturePa
     )
     t = t.left_join(refunds, "customer_id").drop("customer_id_right")
     t = t.left_join(
-        _activity_features(
-            tables["events"], tables["surveys"], d, params.engagement_half_life_days
-        ),
-        "customer_id",
+        _activity_features(tables["events"], d, params.engagement_half_life_days), "customer_id"
     ).drop("customer_id_right")
+    t = t.left_join(_last_nps(tables["surveys"]), "customer_id").drop("customer_id_right")
     t = t.left_join(_subscription_features(tables["subscriptions"], d), "customer_id").drop(
         "customer_id_right"
     )
@@ -243,7 +239,9 @@ def compute_features(
             if name not in frame.columns
         )
         typed = frame.select(list(schema)).cast(schema)  # type: ignore[arg-type]
-        tables[name] = con.create_table(name, typed.to_arrow())
+        # a view over the Arrow table: DuckDB scans it in place instead of copying it in
+        con.con.register(name, typed.to_arrow())
+        tables[name] = con.table(name)
     expr = feature_table(tables, as_of, params or FeatureParams())
     result = pl.from_arrow(con.to_pyarrow(expr.order_by("customer_id")))
     con.disconnect()
