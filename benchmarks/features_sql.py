@@ -115,7 +115,9 @@ ORDER BY c.customer_id
 """
 
 
-def hand_written(frames: dict[str, pl.DataFrame], as_of: date, params: FeatureParams) -> pl.DataFrame:
+def hand_written(
+    frames: dict[str, pl.DataFrame], as_of: date, params: FeatureParams
+) -> pl.DataFrame:
     """Run the SQL above on an in-memory DuckDB over the frames' Arrow tables."""
     con = duckdb.connect()
     for name, schema in EMPTY_SCHEMAS.items():

@@ -17,6 +17,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -53,6 +54,7 @@ def run(store: Path) -> dict[str, object]:
     """One scoring run on a copy-free store; return its phases and this process's peak."""
     from tenure.domains.scoring.service import run_scoring
     from tenure.kit.settings import Settings
+    from tenure.storage.arrow import arrow_reader
     from tenure.storage.engine import make_engine
     from tenure.storage.migrate import upgrade
 
@@ -61,7 +63,7 @@ def run(store: Path) -> dict[str, object]:
     settings = Settings()
     started = time.perf_counter()
     with engine.begin() as conn:
-        result = run_scoring(conn, END, settings)
+        result = run_scoring(conn, END, settings, arrow_reader(engine))
         record = conn.exec_driver_sql(
             "SELECT counts FROM scoring_runs WHERE id = ?", (result.run_id,)
         ).scalar_one()
@@ -81,7 +83,12 @@ def run(store: Path) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--store", type=Path, default=Path("/tmp/tenure-score-bench.db"))
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "tenure-score-bench.db",
+        help="Where the benchmark's store is kept between runs (built when missing).",
+    )
     parser.add_argument("--run-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--features-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -98,18 +105,28 @@ def main() -> None:
         print(f"building the store ({args.customers:,} customers) …", flush=True)
         build(args.store, args.customers)
     me = [sys.executable, __file__, "--store", str(args.store)]
-    measured = json.loads(subprocess.run([*me, "--run-only"], capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+    measured = json.loads(
+        subprocess.run(
+            [*me, "--run-only"], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[-1]
+    )
     print(f"scoring run as of {END}: {measured['customers']:,} customers")
     for phase, seconds in measured["phases"].items():  # type: ignore[union-attr]
         print(f"  {phase:<10} {seconds:7.2f} s")
-    print(f"  {'total':<10} {measured['total_seconds']:7.2f} s   peak {measured['peak_gib']:.2f} GiB")
+    print(
+        f"  {'total':<10} {measured['total_seconds']:7.2f} s   peak {measured['peak_gib']:.2f} GiB"
+    )
     print(f"  churn model vs baselines: {measured['churn']}")
     print(f"  lead conversion vs rules: {measured['conversion']}")
-    features = json.loads(subprocess.run([*me, "--features-only"], capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+    features = json.loads(
+        subprocess.run(
+            [*me, "--features-only"], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[-1]
+    )
     print(
-        f"feature step: Ibis on DuckDB {features['ibis_seconds']:.2f} s, hand-written DuckDB SQL "
-        f"{features['sql_seconds']:.2f} s ({features['ratio']:.2f}×, best of {features['repeats']}); "
-        f"results equal: {features['equal']}"
+        f"feature step: Ibis on DuckDB {features['ibis_seconds']:.2f} s, hand-written "
+        f"DuckDB SQL {features['sql_seconds']:.2f} s ({features['ratio']:.2f}×, best of "
+        f"{features['repeats']}); results equal: {features['equal']}"
     )
 
 

@@ -159,9 +159,10 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     write_truth(data, truth)
     # the analytics that exist: a scoring run as of the last day of the history
     from tenure.domains.scoring.service import run_scoring
+    from tenure.storage.arrow import arrow_reader
 
-    with eng.begin() as conn:
-        scored = run_scoring(conn, config.end, settings)
+    with eng.begin() as conn:  # the load is committed: the big tables may come through Arrow
+        scored = run_scoring(conn, config.end, settings, arrow_reader(eng))
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)
     if as_json:

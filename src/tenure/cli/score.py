@@ -43,6 +43,7 @@ def score(
 
     from tenure.domains.scoring.service import run_scoring
     from tenure.kit.errors import TenureError
+    from tenure.storage.arrow import arrow_reader
 
     settings = context.settings()
     try:
@@ -61,7 +62,8 @@ def score(
     eng = context.engine(settings)
     try:
         with eng.begin() as conn:
-            result = run_scoring(conn, day, settings)
+            # nothing written yet in this transaction: the big tables may come through Arrow
+            result = run_scoring(conn, day, settings, arrow_reader(eng))
     except TenureError as exc:
         context.fail(exc.message)
     if as_json:

@@ -35,6 +35,7 @@ from tenure.domains.scoring.snapshot import fingerprint, take_kpi_inputs, take_s
 from tenure.domains.segments import service as segments_service
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
+from tenure.storage.arrow import ArrowReader
 
 
 @dataclass
@@ -78,8 +79,14 @@ def _config_hash(settings: Settings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
-    """Score every customer as of ``as_of``; the caller commits."""
+def run_scoring(
+    conn: Connection, as_of: date, settings: Settings, reader: ArrowReader | None = None
+) -> RunResult:
+    """Score every customer as of ``as_of``; the caller commits.
+
+    ``reader`` (``tenure.storage.arrow.arrow_reader``) reads the big tables through a faster
+    connection of its own; pass it only when ``conn`` has written nothing yet.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     churn = settings.churn
@@ -89,7 +96,7 @@ def run_scoring(conn: Connection, as_of: date, settings: Settings) -> RunResult:
         churn.horizon_days if churn.enabled else 0, settings.leads.conversion_horizon_days
     )
     event_days = FEATURE_EVENT_DAYS + 2 * horizon
-    frames = take_snapshot(conn, as_of, settings.business.timezone, event_days)
+    frames = take_snapshot(conn, as_of, settings.business.timezone, event_days, reader)
     spend, categories = take_kpi_inputs(conn, as_of, settings.business.timezone)
     frames |= {"spend": spend, "categories": categories}  # in the fingerprint too
     timings["snapshot"] = time.perf_counter() - clock

@@ -1,0 +1,38 @@
+"""The snapshot reads the same frames through the connection and through Arrow."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from polars.testing import assert_frame_equal
+from sqlalchemy import create_engine
+
+from tenure.demo.config import DemoConfig
+from tenure.demo.generate import generate
+from tenure.demo.load import load_into_store
+from tenure.domains.scoring.snapshot import take_snapshot
+from tenure.storage.arrow import arrow_reader
+from tenure.storage.engine import make_engine
+from tenure.storage.migrate import upgrade
+
+
+def test_arrow_reads_what_the_connection_reads(empty_sqlite_url: str) -> None:
+    engine = make_engine(empty_sqlite_url)
+    upgrade(engine)
+    company = generate(DemoConfig(customers=400, seed=9, end=date(2026, 6, 30)))
+    with engine.begin() as conn:
+        load_into_store(conn, company, datetime(2026, 7, 1, tzinfo=UTC))
+    reader = arrow_reader(engine)
+    assert reader is not None
+    for as_of, zone in ((date(2026, 6, 30), "UTC"), (date(2026, 3, 1), "Asia/Shanghai")):
+        with engine.connect() as conn:
+            by_rows = take_snapshot(conn, as_of, zone, 270)
+            by_arrow = take_snapshot(conn, as_of, zone, 270, reader)
+        for name, frame in by_rows.items():
+            assert_frame_equal(frame, by_arrow[name])
+        assert by_rows["orders"].height > 1000 and by_rows["events"].height > 1000
+
+
+def test_no_arrow_reader_for_postgresql_or_memory() -> None:
+    assert arrow_reader(create_engine("sqlite://")) is None
+    assert arrow_reader(create_engine("postgresql+psycopg://u@localhost/x")) is None
