@@ -128,8 +128,15 @@ def run_scoring(
         engagement_half_life_days=settings.leads.engagement_half_life_days,
     )
 
+    computed: dict[date, pl.DataFrame] = {}
+
     def features_at(day: date) -> pl.DataFrame:
-        return compute_features(cut_frames(frames, day_number(day)), day, feature_params)
+        # the churn and conversion models both look back one and two horizons: compute once
+        if day not in computed:
+            computed[day] = compute_features(
+                cut_frames(frames, day_number(day)), day, feature_params
+            )
+        return computed[day]
 
     features = features_at(as_of)
     timings["features"] = time.perf_counter() - clock
