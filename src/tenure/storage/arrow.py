@@ -1,34 +1,74 @@
 """Read query results straight into Arrow, where the driver allows it.
 
 Python's sqlite3 hands over one tuple per row; at tens of millions of rows that costs more
-than the query. The ADBC SQLite driver reads the same file into Arrow columns in C. It uses a
-connection of its own, so it sees what is committed: use it where the caller's transaction has
-written nothing yet (a scoring run started from the command line).
+than the query. The ADBC SQLite driver reads the same file into Arrow columns in C — but it
+brings its own copy of the SQLite library, and two copies in one process break each other's
+file locks (POSIX locks belong to the process: closing one copy's file releases the other's;
+see "How To Corrupt An SQLite Database File", 2.2.1). So the reading happens in a child
+process, which streams Arrow IPC back through a pipe. Several reads run side by side, one
+process each.
+
+The child uses a connection of its own and sees what is committed: use it where the caller's
+transaction has written nothing yet (a scoring run started from the command line).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.ipc
 from sqlalchemy import Engine
 
-ArrowReader = Callable[[str], pa.Table]
+from tenure.kit.errors import TenureError
+
+ArrowReader = Callable[[Sequence[str]], list[pa.Table]]
 
 
 def arrow_reader(engine: Engine) -> ArrowReader | None:
-    """Return a reader of SQL text into Arrow for ``engine``'s database, or None."""
+    """Return a reader of SQL texts into Arrow tables for ``engine``'s database, or None."""
     url = engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    path = Path(url.database)
+    path = str(Path(url.database).resolve())
 
-    def read(sql: str) -> pa.Table:
-        import adbc_driver_sqlite.dbapi as adbc
-
-        with adbc.connect(str(path)) as conn, conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetch_arrow_table()
+    def read(queries: Sequence[str]) -> list[pa.Table]:
+        children = [
+            subprocess.Popen(  # noqa: S603  (our own interpreter and module, no shell)
+                [sys.executable, "-m", "tenure.storage.arrow", path, sql],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for sql in queries
+        ]
+        tables = []
+        for child in children:
+            assert child.stdout is not None  # noqa: S101  (PIPE above)
+            try:
+                tables.append(pyarrow.ipc.open_stream(child.stdout).read_all())
+            except pa.ArrowInvalid:
+                tables.append(pa.table({}))
+            _, err = child.communicate()
+            if child.returncode != 0:
+                raise TenureError(f"reading {path} into Arrow failed: {err.decode()[-500:]}")
+        return tables
 
     return read
+
+
+def _child(path: str, sql: str) -> None:
+    """Run ``sql`` on the SQLite file at ``path``; stream the result to stdout as Arrow IPC."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    with adbc.connect(path) as conn, conn.cursor() as cursor:
+        cursor.execute(sql)
+        table = cursor.fetch_arrow_table()
+    with pyarrow.ipc.new_stream(sys.stdout.buffer, table.schema) as writer:
+        writer.write_table(table)
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], sys.argv[2])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from polars.testing import assert_frame_equal
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from tenure.demo.config import DemoConfig
 from tenure.demo.generate import generate
@@ -31,6 +31,11 @@ def test_arrow_reads_what_the_connection_reads(empty_sqlite_url: str) -> None:
         for name, frame in by_rows.items():
             assert_frame_equal(frame, by_arrow[name])
         assert by_rows["orders"].height > 1000 and by_rows["events"].height > 1000
+    # the reader's own SQLite lives in another process: this process's locks stay intact, so
+    # the run's transaction can write after reading (it could not with two SQLite copies)
+    with engine.begin() as conn:
+        take_snapshot(conn, date(2026, 6, 30), "UTC", 270, reader)
+        conn.execute(text("UPDATE customers SET name = name WHERE id = 1"))
 
 
 def test_no_arrow_reader_for_postgresql_or_memory() -> None:

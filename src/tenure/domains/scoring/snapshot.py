@@ -28,26 +28,45 @@ EVENT_WINDOW_DAYS = 90  # the features look at the last 90 days of activity
 TIMESTAMP = pl.Datetime("us", "UTC")
 
 
-def _frame(
-    conn: Connection,
-    statement: Select[Any],
-    schema: dict[str, pl.DataType | type[pl.DataType]],
-    reader: ArrowReader | None = None,
-) -> pl.DataFrame:
-    if reader is not None:  # the big tables: Arrow columns straight from the driver
-        sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-        arrow = pl.from_arrow(reader(sql))
-        assert isinstance(arrow, pl.DataFrame)  # noqa: S101  (from_arrow of a table)
-        frame = arrow.rename(dict(zip(arrow.columns, schema, strict=True)))
-    else:
-        # straight from the driver's cursor: the columns need no conversion on the way
-        # (epochs, floats, text), and skipping the Row objects saves a quarter of the read
-        rows = conn.execute(statement).cursor.fetchall()
-        frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
+Schema = dict[str, pl.DataType | type[pl.DataType]]
+
+
+def _typed(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """Name the columns, turn epoch seconds into UTC timestamps and cast to ``schema``."""
+    if frame.width == 0:  # an empty result without columns
+        return pl.DataFrame(schema=schema)
+    frame = frame.rename(dict(zip(frame.columns, schema, strict=True)))
     epochs = [n for n, t in schema.items() if t == TIMESTAMP]
     return frame.with_columns(
         pl.from_epoch(pl.col(n).cast(pl.Int64), "s").dt.replace_time_zone("UTC") for n in epochs
     ).cast(schema)  # type: ignore[arg-type]
+
+
+def _frame(conn: Connection, statement: Select[Any], schema: Schema) -> pl.DataFrame:
+    # straight from the driver's cursor: the columns need no conversion on the way (epochs,
+    # floats, text), and skipping the Row objects saves a quarter of the read
+    rows = conn.execute(statement).cursor.fetchall()
+    return _typed(
+        pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None), schema
+    )
+
+
+def _frames(
+    conn: Connection, queries: list[tuple[Select[Any], Schema]], reader: ArrowReader | None
+) -> list[pl.DataFrame]:
+    """Read several queries: through ``reader`` side by side when given, else one by one."""
+    if reader is None:
+        return [_frame(conn, statement, schema) for statement, schema in queries]
+    texts = [
+        str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        for statement, _ in queries
+    ]
+    frames = []
+    for table, (_, schema) in zip(reader(texts), queries, strict=True):
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)  # noqa: S101  (from_arrow of a table)
+        frames.append(_typed(frame, schema))
+    return frames
 
 
 def _epoch(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
@@ -131,22 +150,28 @@ def take_snapshot(
             "company_size": pl.String,
         },
     )
-    orders = _frame(
-        conn,
-        select(
-            o.c.customer_id, _epoch(o.c.ordered_at, dialect), o.c.status, _amount(o.c.amount)
-        ).where(_scanned(o.c.ordered_at, dialect) < cutoff),
-        {"customer_id": pl.Int64, "at": ts, "status": pl.String, "amount": pl.Float64},
-        reader,
-    )
     window = start_of_day(as_of - timedelta(days=event_days), timezone)
-    events = _frame(
+    # the big two, read side by side when a reader is given
+    orders, events = _frames(
         conn,
-        select(e.c.customer_id, _epoch(e.c.occurred_at, dialect), e.c.type).where(
-            _scanned(e.c.occurred_at, dialect) < cutoff,
-            _scanned(e.c.occurred_at, dialect) >= window,
-        ),
-        {"customer_id": pl.Int64, "at": ts, "type": pl.String},
+        [
+            (
+                select(
+                    o.c.customer_id,
+                    _epoch(o.c.ordered_at, dialect),
+                    o.c.status,
+                    _amount(o.c.amount),
+                ).where(_scanned(o.c.ordered_at, dialect) < cutoff),
+                {"customer_id": pl.Int64, "at": ts, "status": pl.String, "amount": pl.Float64},
+            ),
+            (
+                select(e.c.customer_id, _epoch(e.c.occurred_at, dialect), e.c.type).where(
+                    _scanned(e.c.occurred_at, dialect) < cutoff,
+                    _scanned(e.c.occurred_at, dialect) >= window,
+                ),
+                {"customer_id": pl.Int64, "at": ts, "type": pl.String},
+            ),
+        ],
         reader,
     )
     surveys = _frame(
