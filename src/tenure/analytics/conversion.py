@@ -24,6 +24,7 @@ import polars as pl
 
 from tenure.analytics import boosting
 from tenure.analytics.churn.evaluate import calibrated_baseline, quality
+from tenure.analytics.churn.run import at_most
 from tenure.analytics.features import day_number
 from tenure.analytics.leads import LeadParams, lead_scores
 
@@ -47,6 +48,7 @@ class ConversionParams:
 
     horizon_days: int = 90
     min_per_class: int = 50
+    max_training_rows: int = 300_000
     lead_params: LeadParams = LeadParams()
 
 
@@ -130,6 +132,7 @@ def lead_conversion(
     except ValueError as exc:
         diagnostics["skipped"] = str(exc)
         return empty, diagnostics
+    train = at_most(train, params.max_training_rows)
     codes = _codes(train)
     evaluated = _fit(train, codes)
     y_train, y_test = train["converted"].to_numpy(), test["converted"].to_numpy()
@@ -148,7 +151,7 @@ def lead_conversion(
         "leads": test.height,
         "conversion_rate": round(int(test["converted"].sum()) / test.height, 4),
     }
-    both = pl.concat([train, test], how="vertical_relaxed")
+    both = at_most(pl.concat([train, test], how="vertical_relaxed"), params.max_training_rows)
     codes = _codes(both)
     final = _fit(both, codes)
     diagnostics["importance"] = final.importance()

@@ -60,7 +60,7 @@ def _labelled(
     return labelled
 
 
-def _at_most(frame: pl.DataFrame, rows: int) -> pl.DataFrame:
+def at_most(frame: pl.DataFrame, rows: int) -> pl.DataFrame:
     """Return a stable sample of at most ``rows`` rows (by a hash of the customer id)."""
     if frame.height <= rows:
         return frame
@@ -147,14 +147,14 @@ def churn_risk(
     except NotEnoughHistory as exc:
         diagnostics["skipped"] = str(exc)
         return empty, diagnostics
-    sampled = _at_most(train, params.max_training_rows)
+    sampled = at_most(train, params.max_training_rows)
     evaluation, _ = _evaluate(sampled, test, params)
     diagnostics.update(evaluation)
     diagnostics["test"] = {
         "customers": test.height,
         "churn_rate": round(int(test["churned"].sum()) / test.height, 4),
     }
-    both = _at_most(pl.concat([train, test], how="vertical_relaxed"), params.max_training_rows)
+    both = at_most(pl.concat([train, test], how="vertical_relaxed"), params.max_training_rows)
     final = _fit(both)
     diagnostics["trained_rows"] = both.height
     diagnostics["importance"] = final.importance()
