@@ -50,6 +50,7 @@ test-slow: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/demo_bench.py
+	$(BIN)/python benchmarks/score_bench.py
 
 ## lock: re-pin dependencies after changing pyproject.toml
 lock:

@@ -142,6 +142,8 @@ def run_scoring(
     timings["features"] = time.perf_counter() - clock
     clock = time.perf_counter()
     value, value_diagnostics = pipeline.customer_scores(features, settings)
+    timings["value"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     conversion, conversion_diagnostics = lead_conversion(
         frames,
         features,
@@ -153,7 +155,8 @@ def run_scoring(
         ),
     )
     value = value.join(conversion, on="customer_id", how="left")
-    timings["value"] = time.perf_counter() - clock
+    # the first learned model computes the past days' features both models learn from
+    timings["conversion"] = time.perf_counter() - clock
     clock = time.perf_counter()
     risk, churn_diagnostics = _churn(frames, features, as_of, features_at, settings)
     value = value.join(risk, on="customer_id", how="left")
