@@ -31,7 +31,7 @@ from tenure.analytics.kpis import KpiInputs, compute_kpis
 from tenure.analytics.stages import policy, stage_counts, transitions
 from tenure.domains.scoring import pipeline
 from tenure.domains.scoring import repository as repo
-from tenure.domains.scoring.snapshot import fingerprint, take_kpi_inputs, take_snapshot
+from tenure.domains.scoring.snapshot import fingerprint, take_snapshot, take_spend
 from tenure.domains.segments import service as segments_service
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
@@ -97,8 +97,7 @@ def run_scoring(
     )
     event_days = FEATURE_EVENT_DAYS + 2 * horizon
     frames = take_snapshot(conn, as_of, settings.business.timezone, event_days, reader)
-    spend, categories = take_kpi_inputs(conn, as_of, settings.business.timezone)
-    frames |= {"spend": spend, "categories": categories}  # in the fingerprint too
+    frames["spend"] = take_spend(conn, as_of)  # in the fingerprint too
     timings["snapshot"] = time.perf_counter() - clock
     config, data = _config_hash(settings), fingerprint(frames)
     if (existing := repo.find_run(conn, as_of, config, data)) is not None:
@@ -172,8 +171,8 @@ def run_scoring(
         cut_frames(frames, day_number(as_of)),
         as_of,
         KpiInputs(
-            spend=spend,
-            categories=categories,
+            spend=frames["spend"],
+            categories=frames["categories"],
             stages=stages.select("customer_id", "stage"),
             segments=value.select("customer_id", "rfm_segment"),
             value=value.select("customer_id", "clv", "historical_value"),

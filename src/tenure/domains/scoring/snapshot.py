@@ -57,18 +57,25 @@ PARTS = 2  # each big table is read in this many rowid ranges, one process each
 
 def _frames(
     conn: Connection,
-    queries: list[tuple[Select[Any], Schema, str]],
+    queries: list[tuple[Select[Any], Schema, str | None]],
     reader: ArrowReader | None,
 ) -> list[pl.DataFrame]:
     """Read several queries (statement, schema, table): side by side through ``reader``.
 
-    With a reader, each query is split into rowid ranges of its table, so the reads share
-    the cores evenly; without one, the queries run one by one on ``conn``.
+    With a reader, each query with a table is split into rowid ranges of it, so the reads
+    share the cores evenly (an aggregate, with None, is read whole); without a reader, the
+    queries run one by one on ``conn``.
     """
     if reader is None:
         return [_frame(conn, statement, schema) for statement, schema, _ in queries]
     texts, owners = [], []
     for index, (statement, _, table) in enumerate(queries):
+        if table is None:  # an aggregate: read whole, in a process of its own
+            texts.append(
+                str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+            )
+            owners.append(index)
+            continue
         top = (
             conn.execute(
                 select(func.max(literal_column("rowid"))).select_from(metadata().tables[table])
@@ -145,8 +152,10 @@ def take_snapshot(
     """Read everything known by the end of ``as_of`` (business time zone).
 
     Events are read for the last ``event_days`` days only: the features look at 90, the churn
-    model's past snapshots further back. With a ``reader`` (``tenure.storage.arrow``), orders
-    and events — the big tables, whose columns are never empty — come as Arrow through it.
+    model's past snapshots further back. ``categories`` counts each buyer's distinct product
+    categories (paid orders; the cross-sell KPI). With a ``reader`` (``tenure.storage.arrow``),
+    orders, events and categories — the big reads, whose columns are never empty — come as
+    Arrow through it, side by side.
     """
     cutoff = start_of_day(as_of + timedelta(days=1), timezone)
     t = metadata().tables
@@ -178,8 +187,9 @@ def take_snapshot(
         },
     )
     window = start_of_day(as_of - timedelta(days=event_days), timezone)
-    # the big two, read side by side when a reader is given
-    orders, events = _frames(
+    # the big reads, side by side when a reader is given; categories feed the cross-sell KPI
+    lines = t["order_lines"]
+    orders, events, categories = _frames(
         conn,
         [
             (
@@ -199,6 +209,14 @@ def take_snapshot(
                 ),
                 {"customer_id": pl.Int64, "at": ts, "type": pl.String},
                 "events",
+            ),
+            (
+                select(o.c.customer_id, func.count(func.distinct(lines.c.category)))
+                .join(lines, lines.c.order_id == o.c.id)
+                .where(o.c.ordered_at < cutoff, o.c.status == "paid")
+                .group_by(o.c.customer_id),
+                {"customer_id": pl.Int64, "categories": pl.Int64},
+                None,
             ),
         ],
         reader,
@@ -232,6 +250,7 @@ def take_snapshot(
         ),
         "events": events.select("customer_id", _local_day("at", timezone).alias("day"), "type"),
         "surveys": surveys.select("customer_id", _local_day("at", timezone).alias("day"), "score"),
+        "categories": categories,
         "subscriptions": contracts.select(
             "customer_id",
             _local_day("started", timezone).alias("started_day"),
@@ -253,17 +272,12 @@ def fingerprint(frames: dict[str, pl.DataFrame]) -> str:
     return digest.hexdigest()
 
 
-def take_kpi_inputs(
-    conn: Connection, as_of: date, timezone: str
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Read the marketing spend up to ``as_of`` and each buyer's count of distinct categories.
+def take_spend(conn: Connection, as_of: date) -> pl.DataFrame:
+    """Read the marketing spend up to ``as_of``: (channel, start_day, end_day, amount).
 
-    Spend: (channel, start_day, end_day, amount), a record running past the as-of day cut at
-    it with its amount cut in proportion. Categories: (customer_id, categories) over paid orders.
+    A record running past the as-of day is cut at it, its amount in proportion.
     """
-    cutoff = start_of_day(as_of + timedelta(days=1), timezone)
-    t = metadata().tables
-    spend_table, o, lines = t["marketing_spend"], t["orders"], t["order_lines"]
+    spend_table = metadata().tables["marketing_spend"]
     rows = conn.execute(
         select(
             spend_table.c.channel,
@@ -292,12 +306,4 @@ def take_kpi_inputs(
         ).alias("amount"),
         pl.min_horizontal("end_day", pl.lit(d)).cast(pl.Int32).alias("end_day"),
     )
-    categories = _frame(
-        conn,
-        select(o.c.customer_id, func.count(func.distinct(lines.c.category)))
-        .join(lines, lines.c.order_id == o.c.id)
-        .where(o.c.ordered_at < cutoff, o.c.status == "paid")
-        .group_by(o.c.customer_id),
-        {"customer_id": pl.Int64, "categories": pl.Int64},
-    )
-    return spend, categories
+    return spend
