@@ -150,21 +150,29 @@ def reasons(model: BoostedModel, x: np.ndarray, how_many: int = 3) -> pl.Series:
     how much it adds to the log-odds; features that lower the prediction are never reasons.
     """
     contributions = model.contributions(x)
-    top = np.argsort(-contributions, axis=1)[:, :how_many]
-    rows = np.arange(x.shape[0])
+    # the top few per row without sorting every row: partition, then order those few
+    few = min(how_many, contributions.shape[1])
+    top = np.argpartition(-contributions, few - 1, axis=1)[:, :few]
+    rows = np.arange(x.shape[0])[:, None]
+    top = np.take_along_axis(top, np.argsort(-contributions[rows, top], axis=1), axis=1)
     names = pl.Series(model.names)
     items = []
-    for k in range(top.shape[1]):
+    for k in range(few):
         pick = top[:, k]
-        push = contributions[rows, pick]
-        item = pl.struct(
-            names.gather(pick).alias("feature"),
-            pl.Series(x[rows, pick]).fill_nan(None).round(4).alias("value"),
-            pl.Series(push).round(4).alias("push"),
+        push = pl.Series(contributions[rows[:, 0], pick]).round(4)
+        value = pl.Series(x[rows[:, 0], pick]).fill_nan(None).round(4)
+        # JSON text by concatenation: a struct per row and its encoder cost 5× more at 1M rows
+        item = pl.concat_str(
+            pl.lit('{"feature":"'),
+            names.gather(pick),
+            pl.lit('","value":'),
+            value.cast(pl.String).fill_null("null"),
+            pl.lit(',"push":'),
+            push.cast(pl.String),
+            pl.lit("}"),
         )
-        items.append(pl.when(pl.Series(push) > 0).then(item))
-    listed = pl.concat_list(items).list.drop_nulls()
+        items.append(pl.when(push > 0).then(item))
     encoded = pl.select(
-        pl.struct(listed.alias("r")).struct.json_encode().str.slice(5).str.strip_suffix("}")
+        pl.lit("[") + pl.concat_str(items, separator=",", ignore_nulls=True) + pl.lit("]")
     )
     return encoded.to_series().alias("reasons")
