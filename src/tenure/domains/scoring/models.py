@@ -94,6 +94,11 @@ class ScoreColumns:
     churn_reasons: Mapped[list[dict[str, Any]] | None]  # [{feature, value, push}], riskiest first
 
 
+# Every column a run writes per customer beside its stage, in one place for writers and readers.
+SCORE_COLUMNS: tuple[str, ...] = ("clv", *ScoreColumns.__annotations__)
+REASON_COLUMNS = ("health_reasons", "churn_reasons")  # JSON lists: read, not filtered on
+
+
 class CustomerScore(ScoreColumns, Base):
     """Each customer's value, segment and health as of the latest run."""
 

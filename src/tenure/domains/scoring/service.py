@@ -31,6 +31,7 @@ from tenure.analytics.kpis import KpiInputs, compute_kpis
 from tenure.analytics.stages import policy, stage_counts, transitions
 from tenure.domains.scoring import pipeline
 from tenure.domains.scoring import repository as repo
+from tenure.domains.scoring.models import SCORE_COLUMNS
 from tenure.domains.scoring.snapshot import fingerprint, take_snapshot, take_spend
 from tenure.domains.segments import service as segments_service
 from tenure.kit.settings import Settings
@@ -239,28 +240,7 @@ def _churn(
 
 def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame) -> None:
     run = pl.lit(run_id, dtype=pl.Int64)
-    columns = [
-        "p_alive",
-        "expected_purchases_12m",
-        "expected_spend",
-        "clv",
-        "historical_value",
-        "r_score",
-        "f_score",
-        "m_score",
-        "rfm_segment",
-        "value_quadrant",
-        "health_score",
-        "health_band",
-        "health_reasons",
-        "lead_fit",
-        "lead_engagement",
-        "lead_score",
-        "lead_band",
-        "lead_conversion",
-        "churn_risk",
-        "churn_reasons",
-    ]
+    columns = SCORE_COLUMNS
     repo.write_scores(
         conn,
         value.select(run.alias("run_id"), "customer_id", *columns),

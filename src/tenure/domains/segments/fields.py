@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, select
 
 from tenure.domains.registry import metadata
+from tenure.domains.scoring.models import REASON_COLUMNS, SCORE_COLUMNS
 
 CUSTOMER_FIELDS = (
     "acquisition_channel",
@@ -24,24 +25,7 @@ CUSTOMER_FIELDS = (
     "sms_consent",
     "owner_id",
 )
-SCORE_FIELDS = (
-    "p_alive",
-    "expected_purchases_12m",
-    "expected_spend",
-    "clv",
-    "historical_value",
-    "r_score",
-    "f_score",
-    "m_score",
-    "rfm_segment",
-    "value_quadrant",
-    "health_score",
-    "health_band",
-    "lead_score",
-    "lead_band",
-    "lead_conversion",
-    "churn_risk",
-)
+SCORE_FIELDS = tuple(c for c in SCORE_COLUMNS if c not in REASON_COLUMNS)
 FIELDS = ("customer_id", *CUSTOMER_FIELDS, "stage", *SCORE_FIELDS)
 
 
