@@ -240,17 +240,8 @@ def _churn(
 
 def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame) -> None:
     run = pl.lit(run_id, dtype=pl.Int64)
-    columns = SCORE_COLUMNS
     repo.write_scores(
-        conn,
-        value.select(run.alias("run_id"), "customer_id", *columns),
-        value.select(
-            "customer_id",
-            run.alias("run_id"),
-            pl.lit(as_of, dtype=pl.Date).alias("as_of"),
-            *columns,
-        ),
-        as_of,
+        conn, value.select(run.alias("run_id"), "customer_id", *SCORE_COLUMNS), run_id, as_of
     )
 
 
