@@ -32,11 +32,16 @@ def score(
         None, "--output", help="With --engine spark: where scores, stages, segments go."
     ),
 ) -> None:
-    """Place every customer in a lifecycle stage as of a day, and record why.
+    """Score every customer as of a day: stage and why, value, segment, health, risk, KPIs.
 
-    Writes the run (with its configuration and data fingerprints), each customer's stage and
-    the rule that decided it, the stage history and the transitions since the previous run.
-    Running the same day on the same data again reuses the earlier run. See docs/stages.md.
+    Writes the run (with its configuration and data fingerprints and the models' diagnostics),
+    each customer's stage and the rule that decided it, P(alive) and CLV, RFM segment, health
+    and lead scores, churn risk with its reasons, the stage history and transitions, and the
+    KPIs. Running the same day on the same data again reuses the earlier run. Read the results
+    with `tenure report`. See docs/stages.md and docs/metrics.md.
+
+    `--engine spark --input DIR --output DIR` scores Parquet files on Apache Spark instead of
+    the store (docs/spark.md).
     """
     from datetime import datetime
     from zoneinfo import ZoneInfo
