@@ -36,10 +36,14 @@ ROUNDS = 150
 CHUNK_ROWS = 200_000
 
 
+def stable_key(customer_ids: pl.Series) -> np.ndarray:
+    """Return a multiplicative hash of each id: a shuffle that is the same in every run."""
+    return (customer_ids.to_numpy().astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
+
+
 def calibration_rows(customer_ids: pl.Series) -> np.ndarray:
-    """Pick one customer in five, by a multiplicative hash of the id: stable across runs."""
-    key = (customer_ids.to_numpy().astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
-    return np.asarray((key % np.uint64(5)) == 0)
+    """Pick one customer in five, by ``stable_key``."""
+    return np.asarray((stable_key(customer_ids) % np.uint64(5)) == 0)
 
 
 @dataclass

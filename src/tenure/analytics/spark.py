@@ -15,7 +15,7 @@ PySpark is optional (``pip install 'tenure[spark]'``); it needs Java 17.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -162,4 +162,4 @@ def default_as_of(spark: Any, folder: Path) -> date:
         raise InvalidInput(f"{folder}: no orders.parquet")
     spark.read.parquet(str(path)).createOrReplaceTempView("raw_orders_latest")
     day = spark.sql("SELECT max(to_date(ordered_at)) FROM raw_orders_latest").first()[0]
-    return day if isinstance(day, date) else date.today() - timedelta(days=0)
+    return day if isinstance(day, date) else date.today()

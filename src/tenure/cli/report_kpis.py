@@ -21,18 +21,17 @@ def _kpis() -> dict[str, Any]:
     return report
 
 
+FORMATS = {
+    "int": "{:,.0f}",
+    "share": "{:.1%}",
+    "money": "{:,.2f}",
+    "float": "{:,.2f}",
+    "nps": "{:+.1f}",
+}
+
+
 def _num(value: float | None, kind: str = "int") -> str:
-    if value is None:
-        return "—"
-    if kind == "share":
-        return f"{value:.1%}"
-    if kind == "money":
-        return f"{value:,.2f}"
-    if kind == "float":
-        return f"{value:,.2f}"
-    if kind == "nps":
-        return f"{value:+.1f}"
-    return f"{value:,.0f}"
+    return "—" if value is None else FORMATS[kind].format(value)
 
 
 def _change(now: float | None, before: float | None) -> Text:

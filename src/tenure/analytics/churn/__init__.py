@@ -5,6 +5,6 @@
 later time split.
 """
 
-from tenure.analytics.churn.run import ChurnParams, churn_risk
+from tenure.analytics.churn.run import ChurnParams, churn_risk, no_risk
 
-__all__ = ["ChurnParams", "churn_risk"]
+__all__ = ["ChurnParams", "churn_risk", "no_risk"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tenure.analytics.boosting import BoostedModel, calibration_rows, reasons
+from tenure.analytics.boosting import BoostedModel, calibration_rows, reasons, stable_key
 from tenure.analytics.churn import evaluate, history, model
 from tenure.analytics.clv.base import ConvergenceError
 from tenure.analytics.features import day_number
@@ -60,12 +60,21 @@ def _labelled(
     return labelled
 
 
+def no_risk(features: pl.DataFrame) -> pl.DataFrame:
+    """Return the output columns left empty: for a run that cannot (or may not) learn churn."""
+    return features.select("customer_id").with_columns(
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in OUTPUT_SCHEMA.items()
+        if name != "customer_id"
+    )
+
+
 def at_most(frame: pl.DataFrame, rows: int) -> pl.DataFrame:
     """Return a stable sample of at most ``rows`` rows (by a hash of the customer id)."""
     if frame.height <= rows:
         return frame
-    key = (frame["customer_id"].cast(pl.UInt64) * 2654435761) % (2**32)
-    return frame.with_columns(key.alias("_key")).sort("_key").head(rows).drop("_key")
+    key = pl.Series("_key", stable_key(frame["customer_id"]))
+    return frame.with_columns(key).sort("_key").head(rows).drop("_key")
 
 
 def _fit(frame: pl.DataFrame) -> BoostedModel:
@@ -137,10 +146,7 @@ def churn_risk(
         "train_as_of": train_day.isoformat(),
         "test_as_of": test_day.isoformat(),
     }
-    empty = features.select("customer_id").with_columns(
-        pl.lit(None, dtype=pl.Float64).alias("churn_risk"),
-        pl.lit(None, dtype=pl.String).alias("churn_reasons"),
-    )
+    empty = no_risk(features)
     try:
         train = _labelled(frames, features_at, train_day, params)
         test = _labelled(frames, features_at, test_day, params)

@@ -20,7 +20,7 @@ from tenure.analytics.kpis.cohorts import cohort_matrix
 from tenure.analytics.kpis.customers import base_figures, window_figures
 from tenure.analytics.kpis.monthly import monthly
 from tenure.analytics.kpis.satisfaction import complaint_rate, cross_sell_rate, nps
-from tenure.analytics.kpis.spells import purchase_days, spells
+from tenure.analytics.kpis.spells import active_ids, purchase_days, spells
 
 WINDOW_DAYS = 30
 
@@ -48,7 +48,7 @@ def compute_kpis(frames: dict[str, pl.DataFrame], as_of: date, inputs: KpiInputs
     current = window_figures(paid, firsts, spell_frame, d - WINDOW_DAYS + 1, d)
     previous = window_figures(paid, firsts, spell_frame, d - 2 * WINDOW_DAYS + 1, d - WINDOW_DAYS)
     base = base_figures(frames["customers"], paid, days, firsts, spell_frame, d)
-    active_ids = spell_frame.filter((pl.col("start") <= d) & (pl.col("end") > d))["customer_id"]
+    active = active_ids(spell_frame, d)
     value = inputs.value
     clv, historical = value["clv"].drop_nulls(), value["historical_value"].drop_nulls()
     revenue = paid.group_by("customer_id").agg(pl.col("amount").sum().alias("revenue"))
@@ -68,7 +68,7 @@ def compute_kpis(frames: dict[str, pl.DataFrame], as_of: date, inputs: KpiInputs
         },
         "base": {
             **base,
-            "complaint_rate_90": complaint_rate(frames["events"], active_ids, d),
+            "complaint_rate_90": complaint_rate(frames["events"], active, d),
             "cross_sell_rate": cross_sell_rate(inputs.categories, paid),
         },
         "value": {

@@ -34,6 +34,11 @@ def spells(days: pl.DataFrame, churn_after: int) -> pl.DataFrame:
     )
 
 
+def active_ids(spell_frame: pl.DataFrame, day: int) -> pl.Series:
+    """Return the ids of the customers active on ``day``."""
+    return spell_frame.filter((pl.col("start") <= day) & (pl.col("end") > day))["customer_id"]
+
+
 def active_on(spell_frame: pl.DataFrame, day: int) -> int:
     """Return how many customers are active on ``day``."""
-    return spell_frame.filter((pl.col("start") <= day) & (pl.col("end") > day)).height
+    return active_ids(spell_frame, day).len()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
@@ -240,5 +239,7 @@ def write_kpis(conn: Connection, run_id: int, as_of: date, data: dict[str, Any])
 def kpis(conn: Connection, run_id: int) -> dict[str, Any] | None:
     """Return the KPIs of a run, if it computed them."""
     k = _t("kpi_snapshots")
-    found = conn.execute(select(k.c.data).where(k.c.run_id == run_id)).scalar_one_or_none()
-    return found if found is None or isinstance(found, dict) else json.loads(found)
+    found: dict[str, Any] | None = conn.execute(
+        select(k.c.data).where(k.c.run_id == run_id)
+    ).scalar_one_or_none()
+    return found

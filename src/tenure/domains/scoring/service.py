@@ -8,7 +8,6 @@ new one, and a past day reproduces the stages of the past.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection
 
-from tenure.analytics.churn import ChurnParams, churn_risk
+from tenure.analytics.churn import ChurnParams, churn_risk, no_risk
 from tenure.analytics.conversion import ConversionParams, lead_conversion
 from tenure.analytics.features import (
     FEATURE_EVENT_DAYS,
@@ -129,13 +128,13 @@ def run_scoring(
     )
 
     computed: dict[date, pl.DataFrame] = {}
+    today = cut_frames(frames, day_number(as_of))  # the features' and the KPIs' view
 
     def features_at(day: date) -> pl.DataFrame:
         # the churn and conversion models both look back one and two horizons: compute once
         if day not in computed:
-            computed[day] = compute_features(
-                cut_frames(frames, day_number(day)), day, feature_params
-            )
+            known = today if day == as_of else cut_frames(frames, day_number(day))
+            computed[day] = compute_features(known, day, feature_params)
         return computed[day]
 
     features = features_at(as_of)
@@ -169,7 +168,7 @@ def run_scoring(
     timings["stages"] = time.perf_counter() - clock
     clock = time.perf_counter()
     kpis = compute_kpis(
-        cut_frames(frames, day_number(as_of)),
+        today,
         as_of,
         KpiInputs(
             spend=frames["spend"],
@@ -225,11 +224,9 @@ def _churn(
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     churn = settings.churn
     if not churn.enabled:
-        off = features.select("customer_id").with_columns(
-            pl.lit(None, dtype=pl.Float64).alias("churn_risk"),
-            pl.lit(None, dtype=pl.String).alias("churn_reasons"),
-        )
-        return off, {"skipped": "the churn model is turned off ([churn] enabled = false)"}
+        return no_risk(features), {
+            "skipped": "the churn model is turned off ([churn] enabled = false)"
+        }
     params = ChurnParams(
         horizon_days=churn.horizon_days,
         max_training_rows=churn.max_training_rows,
@@ -399,20 +396,11 @@ def churn_report(conn: Connection, top: int = 20) -> dict[str, Any] | None:
     if run_id is None:
         return None
     record = repo.run_record(conn, run_id)
-    customers = []
-    for row in repo.riskiest(conn, top):
-        reasons = row["churn_reasons"]
-        customers.append(
-            {
-                **row,
-                "churn_reasons": json.loads(reasons) if isinstance(reasons, str) else reasons,
-            }
-        )
     return {
         "run_id": run_id,
         "as_of": str(record["as_of"])[:10],
         "model": (record["counts"] or {}).get("churn", {}),
-        "riskiest": customers,
+        "riskiest": repo.riskiest(conn, top),
     }
 
 

@@ -70,24 +70,9 @@ def _frames(
         return [_frame(conn, statement, schema) for statement, schema, _ in queries]
     texts, owners = [], []
     for index, (statement, _, table) in enumerate(queries):
-        if table is None:  # an aggregate: read whole, in a process of its own
-            texts.append(
-                str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-            )
-            owners.append(index)
-            continue
-        top = (
-            conn.execute(
-                select(func.max(literal_column("rowid"))).select_from(metadata().tables[table])
-            ).scalar()
-            or 0
-        )
-        step = top // PARTS + 1
-        for low in range(0, top + 1, step):
-            part = statement.where(literal_column(f"{table}.rowid").between(low, low + step - 1))
-            texts.append(
-                str(part.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-            )
+        for part in _rowid_ranges(conn, statement, table):
+            compiled = part.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+            texts.append(str(compiled))
             owners.append(index)
     tables: list[list[pl.DataFrame]] = [[] for _ in queries]
     for owner, table_read in zip(owners, reader(texts), strict=True):
@@ -98,6 +83,23 @@ def _frames(
     return [
         _typed(pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(), schema)
         for parts, (_, schema, _) in zip(tables, queries, strict=True)
+    ]
+
+
+def _rowid_ranges(conn: Connection, statement: Select[Any], table: str | None) -> list[Select[Any]]:
+    """Split ``statement`` into PARTS rowid ranges of ``table`` (None: an aggregate, kept whole)."""
+    if table is None:
+        return [statement]
+    top = (
+        conn.execute(
+            select(func.max(literal_column("rowid"))).select_from(metadata().tables[table])
+        ).scalar()
+        or 0
+    )
+    step = top // PARTS + 1
+    return [
+        statement.where(literal_column(f"{table}.rowid").between(low, low + step - 1))
+        for low in range(0, top + 1, step)
     ]
 
 

@@ -67,23 +67,14 @@ def get(conn: Connection, name: str) -> dict[str, Any]:
     if row is None:
         known = conn.execute(select(segments.c.name).order_by(segments.c.name)).scalars().all()
         raise NotFound(f"no segment named {name!r}; segments: {', '.join(known) or 'none yet'}")
-    found = dict(row)
-    if isinstance(found["filter"], str):
-        found["filter"] = json.loads(found["filter"])
-    return found
+    return dict(row)
 
 
 def list_all(conn: Connection) -> list[dict[str, Any]]:
     """Return every segment with its member count at the last refresh."""
     segments, _ = _tables()
     rows = conn.execute(select(segments).order_by(segments.c.name)).mappings().all()
-    return [
-        {
-            **dict(r),
-            "filter": json.loads(r["filter"]) if isinstance(r["filter"], str) else r["filter"],
-        }
-        for r in rows
-    ]
+    return [dict(r) for r in rows]
 
 
 def delete_segment(conn: Connection, name: str) -> None:
@@ -98,7 +89,6 @@ def refresh(conn: Connection, segment_id: int) -> int:
     """Recompute a segment's members in SQL from its filter; return how many there are."""
     segments, members = _tables()
     tree = conn.execute(select(segments.c.filter).where(segments.c.id == segment_id)).scalar_one()
-    tree = json.loads(tree) if isinstance(tree, str) else tree
     cols = fields.columns()
     conn.execute(delete(members).where(members.c.segment_id == segment_id))
     chosen = fields.view(literal(segment_id).label("segment_id"), cols["customer_id"]).where(
