@@ -57,7 +57,7 @@ activity AS (
     sum(CASE WHEN type IN ('email_click', 'feature_use') THEN 3.0
              WHEN type = 'login' THEN 2.0
              WHEN type IN ('complaint', 'support_ticket') THEN 0.0 ELSE 1.0 END
-        * exp(({d} - day) * {decay})) AS engagement,
+        * exp(CAST({d} - day AS DOUBLE) * {decay})) AS engagement,
     max(day) AS last_event_day,
     count(*) FILTER (WHERE day > {d} - 30) AS events_30,
     count(*) FILTER (WHERE day <= {d} - 30 AND day > {d} - 60) AS events_prior_30,

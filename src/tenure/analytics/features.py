@@ -34,6 +34,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 import polars as pl
+import pyarrow as pa
 
 EPOCH = date(1970, 1, 1)
 FEATURE_EVENT_DAYS = 90  # the features look at the last 90 days of events
@@ -102,7 +103,10 @@ def _activity_features(events: ir.Table, d: int, half_life: float) -> ir.Table:
         (events.type.isin(["complaint", "support_ticket"]), 0.0),
         else_=1.0,
     )
-    decay = ((d - events.day) * (-math.log(2) / half_life)).exp()
+    # the age as a float first: the rate is written as a bare literal, which DuckDB reads as
+    # DECIMAL(18, 18), and an integer times it runs in 128-bit decimals, 3.5× slower
+    age = (d - events.day).cast("float64")
+    decay = (age * (-math.log(2) / half_life)).exp()
     activity = events.group_by("customer_id").agg(
         engagement=(weight * decay).sum(),
         last_event_day=events.day.max(),
@@ -222,6 +226,20 @@ EMPTY_SCHEMAS: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
 }
 
 
+SCAN_BATCH_ROWS = 122_880  # DuckDB's row group size: its Arrow scan shares batches out to threads
+
+
+def _batched(table: pa.Table) -> pa.Table:
+    """Return ``table`` in batches of about SCAN_BATCH_ROWS rows (slices; nothing is copied).
+
+    DuckDB scans an Arrow table batch by batch: one huge batch keeps a single core busy, and
+    thousands of tiny ones (a driver's read) cost more in hand-overs than in work — measured
+    at a million customers, 9,800 batches of orders made the feature step 1.7× slower.
+    """
+    table = table.combine_chunks()
+    return pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_BATCH_ROWS), table.schema)
+
+
 def compute_features(
     frames: Mapping[str, pl.DataFrame], as_of: date, params: FeatureParams | None = None
 ) -> pl.DataFrame:
@@ -240,7 +258,7 @@ def compute_features(
         )
         typed = frame.select(list(schema)).cast(schema)  # type: ignore[arg-type]
         # a view over the Arrow table: DuckDB scans it in place instead of copying it in
-        con.con.register(name, typed.to_arrow())
+        con.con.register(name, _batched(typed.to_arrow()))
         tables[name] = con.table(name)
     expr = feature_table(tables, as_of, params or FeatureParams())
     result = pl.from_arrow(con.to_pyarrow(expr.order_by("customer_id")))

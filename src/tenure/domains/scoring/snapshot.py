@@ -80,8 +80,13 @@ def _frames(
         assert isinstance(frame, pl.DataFrame)  # noqa: S101  (from_arrow of a table)
         if frame.width:
             tables[owner].append(frame)
+    # one chunk per column: the driver hands over thousands of small batches, and every
+    # later step (Polars and DuckDB alike) pays for each one
     return [
-        _typed(pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(), schema)
+        _typed(
+            pl.concat(parts, how="vertical_relaxed", rechunk=True) if parts else pl.DataFrame(),
+            schema,
+        )
         for parts, (_, schema, _) in zip(tables, queries, strict=True)
     ]
 
