@@ -9,7 +9,7 @@ import pytest
 
 from tenure.analytics.features import EMPTY_SCHEMAS, day_number
 from tenure.analytics.kpis import KpiInputs, compute_kpis
-from tenure.analytics.kpis.spells import active_on, purchase_days, spells
+from tenure.analytics.kpis.spells import active_on, firsts_of, purchase_days, spells
 
 AS_OF = date(2026, 3, 31)
 
@@ -32,6 +32,22 @@ def test_spells_lapse_after_the_silence_and_count_a_comeback() -> None:
     found = spells(purchase_days(orders), churn_after=180).sort("spell")
     assert found.select("spell", "start", "end").rows() == [(1, 0, 190), (2, 300, 480)]
     assert [active_on(found, day) for day in (0, 189, 190, 299, 300)] == [1, 1, 0, 0, 1]
+
+
+def test_purchase_days_are_distinct_sorted_and_give_first_and_second_days() -> None:
+    # two customers interleaved, a same-day repeat, a refund, a day before 1970
+    orders = pl.DataFrame(
+        {
+            "customer_id": [7, 2, 7, 2, 7, 2, 9],
+            "day": [30, 5, 10, 5, -3, 40, 1],
+            "status": ["paid", "paid", "paid", "paid", "paid", "paid", "refunded"],
+        }
+    )
+    days = purchase_days(orders)
+    assert days.rows() == [(2, 5), (2, 40), (7, -3), (7, 10), (7, 30)]
+    assert firsts_of(days).rows() == [(2, 5, 40), (7, -3, 10)]
+    found = spells(days, churn_after=20)
+    assert found.rows() == [(2, 1, 5, 25), (2, 2, 40, 60), (7, 1, -3, 50)]
 
 
 def _inputs(customers: pl.DataFrame, **extra: pl.DataFrame) -> KpiInputs:

@@ -16,11 +16,11 @@ import polars as pl
 
 from tenure.analytics.features import day_number
 from tenure.analytics.kpis.channels import channels
-from tenure.analytics.kpis.cohorts import cohort_matrix
+from tenure.analytics.kpis.cohorts import cohort_matrix, customer_months
 from tenure.analytics.kpis.customers import base_figures, window_figures
 from tenure.analytics.kpis.monthly import monthly
 from tenure.analytics.kpis.satisfaction import complaint_rate, cross_sell_rate, nps
-from tenure.analytics.kpis.spells import active_ids, purchase_days, spells
+from tenure.analytics.kpis.spells import active_ids, firsts_of, purchase_days, spells
 
 WINDOW_DAYS = 30
 
@@ -43,15 +43,16 @@ def compute_kpis(frames: dict[str, pl.DataFrame], as_of: date, inputs: KpiInputs
     d = day_number(as_of)
     paid = frames["orders"].filter(pl.col("status") == "paid")
     days = purchase_days(frames["orders"])
-    firsts = days.group_by("customer_id").agg(pl.col("day").min().alias("first_day"))
+    firsts = firsts_of(days)
     spell_frame = spells(days, inputs.churn_after_days)
+    revenue = paid.group_by("customer_id").agg(pl.col("amount").sum().alias("revenue"))
     current = window_figures(paid, firsts, spell_frame, d - WINDOW_DAYS + 1, d)
     previous = window_figures(paid, firsts, spell_frame, d - 2 * WINDOW_DAYS + 1, d - WINDOW_DAYS)
-    base = base_figures(frames["customers"], paid, days, firsts, spell_frame, d)
+    base = base_figures(frames["customers"], paid, revenue, firsts, spell_frame, d)
     active = active_ids(spell_frame, d)
+    months_bought = customer_months(days, firsts)
     value = inputs.value
     clv, historical = value["clv"].drop_nulls(), value["historical_value"].drop_nulls()
-    revenue = paid.group_by("customer_id").agg(pl.col("amount").sum().alias("revenue"))
     return {
         "as_of": as_of.isoformat(),
         "window": {
@@ -89,7 +90,7 @@ def compute_kpis(frames: dict[str, pl.DataFrame], as_of: date, inputs: KpiInputs
                 "by_segment": inputs.segments.select("customer_id", "rfm_segment").drop_nulls(),
             },
         ),
-        "monthly": monthly(frames, spell_frame, firsts, as_of),
-        "cohorts": cohort_matrix(days, firsts, d),
+        "monthly": monthly(frames, spell_frame, firsts, months_bought, as_of),
+        "cohorts": cohort_matrix(months_bought, d),
         "channels": channels(frames["customers"], firsts, revenue, inputs.spend, inputs.margin),
     }

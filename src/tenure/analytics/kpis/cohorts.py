@@ -11,48 +11,49 @@ from typing import Any
 
 import polars as pl
 
-from tenure.analytics.kpis.calendar import month_label
+from tenure.analytics.kpis.calendar import index_label, month_index
 
 
-def _index(day: pl.Expr) -> pl.Expr:
-    """Months since year 0, so month differences are integer subtraction."""
-    as_date = day.cast(pl.Date)
-    return as_date.dt.year().cast(pl.Int32) * 12 + as_date.dt.month().cast(pl.Int32) - 1
+def customer_months(days: pl.DataFrame, firsts: pl.DataFrame) -> pl.DataFrame:
+    """Return each buyer's months with a paid purchase: (customer_id, m, c, k).
 
-
-def cohort_matrix(days: pl.DataFrame, firsts: pl.DataFrame, as_of_day: int) -> dict[str, Any]:
-    """Return {"cohorts": [{cohort, customers, retention: [share per month since]}]}."""
-    if days.height == 0:
-        return {"cohorts": []}
-    active = (
-        days.select("customer_id", _index(pl.col("day")).alias("m"))
-        .unique()
+    m = the month (``month_index``), c = the cohort (the month of the first purchase), k = m − c.
+    ``days`` is ``purchase_days`` (sorted by customer, then day), so a customer's months come in
+    order and a repeated month is always the row before.
+    """
+    months = days.select("customer_id", month_index(pl.col("day")).alias("m"))
+    repeated = (pl.col("m") == pl.col("m").shift(1)) & (
+        pl.col("customer_id") == pl.col("customer_id").shift(1)
+    )
+    return (
+        months.filter(~repeated.fill_null(False))
         .join(
-            firsts.select(
-                "customer_id",
-                _index(pl.col("first_day")).alias("c"),
-                month_label(pl.col("first_day")).alias("cohort"),
-            ),
+            firsts.select("customer_id", month_index(pl.col("first_day")).alias("c")),
             on="customer_id",
         )
         .with_columns((pl.col("m") - pl.col("c")).alias("k"))
     )
-    sizes = active.filter(pl.col("k") == 0).group_by("cohort").agg(pl.len().alias("customers"))
-    cells = active.group_by("cohort", "k").agg(pl.len().alias("n"))
-    last = int(pl.select(_index(pl.lit(as_of_day, dtype=pl.Int32))).item())
-    cohort_index = active.group_by("cohort").agg(pl.col("c").first()).sort("cohort")
-    counts = {(r["cohort"], r["k"]): r["n"] for r in cells.iter_rows(named=True)}
-    size = dict(sizes.iter_rows())
+
+
+def cohort_matrix(active: pl.DataFrame, as_of_day: int) -> dict[str, Any]:
+    """Return {"cohorts": [{cohort, customers, retention: [share per month since]}]}.
+
+    ``active`` is ``customer_months``.
+    """
+    if active.height == 0:
+        return {"cohorts": []}
+    cells = active.group_by("c", "k").agg(pl.len().alias("n"))
+    last = int(pl.select(month_index(pl.lit(as_of_day, dtype=pl.Int32))).item())
+    counts = {(c, k): n for c, k, n in cells.iter_rows()}
     rows = []
-    for cohort, c in cohort_index.iter_rows():
-        n = size.get(cohort, 0)
+    for c in sorted({c for c, _ in counts}):
+        n = counts.get((c, 0), 0)
         rows.append(
             {
-                "cohort": cohort,
+                "cohort": index_label(c),
                 "customers": n,
                 "retention": [
-                    round(counts.get((cohort, k), 0) / n, 4) if n else None
-                    for k in range(last - c + 1)
+                    round(counts.get((c, k), 0) / n, 4) if n else None for k in range(last - c + 1)
                 ],
             }
         )

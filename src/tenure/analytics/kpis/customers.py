@@ -38,36 +38,30 @@ def window_figures(
 def base_figures(
     customers: pl.DataFrame,
     paid: pl.DataFrame,
-    days: pl.DataFrame,
+    revenue: pl.DataFrame,
     firsts: pl.DataFrame,
     spell_frame: pl.DataFrame,
     d: int,
 ) -> dict[str, Any]:
-    """Conversion, repurchase, frequency, win-back and concentration as of day ``d``."""
+    """Conversion, repurchase, frequency, win-back and concentration as of day ``d``.
+
+    ``revenue`` is each buyer's paid revenue (customer_id, revenue); ``firsts`` their first and
+    second purchase days (``spells.firsts_of``).
+    """
     buyers = firsts.height
-    per_customer = days.group_by("customer_id").agg(pl.len().alias("days"))
-    repeaters = per_customer.filter(pl.col("days") >= 2).height
+    repeaters = int(firsts["second_day"].is_not_null().sum())
     # first → second purchase within 90 days, among buyers whose first was 90+ days ago
     ready = firsts.filter(pl.col("first_day") <= d - SECOND_PURCHASE_DAYS)
-    seconds = (
-        days.join(ready, on="customer_id")
-        .filter(
-            (pl.col("day") > pl.col("first_day"))
-            & (pl.col("day") <= pl.col("first_day") + SECOND_PURCHASE_DAYS)
-        )
-        .select("customer_id")
-        .unique()
-        .height
-    )
+    seconds = ready.filter(
+        pl.col("second_day") <= pl.col("first_day") + SECOND_PURCHASE_DAYS
+    ).height
     leads = customers.height
     converted = customers.join(firsts, on="customer_id")
     to_convert = converted.select(pl.col("first_day") - pl.col("acquired_day")).to_series()
     year = paid.filter(pl.col("day") > d - 365)
-    revenue_by_customer = (
-        paid.group_by("customer_id").agg(pl.col("amount").sum()).sort("amount", descending=True)
-    )
-    top = max(1, round(revenue_by_customer.height * 0.2)) if revenue_by_customer.height else 0
-    total_revenue = float(revenue_by_customer["amount"].sum())
+    by_customer = revenue["revenue"]
+    top = max(1, round(by_customer.len() * 0.2)) if by_customer.len() else 0
+    total_revenue = float(by_customer.sum())
     active = active_on(spell_frame, d)
     # win-back: won back in the last 90 days / churned customers 90 days ago
     churned_then = firsts.filter(pl.col("first_day") <= d - 90).height - active_on(
@@ -90,6 +84,6 @@ def base_figures(
         "won_back_90": won_back_90,
         "win_back_rate_90": _share(won_back_90, churned_then),
         "top20_revenue_share": _share(
-            float(revenue_by_customer["amount"].head(top).sum()), total_revenue
+            float(by_customer.top_k(top).sum()) if top else 0.0, total_revenue
         ),
     }
