@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Connection, select, text
+import pytest
+from sqlalchemy import Connection, Engine, select, text
 
 from tenure.domains.registry import metadata
+from tenure.storage import staging
 from tenure.storage.bulk import write_frame
+from tenure.storage.engine import make_engine
+from tenure.storage.migrate import upgrade
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -61,3 +68,67 @@ def test_explicit_ids_leave_room_for_new_rows(conn: Connection) -> None:
     )
     new_id = conn.execute(text("SELECT id FROM users WHERE email = 'c@x.io'")).scalar_one()
     assert new_id > 42
+
+
+def _spend_rows(n: int, amount: str) -> pl.DataFrame:
+    start = datetime(2020, 1, 1).date()
+    return pl.DataFrame(
+        {
+            "channel": [f"ch{i % 7}" for i in range(n)],
+            "period_start": [start + timedelta(days=i) for i in range(n)],
+            "period_end": [start + timedelta(days=i) for i in range(n)],
+            "amount": pl.Series([amount] * n).cast(pl.Decimal(18, 2)),
+            "currency": ["USD"] * n,
+        }
+    )
+
+
+def _staging_files() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("tenure-stage-*.db")}
+
+
+@pytest.fixture
+def small_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stage frames of 20+ rows, 30 rows per staging file, at most 3 files per transaction."""
+    monkeypatch.setattr(staging, "STAGE_MIN_ROWS", 20)
+    monkeypatch.setattr(staging, "STAGE_MAX_ROWS", 30)
+    monkeypatch.setattr(staging, "MAX_ATTACHED", 3)
+
+
+@pytest.mark.usefixtures("small_stages")
+def test_staged_writes_equal_row_by_row_writes(sqlite_database: Engine) -> None:
+    # 140 rows: three staged slices of 30, then (no more files allowed) executemany for 50
+    table = metadata().tables["marketing_spend"]
+    key = ["channel", "period_start", "period_end"]
+    before = _staging_files()
+    with sqlite_database.connect() as conn, conn.begin() as transaction:
+        assert write_frame(conn, table, _spend_rows(140, "1.50"), key=key, stamp=T0) == 140
+        assert len(staging._attached(conn.connection.driver_connection)) == 3  # noqa: SLF001
+        # the same rows again change nothing; a new amount changes every row
+        assert write_frame(conn, table, _spend_rows(140, "1.50"), key=key, stamp=T0) == 0
+        assert write_frame(conn, table, _spend_rows(140, "2.25"), key=key, stamp=T0) == 140
+        rows = conn.execute(
+            select(table.c.channel, table.c.period_start, table.c.amount, table.c.created_at)
+            .order_by(table.c.period_start)
+        ).all()
+        transaction.rollback()
+    assert len(rows) == 140
+    assert rows[0] == ("ch0", datetime(2020, 1, 1).date(), Decimal("2.25"), T0)
+    assert rows[139][:2] == ("ch6", datetime(2020, 1, 1).date() + timedelta(days=139))
+    assert _staging_files() == before  # detached and deleted when the connection went back
+
+
+@pytest.mark.usefixtures("small_stages")
+def test_staged_rows_commit_and_roll_back_with_the_transaction(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    table = metadata().tables["marketing_spend"]
+    with engine.connect() as conn, conn.begin() as transaction:
+        write_frame(conn, table, _spend_rows(25, "1.00"), stamp=T0)
+        transaction.rollback()
+    with engine.begin() as conn:
+        write_frame(conn, table, _spend_rows(25, "3.00"), stamp=T0)
+    with engine.connect() as conn:
+        amounts = conn.execute(select(table.c.amount)).scalars().all()
+    engine.dispose()
+    assert amounts == [Decimal("3.00")] * 25

@@ -14,9 +14,12 @@ import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Table
+
+from tenure.storage import staging
 
 CHUNK_ROWS = 250_000
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%6f"
@@ -87,20 +90,53 @@ def write_frame(
         constants = {"created_at": text, "updated_at": text}
     columns = [*frame.columns, *constants]
     conflict = _conflict_clause(table, columns, key, dialect) if key else ""
+    raw = conn.connection.driver_connection
     writer = _write_sqlite if dialect == "sqlite" else _write_postgres
     changed = 0
+    done = 0
+    if dialect == "sqlite":
+        # big frames cross into SQLite in C, through attached staging files (staging.py)
+        for part in frame.iter_slices(staging.STAGE_MAX_ROWS):
+            if not staging.usable(raw, part.height):
+                break
+            source = staging.stage(raw, _wire_format(part, dialect).to_arrow())
+            changed += _insert_select(raw, table, source, part.columns, constants, conflict)
+            done += part.height
     # Slices bound the memory of the driver's Python tuples (or CSV text) for huge frames.
-    for part in frame.iter_slices(CHUNK_ROWS):
+    rest = frame.slice(done)
+    for part in rest.iter_slices(CHUNK_ROWS) if rest.height else ():
         wire = _wire_format(part, dialect)
         changed += writer(conn, table, wire, constants, conflict, key is not None)
     return changed
 
 
-def _select_list(wire: pl.DataFrame, constants: dict[str, str]) -> tuple[str, str]:
+def _select_list(columns: Sequence[str], constants: dict[str, str]) -> tuple[str, str]:
     """Return the target column list and the matching SELECT list (constants as literals)."""
-    names = [*wire.columns, *constants]
-    values = [*wire.columns, *(f"'{v}'" for v in constants.values())]
+    names = [*columns, *constants]
+    values = [*columns, *(f"'{v}'" for v in constants.values())]
     return ", ".join(names), ", ".join(values)
+
+
+def _insert_select(
+    raw: Any,
+    table: Table,
+    source: str,
+    columns: Sequence[str],
+    constants: dict[str, str],
+    conflict: str,
+) -> int:
+    """Copy ``source``'s rows into ``table`` in one statement; return the rows written."""
+    names, values = _select_list(columns, constants)
+    cursor = raw.cursor()
+    try:
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint.
+        cursor.execute(
+            f"INSERT INTO {table.name} ({names}) SELECT {values} "  # noqa: S608
+            f"FROM {source} WHERE true{conflict}"
+        )
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
 
 
 def _write_sqlite(
@@ -112,7 +148,7 @@ def _write_sqlite(
     upsert: bool,
 ) -> int:
     marks = ", ".join(["?"] * wire.width + [f"'{v}'" for v in constants.values()])
-    names, values = _select_list(wire, constants)
+    names, _ = _select_list(wire.columns, constants)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if not upsert:
@@ -123,24 +159,20 @@ def _write_sqlite(
             return int(cursor.rowcount)
         # A row-by-row upsert costs a statement each; an unindexed staging table filled by
         # executemany and one set-based INSERT ... SELECT is faster (measured 106k → 124k/s).
-        staging = f"_stage_{table.name}"
+        temp_table = f"_stage_{table.name}"
         # Dropped first: a rolled-back transaction may have resurrected an older one.
-        cursor.execute(f"DROP TABLE IF EXISTS temp.{staging}")
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{temp_table}")
         cursor.execute(
-            f"CREATE TEMP TABLE {staging} AS "  # noqa: S608
+            f"CREATE TEMP TABLE {temp_table} AS "  # noqa: S608
             f"SELECT {', '.join(wire.columns)} FROM {table.name} WHERE 0"
         )
         cursor.executemany(
-            f"INSERT INTO {staging} VALUES ({', '.join(['?'] * wire.width)})",  # noqa: S608
+            f"INSERT INTO {temp_table} VALUES ({', '.join(['?'] * wire.width)})",  # noqa: S608
             wire.rows(),
         )
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint.
-        cursor.execute(
-            f"INSERT INTO {table.name} ({names}) SELECT {values} "  # noqa: S608
-            f"FROM {staging} WHERE true{conflict}"
-        )
-        changed = int(cursor.rowcount)
-        cursor.execute(f"DROP TABLE {staging}")
+        raw = conn.connection.driver_connection
+        changed = _insert_select(raw, table, temp_table, wire.columns, constants, conflict)
+        cursor.execute(f"DROP TABLE {temp_table}")
         return changed
     finally:
         cursor.close()
@@ -154,7 +186,7 @@ def _write_postgres(
     conflict: str,
     upsert: bool,
 ) -> int:
-    names, values = _select_list(wire, constants)
+    names, values = _select_list(wire.columns, constants)
     staging = f"_stage_{table.name}"
     buffer = io.BytesIO()
     # Empty strings are quoted so COPY keeps them apart from NULL (written as nothing).

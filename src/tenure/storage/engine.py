@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tenure.kit.errors import ConfigurationError
+from tenure.storage import staging
 
 
 def normalise_url(url: str) -> str:
@@ -51,6 +52,10 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+def _release_staging(dbapi_connection: Any, _record: Any) -> None:
+    staging.release(dbapi_connection)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` with the settings each database needs."""
     url = normalise_url(url)
@@ -58,6 +63,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        # staging files (storage/staging.py) outlive the transaction that read them; drop
+        # them when the connection is handed back or closed
+        event.listen(engine, "checkin", _release_staging)
+        event.listen(engine, "close", _release_staging)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

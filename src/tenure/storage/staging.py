@@ -1,0 +1,99 @@
+"""Hand SQLite a big frame as a table of its own, written in C, for one INSERT … SELECT.
+
+Python's sqlite3 binds every value of ``executemany`` through the interpreter: a million rows
+of twenty-odd columns take 7–9 s. The ADBC SQLite driver writes the same Arrow columns into a
+file of its own in about 2 s; the store's connection then ATTACHes that file and copies the
+rows in one statement (about 1 s). Measured on the scoring run's score history at a million
+customers: 9.2 s → 3.5 s.
+
+Why this is safe beside the store's own connection: the ADBC driver carries its own copy of
+the SQLite library, and two copies that open the *same* file in one process break each
+other's POSIX locks (storage/arrow.py). Here the driver only ever opens a new staging file,
+and closes it before the store's connection attaches it; nothing else opens that file.
+
+An attached file stays attached until the transaction that read it ends (SQLite refuses to
+DETACH a database the transaction holds), so ``release`` detaches and deletes the files of
+finished transactions: before each new staging and when the connection goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+ALIAS_PREFIX = "tenure_stage_"
+STAGE_MIN_ROWS = 50_000  # below this, executemany is as fast as starting the driver
+STAGE_MAX_ROWS = 4_000_000  # rows per staging file (its Arrow copy is held in memory)
+MAX_ATTACHED = 8
+TABLE = "staged_rows"
+
+
+def usable(dbapi_connection: Any, rows: int) -> bool:
+    """Tell whether a frame of ``rows`` rows should be staged on this SQLite connection.
+
+    Not when the transaction already holds MAX_ATTACHED staging files (SQLite attaches at
+    most ten databases): the rest of its writes go through executemany.
+    """
+    if rows < STAGE_MIN_ROWS or not isinstance(dbapi_connection, sqlite3.Connection):
+        return False
+    release(dbapi_connection)
+    if len(_attached(dbapi_connection)) >= MAX_ATTACHED:
+        return False
+    try:
+        import adbc_driver_sqlite.dbapi  # noqa: F401  (an optional fast path)
+    except ImportError:
+        return False
+    return True
+
+
+def stage(dbapi_connection: Any, table: pa.Table) -> str:
+    """Write ``table`` to a staging file, attach it, and return the name to SELECT from."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    path = Path(tempfile.gettempdir()) / f"tenure-stage-{os.getpid()}-{uuid.uuid4().hex}.db"
+    try:
+        # autocommit: the pragmas must come before any transaction; the ingest is one
+        with adbc.connect(str(path), autocommit=True) as staging, staging.cursor() as cursor:
+            # a scratch file: no journal, no syncing
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.fetchall()
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.adbc_ingest(TABLE, table, mode="create")
+        alias = _free_alias(dbapi_connection)
+        dbapi_connection.execute("ATTACH DATABASE ? AS " + alias, (str(path),))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return f"{alias}.{TABLE}"
+
+
+def release(dbapi_connection: Any) -> None:
+    """Detach and delete the staging files no open transaction still reads."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    for name, file in _attached(dbapi_connection):
+        try:
+            dbapi_connection.execute("DETACH DATABASE " + name)
+        except sqlite3.OperationalError:  # still read by the open transaction
+            continue
+        Path(file).unlink(missing_ok=True)
+
+
+def _attached(dbapi_connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Return (alias, file) of the staging files attached to the connection."""
+    listed = dbapi_connection.execute("PRAGMA database_list").fetchall()
+    return [(name, file) for _, name, file in listed if name.startswith(ALIAS_PREFIX)]
+
+
+def _free_alias(dbapi_connection: sqlite3.Connection) -> str:
+    taken = {name for name, _ in _attached(dbapi_connection)}
+    n = 0
+    while f"{ALIAS_PREFIX}{n}" in taken:
+        n += 1
+    return f"{ALIAS_PREFIX}{n}"
