@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 DEFAULT_WEIGHTS = {
@@ -88,25 +89,27 @@ def health(features: pl.DataFrame, params: HealthParams) -> pl.DataFrame:
         .then(pl.lit("red"))
         .otherwise(pl.lit("yellow"))
     )
-    # the two weakest signals, in order, as the reasons
-    weakest = (
-        pl.concat_list(
-            [pl.struct(pl.lit(k).alias("signal"), pl.col(k).alias("level")) for k in used]
-        )
-        .list.eval(pl.element().sort_by(pl.element().struct.field("level")).struct.field("signal"))
-        .list.head(2)
+    scored = buyers.with_columns(score.alias("health_score")).with_columns(
+        band.alias("health_band"), _weakest(buyers, list(used)).alias("health_reasons")
     )
     return features.select("customer_id").join(
-        buyers.with_columns(score.alias("health_score"))
-        .with_columns(
-            band.alias("health_band"),
-            pl.struct(weakest.alias("r"))
-            .struct.json_encode()
-            .str.slice(5)
-            .str.strip_suffix("}")
-            .alias("health_reasons"),
-        )
-        .select("customer_id", "health_score", "health_band", "health_reasons"),
+        scored.select("customer_id", "health_score", "health_band", "health_reasons"),
         on="customer_id",
         how="left",
     )
+
+
+def _weakest(levels: pl.DataFrame, signals: list[str], how_many: int = 2) -> pl.Series:
+    """Return each row's ``how_many`` lowest signals, lowest first, as a JSON list of names.
+
+    A stable sort of a small matrix: equal levels keep the order of the weights. (A sort per
+    row inside Polars lists cost 3 s at 400,000 buyers.)
+    """
+    if not signals:
+        return pl.Series([None] * levels.height, dtype=pl.String).fill_null("[]")
+    matrix = levels.select(signals).to_numpy().astype(np.float64)
+    order = np.argsort(matrix, axis=1, kind="stable")[:, :how_many]
+    names = pl.Series(signals)
+    quoted = [pl.lit('"') + names.gather(order[:, k]) + pl.lit('"') for k in range(order.shape[1])]
+    listed = pl.select(pl.lit("[") + pl.concat_str(quoted, separator=",") + pl.lit("]"))
+    return listed.to_series()
