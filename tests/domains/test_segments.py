@@ -49,10 +49,9 @@ def _people(conn: Connection) -> None:
         stage = STAGES[i % 4]
         if stage is not None:
             conn.execute(
-                insert(t["customer_stages"]).values(
+                insert(t["stage_history"]).values(
                     customer_id=i,
                     run_id=run,
-                    as_of=date(2026, 6, 30),
                     stage=stage,
                     since=date(2026, 6, 1),
                     rule="r",
@@ -60,10 +59,9 @@ def _people(conn: Connection) -> None:
             )
         if i % 5:
             conn.execute(
-                insert(t["customer_scores"]).values(
+                insert(t["score_history"]).values(
                     customer_id=i,
                     run_id=run,
-                    as_of=date(2026, 6, 30),
                     clv=float(i * 50) if i % 2 else None,
                     churn_risk=i / 12,
                     r_score=1 + i % 5,

@@ -9,8 +9,6 @@ from tenure.domains.events.models import Event
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.scoring.models import (
-    CustomerScore,
-    CustomerStage,
     KpiSnapshot,
     ScoreHistory,
     ScoringRun,
@@ -33,10 +31,8 @@ ALL_MODELS = (
     SurveyResponse,
     Subscription,
     ScoringRun,
-    CustomerStage,
     StageHistory,
     StageTransition,
-    CustomerScore,
     ScoreHistory,
     KpiSnapshot,
     Segment,

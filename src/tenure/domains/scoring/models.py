@@ -1,4 +1,8 @@
-"""ORM models of scoring runs, current stages, stage history and transitions."""
+"""ORM models of scoring runs, stage and score history, transitions and KPI snapshots.
+
+The current stage and scores of every customer are views of the latest run's history
+(``views.py``).
+"""
 
 from __future__ import annotations
 
@@ -28,22 +32,8 @@ class ScoringRun(Base):
     parameters: Mapped[dict[str, Any] | None]
 
 
-class CustomerStage(Base):
-    """Each customer's stage as of the latest run, since when, and the rule that decided."""
-
-    __tablename__ = "customer_stages"
-
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), index=True)
-    as_of: Mapped[date]
-    stage: Mapped[str] = mapped_column(String(16), index=True)
-    since: Mapped[date]
-    rule: Mapped[str] = mapped_column(String(64))
-    numbers: Mapped[dict[str, Any] | None]
-
-
 class StageHistory(Base):
-    """Every customer's stage in every run (so any past run can be read back)."""
+    """Every customer's stage in every run, since when, and the rule and numbers that decided."""
 
     __tablename__ = "stage_history"
 
@@ -52,6 +42,7 @@ class StageHistory(Base):
     stage: Mapped[str] = mapped_column(String(16))
     since: Mapped[date]
     rule: Mapped[str] = mapped_column(String(64))
+    numbers: Mapped[dict[str, Any] | None]  # the figures the deciding rule read
 
 
 class StageTransition(Base):
@@ -97,17 +88,6 @@ class ScoreColumns:
 # Every column a run writes per customer beside its stage, in one place for writers and readers.
 SCORE_COLUMNS: tuple[str, ...] = ("clv", *ScoreColumns.__annotations__)
 REASON_COLUMNS = ("health_reasons", "churn_reasons")  # JSON lists: read, not filtered on
-
-
-class CustomerScore(ScoreColumns, Base):
-    """Each customer's value, segment and health as of the latest run."""
-
-    __tablename__ = "customer_scores"
-
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), index=True)
-    as_of: Mapped[date]
-    clv: Mapped[float | None] = mapped_column(index=True)
 
 
 class ScoreHistory(ScoreColumns, Base):

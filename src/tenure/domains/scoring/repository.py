@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from tenure.domains.registry import metadata
+from tenure.domains.scoring import views
 from tenure.storage.bulk import write_frame
 
 
@@ -57,6 +58,12 @@ def start_run(
         .returning(runs.c.id)
     )
     return int(result.scalar_one())
+
+
+def mark_done(conn: Connection, run_id: int) -> None:
+    """Mark a run done: if its day is the latest, its stages and scores are now the current."""
+    runs = _t("scoring_runs")
+    conn.execute(update(runs).where(runs.c.id == run_id).values(status="done"))
 
 
 def finish_run(conn: Connection, run_id: int, counts: dict[str, Any], now: datetime) -> None:
@@ -110,12 +117,6 @@ def write_transitions(conn: Connection, frame: pl.DataFrame) -> None:
     write_frame(conn, _t("stage_transitions"), frame)
 
 
-def replace_current(conn: Connection, frame: pl.DataFrame) -> None:
-    """Make ``frame`` the current stage of every customer."""
-    conn.execute(delete(_t("customer_stages")))
-    write_frame(conn, _t("customer_stages"), frame)
-
-
 def run_record(conn: Connection, run_id: int) -> dict[str, Any]:
     """Return a run's record as plain data."""
     runs = _t("scoring_runs")
@@ -146,32 +147,14 @@ def latest_run(conn: Connection) -> int | None:
     return None if found is None else int(found[0])
 
 
-def write_scores(conn: Connection, history_rows: pl.DataFrame, run_id: int, as_of: date) -> None:
-    """Insert a run's values into the history; make them current when the run is the latest.
-
-    The current rows are copied from the history inside the database (INSERT … SELECT): a
-    million rows cross from Python once, not twice.
-    """
-    history, current = _t("score_history"), _t("customer_scores")
-    write_frame(conn, history, history_rows)
-    latest = latest_as_of(conn)
-    if latest is None or as_of >= latest:
-        conn.execute(delete(current))
-        columns = [c.name for c in current.columns]
-        copied = select(
-            *(
-                literal(as_of, type_=current.c.as_of.type).label("as_of")
-                if name == "as_of"
-                else history.c[name]
-                for name in columns
-            )
-        ).where(history.c.run_id == run_id)
-        conn.execute(insert(current).from_select(columns, copied))
+def write_scores(conn: Connection, frame: pl.DataFrame) -> None:
+    """Insert a run's values into the history (the current scores are a view of it)."""
+    write_frame(conn, _t("score_history"), frame)
 
 
 def segment_rows(conn: Connection, column: str) -> list[tuple[str | None, int, float, float]]:
     """Return (segment, customers, mean CLV, total CLV) of the current scores by ``column``."""
-    scores = _t("customer_scores")
+    scores = views.customer_scores
     key = scores.c[column]
     rows = conn.execute(
         select(key, func.count(), func.avg(scores.c.clv), func.sum(scores.c.clv))
@@ -211,7 +194,7 @@ def previous_of(conn: Connection, run_id: int) -> int | None:
 
 def riskiest(conn: Connection, limit: int) -> list[dict[str, Any]]:
     """Return the current customers with the highest churn risk, their stage, CLV and reasons."""
-    scores, stages, customers = _t("customer_scores"), _t("customer_stages"), _t("customers")
+    scores, stages, customers = views.customer_scores, views.customer_stages, _t("customers")
     rows = conn.execute(
         select(
             scores.c.customer_id,

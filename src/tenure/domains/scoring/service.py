@@ -183,8 +183,10 @@ def run_scoring(
     timings["kpis"] = time.perf_counter() - clock
     clock = time.perf_counter()
     _write(conn, run_id, as_of, current, moved)
-    _write_value(conn, run_id, as_of, value)
+    _write_value(conn, run_id, value)
     repo.write_kpis(conn, run_id, as_of, kpis)
+    # done: if its day is the latest, the run's stages and scores are now the current ones
+    repo.mark_done(conn, run_id)
     segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
     timings["write"] = time.perf_counter() - clock
     counts = stage_counts(stages)
@@ -235,11 +237,9 @@ def _churn(
     return churn_risk(frames, features, as_of, features_at, params)
 
 
-def _write_value(conn: Connection, run_id: int, as_of: date, value: pl.DataFrame) -> None:
+def _write_value(conn: Connection, run_id: int, value: pl.DataFrame) -> None:
     run = pl.lit(run_id, dtype=pl.Int64)
-    repo.write_scores(
-        conn, value.select(run.alias("run_id"), "customer_id", *SCORE_COLUMNS), run_id, as_of
-    )
+    repo.write_scores(conn, value.select(run.alias("run_id"), "customer_id", *SCORE_COLUMNS))
 
 
 def _with_since(stages: pl.DataFrame, before: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -261,7 +261,8 @@ def _write(
     run = pl.lit(run_id, dtype=pl.Int64)
     day = pl.lit(as_of, dtype=pl.Date)
     repo.write_history(
-        conn, current.select(run.alias("run_id"), "customer_id", "stage", "since", "rule")
+        conn,
+        current.select(run.alias("run_id"), "customer_id", "stage", "since", "rule", "numbers"),
     )
     repo.write_transitions(
         conn,
@@ -275,20 +276,6 @@ def _write(
             "numbers",
         ),
     )
-    latest = repo.latest_as_of(conn)
-    if latest is None or as_of >= latest:  # a run for an earlier day leaves 'current' alone
-        repo.replace_current(
-            conn,
-            current.select(
-                "customer_id",
-                run.alias("run_id"),
-                day.alias("as_of"),
-                "stage",
-                "since",
-                "rule",
-                "numbers",
-            ),
-        )
 
 
 @dataclass

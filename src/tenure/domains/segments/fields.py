@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, select
 
 from tenure.domains.registry import metadata
+from tenure.domains.scoring import views
 from tenure.domains.scoring.models import REASON_COLUMNS, SCORE_COLUMNS
 
 CUSTOMER_FIELDS = (
@@ -32,7 +33,7 @@ FIELDS = ("customer_id", *CUSTOMER_FIELDS, "stage", *SCORE_FIELDS)
 def columns() -> dict[str, ColumnElement[Any]]:
     """Return field name → column of the customer view (customers ⟕ stages ⟕ scores)."""
     t = metadata().tables
-    customers, stages, scores = t["customers"], t["customer_stages"], t["customer_scores"]
+    customers, stages, scores = t["customers"], views.customer_stages, views.customer_scores
     out: dict[str, ColumnElement[Any]] = {"customer_id": customers.c.id}
     out |= {name: customers.c[name] for name in CUSTOMER_FIELDS}
     out["stage"] = stages.c.stage
@@ -43,7 +44,7 @@ def columns() -> dict[str, ColumnElement[Any]]:
 def view(*selected: ColumnElement[Any]) -> Select[Any]:
     """Select ``selected`` from every customer, with their current stage and scores if any."""
     t = metadata().tables
-    customers, stages, scores = t["customers"], t["customer_stages"], t["customer_scores"]
+    customers, stages, scores = t["customers"], views.customer_stages, views.customer_scores
     return (
         select(*selected)
         .select_from(customers)
