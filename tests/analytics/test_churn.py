@@ -70,8 +70,11 @@ def test_explanations_add_up_to_the_models_log_odds() -> None:
     _, base = fitted.paths()
     np.testing.assert_allclose(contributions.sum(axis=1) + base, fitted.margin(x), atol=1e-9)
     # the one feature that drives the label is the top reason of the riskiest customers
-    reasons = boosting.reasons(fitted, x)
-    riskiest = np.argsort(-fitted.predict(x))[:100]
+    risk, explained = fitted.explain(x)
+    np.testing.assert_allclose(explained, contributions)
+    np.testing.assert_allclose(risk, fitted.predict(x), atol=1e-12)
+    reasons = boosting.reasons(fitted.names, x, explained)
+    riskiest = np.argsort(-risk)[:100]
     top = [json.loads(reasons[int(i)])[0]["feature"] for i in riskiest]
     assert top.count("days_since_last") >= 95
 

@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 BOOSTER_PARAMS: dict[str, Any] = {
     "objective": "binary",
-    "learning_rate": 0.08,
+    "learning_rate": 0.12,
     "num_leaves": 15,
     "max_depth": 4,
     "min_data_in_leaf": 50,
@@ -32,7 +32,10 @@ BOOSTER_PARAMS: dict[str, Any] = {
     "seed": 7,
     "verbose": -1,
 }
-ROUNDS = 150
+# 100 rounds at 0.12 score as well as 150 at 0.08 on the demo company at a million customers
+# (churn ROC-AUC 0.9091 against 0.9094, PR-AUC 0.5635 against 0.5654, Brier equal) and walk a
+# third fewer trees in every fit and prediction
+ROUNDS = 100
 CHUNK_ROWS = 200_000
 
 
@@ -63,7 +66,20 @@ class BoostedModel:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return the calibrated probability of churning."""
-        z = self.slope * self.margin(x) + self.intercept
+        return self._calibrated(self.margin(x))
+
+    def explain(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the calibrated probabilities and the per-feature contributions, in one pass.
+
+        The contributions plus the base add up to the log-odds (``paths``), so the trees are
+        walked once for both: at 400,000 customers a pass of 100 trees costs over half a second.
+        """
+        contributions = self.contributions(x)
+        _, base = self.paths()
+        return self._calibrated(base + contributions.sum(axis=1)), contributions
+
+    def _calibrated(self, margin: np.ndarray) -> np.ndarray:
+        z = self.slope * margin + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
@@ -147,19 +163,21 @@ def train(
     return model
 
 
-def reasons(model: BoostedModel, x: np.ndarray, how_many: int = 3) -> pl.Series:
+def reasons(
+    names: tuple[str, ...], x: np.ndarray, contributions: np.ndarray, how_many: int = 3
+) -> pl.Series:
     """Return each row's ``how_many`` features raising the prediction most, as JSON lists.
 
-    An item is ``{"feature", "value", "push"}``: the feature, the customer's value of it and
-    how much it adds to the log-odds; features that lower the prediction are never reasons.
+    ``contributions`` come from ``BoostedModel.explain`` (or ``contributions``) for ``x``. An
+    item is ``{"feature", "value", "push"}``: the feature, the customer's value of it and how
+    much it adds to the log-odds; features that lower the prediction are never reasons.
     """
-    contributions = model.contributions(x)
     # the top few per row without sorting every row: partition, then order those few
     few = min(how_many, contributions.shape[1])
     top = np.argpartition(-contributions, few - 1, axis=1)[:, :few]
     rows = np.arange(x.shape[0])[:, None]
     top = np.take_along_axis(top, np.argsort(-contributions[rows, top], axis=1), axis=1)
-    names = pl.Series(model.names)
+    labels = pl.Series(names)
     items = []
     for k in range(few):
         pick = top[:, k]
@@ -168,7 +186,7 @@ def reasons(model: BoostedModel, x: np.ndarray, how_many: int = 3) -> pl.Series:
         # JSON text by concatenation: a struct per row and its encoder cost 5× more at 1M rows
         item = pl.concat_str(
             pl.lit('{"feature":"'),
-            names.gather(pick),
+            labels.gather(pick),
             pl.lit('","value":'),
             value.cast(pl.String).fill_null("null"),
             pl.lit(',"push":'),

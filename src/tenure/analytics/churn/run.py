@@ -172,11 +172,12 @@ def churn_risk(
     if buyers.height == 0:
         return empty, diagnostics
     x = model.matrix(buyers)
+    risk, contributions = final.explain(x)
     scored = pl.DataFrame(
         {
             "customer_id": buyers["customer_id"],
-            "churn_risk": np.round(final.predict(x), 4),
-            "churn_reasons": reasons(final, x).alias("churn_reasons"),
+            "churn_risk": np.round(risk, 4),
+            "churn_reasons": reasons(final.names, x, contributions).alias("churn_reasons"),
         },
         schema=OUTPUT_SCHEMA,
     )
