@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -36,39 +37,39 @@ def arrow_reader(engine: Engine) -> ArrowReader | None:
     path = str(Path(url.database).resolve())
 
     def read(queries: Sequence[str]) -> list[pa.Table]:
-        children = [
-            subprocess.Popen(  # noqa: S603  (our own interpreter and module, no shell)
-                [sys.executable, "-m", "tenure.storage.arrow", path, sql],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for sql in queries
-        ]
-        tables = []
-        for child in children:
-            assert child.stdout is not None  # noqa: S101  (PIPE above)
-            try:
-                tables.append(pyarrow.ipc.open_stream(child.stdout).read_all())
-            except pa.ArrowInvalid:
-                tables.append(pa.table({}))
-            _, err = child.communicate()
-            if child.returncode != 0:
-                raise TenureError(f"reading {path} into Arrow failed: {err.decode()[-500:]}")
+        with tempfile.TemporaryDirectory(prefix="tenure-read-") as scratch:
+            outputs = [Path(scratch) / f"{n}.arrow" for n in range(len(queries))]
+            children = [
+                subprocess.Popen(  # noqa: S603  (our own interpreter and module, no shell)
+                    [sys.executable, "-m", "tenure.storage.arrow", path, sql, str(output)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+                for sql, output in zip(queries, outputs, strict=True)
+            ]
+            tables = []
+            for child, output in zip(children, outputs, strict=True):
+                _, err = child.communicate()
+                if child.returncode != 0:
+                    raise TenureError(f"reading {path} into Arrow failed: {err.decode()[-500:]}")
+                # mapped, not read: the columns are used where the file's pages lie
+                with pa.memory_map(str(output)) as source:
+                    tables.append(pyarrow.ipc.open_file(source).read_all())
         return tables
 
     return read
 
 
-def _child(path: str, sql: str) -> None:
-    """Run ``sql`` on the SQLite file at ``path``; stream the result to stdout as Arrow IPC."""
+def _child(path: str, sql: str, output: str) -> None:
+    """Run ``sql`` on the SQLite file at ``path``; write the result to ``output`` (Arrow IPC)."""
     import adbc_driver_sqlite.dbapi as adbc
 
     with adbc.connect(path) as conn, conn.cursor() as cursor:
         cursor.execute(sql)
         table = cursor.fetch_arrow_table()
-    with pyarrow.ipc.new_stream(sys.stdout.buffer, table.schema) as writer:
+    with pyarrow.ipc.new_file(output, table.schema) as writer:
         writer.write_table(table)
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2])
+    _child(sys.argv[1], sys.argv[2], sys.argv[3])
