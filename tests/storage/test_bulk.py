@@ -108,8 +108,9 @@ def test_staged_writes_equal_row_by_row_writes(sqlite_database: Engine) -> None:
         assert write_frame(conn, table, _spend_rows(140, "1.50"), key=key, stamp=T0) == 0
         assert write_frame(conn, table, _spend_rows(140, "2.25"), key=key, stamp=T0) == 140
         rows = conn.execute(
-            select(table.c.channel, table.c.period_start, table.c.amount, table.c.created_at)
-            .order_by(table.c.period_start)
+            select(
+                table.c.channel, table.c.period_start, table.c.amount, table.c.created_at
+            ).order_by(table.c.period_start)
         ).all()
         transaction.rollback()
     assert len(rows) == 140

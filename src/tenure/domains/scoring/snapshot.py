@@ -30,6 +30,7 @@ TIMESTAMP = pl.Datetime("us", "UTC")
 
 
 Schema = dict[str, pl.DataType | type[pl.DataType]]
+Query = tuple[Select[Any], Schema, str | None]  # statement, schema, table to split it by
 
 
 def _typed(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
@@ -57,7 +58,7 @@ PARTS = 2  # each big table is read in this many rowid ranges, one process each
 
 def _frames(
     conn: Connection,
-    queries: list[tuple[Select[Any], Schema, str | None]],
+    queries: list[Query],
     reader: ArrowReader | None,
 ) -> list[pl.DataFrame]:
     """Read several queries (statement, schema, table): side by side through ``reader``.
@@ -133,6 +134,25 @@ def _scanned(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
     return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
 
+# Stands for NULL in text columns read through the Arrow reader: its driver types a column
+# by its first rows and fails on a text after a run of NULLs. No name holds a NUL character.
+_NULL_TEXT = "\x00"
+
+
+def _text(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """Return a nullable text column with NULL written as _NULL_TEXT (SQLite only)."""
+    if dialect != "sqlite":
+        return column
+    return func.coalesce(column, func.char(0), type_=column.type)
+
+
+def _untext(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
+    """Turn _NULL_TEXT back into nulls in ``names``."""
+    return frame.with_columns(
+        pl.when(pl.col(n) != _NULL_TEXT).then(pl.col(n)).alias(n) for n in names
+    )
+
+
 def _amount(column: ColumnElement[Any]) -> ColumnElement[float]:
     """Money as a float (a Decimal per row costs more than the whole scan)."""
     return cast(column, Float)
@@ -176,14 +196,13 @@ def take_snapshot(
     ts = TIMESTAMP
     dialect = conn.dialect.name
     known = func.coalesce(c.c.acquired_at, c.c.created_at)
-    customers = _frame(
-        conn,
+    customer_query: Query = (
         select(
             c.c.id,
             _epoch(known, dialect),
-            c.c.acquisition_channel,
+            _text(c.c.acquisition_channel, dialect),
             c.c.email_consent,
-            c.c.company_size,
+            _text(c.c.company_size, dialect),
         ).where(known < cutoff),
         {
             "customer_id": pl.Int64,
@@ -192,31 +211,34 @@ def take_snapshot(
             "email_consent": pl.Boolean,
             "company_size": pl.String,
         },
+        "customers",
     )
     window = start_of_day(as_of - timedelta(days=event_days), timezone)
-    # the big reads, side by side when a reader is given; categories feed the cross-sell KPI
     lines = t["order_lines"]
-    orders, events, categories = _frames(
+    order_query = select(
+        o.c.customer_id, _epoch(o.c.ordered_at, dialect), o.c.status, _amount(o.c.amount)
+    ).where(_scanned(o.c.ordered_at, dialect) < cutoff)
+    order_schema: Schema = {
+        "customer_id": pl.Int64,
+        "at": ts,
+        "status": pl.String,
+        "amount": pl.Float64,
+    }
+    event_query: Query = (
+        select(e.c.customer_id, _epoch(e.c.occurred_at, dialect), e.c.type).where(
+            _scanned(e.c.occurred_at, dialect) < cutoff,
+            _scanned(e.c.occurred_at, dialect) >= window,
+        ),
+        {"customer_id": pl.Int64, "at": ts, "type": pl.String},
+        "events",
+    )
+    # the big reads, side by side when a reader is given; categories feed the cross-sell KPI
+    customers, orders, events, categories = _frames(
         conn,
         [
-            (
-                select(
-                    o.c.customer_id,
-                    _epoch(o.c.ordered_at, dialect),
-                    o.c.status,
-                    _amount(o.c.amount),
-                ).where(_scanned(o.c.ordered_at, dialect) < cutoff),
-                {"customer_id": pl.Int64, "at": ts, "status": pl.String, "amount": pl.Float64},
-                "orders",
-            ),
-            (
-                select(e.c.customer_id, _epoch(e.c.occurred_at, dialect), e.c.type).where(
-                    _scanned(e.c.occurred_at, dialect) < cutoff,
-                    _scanned(e.c.occurred_at, dialect) >= window,
-                ),
-                {"customer_id": pl.Int64, "at": ts, "type": pl.String},
-                "events",
-            ),
+            customer_query,
+            (order_query, order_schema, "orders"),
+            event_query,
             (
                 select(o.c.customer_id, func.count(func.distinct(lines.c.category)))
                 .join(lines, lines.c.order_id == o.c.id)
@@ -228,6 +250,7 @@ def take_snapshot(
         ],
         reader,
     )
+    customers = _untext(customers, "acquisition_channel", "company_size")
     surveys = _frame(
         conn,
         select(s.c.customer_id, _epoch(s.c.answered_at, dialect), s.c.score).where(
