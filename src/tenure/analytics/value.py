@@ -51,16 +51,19 @@ def model_summary(features: pl.DataFrame, margin: float = 0.3) -> pl.DataFrame:
     )
 
 
-def probability_alive(features: pl.DataFrame, model: str = "bgnbd") -> pl.Series:
-    """P(alive) from a transaction model fitted on ``features``; null for non-buyers.
+def probability_alive(
+    features: pl.DataFrame, model: str = "bgnbd", initial: dict[str, float] | None = None
+) -> tuple[pl.Series, dict[str, float]]:
+    """Return P(alive) (null for non-buyers) and the parameters of a model fitted on ``features``.
 
+    ``initial`` starts the fit (parameters fitted on nearby data save most of the steps).
     Raises ConvergenceError when the model cannot be fitted.
     """
     summary = model_summary(features)
-    fitted = (ParetoNBD if model == "paretonbd" else BetaGeo)().fit(summary)
+    fitted = (ParetoNBD if model == "paretonbd" else BetaGeo)(initial=initial).fit(summary)
     alive = summary.select("customer_id", pl.Series("p_alive", fitted.probability_alive(summary)))
     joined = features.select("customer_id").join(alive, on="customer_id", how="left")
-    return joined["p_alive"]
+    return joined["p_alive"], dict(fitted.params_)
 
 
 def customer_value(

@@ -104,8 +104,10 @@ def _evaluate(
         ),
     }
     try:
-        alive_train = probability_alive(train, params.value_model).to_numpy()
-        alive_test = probability_alive(test, params.value_model).to_numpy()
+        alive, fitted_params = probability_alive(train, params.value_model)
+        # each snapshot gets its own fit; the later one starts where the earlier one ended
+        alive_later, _ = probability_alive(test, params.value_model, fitted_params)
+        alive_train, alive_test = alive.to_numpy(), alive_later.to_numpy()
         metrics["one_minus_p_alive"] = evaluate.quality(
             y_test,
             evaluate.calibrated_baseline(
