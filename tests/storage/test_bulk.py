@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, select, text
 
 from tenure.domains.registry import metadata
 from tenure.storage import staging
-from tenure.storage.bulk import write_frame
+from tenure.storage.bulk import insert_frames, write_frame
 from tenure.storage.engine import make_engine
 from tenure.storage.migrate import upgrade
 
@@ -133,3 +133,26 @@ def test_staged_rows_commit_and_roll_back_with_the_transaction(tmp_path: Path) -
         amounts = conn.execute(select(table.c.amount)).scalars().all()
     engine.dispose()
     assert amounts == [Decimal("3.00")] * 25
+
+
+@pytest.mark.usefixtures("small_stages")
+def test_insert_frames_writes_each_frame_in_order(conn: Connection) -> None:
+    # two frames staged side by side (on SQLite), one small enough to go row by row
+    table = metadata().tables["marketing_spend"]
+    stamp = pl.lit(T0).cast(pl.Datetime("us", "UTC"))
+
+    def rows(n: int, first_day: int) -> pl.DataFrame:
+        frame = _spend_rows(n, "4.00").with_columns(
+            pl.col("period_start") + timedelta(days=first_day),
+            pl.col("period_end") + timedelta(days=first_day),
+        )
+        return frame.with_columns(stamp.alias("created_at"), stamp.alias("updated_at"))
+
+    written = insert_frames(
+        conn, [(table, rows(25, 0)), (table, rows(5, 100)), (table, rows(28, 200))]
+    )
+    assert written == [25, 5, 28]
+    days = conn.execute(select(table.c.period_start).order_by(table.c.period_start)).scalars()
+    start = datetime(2020, 1, 1).date()
+    expected = [start + timedelta(days=d) for d in [*range(25), *range(100, 105), *range(200, 228)]]
+    assert list(days) == expected

@@ -54,6 +54,11 @@ def usable(dbapi_connection: Any, rows: int) -> bool:
 
 def stage(dbapi_connection: Any, table: pa.Table) -> str:
     """Write ``table`` to a staging file, attach it, and return the name to SELECT from."""
+    return attach(dbapi_connection, prepare(table))
+
+
+def prepare(table: pa.Table) -> Path:
+    """Write ``table`` to a new staging file and return its path (any thread may call this)."""
     import adbc_driver_sqlite.dbapi as adbc
 
     path = Path(tempfile.gettempdir()) / f"tenure-stage-{os.getpid()}-{uuid.uuid4().hex}.db"
@@ -65,12 +70,29 @@ def stage(dbapi_connection: Any, table: pa.Table) -> str:
             cursor.fetchall()
             cursor.execute("PRAGMA synchronous=OFF")
             cursor.adbc_ingest(TABLE, table, mode="create")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def attach(dbapi_connection: Any, path: Path) -> str:
+    """Attach a prepared staging file and return the name to SELECT from."""
+    try:
         alias = _free_alias(dbapi_connection)
         dbapi_connection.execute("ATTACH DATABASE ? AS " + alias, (str(path),))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return f"{alias}.{TABLE}"
+
+
+def room(dbapi_connection: Any) -> int:
+    """Return how many more staging files the connection may attach now."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return 0
+    release(dbapi_connection)
+    return max(0, MAX_ATTACHED - len(_attached(dbapi_connection)))
 
 
 def release(dbapi_connection: Any) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
-from tenure.storage.bulk import write_frame
+from tenure.storage.bulk import insert_frames
 
 
 def _t(name: str) -> Any:
@@ -107,14 +107,18 @@ def history(conn: Connection, run_id: int | None) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=list(schema), orient="row").cast(schema)  # type: ignore[arg-type]
 
 
-def write_history(conn: Connection, frame: pl.DataFrame) -> None:
-    """Insert a run's stage rows."""
-    write_frame(conn, _t("stage_history"), frame)
-
-
-def write_transitions(conn: Connection, frame: pl.DataFrame) -> None:
-    """Insert a run's transitions."""
-    write_frame(conn, _t("stage_transitions"), frame)
+def write_results(
+    conn: Connection, history: pl.DataFrame, moved: pl.DataFrame, scores: pl.DataFrame
+) -> None:
+    """Insert a run's stage rows, transitions and scores (the current ones are views of them)."""
+    insert_frames(
+        conn,
+        [
+            (_t("stage_history"), history),
+            (_t("stage_transitions"), moved),
+            (_t("score_history"), scores),
+        ],
+    )
 
 
 def run_record(conn: Connection, run_id: int) -> dict[str, Any]:
@@ -145,11 +149,6 @@ def latest_run(conn: Connection) -> int | None:
         .order_by(runs.c.as_of.desc(), runs.c.id.desc())
     ).first()
     return None if found is None else int(found[0])
-
-
-def write_scores(conn: Connection, frame: pl.DataFrame) -> None:
-    """Insert a run's values into the history (the current scores are a view of it)."""
-    write_frame(conn, _t("score_history"), frame)
 
 
 def segment_rows(conn: Connection, column: str) -> list[tuple[str | None, int, float, float]]:

@@ -182,8 +182,7 @@ def run_scoring(
     )
     timings["kpis"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    _write(conn, run_id, as_of, current, moved)
-    _write_value(conn, run_id, value)
+    _write(conn, run_id, as_of, current, moved, value)
     repo.write_kpis(conn, run_id, as_of, kpis)
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
@@ -237,11 +236,6 @@ def _churn(
     return churn_risk(frames, features, as_of, features_at, params)
 
 
-def _write_value(conn: Connection, run_id: int, value: pl.DataFrame) -> None:
-    run = pl.lit(run_id, dtype=pl.Int64)
-    repo.write_scores(conn, value.select(run.alias("run_id"), "customer_id", *SCORE_COLUMNS))
-
-
 def _with_since(stages: pl.DataFrame, before: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Carry 'since' over for customers who stayed in their stage; today for the others."""
     joined = stages.join(
@@ -256,17 +250,22 @@ def _with_since(stages: pl.DataFrame, before: pl.DataFrame, as_of: date) -> pl.D
 
 
 def _write(
-    conn: Connection, run_id: int, as_of: date, current: pl.DataFrame, moved: pl.DataFrame
+    conn: Connection,
+    run_id: int,
+    as_of: date,
+    current: pl.DataFrame,
+    moved: pl.DataFrame,
+    value: pl.DataFrame,
 ) -> None:
+    """Write the run's stage history, transitions and scores."""
     run = pl.lit(run_id, dtype=pl.Int64)
     day = pl.lit(as_of, dtype=pl.Date)
-    repo.write_history(
+    repo.write_results(
         conn,
-        current.select(run.alias("run_id"), "customer_id", "stage", "since", "rule", "numbers"),
-    )
-    repo.write_transitions(
-        conn,
-        moved.select(
+        history=current.select(
+            run.alias("run_id"), "customer_id", "stage", "since", "rule", "numbers"
+        ),
+        moved=moved.select(
             run.alias("run_id"),
             "customer_id",
             day.alias("as_of"),
@@ -275,6 +274,7 @@ def _write(
             "rule",
             "numbers",
         ),
+        scores=value.select(run.alias("run_id"), "customer_id", *SCORE_COLUMNS),
     )
 
 
