@@ -7,12 +7,19 @@ from datetime import date
 
 import numpy as np
 import polars as pl
+from polars.testing import assert_frame_equal
 
 from tenure.analytics import boosting
 from tenure.analytics.churn import ChurnParams, churn_risk
 from tenure.analytics.churn import model as churn_model
 from tenure.analytics.churn.history import active_after, label
-from tenure.analytics.features import EMPTY_SCHEMAS, compute_features, cut_frames, day_number
+from tenure.analytics.features import (
+    EMPTY_SCHEMAS,
+    FeatureParams,
+    compute_features,
+    cut_frames,
+    day_number,
+)
 
 END = date(2026, 6, 30)
 
@@ -56,6 +63,19 @@ def test_cut_frames_forgets_what_was_not_known_yet() -> None:
     assert cut["orders"]["day"].to_list() == [150]
     assert cut["events"]["day"].to_list() == [111, 200]  # the features' 90 days: 111 … 200
     assert cut["subscriptions"]["cancelled_day"].to_list() == [None, 180]
+
+
+def test_past_snapshots_skip_only_the_comeback_search(
+    demo_frames: dict[str, pl.DataFrame],
+) -> None:
+    day = date(2026, 3, 1)
+    known = cut_frames(demo_frames, day_number(day))
+    full = compute_features(known, day)
+    lean = compute_features(known, day, FeatureParams(comebacks=False))
+    assert full["days_since_comeback"].drop_nulls().len() > 0  # the demo has comebacks
+    assert lean["days_since_comeback"].null_count() == lean.height
+    comeback = ("comeback_day", "days_since_comeback")
+    assert_frame_equal(full.drop(comeback), lean.drop(comeback))
 
 
 def test_explanations_add_up_to_the_models_log_odds() -> None:

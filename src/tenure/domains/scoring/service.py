@@ -7,6 +7,7 @@ new one, and a past day reproduces the stages of the past.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
@@ -133,8 +134,12 @@ def run_scoring(
     def features_at(day: date) -> pl.DataFrame:
         # the churn and conversion models both look back one and two horizons: compute once
         if day not in computed:
-            known = today if day == as_of else cut_frames(frames, day_number(day))
-            computed[day] = compute_features(known, day, feature_params)
+            if day == as_of:
+                computed[day] = compute_features(today, day, feature_params)
+            else:  # for the learned models, which need no comebacks
+                known = cut_frames(frames, day_number(day))
+                past = dataclasses.replace(feature_params, comebacks=False)
+                computed[day] = compute_features(known, day, past)
         return computed[day]
 
     features = features_at(as_of)
