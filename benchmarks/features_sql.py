@@ -22,6 +22,7 @@ from tenure.analytics.features import (
     compute_features,
     cut_frames,
     day_number,
+    scan_batches,
 )
 
 SQL = """
@@ -111,7 +112,6 @@ LEFT JOIN nps n ON n.customer_id = c.customer_id
 LEFT JOIN subs s ON s.customer_id = c.customer_id
 LEFT JOIN resubscribed rs ON rs.customer_id = c.customer_id
 WHERE c.acquired_day <= {d}
-ORDER BY c.customer_id
 """
 
 
@@ -122,7 +122,7 @@ def hand_written(
     con = duckdb.connect()
     for name, schema in EMPTY_SCHEMAS.items():
         frame = frames.get(name, pl.DataFrame(schema=schema)).select(list(schema)).cast(schema)  # type: ignore[arg-type]
-        con.register(name, frame.to_arrow())
+        con.register(name, scan_batches(frame.to_arrow()))  # as compute_features registers them
     sql = SQL.format(
         d=day_number(as_of),
         churn_after=params.churn_after_days,
@@ -131,7 +131,7 @@ def hand_written(
     result = pl.from_arrow(con.sql(sql).fetch_arrow_table())
     con.close()
     assert isinstance(result, pl.DataFrame)
-    return result
+    return result.sort("customer_id")  # sorted as compute_features sorts
 
 
 def _equal(a: pl.DataFrame, b: pl.DataFrame) -> tuple[bool, dict[str, int]]:

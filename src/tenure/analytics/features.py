@@ -235,7 +235,7 @@ EMPTY_SCHEMAS: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
 SCAN_BATCH_ROWS = 122_880  # DuckDB's row group size: its Arrow scan shares batches out to threads
 
 
-def _batched(table: pa.Table) -> pa.Table:
+def scan_batches(table: pa.Table) -> pa.Table:
     """Return ``table`` in batches of about SCAN_BATCH_ROWS rows (slices; nothing is copied).
 
     DuckDB scans an Arrow table batch by batch: one huge batch keeps a single core busy, and
@@ -264,7 +264,7 @@ def compute_features(
         )
         typed = frame.select(list(schema)).cast(schema)  # type: ignore[arg-type]
         # a view over the Arrow table: DuckDB scans it in place instead of copying it in
-        con.con.register(name, _batched(typed.to_arrow()))
+        con.con.register(name, scan_batches(typed.to_arrow()))
         tables[name] = con.table(name)
     expr = feature_table(tables, as_of, params or FeatureParams())
     result = pl.from_arrow(con.to_pyarrow(expr))
