@@ -5,8 +5,8 @@ than the query. The ADBC SQLite driver reads the same file into Arrow columns in
 brings its own copy of the SQLite library, and two copies in one process break each other's
 file locks (POSIX locks belong to the process: closing one copy's file releases the other's;
 see "How To Corrupt An SQLite Database File", 2.2.1). So the reading happens in a child
-process, which streams Arrow IPC back through a pipe. Several reads run side by side, one
-process each.
+process, which writes an Arrow IPC file to a scratch directory that the parent maps (a pipe
+cost both sides a copy of every byte). Several reads run side by side, one process each.
 
 The child uses a connection of its own and sees what is committed: use it where the caller's
 transaction has written nothing yet (a scoring run started from the command line).

@@ -87,14 +87,6 @@ def previous_run(conn: Connection, as_of: date) -> int | None:
     return None if found is None else int(found[0])
 
 
-def latest_as_of(conn: Connection) -> date | None:
-    """Return the as-of day of the latest finished run."""
-    runs = _t("scoring_runs")
-    return conn.execute(
-        select(func.max(runs.c.as_of)).where(runs.c.status == "done")
-    ).scalar_one_or_none()
-
-
 def history(conn: Connection, run_id: int | None) -> pl.DataFrame:
     """Stages of every customer in a run (empty without a run)."""
     schema = {"customer_id": pl.Int64, "stage": pl.String, "since": pl.Date}
