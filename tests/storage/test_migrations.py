@@ -84,3 +84,39 @@ def test_current_stages_keep_their_numbers_through_0011(tmp_path: Path) -> None:
         numbers = conn.execute(text("SELECT numbers FROM customer_stages")).scalar_one()
     assert json.loads(numbers) == {"frequency": 2}
     engine.dispose()
+
+
+def test_accounts_migrate_a_store_whose_customers_have_owners(tmp_path: Path) -> None:
+    # 0012 adds columns to users, which customers.owner_id refers to: it must not rebuild
+    # the table (SQLite would refuse to drop the old one with foreign keys on)
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine, "0011")
+    now = "2026-07-01 00:00:00.000000"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, name, email, role, created_at, updated_at) "
+                "VALUES (1, 'Ana', 'ana@example.com', 'sales', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, external_id, name, owner_id, email_consent, "
+                "sms_consent, created_at, updated_at) VALUES (1, 'c1', 'c1', 1, 1, 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        user = conn.execute(text("SELECT active, password_hash FROM users")).one()
+    assert (bool(user[0]), user[1]) == (True, None)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("users")}
+        owner = conn.execute(text("SELECT owner_id FROM customers")).scalar_one()
+    assert "password_hash" not in columns and owner == 1
+    engine.dispose()

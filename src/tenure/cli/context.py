@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 from rich.console import Console
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from tenure.kit.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -42,3 +45,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise typer.Exit(code)
+
+
+def in_store(action: Callable[[Connection], T]) -> T:
+    """Run ``action`` in one transaction on the store; a mistake becomes a one-line error."""
+    from tenure.kit.errors import TenureError
+
+    eng = engine(settings())
+    try:
+        with eng.begin() as conn:
+            return action(conn)
+    except TenureError as exc:
+        fail(exc.message)

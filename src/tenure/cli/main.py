@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from tenure import __version__
-from tenure.cli import clv, demo, exporting, importing, init, report, score, segments, serve
+from tenure.cli import (
+    clv,
+    demo,
+    exporting,
+    importing,
+    init,
+    report,
+    score,
+    segments,
+    serve,
+    users,
+)
 from tenure.cli import report_kpis as _report_kpis  # noqa: F401  (adds report kpis, cohorts, channels)
 
 app = typer.Typer(
@@ -28,6 +39,7 @@ app.add_typer(clv.app, name="clv")
 app.command("score")(score.score)
 app.add_typer(report.app, name="report")
 app.add_typer(segments.app, name="segments")
+app.add_typer(users.app, name="users")
 
 
 def _version(value: bool) -> None:

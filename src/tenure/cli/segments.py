@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import typer
 from sqlalchemy import Connection
 
 from tenure.cli import context
-
-T = TypeVar("T")
 
 app = typer.Typer(
     help=(
@@ -26,18 +22,6 @@ FILTER_HELP = (
     '\'{"all": [{"field": "clv", "op": ">=", "value": 500}, '
     '{"field": "stage", "op": "in", "value": ["declining", "churned"]}]}\''
 )
-
-
-def _in_store(action: Callable[[Connection], T]) -> T:
-    """Run ``action`` in one transaction; a mistake becomes a one-line error."""
-    from tenure.kit.errors import TenureError
-
-    eng = context.engine(context.settings())
-    try:
-        with eng.begin() as conn:
-            return action(conn)
-    except TenureError as exc:
-        context.fail(exc.message)
 
 
 def _filter_text(given: str) -> str:
@@ -72,7 +56,7 @@ def create(
     def make(conn: Connection) -> dict[str, object]:
         return service.create(conn, name, service.parse_filter(text), description)
 
-    made = _in_store(make)
+    made = context.in_store(make)
     if as_json:
         context.print_json(made)
         return
@@ -88,7 +72,7 @@ def list_segments(
 
     from tenure.domains.segments import service
 
-    found = _in_store(service.list_all)
+    found = context.in_store(service.list_all)
     if as_json:
         context.print_json(found)
         return
@@ -118,7 +102,7 @@ def show(
     def read(conn: Connection) -> tuple[dict[str, object], list[int]]:
         return service.get(conn, name), service.member_ids(conn, name)
 
-    segment, members = _in_store(read)
+    segment, members = context.in_store(read)
     if as_csv:
         typer.echo("customer_id")
         for member in members:
@@ -141,7 +125,7 @@ def check(
     """Say whether one customer matches a segment's filter now (evaluated in memory)."""
     from tenure.domains.segments import service
 
-    inside = _in_store(lambda conn: service.customer_matches(conn, name, customer_id))
+    inside = context.in_store(lambda conn: service.customer_matches(conn, name, customer_id))
     context.console.print(f"customer {customer_id} is {'in' if inside else 'not in'} {name!r}")
     raise typer.Exit(0 if inside else 3)
 
@@ -151,5 +135,5 @@ def delete(name: str = typer.Argument(..., help="The segment's name.")) -> None:
     """Delete a segment (its members go with it)."""
     from tenure.domains.segments import service
 
-    _in_store(lambda conn: service.delete_segment(conn, name))
+    context.in_store(lambda conn: service.delete_segment(conn, name))
     context.console.print(f"Deleted segment {name!r}")

@@ -18,11 +18,12 @@ from tenure.domains.scoring.models import (
 from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse
-from tenure.domains.users.models import User
+from tenure.domains.users.models import ApiToken, User
 from tenure.storage.base import Base
 
 ALL_MODELS = (
     User,
+    ApiToken,
     Customer,
     Order,
     OrderLine,

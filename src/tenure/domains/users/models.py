@@ -1,17 +1,18 @@
-"""ORM model of a Tenure user (minimal until accounts and roles arrive)."""
+"""ORM models of Tenure's users and their API tokens."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base, Timestamped
 
 
 class Role(StrEnum):
-    """What a user is allowed to do; enforced once the web app lands."""
+    """What a user is allowed to do (docs/security.md; ``permissions.ALLOWED``)."""
 
     ADMIN = "admin"
     MANAGER = "manager"
@@ -30,3 +31,23 @@ class User(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.VIEWER.value)
+    # argon2id; None: the user cannot sign in until a password is set
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A token another system sends as ``Authorization: Bearer …``; kept only as a hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise it
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256, hex
+    scopes: Mapped[list[str]]
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

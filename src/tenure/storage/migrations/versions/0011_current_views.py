@@ -71,8 +71,8 @@ def _json() -> sa.types.TypeEngine[Any]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("stage_history", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("numbers", _json(), nullable=True))
+    # plain ADD COLUMN: a batch would copy every run's history into a new table
+    op.add_column("stage_history", sa.Column("numbers", _json(), nullable=True))
     # the latest run's numbers move into its history before the copies go
     op.execute(
         "UPDATE stage_history SET numbers = (SELECT s.numbers FROM customer_stages AS s "

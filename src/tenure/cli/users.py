@@ -1,0 +1,141 @@
+"""``tenure users …``: accounts, roles and API tokens (docs/security.md)."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import Connection
+
+from tenure.cli import context
+
+app = typer.Typer(
+    help=(
+        "People who sign in to Tenure, their roles (admin, manager, marketing, sales, csm, "
+        "viewer) and the API tokens other systems use. What each role may do: docs/security.md."
+    ),
+    no_args_is_help=True,
+)
+tokens_app = typer.Typer(
+    help="API tokens: sent as 'Authorization: Bearer TOKEN'; kept only as a hash.",
+    no_args_is_help=True,
+)
+app.add_typer(tokens_app, name="token")
+
+
+@app.command("create")
+def create(
+    email: str = typer.Argument(..., help="The email they sign in with."),
+    name: str = typer.Option(..., "--name", help="Their name, as colleagues see it."),
+    role: str = typer.Option(
+        "viewer", "--role", help="admin, manager, marketing, sales, csm or viewer."
+    ),
+) -> None:
+    """Create a user and print a one-time password (shown once; they change it on sign-in).
+
+    Example: tenure users create ana@example.com --name "Ana Lima" --role admin
+    """
+    from tenure.domains.users import service
+
+    def make(conn: Connection) -> tuple[int, str]:
+        return service.create_user(conn, name, email, role)
+
+    user_id, password = context.in_store(make)
+    context.console.print(f"User {user_id}: {email.lower()} ({role})")
+    context.console.print(f"One-time password: [bold]{password}[/]  (shown only now)")
+
+
+@app.command("list")
+def list_users(
+    as_json: bool = typer.Option(False, "--json", help="Print the users as JSON."),
+) -> None:
+    """List the users with their roles and last sign-in."""
+    from rich.table import Table
+
+    from tenure.domains.users import service
+
+    found = context.in_store(service.list_users)
+    if as_json:
+        context.print_json(found)
+        return
+    table = Table("id", "name", "email", "role", "active", "last sign-in", title="Users")
+    for u in found:
+        table.add_row(
+            str(u["id"]),
+            u["name"],
+            u["email"],
+            u["role"],
+            "yes" if u["active"] else "no",
+            str(u["last_login_at"] or "never")[:19],
+        )
+    context.console.print(table)
+
+
+@app.command("password")
+def password(
+    email: str = typer.Argument(..., help="Whose password to set."),
+) -> None:
+    """Set a user's password (asked twice, never echoed; at least 12 characters)."""
+    from tenure.domains.users import service
+
+    given = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    context.in_store(lambda conn: service.set_password(conn, email, given))
+    context.console.print(f"Password set for {email.lower()}")
+
+
+@tokens_app.command("create")
+def token_create(
+    email: str = typer.Argument(..., help="The user the token acts for."),
+    name: str = typer.Option(..., "--name", help="What it is for, e.g. 'shop webhook'."),
+    scopes: list[str] = typer.Option(
+        ["read"],
+        "--scope",
+        help="read, write, ingest or score; repeat for several. A token may never do more "
+        "than its user's role allows.",
+    ),
+) -> None:
+    """Issue an API token and print it (shown once; only its hash is kept)."""
+    from tenure.domains.users import service
+
+    def make(conn: Connection) -> tuple[int, str]:
+        return service.create_token(conn, email, name, scopes)
+
+    token_id, token = context.in_store(make)
+    context.console.print(f"Token {token_id} for {email.lower()} ({', '.join(sorted(scopes))})")
+    context.console.print(f"[bold]{token}[/]  (shown only now)")
+
+
+@tokens_app.command("list")
+def token_list(
+    as_json: bool = typer.Option(False, "--json", help="Print the tokens as JSON."),
+) -> None:
+    """List the API tokens: whose, what for, scopes, last use (never the tokens themselves)."""
+    from rich.table import Table
+
+    from tenure.domains.users import service
+
+    found = context.in_store(service.list_tokens)
+    if as_json:
+        context.print_json(found)
+        return
+    table = Table("id", "user", "name", "starts", "scopes", "last used", "revoked", title="Tokens")
+    for t in found:
+        table.add_row(
+            str(t["id"]),
+            t["email"],
+            t["name"],
+            t["prefix"] + "…",
+            ", ".join(t["scopes"]),
+            str(t["last_used_at"] or "never")[:19],
+            str(t["revoked_at"] or "")[:19],
+        )
+    context.console.print(table)
+
+
+@tokens_app.command("revoke")
+def token_revoke(
+    token_id: int = typer.Argument(..., help="The token's id (tenure users token list)."),
+) -> None:
+    """Revoke a token for good: requests with it are refused from now on."""
+    from tenure.domains.users import service
+
+    context.in_store(lambda conn: service.revoke_token(conn, token_id))
+    context.console.print(f"Token {token_id} revoked")

@@ -1,0 +1,200 @@
+"""Users and API tokens: create, sign in, issue, check and revoke.
+
+Every function takes the caller's connection; the caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from tenure.domains.registry import metadata
+from tenure.domains.users import credentials
+from tenure.domains.users.models import Role
+from tenure.domains.users.permissions import SCOPES
+from tenure.kit.errors import Conflict, InvalidInput, NotFound
+from tenure.kit.timeutil import utcnow
+
+
+def _tables() -> tuple[Any, Any]:
+    t = metadata().tables
+    return t["users"], t["api_tokens"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in user, or a user through one of their API tokens."""
+
+    user_id: int
+    email: str
+    role: str
+    scopes: list[str] | None = None  # None: a signed-in person, not a token
+
+
+def _role(role: str) -> str:
+    try:
+        return Role(role).value
+    except ValueError:
+        raise InvalidInput(
+            f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}"
+        ) from None
+
+
+def create_user(conn: Connection, name: str, email: str, role: str) -> tuple[int, str]:
+    """Create a user with a one-time password; return (id, the password, shown only now)."""
+    users, _ = _tables()
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InvalidInput(f"{email!r} is not an email address")
+    if conn.execute(select(users.c.id).where(users.c.email == email)).first() is not None:
+        raise Conflict(f"a user with the email {email} exists already")
+    password = credentials.one_time_password()
+    now = utcnow()
+    user_id = conn.execute(
+        insert(users)
+        .values(
+            name=name,
+            email=email,
+            role=_role(role),
+            password_hash=credentials.hash_password(password),
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(users.c.id)
+    ).scalar_one()
+    return int(user_id), password
+
+
+def set_password(conn: Connection, email: str, password: str) -> None:
+    """Give a user a new password (at least 12 characters)."""
+    if len(password) < 12:
+        raise InvalidInput("a password needs at least 12 characters")
+    users, _ = _tables()
+    changed = conn.execute(
+        update(users)
+        .where(users.c.email == email.strip().lower())
+        .values(password_hash=credentials.hash_password(password), updated_at=utcnow())
+    ).rowcount
+    if not changed:
+        raise NotFound(f"no user with the email {email}")
+
+
+def authenticate(conn: Connection, email: str, password: str) -> Principal | None:
+    """Return the user if the email and password match an active user, else None."""
+    users, _ = _tables()
+    row = conn.execute(
+        select(
+            users.c.id, users.c.email, users.c.role, users.c.password_hash, users.c.active
+        ).where(users.c.email == email.strip().lower())
+    ).first()
+    if row is None or not row.active:
+        credentials.spend_like_a_check(password)
+        return None
+    if not credentials.password_matches(row.password_hash, password):
+        return None
+    values: dict[str, Any] = {"last_login_at": utcnow()}
+    if credentials.needs_rehash(row.password_hash):
+        values["password_hash"] = credentials.hash_password(password)
+    conn.execute(update(users).where(users.c.id == row.id).values(**values))
+    return Principal(int(row.id), row.email, row.role)
+
+
+def create_token(conn: Connection, email: str, name: str, scopes: list[str]) -> tuple[int, str]:
+    """Issue an API token for a user; return (id, the token, shown only now)."""
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise InvalidInput(
+            f"scopes must be some of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}"
+        )
+    users, tokens = _tables()
+    user_id = conn.execute(
+        select(users.c.id).where(users.c.email == email.strip().lower())
+    ).scalar_one_or_none()
+    if user_id is None:
+        raise NotFound(f"no user with the email {email}")
+    token = credentials.new_token()
+    token_id = conn.execute(
+        insert(tokens)
+        .values(
+            user_id=user_id,
+            name=name,
+            prefix=token[:12],
+            token_hash=credentials.token_digest(token),
+            scopes=sorted(set(scopes)),
+            created_at=utcnow(),
+        )
+        .returning(tokens.c.id)
+    ).scalar_one()
+    return int(token_id), token
+
+
+def check_token(conn: Connection, token: str) -> Principal | None:
+    """Return who a token speaks for, or None when it is unknown, revoked or its user inactive."""
+    users, tokens = _tables()
+    row = conn.execute(
+        select(
+            tokens.c.id, tokens.c.scopes, users.c.id.label("user_id"), users.c.email, users.c.role
+        )
+        .join(users, users.c.id == tokens.c.user_id)
+        .where(
+            tokens.c.token_hash == credentials.token_digest(token),
+            tokens.c.revoked_at.is_(None),
+            users.c.active.is_(True),
+        )
+    ).first()
+    if row is None:
+        return None
+    conn.execute(update(tokens).where(tokens.c.id == row.id).values(last_used_at=utcnow()))
+    return Principal(int(row.user_id), row.email, row.role, list(row.scopes))
+
+
+def revoke_token(conn: Connection, token_id: int, when: datetime | None = None) -> None:
+    """Revoke a token for good."""
+    _, tokens = _tables()
+    changed = conn.execute(
+        update(tokens)
+        .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
+        .values(revoked_at=when or utcnow())
+    ).rowcount
+    if not changed:
+        raise NotFound(f"no active API token with id {token_id}")
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    """Return every user (never their password hash)."""
+    users, _ = _tables()
+    rows = conn.execute(
+        select(
+            users.c.id,
+            users.c.name,
+            users.c.email,
+            users.c.role,
+            users.c.active,
+            users.c.last_login_at,
+        ).order_by(users.c.id)
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+def list_tokens(conn: Connection) -> list[dict[str, Any]]:
+    """Return every API token's record (its prefix, never the token)."""
+    users, tokens = _tables()
+    rows = conn.execute(
+        select(
+            tokens.c.id,
+            users.c.email,
+            tokens.c.name,
+            tokens.c.prefix,
+            tokens.c.scopes,
+            tokens.c.created_at,
+            tokens.c.last_used_at,
+            tokens.c.revoked_at,
+        )
+        .join(users, users.c.id == tokens.c.user_id)
+        .order_by(tokens.c.id)
+    )
+    return [dict(r) for r in rows.mappings()]

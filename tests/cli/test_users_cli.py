@@ -1,0 +1,74 @@
+"""`tenure users`: an admin's first day, as a person types it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import create_engine
+
+from tenure.domains.users import service
+from tests.cli.test_cli import tenure
+
+
+def test_create_a_user_and_a_token_then_revoke_it(tmp_path: Path, empty_sqlite_url: str) -> None:
+    made = tenure(
+        "users",
+        "create",
+        "Ana@Example.com",
+        "--name",
+        "Ana Lima",
+        "--role",
+        "admin",
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    password = re.search(r"One-time password: (\S+)", made.stdout)
+    assert password is not None
+    issued = tenure(
+        "users",
+        "token",
+        "create",
+        "ana@example.com",
+        "--name",
+        "shop",
+        "--scope",
+        "ingest",
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
+    token = re.search(r"(tnr_\S+)", issued.stdout)
+    assert issued.returncode == 0 and token is not None
+    engine = create_engine(empty_sqlite_url)
+    with engine.begin() as conn:
+        assert service.authenticate(conn, "ana@example.com", password.group(1)) is not None
+        who = service.check_token(conn, token.group(1))
+        assert who is not None and who.scopes == ["ingest"]
+    listed = tenure("users", "token", "list", url=empty_sqlite_url, cwd=tmp_path)
+    assert token.group(1) not in listed.stdout and token.group(1)[:12] in listed.stdout
+    assert (
+        tenure("users", "token", "revoke", "1", url=empty_sqlite_url, cwd=tmp_path).returncode == 0
+    )
+    with engine.begin() as conn:
+        assert service.check_token(conn, token.group(1)) is None
+    engine.dispose()
+
+
+def test_mistakes_are_one_line_errors(tmp_path: Path, empty_sqlite_url: str) -> None:
+    wrong = tenure(
+        "users",
+        "create",
+        "bo@example.com",
+        "--name",
+        "Bo",
+        "--role",
+        "boss",
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
+    assert wrong.returncode == 1
+    assert "unknown role 'boss'; roles: admin, manager" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    gone = tenure("users", "token", "revoke", "7", url=empty_sqlite_url, cwd=tmp_path)
+    assert gone.returncode == 1 and "no active API token with id 7" in gone.stderr
