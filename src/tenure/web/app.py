@@ -1,4 +1,4 @@
-"""The FastAPI application: for now one overview page of what the store holds."""
+"""The FastAPI application: the overview page and the REST API (/api/v1, web/api.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from tenure.domains.reports.service import store_overview
 from tenure.domains.scoring.service import stage_report
 from tenure.kit.i18n import pick_language, translate
 from tenure.kit.settings import Settings
+from tenure.web.api import PREFIX as API_PREFIX
+from tenure.web.api import api_router, install_error_handlers
 from tenure.web.charts import bar_chart
 
 HERE = Path(__file__).parent
@@ -27,7 +29,15 @@ def _money(value: Any, currency: str) -> str:
 
 def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """Build the app on ``engine``; the store must already be migrated."""
-    app = FastAPI(title="Tenure", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Tenure",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    install_error_handlers(app)
+    app.include_router(api_router(engine))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     currency = settings.business.currency
