@@ -34,7 +34,7 @@ def pg_server_url() -> str:
     return url.strip()
 
 
-def _fresh_pg_database(server_url: str) -> tuple[Engine, str, Engine]:
+def fresh_pg_database(server_url: str) -> tuple[Engine, str, Engine]:
     name = f"tenure_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -45,7 +45,7 @@ def _fresh_pg_database(server_url: str) -> tuple[Engine, str, Engine]:
 
 @pytest.fixture(scope="session")
 def postgresql_database(pg_server_url: str) -> Iterator[Engine]:
-    engine, name, admin = _fresh_pg_database(pg_server_url)
+    engine, name, admin = fresh_pg_database(pg_server_url)
     upgrade(engine)
     yield engine
     engine.dispose()

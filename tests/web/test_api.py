@@ -21,7 +21,7 @@ from tenure.storage.engine import make_engine
 from tenure.storage.migrate import upgrade
 from tenure.web.api import PERMISSIONS
 from tenure.web.app import create_app
-from tests.conftest import _fresh_pg_database
+from tests.conftest import fresh_pg_database
 
 END = date(2026, 3, 31)
 ALL_SCOPES = ["read", "write", "ingest", "score"]
@@ -36,7 +36,7 @@ def store(
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('api') / 'store.db'}")
         drop = None
     else:
-        engine, name, admin = _fresh_pg_database(request.getfixturevalue("pg_server_url"))
+        engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
         drop = (name, admin)
     upgrade(engine)
     with engine.begin() as conn:
