@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -24,9 +24,9 @@ import polars as pl
 
 from tenure.analytics import boosting
 from tenure.analytics.churn.evaluate import calibrated_baseline, quality
-from tenure.analytics.churn.run import at_most
 from tenure.analytics.features import day_number
 from tenure.analytics.leads import LeadParams, lead_scores
+from tenure.analytics.past_snapshots import NotEnoughHistory, Split, at_most, enough_of_each
 
 NUMERIC = (
     "acquired_days",
@@ -88,14 +88,15 @@ def _labelled(
     labelled = leads.with_columns(
         pl.col("customer_id").is_in(bought.implode()).cast(pl.Int8).alias("converted")
     )
-    converted = int(labelled["converted"].sum())
-    if min(converted, labelled.height - converted) < params.min_per_class:
-        raise ValueError(
+    return enough_of_each(
+        labelled,
+        "converted",
+        params.min_per_class,
+        lambda converted, not_converted: (
             f"the leads of {day} hold {converted} who bought within {params.horizon_days} days "
-            f"and {labelled.height - converted} who did not; at least {params.min_per_class} "
-            "of each are needed"
-        )
-    return labelled
+            f"and {not_converted} who did not; at least {params.min_per_class} of each are needed"
+        ),
+    )
 
 
 def _fit(train: pl.DataFrame, codes: Mapping[str, Mapping[str, int]]) -> boosting.BoostedModel:
@@ -116,20 +117,14 @@ def lead_conversion(
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Return (customer_id, lead_conversion) for today's leads and the diagnostics."""
     params = params or ConversionParams()
-    horizon = timedelta(days=params.horizon_days)
-    train_day, test_day = as_of - 2 * horizon, as_of - horizon
-    diagnostics: dict[str, Any] = {
-        "horizon_days": params.horizon_days,
-        "train_as_of": train_day.isoformat(),
-        "test_as_of": test_day.isoformat(),
-    }
+    split = Split.before(as_of, params.horizon_days)
+    diagnostics = split.diagnostics()
     empty = features.select("customer_id").with_columns(
         pl.lit(None, dtype=pl.Float64).alias("lead_conversion")
     )
     try:
-        train = _labelled(frames, features_at, train_day, params)
-        test = _labelled(frames, features_at, test_day, params)
-    except ValueError as exc:
+        train, test = split.labelled(lambda day: _labelled(frames, features_at, day, params))
+    except NotEnoughHistory as exc:
         diagnostics["skipped"] = str(exc)
         return empty, diagnostics
     train = at_most(train, params.max_training_rows)

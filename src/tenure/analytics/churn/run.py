@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from tenure.analytics.boosting import BoostedModel, calibration_rows, reasons, stable_key
+from tenure.analytics.boosting import BoostedModel, calibration_rows, reasons
 from tenure.analytics.churn import evaluate, history, model
 from tenure.analytics.clv.base import ConvergenceError
 from tenure.analytics.features import day_number
+from tenure.analytics.past_snapshots import NotEnoughHistory, Split, at_most, enough_of_each
 from tenure.analytics.value import probability_alive
 
 OUTPUT_SCHEMA = {"customer_id": pl.Int64, "churn_risk": pl.Float64, "churn_reasons": pl.String}
@@ -38,10 +39,6 @@ class ChurnParams:
     value_model: str = "bgnbd"
 
 
-class NotEnoughHistory(Exception):
-    """The store's past is too short or too one-sided to learn churn from."""
-
-
 def _labelled(
     frames: Mapping[str, pl.DataFrame],
     features_at: Callable[[date], pl.DataFrame],
@@ -50,14 +47,15 @@ def _labelled(
 ) -> pl.DataFrame:
     buyers = features_at(day).filter(pl.col("purchase_days") > 0)
     active = history.active_after(frames, day_number(day), params.horizon_days)
-    labelled = history.label(buyers, active)
-    churned = int(labelled["churned"].sum())
-    if min(churned, labelled.height - churned) < params.min_per_class:
-        raise NotEnoughHistory(
-            f"the snapshot of {day} has {churned} churned and {labelled.height - churned} "
-            f"retained buyers; at least {params.min_per_class} of each are needed"
-        )
-    return labelled
+    return enough_of_each(
+        history.label(buyers, active),
+        "churned",
+        params.min_per_class,
+        lambda churned, retained: (
+            f"the snapshot of {day} has {churned} churned and {retained} retained buyers; "
+            f"at least {params.min_per_class} of each are needed"
+        ),
+    )
 
 
 def no_risk(features: pl.DataFrame) -> pl.DataFrame:
@@ -67,14 +65,6 @@ def no_risk(features: pl.DataFrame) -> pl.DataFrame:
         for name, dtype in OUTPUT_SCHEMA.items()
         if name != "customer_id"
     )
-
-
-def at_most(frame: pl.DataFrame, rows: int) -> pl.DataFrame:
-    """Return a stable sample of at most ``rows`` rows (by a hash of the customer id)."""
-    if frame.height <= rows:
-        return frame
-    key = pl.Series("_key", stable_key(frame["customer_id"]))
-    return frame.with_columns(key).sort("_key").head(rows).drop("_key")
 
 
 def _fit(frame: pl.DataFrame) -> BoostedModel:
@@ -141,17 +131,11 @@ def churn_risk(
     ``features_at(day)`` computes the features as of an earlier day.
     """
     params = params or ChurnParams()
-    horizon = timedelta(days=params.horizon_days)
-    train_day, test_day = as_of - 2 * horizon, as_of - horizon
-    diagnostics: dict[str, Any] = {
-        "horizon_days": params.horizon_days,
-        "train_as_of": train_day.isoformat(),
-        "test_as_of": test_day.isoformat(),
-    }
+    split = Split.before(as_of, params.horizon_days)
+    diagnostics = split.diagnostics()
     empty = no_risk(features)
     try:
-        train = _labelled(frames, features_at, train_day, params)
-        test = _labelled(frames, features_at, test_day, params)
+        train, test = split.labelled(lambda day: _labelled(frames, features_at, day, params))
     except NotEnoughHistory as exc:
         diagnostics["skipped"] = str(exc)
         return empty, diagnostics
