@@ -40,10 +40,7 @@ def usable(dbapi_connection: Any, rows: int) -> bool:
     Not when the transaction already holds MAX_ATTACHED staging files (SQLite attaches at
     most ten databases): the rest of its writes go through executemany.
     """
-    if rows < STAGE_MIN_ROWS or not isinstance(dbapi_connection, sqlite3.Connection):
-        return False
-    release(dbapi_connection)
-    if len(_attached(dbapi_connection)) >= MAX_ATTACHED:
+    if rows < STAGE_MIN_ROWS or room(dbapi_connection) == 0:
         return False
     try:
         import adbc_driver_sqlite.dbapi  # noqa: F401  (an optional fast path)
