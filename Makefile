@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-slow lint format bench lock clean serve
+.PHONY: demo test test-slow lint format bench lock clean serve messages
 
 $(VENV)/.runtime: requirements/lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/demo_bench.py
 	$(BIN)/python benchmarks/score_bench.py
+
+## messages: extract the web app's messages and add new ones to the 中文 catalogue
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o .messages.pot .
+	$(BIN)/pybabel update -i .messages.pot -d src/tenure/web/locale -l zh --no-fuzzy-matching --width 100
+	@rm -f .messages.pot
 
 ## lock: re-pin dependencies after changing pyproject.toml
 lock:

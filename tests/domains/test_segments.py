@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, insert
 
+from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
 from tenure.domains.segments import fields, service
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
@@ -139,7 +140,9 @@ def test_create_refresh_list_and_delete(conn: Connection) -> None:
             {"field": "stage", "op": "!=", "value": "declining"},
         ]
     }
-    made = service.create(conn, "big spenders", tree, "CLV of 250 or more, not declining")
+    made = service.create(
+        conn, "big spenders", tree, "CLV of 250 or more, not declining", actor=audit.SYSTEM
+    )
     # clv is i × 50 for odd i not divisible by 5: 7, 9 and 11 have 250 or more; 7 is declining,
     # and 11 has no stage at all — a missing value fails every comparison, != included
     assert service.member_ids(conn, "big spenders") == [9]
@@ -148,8 +151,8 @@ def test_create_refresh_list_and_delete(conn: Connection) -> None:
     assert service.customer_matches(conn, "big spenders", 7) is False
     assert [s["name"] for s in service.list_all(conn)] == ["big spenders"]
     with pytest.raises(Conflict):
-        service.create(conn, "big spenders", tree)
-    service.delete_segment(conn, "big spenders")
+        service.create(conn, "big spenders", tree, actor=audit.SYSTEM)
+    service.delete_segment(conn, "big spenders", actor=audit.SYSTEM)
     with pytest.raises(NotFound, match="none yet"):
         service.get(conn, "big spenders")
 

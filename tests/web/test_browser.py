@@ -1,4 +1,4 @@
-"""A person in a real browser (Debian's chromium via Playwright): read, switch language."""
+"""People in a real browser (Debian's chromium via Playwright): the journeys of the web app."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from tenure.kit.settings import Settings
 from tenure.web.app import create_app
 from tests.conftest import ROOT
-from tests.web.test_overview import demo_engine  # noqa: F401  (shared fixture)
+from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -40,7 +39,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo_engine: Engine) -> Iterator[str]:  # noqa: F811
+def server(demo_engine: Engine) -> Iterator[str]:
     port = _free_port()
     config = uvicorn.Config(
         create_app(demo_engine, Settings()), host="127.0.0.1", port=port, log_level="warning"
@@ -69,18 +68,86 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def test_read_the_overview_and_switch_language(server: str, browser: Browser) -> None:
+def _shot(page: Page, name: str) -> None:
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000, name
+
+
+def test_a_day_of_customer_success(server: str, browser: Browser) -> None:
+    """Sign in, read the overview, open a customer 360, add and complete a task, switch
+    language; a screenshot of every page in both languages is kept in artifacts/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(locale="en-US", viewport={"width": 1200, "height": 900})
+    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
     page.goto(server + "/")
-    assert page.locator("h1").inner_text() == "What the store holds"
+    page.wait_for_url("**/login?next=/")
+    _shot(page, "login-en")
+    page.fill('input[name="email"]', "csm@web.test")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login button[type="submit"]')
+    page.wait_for_url(server + "/")
+    assert page.locator("h1").inner_text().startswith("Overview")
     assert page.locator('[data-table="customers"]').inner_text() == "500"
+    assert page.locator("#kpis .tile").count() == 6
     assert page.locator("svg.chart rect").count() > 12
-    page.screenshot(path=str(ARTIFACTS / "overview-en.png"), full_page=True)
+    _shot(page, "overview-en")
+
+    page.click('#menu a[href="/customers"]')
+    page.select_option('select[name="sort"]', "-clv")
+    page.click('#filters button[type="submit"]')
+    page.wait_for_url("**/customers?*sort=-clv*")
+    _shot(page, "customers-en")
+    page.locator("#customer-list tbody tr a").first.click()
+    page.wait_for_url("**/customers/*")
+    assert page.locator("#scores [data-score=clv]").inner_text().startswith("$")
+    assert page.locator("#stage-history li").count() >= 1
+
+    page.fill('#new-task input[name="title"]', "Check in before the renewal")
+    page.fill('#new-task input[name="due_on"]', "2026-01-15")
+    page.select_option('#new-task select[name="assignee"]', label="Csm Tester")
+    page.click('#new-task button[type="submit"]')
+    task = page.locator(".task", has_text="Check in before the renewal")
+    assert task.count() == 1
+    _shot(page, "customer-360-en")
+
+    page.click('#menu a[href="/tasks"]')
+    overdue = page.locator(".task.overdue", has_text="Check in before the renewal")
+    _shot(page, "tasks-en")
+    overdue.locator('input[name="outcome"]').fill("Renewing for another year")
+    overdue.locator('button[type="submit"]').click()
+    page.wait_for_url("**/tasks?assignee=*")
+    assert page.locator("#done", has_text="Renewing for another year").count() == 1
+
     page.click("#lang-switch")
-    page.wait_for_url("**/?lang=zh")
-    assert page.locator("h1").inner_text() == "数据概览"
-    assert page.locator("#channels th").first.inner_text() == "渠道"
-    assert page.locator('#stages [data-stage="churned"] td').first.inner_text() == "流失客户"
-    page.screenshot(path=str(ARTIFACTS / "overview-zh.png"), full_page=True)
-    assert Path(ARTIFACTS / "overview-zh.png").stat().st_size > 10_000
+    page.wait_for_url("**/tasks?assignee=*")
+    assert page.locator("h1").inner_text() == "任务"
+    _shot(page, "tasks-zh")
+    for path, name, title in (
+        ("/", "overview-zh", "总览"),
+        ("/customers", "customers-zh", "客户"),
+    ):
+        page.goto(server + path)
+        assert page.locator("h1").inner_text().startswith(title)
+        _shot(page, name)
+    page.locator("#customer-list tbody tr a").first.click()
+    assert page.locator("#scores .label").first.inner_text() == "预测客户终身价值"
+    _shot(page, "customer-360-zh")
+    page.click("#lang-switch")  # back to English for the next person on this account
+    page.click("#sign-out")
+    page.wait_for_url("**/login")
+
+
+def test_an_admin_reads_the_audit_log(server: str, browser: Browser) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.goto(server + "/login?next=/audit")
+    assert page.locator("h1").inner_text() == "登录 Tenure"
+    _shot(page, "login-zh")
+    page.fill('input[name="email"]', "admin@web.test")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login button[type="submit"]')
+    page.wait_for_url("**/audit")
+    assert page.locator("h1").inner_text() == "审计日志"
+    _shot(page, "audit-zh")
+    page.goto(server + "/audit?lang=en")
+    _shot(page, "audit-en")

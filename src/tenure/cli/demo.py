@@ -12,6 +12,8 @@ import typer
 from tenure.cli import context
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from tenure.demo.config import DemoConfig, Profile
     from tenure.demo.generate import DemoData
 
@@ -139,10 +141,13 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     with eng.connect() as conn:
         existing = store_has_customers(conn)
     if existing and if_empty:
+        password = _demo_login(eng)
         msg = f"The store already holds {existing:,} customers; leaving it as it is."
-        context.print_json({"skipped": True, "customers": existing}) if as_json else (
+        if as_json:
+            context.print_json({"skipped": True, "customers": existing, **_login_json(password)})
+        else:
             context.console.print(msg)
-        )
+            _print_login(password)
         return
     if existing and not reset:
         context.fail(
@@ -163,6 +168,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
 
     with eng.begin() as conn:  # the load is committed: the big tables may come through Arrow
         scored = run_scoring(conn, config.end, settings, arrow_reader(eng))
+    password = _demo_login(eng)
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)
     if as_json:
@@ -175,6 +181,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
                 "seconds": seconds,
                 "stages": scored.stages,
                 "scoring_run": scored.run_id,
+                **_login_json(password),
             }
         )
         return
@@ -187,3 +194,36 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
 
     print_stages(scored.stages, f"Lifecycle stages as of {config.end}")
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")
+    _print_login(password)
+
+
+def _demo_login(eng: Engine) -> str | None:
+    """Give the demo admin a one-time password until they have signed in once."""
+    from tenure.demo.people import ADMIN_EMAIL
+    from tenure.domains.users.service import first_sign_in
+
+    with eng.begin() as conn:
+        password, _ = first_sign_in(conn, ADMIN_EMAIL)
+    return password
+
+
+def _login_json(password: str | None) -> dict[str, str | None]:
+    from tenure.demo.people import ADMIN_EMAIL
+
+    return {"admin_email": ADMIN_EMAIL, "admin_password": password}
+
+
+def _print_login(password: str | None) -> None:
+    from tenure.demo.people import ADMIN_EMAIL
+
+    if password is None:
+        context.console.print(
+            f"Sign in as {ADMIN_EMAIL} with the password you chose "
+            f"(forgotten? `tenure users password {ADMIN_EMAIL}`)."
+        )
+        return
+    context.console.print(
+        f"Sign in as [bold]{ADMIN_EMAIL}[/] with the one-time password "
+        f"[bold]{password}[/] (a new one is printed until the first sign-in).",
+        highlight=False,
+    )

@@ -49,12 +49,15 @@ def create(
     lead_band, lead_conversion, churn_risk.
     Operators: = != > >= < <= in not_in between is_null not_null; combine with all, any, not.
     """
+    from tenure.domains.audit.service import Actor
     from tenure.domains.segments import service
 
     text = _filter_text(filter_json)
 
     def make(conn: Connection) -> dict[str, object]:
-        return service.create(conn, name, service.parse_filter(text), description)
+        return service.create(
+            conn, name, service.parse_filter(text), description, actor=Actor(None, "cli")
+        )
 
     made = context.in_store(make)
     if as_json:
@@ -133,7 +136,8 @@ def check(
 @app.command("delete")
 def delete(name: str = typer.Argument(..., help="The segment's name.")) -> None:
     """Delete a segment (its members go with it)."""
+    from tenure.domains.audit.service import Actor
     from tenure.domains.segments import service
 
-    context.in_store(lambda conn: service.delete_segment(conn, name))
+    context.in_store(lambda conn: service.delete_segment(conn, name, actor=Actor(None, "cli")))
     context.console.print(f"Deleted segment {name!r}")

@@ -116,8 +116,9 @@ COMPANY_WORDS = (
 )
 COMPANY_KINDS = ("Labs", "Systems", "Trading", "Works", "Foods", "Health", "Logistics", "Media")
 
+ADMIN_EMAIL = "admin@tenure.example"  # `tenure demo` prints this admin's one-time password
 TEAM = (  # name, email, role
-    ("Ada Admin", "admin@tenure.example", "admin"),
+    ("Ada Admin", ADMIN_EMAIL, "admin"),
     ("Morgan Lead", "morgan@tenure.example", "manager"),
     ("Mei Marketing", "mei@tenure.example", "marketing"),
     ("Sam Seller", "sam@tenure.example", "sales"),

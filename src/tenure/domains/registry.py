@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from tenure.domains.audit.models import AuditEntry
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.scoring.models import (
     KpiSnapshot,
+    RunRequest,
     ScoreHistory,
     ScoringRun,
     StageHistory,
@@ -18,12 +20,15 @@ from tenure.domains.scoring.models import (
 from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse
-from tenure.domains.users.models import ApiToken, User
+from tenure.domains.tasks.models import Task
+from tenure.domains.users.models import ApiToken, LoginAttempt, User, WebSession
 from tenure.storage.base import Base
 
 ALL_MODELS = (
     User,
     ApiToken,
+    WebSession,
+    LoginAttempt,
     Customer,
     Order,
     OrderLine,
@@ -36,8 +41,11 @@ ALL_MODELS = (
     StageTransition,
     ScoreHistory,
     KpiSnapshot,
+    RunRequest,
     Segment,
     SegmentMember,
+    Task,
+    AuditEntry,
 )
 
 

@@ -21,3 +21,8 @@ def as_utc(value: datetime) -> datetime:
 def start_of_day(day: date, tz_name: str) -> datetime:
     """Return the UTC instant at which ``day`` begins in the business time zone."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
+
+
+def business_today(tz_name: str) -> date:
+    """Return today's date in the business time zone."""
+    return datetime.now(ZoneInfo(tz_name)).date()

@@ -1,74 +1,87 @@
-"""The FastAPI application: the overview page and the REST API (/api/v1, web/api.py)."""
+"""The FastAPI application: the web app's pages and the REST API (/api/v1, tenure.api)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from tenure import __version__
-from tenure.domains.reports.service import store_overview
-from tenure.domains.scoring.service import stage_report
-from tenure.kit.i18n import pick_language, translate
+from tenure.api import PREFIX, api_router, install_error_handlers
+from tenure.domains.users.sessions import SignedIn
 from tenure.kit.settings import Settings
-from tenure.web.api import PREFIX as API_PREFIX
-from tenure.web.api import api_router, install_error_handlers
-from tenure.web.charts import bar_chart
+from tenure.web import session
+from tenure.web.pages import audit, auth, customers, overview, tasks
+from tenure.web.render import Renderer
+from tenure.worker.runs import RunWorker
 
 HERE = Path(__file__).parent
 
 
-def _money(value: Any, currency: str) -> str:
-    return f"{currency} {float(value):,.2f}"
-
-
 def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """Build the app on ``engine``; the store must already be migrated."""
+    worker = RunWorker(engine, settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        worker.shutdown()
+
     app = FastAPI(
         title="Tenure",
         version=__version__,
         docs_url=None,
         redoc_url=None,
-        openapi_url=f"{API_PREFIX}/openapi.json",
+        openapi_url=f"{PREFIX}/openapi.json",
+        lifespan=lifespan,
     )
-    install_error_handlers(app)
-    app.include_router(api_router(engine))
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    currency = settings.business.currency
+    render = Renderer(settings)
 
-    @app.get("/healthz")
+    def page_error(request: Request, status: int, detail: str) -> Response:
+        return render.page(
+            request,
+            "error.html",
+            _signed_or_none(engine, request),
+            status,
+            status=status,
+            detail=detail,
+        )
+
+    install_error_handlers(app, PREFIX, page_error)
+
+    @app.exception_handler(session.SignInRequired)
+    def _sign_in(_: Request, exc: session.SignInRequired) -> Response:
+        return RedirectResponse(exc.next_url, status_code=303)
+
+    @app.exception_handler(session.Forbidden)
+    def _forbidden(request: Request, exc: session.Forbidden) -> Response:
+        return page_error(request, 403, f"forbidden:{exc}")
+
+    @app.exception_handler(session.BadForm)
+    def _bad_form(request: Request, _: session.BadForm) -> Response:
+        return page_error(request, 403, "bad_form")
+
+    app.include_router(api_router(engine, settings, worker))
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    pages = APIRouter()
+    for area in (auth, overview, customers, tasks, audit):
+        area.routes(engine, render, pages)
+    app.include_router(pages)
+
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse)
-    def overview(request: Request, lang: str | None = None) -> HTMLResponse:
-        language = pick_language(
-            lang, request.headers.get("accept-language"), settings.business.locale
-        )
-        with engine.connect() as conn:
-            data = store_overview(conn)
-            stages = stage_report(conn)
-        chart = bar_chart(
-            [m.month for m in data.months],
-            [float(m.revenue) for m in data.months],
-            unit=f"{currency} ",
-        )
-        context = {
-            "lang": language,
-            "other": "zh" if language == "en" else "en",
-            "t": lambda key, **kw: translate(key, language, **kw),
-            "data": data,
-            "chart": chart,
-            "money": lambda v: _money(v, currency),
-            "empty": data.counts["customers"] == 0,
-            "stages": stages.as_dict() if stages else None,
-        }
-        return templates.TemplateResponse(request, "overview.html", context)
-
     return app
+
+
+def _signed_or_none(engine: Engine, request: Request) -> SignedIn | None:
+    try:
+        return session.current(engine, request)
+    except session.SignInRequired:
+        return None

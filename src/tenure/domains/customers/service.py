@@ -1,8 +1,4 @@
-"""Reading customers with their current stage and scores: pages for lists, one for a 360.
-
-Pages use a cursor (the last id seen), not an offset: page 1,000 of a million customers
-costs what page 1 costs, and rows added meanwhile never shift a page.
-"""
+"""Reading one customer: the 360 view (lists are in ``listing``)."""
 
 from __future__ import annotations
 
@@ -30,36 +26,6 @@ PROFILE = (
     "tags",
     "email_consent",
 )
-LISTED_SCORES = ("clv", "p_alive", "churn_risk", "health_score", "rfm_segment")
-
-
-def page(
-    conn: Connection, *, after: int | None = None, limit: int = 50, stage: str | None = None
-) -> tuple[list[dict[str, Any]], int | None]:
-    """Return up to ``limit`` customers after id ``after`` and the cursor of the next page."""
-    customers = metadata().tables["customers"]
-    stages, scores = views.customer_stages, views.customer_scores
-    query = (
-        select(
-            customers.c.id,
-            *(customers.c[c] for c in ("external_id", "name", "email", "acquisition_channel")),
-            stages.c.stage,
-            *(scores.c[c] for c in LISTED_SCORES),
-        )
-        .select_from(customers)
-        .outerjoin(stages, stages.c.customer_id == customers.c.id)
-        .outerjoin(scores, scores.c.customer_id == customers.c.id)
-        .order_by(customers.c.id)
-        .limit(limit + 1)  # one more tells whether a next page exists
-    )
-    if after is not None:
-        query = query.where(customers.c.id > after)
-    if stage is not None:
-        query = query.where(stages.c.stage == stage)
-    rows = [dict(r) for r in conn.execute(query).mappings()]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (int(rows[-1]["id"]) if more else None)
 
 
 def profile(conn: Connection, customer_id: int) -> dict[str, Any]:

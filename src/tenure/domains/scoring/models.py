@@ -32,6 +32,22 @@ class ScoringRun(Base):
     parameters: Mapped[dict[str, Any] | None]
 
 
+class RunRequest(Base):
+    """A scoring run someone asked for (API or web): queued, running, then done or failed."""
+
+    __tablename__ = "run_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, done, failed
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_runs.id"))
+    error: Mapped[str | None] = mapped_column(String(2000))
+
+
 class StageHistory(Base):
     """Every customer's stage in every run, since when, and the rule and numbers that decided."""
 
@@ -94,6 +110,11 @@ class ScoreHistory(ScoreColumns, Base):
     """Every customer's value, segment and health in every run."""
 
     __tablename__ = "score_history"
+    # the customer list sorts the current run by value or risk (the web app's customers page)
+    __table_args__ = (
+        Index("ix_score_history_run_id_clv", "run_id", "clv"),
+        Index("ix_score_history_run_id_churn_risk", "run_id", "churn_risk"),
+    )
 
     run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)

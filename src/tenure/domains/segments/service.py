@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, literal, select, update
 
+from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
 from tenure.domains.segments import fields
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
@@ -36,7 +37,12 @@ def _tables() -> tuple[Any, Any]:
 
 
 def create(
-    conn: Connection, name: str, tree: dict[str, Any], description: str | None = None
+    conn: Connection,
+    name: str,
+    tree: dict[str, Any],
+    description: str | None = None,
+    *,
+    actor: audit.Actor,
 ) -> dict[str, Any]:
     """Save a segment and fill it; refuses a name already taken."""
     segments, _ = _tables()
@@ -56,7 +62,15 @@ def create(
         )
         .returning(segments.c.id)
     ).scalar_one()
-    refresh(conn, int(segment_id))
+    members = refresh(conn, int(segment_id))
+    audit.record(
+        conn,
+        actor,
+        "segment.create",
+        "segments",
+        segment_id,
+        after={"name": name, "filter": tree, "description": description, "members": members},
+    )
     return get(conn, name)
 
 
@@ -77,10 +91,19 @@ def list_all(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def delete_segment(conn: Connection, name: str) -> None:
+def delete_segment(conn: Connection, name: str, *, actor: audit.Actor) -> None:
     """Delete a segment and its memberships."""
     segments, members = _tables()
-    segment_id = get(conn, name)["id"]
+    old = get(conn, name)
+    segment_id = old["id"]
+    audit.record(
+        conn,
+        actor,
+        "segment.delete",
+        "segments",
+        segment_id,
+        before={"name": name, "filter": old["filter"], "description": old["description"]},
+    )
     conn.execute(delete(members).where(members.c.segment_id == segment_id))
     conn.execute(delete(segments).where(segments.c.id == segment_id))
 

@@ -6,17 +6,23 @@ Every function takes the caller's connection; the caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from tenure.domains.audit import service as audit
+from tenure.domains.audit.service import Actor
 from tenure.domains.registry import metadata
 from tenure.domains.users import credentials
 from tenure.domains.users.models import Role
 from tenure.domains.users.permissions import SCOPES
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
+
+LAST_USE_PRECISION = timedelta(minutes=1)
+# users and tokens are managed with `tenure users` on the server's own command line
+COMMAND_LINE = Actor(None, "cli")
 
 
 def _tables() -> tuple[Any, Any]:
@@ -43,7 +49,9 @@ def _role(role: str) -> str:
         ) from None
 
 
-def create_user(conn: Connection, name: str, email: str, role: str) -> tuple[int, str]:
+def create_user(
+    conn: Connection, name: str, email: str, role: str, *, actor: Actor = COMMAND_LINE
+) -> tuple[int, str]:
     """Create a user with a one-time password; return (id, the password, shown only now)."""
     users, _ = _tables()
     email = email.strip().lower()
@@ -66,10 +74,13 @@ def create_user(conn: Connection, name: str, email: str, role: str) -> tuple[int
         )
         .returning(users.c.id)
     ).scalar_one()
+    audit.record(conn, actor, "user.create", "users", user_id, after={"email": email, "role": role})
     return int(user_id), password
 
 
-def set_password(conn: Connection, email: str, password: str) -> None:
+def set_password(
+    conn: Connection, email: str, password: str, *, actor: Actor = COMMAND_LINE
+) -> None:
     """Give a user a new password (at least 12 characters)."""
     if len(password) < 12:
         raise InvalidInput("a password needs at least 12 characters")
@@ -81,6 +92,7 @@ def set_password(conn: Connection, email: str, password: str) -> None:
     ).rowcount
     if not changed:
         raise NotFound(f"no user with the email {email}")
+    audit.record(conn, actor, "user.password", "users", email.strip().lower())
 
 
 def authenticate(conn: Connection, email: str, password: str) -> Principal | None:
@@ -103,7 +115,9 @@ def authenticate(conn: Connection, email: str, password: str) -> Principal | Non
     return Principal(int(row.id), row.email, row.role)
 
 
-def create_token(conn: Connection, email: str, name: str, scopes: list[str]) -> tuple[int, str]:
+def create_token(
+    conn: Connection, email: str, name: str, scopes: list[str], *, actor: Actor = COMMAND_LINE
+) -> tuple[int, str]:
     """Issue an API token for a user; return (id, the token, shown only now)."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
@@ -129,6 +143,14 @@ def create_token(conn: Connection, email: str, name: str, scopes: list[str]) -> 
         )
         .returning(tokens.c.id)
     ).scalar_one()
+    audit.record(
+        conn,
+        actor,
+        "token.create",
+        "api_tokens",
+        token_id,
+        after={"user": email.strip().lower(), "name": name, "scopes": sorted(set(scopes))},
+    )
     return int(token_id), token
 
 
@@ -137,7 +159,12 @@ def check_token(conn: Connection, token: str) -> Principal | None:
     users, tokens = _tables()
     row = conn.execute(
         select(
-            tokens.c.id, tokens.c.scopes, users.c.id.label("user_id"), users.c.email, users.c.role
+            tokens.c.id,
+            tokens.c.scopes,
+            tokens.c.last_used_at,
+            users.c.id.label("user_id"),
+            users.c.email,
+            users.c.role,
         )
         .join(users, users.c.id == tokens.c.user_id)
         .where(
@@ -148,11 +175,17 @@ def check_token(conn: Connection, token: str) -> Principal | None:
     ).first()
     if row is None:
         return None
-    conn.execute(update(tokens).where(tokens.c.id == row.id).values(last_used_at=utcnow()))
+    now = utcnow()
+    # a minute's precision is enough, and spares a write (on SQLite, the store's write lock)
+    # on every request of a busy client
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION:
+        conn.execute(update(tokens).where(tokens.c.id == row.id).values(last_used_at=now))
     return Principal(int(row.user_id), row.email, row.role, list(row.scopes))
 
 
-def revoke_token(conn: Connection, token_id: int, when: datetime | None = None) -> None:
+def revoke_token(
+    conn: Connection, token_id: int, when: datetime | None = None, *, actor: Actor = COMMAND_LINE
+) -> None:
     """Revoke a token for good."""
     _, tokens = _tables()
     changed = conn.execute(
@@ -162,6 +195,7 @@ def revoke_token(conn: Connection, token_id: int, when: datetime | None = None) 
     ).rowcount
     if not changed:
         raise NotFound(f"no active API token with id {token_id}")
+    audit.record(conn, actor, "token.revoke", "api_tokens", token_id)
 
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
@@ -198,3 +232,32 @@ def list_tokens(conn: Connection) -> list[dict[str, Any]]:
         .order_by(tokens.c.id)
     )
     return [dict(r) for r in rows.mappings()]
+
+
+def set_language(conn: Connection, user_id: int, language: str | None) -> None:
+    """Save the language a user reads Tenure in (None: follow the browser)."""
+    users, _ = _tables()
+    conn.execute(update(users).where(users.c.id == user_id).values(language=language))
+
+
+def issue_password(conn: Connection, email: str) -> str:
+    """Give a user a fresh one-time password and return it (shown once, kept only hashed)."""
+    password = credentials.one_time_password()
+    set_password(conn, email, password)
+    return password
+
+
+def first_sign_in(conn: Connection, email: str) -> tuple[str | None, bool]:
+    """Return (a new one-time password, or None if they have signed in before; whether found).
+
+    The demo prints a login each time it starts, without undoing a password the admin chose.
+    """
+    users, _ = _tables()
+    row = conn.execute(
+        select(users.c.last_login_at).where(users.c.email == email.strip().lower())
+    ).first()
+    if row is None:
+        return None, False
+    if row.last_login_at is not None:
+        return None, True
+    return issue_password(conn, email), True

@@ -1,0 +1,76 @@
+"""Bearer tokens: who is calling, and may they call this route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+
+from tenure.domains.audit.service import Actor
+from tenure.domains.users import service as users
+from tenure.domains.users.permissions import Permission, allows
+
+PREFIX = "/api/v1"
+# "METHOD /api/v1/path" → what it needs; the routes × roles test walks this with every role
+PERMISSIONS: dict[str, Permission] = {}
+
+
+def actor(who: users.Principal) -> Actor:
+    """Return the audit log's name for a caller of the API."""
+    return Actor(who.user_id, "api")
+
+
+class Guard:
+    """Registers routes with the permission each needs and checks it on every call."""
+
+    def __init__(self, engine: Engine, router: APIRouter) -> None:
+        self.engine = engine
+        self.router = router
+
+    def caller(self, permission: Permission) -> Callable[[Request], users.Principal]:
+        """Return a dependency that answers 401/403 unless the token allows ``permission``."""
+
+        def check(request: Request) -> users.Principal:
+            header = request.headers.get("authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise HTTPException(401, "send an API token: Authorization: Bearer TOKEN")
+            with self.engine.begin() as conn:
+                who = users.check_token(conn, token.strip())
+            if who is None:
+                raise HTTPException(401, "the API token is unknown or revoked")
+            if not allows(who.role, permission, who.scopes):
+                raise HTTPException(
+                    403, f"this token (role {who.role}, scopes {who.scopes}) may not {permission}"
+                )
+            return who
+
+        return check
+
+    def route(
+        self, method: str, path: str, permission: Permission, **options: Any
+    ) -> Callable[[Any], Any]:
+        """Register a route that only callers allowed ``permission`` reach (see ``caller``)."""
+        PERMISSIONS[f"{method} {PREFIX}{path}"] = permission
+        check = self.caller(permission)
+
+        def remember(request: Request) -> None:
+            request.state.principal = check(request)
+
+        return self.router.api_route(
+            path, methods=[method], dependencies=[Depends(remember)], **options
+        )
+
+
+def caller(request: Request) -> users.Principal:
+    """Return who made this request (the route's guard has checked them)."""
+    who: users.Principal = request.state.principal
+    return who
+
+
+def audit_actor(request: Request) -> Actor:
+    """Return the caller of this request as the audit log names them."""
+    return actor(caller(request))

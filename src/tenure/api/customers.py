@@ -1,0 +1,85 @@
+"""Customers: list and search, one customer's 360, create, change, erase; their orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import Engine
+
+from tenure.api.auth import Guard, audit_actor
+from tenure.domains.customers import changes, listing, timeline
+from tenure.domains.customers import service as customers
+from tenure.domains.customers.schemas import CustomerChange, NewCustomer
+from tenure.domains.segments.service import parse_filter
+from tenure.domains.users.permissions import Permission as P
+
+
+def routes(engine: Engine, router: APIRouter) -> None:
+    """Add the customer routes to ``router``."""
+    guard = Guard(engine, router)
+
+    @guard.route("GET", "/customers", P.READ_CUSTOMERS)
+    def list_customers(
+        after: str | None = Query(None, description="The cursor: `next` of the previous page."),
+        limit: int = Query(50, ge=1, le=500),
+        sort: str = Query("id", description=f"One of {', '.join(listing.SORTS)}."),
+        q: str | None = Query(None, description="External id, email, or part of name/company."),
+        stage: str | None = Query(None, description="Only customers in this stage."),
+        segment: str | None = Query(None, description="Only members of this saved segment."),
+        tag: str | None = Query(None),
+        filter: str | None = Query(  # noqa: A002  (the public name of the parameter)
+            None, description='A filter tree as JSON, e.g. {"field":"clv","op":">","value":500}.'
+        ),
+    ) -> dict[str, Any]:
+        """List customers with their current stage and key scores, a page at a time."""
+        tree = parse_filter(filter) if filter else None
+        if stage:
+            stage_leaf = {"field": "stage", "op": "=", "value": stage}
+            tree = {"all": [tree, stage_leaf]} if tree else stage_leaf
+        query = listing.ListQuery(
+            tree=tree, q=q, tag=tag, segment=segment, sort=sort, after=after, limit=limit
+        )
+        with engine.connect() as conn:
+            items, cursor = listing.listing(conn, query)
+        return {"items": items, "next": cursor}
+
+    @guard.route("POST", "/customers", P.EDIT_CUSTOMERS, status_code=201)
+    def create_customer(body: NewCustomer, request: Request) -> dict[str, Any]:
+        """Create a customer; answers 409 when the external id is taken."""
+        with engine.begin() as conn:
+            customer_id = changes.create_customer(conn, audit_actor(request), body.sent())
+            return customers.profile(conn, customer_id)
+
+    @guard.route("GET", "/customers/{customer_id}", P.READ_CUSTOMERS)
+    def get_customer(customer_id: int) -> dict[str, Any]:
+        """Return one customer: profile, current stage with its reason, scores, stage history."""
+        with engine.connect() as conn:
+            return customers.profile(conn, customer_id)
+
+    @guard.route("PATCH", "/customers/{customer_id}", P.EDIT_CUSTOMERS)
+    def change_customer(customer_id: int, body: CustomerChange, request: Request) -> dict[str, Any]:
+        """Change the fields sent (null clears one); answers what changed, before and after."""
+        with engine.begin() as conn:
+            changed = changes.update_customer(conn, audit_actor(request), customer_id, body.sent())
+            return {"changed": changed, "customer": customers.profile(conn, customer_id)}
+
+    @guard.route("DELETE", "/customers/{customer_id}", P.EDIT_CUSTOMERS)
+    def erase_customer(customer_id: int, request: Request) -> dict[str, Any]:
+        """Erase a customer and everything recorded about them; answers the rows removed."""
+        with engine.begin() as conn:
+            return {"removed": changes.erase_customer(conn, audit_actor(request), customer_id)}
+
+    @guard.route("GET", "/customers/{customer_id}/orders", P.READ_CUSTOMERS)
+    def customer_orders(customer_id: int, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+        """Return a customer's latest orders, newest first."""
+        with engine.connect() as conn:
+            customers.profile(conn, customer_id)  # 404 for an unknown customer
+            return {"items": timeline.orders(conn, customer_id, limit)}
+
+    @guard.route("GET", "/customers/{customer_id}/timeline", P.READ_CUSTOMERS)
+    def customer_timeline(customer_id: int, limit: int = Query(60, ge=1, le=500)) -> dict[str, Any]:
+        """Return orders, events, survey answers and tasks of a customer, newest first."""
+        with engine.connect() as conn:
+            customers.profile(conn, customer_id)
+            return {"items": timeline.timeline(conn, customer_id, limit)}

@@ -1,0 +1,22 @@
+"""All of /api/v1 in one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import Engine
+
+from tenure.api import customers, events, runs, segments, tasks
+from tenure.api.auth import PREFIX
+from tenure.kit.settings import Settings
+from tenure.worker.runs import RunWorker
+
+
+def api_router(engine: Engine, settings: Settings, worker: RunWorker) -> APIRouter:
+    """Build the /api/v1 routes on ``engine``; ``worker`` carries out requested runs."""
+    router = APIRouter(prefix=PREFIX)
+    customers.routes(engine, router)
+    events.routes(engine, router)
+    tasks.routes(engine, settings, router)
+    segments.routes(engine, router)
+    runs.routes(engine, settings, worker, router)
+    return router

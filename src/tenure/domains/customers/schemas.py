@@ -1,0 +1,43 @@
+"""What a customer looks like coming in: a new one, and a change to one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CustomerChange(BaseModel):
+    """Fields of a customer a person or another system may set; only the sent ones change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str | None = Field(None, max_length=64)
+    company: str | None = Field(None, max_length=200)
+    industry: str | None = Field(None, max_length=100)
+    company_size: str | None = Field(None, max_length=32)
+    region: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, max_length=100)
+    city: str | None = Field(None, max_length=100)
+    birthday: date | None = None
+    gender: str | None = Field(None, max_length=32)
+    acquisition_channel: str | None = Field(None, max_length=64)
+    acquired_at: datetime | None = None
+    owner_id: int | None = Field(None, description="The user who looks after this customer.")
+    tags: list[str] | None = Field(None, max_length=50)
+    attributes: dict[str, Any] | None = None
+    email_consent: bool | None = None
+    sms_consent: bool | None = None
+
+    def sent(self) -> dict[str, Any]:
+        """Return only the fields the caller sent (an explicit null clears a field)."""
+        return self.model_dump(include=self.model_fields_set)
+
+
+class NewCustomer(CustomerChange):
+    """A customer to create; ``external_id`` is their id in the caller's own systems."""
+
+    external_id: str = Field(min_length=1, max_length=128)

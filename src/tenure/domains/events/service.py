@@ -1,0 +1,69 @@
+"""Take in events another system streams (a shop, an app): in batches, idempotent by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from tenure.domains.audit import service as audit
+from tenure.domains.events.schemas import IncomingEvent, IngestResult
+from tenure.domains.registry import metadata
+from tenure.kit.timeutil import as_utc
+from tenure.storage.upsert import insert_new
+
+MAX_BATCH = 1000
+
+
+def ingest(conn: Connection, actor: audit.Actor, batch: Sequence[IncomingEvent]) -> IngestResult:
+    """Store the batch's new events; skip ids seen before; refuse events of unknown customers.
+
+    A refused event is reported by its position in the batch and does not stop the others,
+    so the sender can fix and resend just those.
+    """
+    t = metadata().tables
+    customers, events = t["customers"], t["events"]
+    wanted = {e.customer for e in batch}
+    known = dict(
+        conn.execute(
+            select(customers.c.external_id, customers.c.id).where(
+                customers.c.external_id.in_(wanted)
+            )
+        ).all()
+    )
+    rows: dict[str, dict[str, Any]] = {}
+    rejected: list[dict[str, Any]] = []
+    for index, event in enumerate(batch):
+        if event.customer not in known:
+            rejected.append(
+                {
+                    "index": index,
+                    "id": event.id,
+                    "error": f"customer: no customer with external id {event.customer!r}; "
+                    "create it first (POST /api/v1/customers)",
+                }
+            )
+            continue
+        rows.setdefault(  # the first of repeated ids within one batch wins
+            event.id,
+            {
+                "external_id": event.id,
+                "customer_id": known[event.customer],
+                "type": event.type,
+                "occurred_at": as_utc(event.occurred_at),
+                "properties": event.properties,
+            },
+        )
+    accepted = insert_new(conn, events, list(rows.values()), "external_id")
+    duplicates = len(batch) - len(rejected) - accepted
+    if accepted:
+        audit.record(
+            conn,
+            actor,
+            "events.ingest",
+            "events",
+            None,
+            after={"accepted": accepted, "duplicates": duplicates, "rejected": len(rejected)},
+        )
+    return IngestResult(accepted=accepted, duplicates=duplicates, rejected=rejected)

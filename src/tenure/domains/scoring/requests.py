@@ -1,0 +1,75 @@
+"""Scoring runs asked for through the API or the web app: a queue in the store.
+
+A request is committed as "queued" before any work starts, so the caller gets an id to poll
+at once; a worker claims it (one conditional UPDATE: two workers cannot both win), runs it
+and records the run's id or the error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from tenure.domains.audit import service as audit
+from tenure.domains.registry import metadata
+from tenure.kit.errors import NotFound
+from tenure.kit.timeutil import utcnow
+
+
+def _t() -> Any:
+    return metadata().tables["run_requests"]
+
+
+def request_run(conn: Connection, actor: audit.Actor, as_of: date) -> int:
+    """Queue a scoring run as of ``as_of``; return the request's id."""
+    table = _t()
+    request_id = int(
+        conn.execute(
+            insert(table)
+            .values(as_of=as_of, status="queued", requested_by=actor.user_id, requested_at=utcnow())
+            .returning(table.c.id)
+        ).scalar_one()
+    )
+    audit.record(conn, actor, "run.request", "run_requests", request_id, after={"as_of": as_of})
+    return request_id
+
+
+def claim(conn: Connection, request_id: int) -> date | None:
+    """Mark a queued request running and return its day; None if another worker has it."""
+    table = _t()
+    won = conn.execute(
+        update(table)
+        .where(table.c.id == request_id, table.c.status == "queued")
+        .values(status="running", started_at=utcnow())
+    ).rowcount
+    if not won:
+        return None
+    return date.fromisoformat(str(get(conn, request_id)["as_of"]))
+
+
+def finish(
+    conn: Connection, request_id: int, *, run_id: int | None = None, error: str | None = None
+) -> None:
+    """Record how a request ended: the run it made, or the error that stopped it."""
+    table = _t()
+    conn.execute(
+        update(table)
+        .where(table.c.id == request_id)
+        .values(
+            status="failed" if error else "done",
+            finished_at=utcnow(),
+            run_id=run_id,
+            error=None if error is None else error[:2000],
+        )
+    )
+
+
+def get(conn: Connection, request_id: int) -> dict[str, Any]:
+    """Return one request: its day, status, times, run id or error."""
+    table = _t()
+    row = conn.execute(select(table).where(table.c.id == request_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no run request with id {request_id}")
+    return dict(row)

@@ -1,0 +1,223 @@
+"""Create, assign, list and complete tasks; every change goes to the audit log.
+
+A task belongs to a customer and by default to the customer's owner. "My tasks" splits a
+user's open tasks into overdue, due today and later, by the business day the caller passes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from tenure.domains.audit import service as audit
+from tenure.domains.registry import metadata
+from tenure.domains.tasks.models import TaskStatus
+from tenure.kit.errors import Conflict, InvalidInput, NotFound
+from tenure.kit.timeutil import utcnow
+
+WHEN = ("overdue", "today", "later", "undated")  # the `due` filter of an open-task list
+FIELDS = ("title", "notes", "due_on", "assignee_id")  # what an update may change
+
+
+def _t(name: str) -> Any:
+    return metadata().tables[name]
+
+
+def _active_user(conn: Connection, user_id: int) -> None:
+    users = _t("users")
+    found = conn.execute(select(users.c.active).where(users.c.id == user_id)).scalar_one_or_none()
+    if not found:
+        raise InvalidInput(f"assignee_id: no active user with id {user_id}")
+
+
+def _title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise InvalidInput("title: a task needs a title, e.g. “Call about the renewal”")
+    return title[:200]
+
+
+def create_task(
+    conn: Connection,
+    actor: audit.Actor,
+    *,
+    customer_id: int,
+    title: str,
+    due_on: date | None = None,
+    assignee_id: int | None = None,
+    notes: str | None = None,
+    source: str = "person",
+) -> dict[str, Any]:
+    """Create an open task for a customer, assigned to ``assignee_id`` or else their owner."""
+    customers = _t("customers")
+    owner = conn.execute(
+        select(customers.c.id, customers.c.owner_id).where(customers.c.id == customer_id)
+    ).first()
+    if owner is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    assignee = assignee_id if assignee_id is not None else owner.owner_id
+    if assignee is not None:
+        _active_user(conn, assignee)
+    now = utcnow()
+    values = {
+        "customer_id": customer_id,
+        "assignee_id": assignee,
+        "created_by_id": actor.user_id,
+        "title": _title(title),
+        "notes": notes,
+        "due_on": due_on,
+        "status": TaskStatus.OPEN.value,
+        "source": source,
+        "created_at": now,
+        "updated_at": now,
+    }
+    tasks = _t("tasks")
+    task_id = int(conn.execute(insert(tasks).values(**values).returning(tasks.c.id)).scalar_one())
+    audit.record(conn, actor, "task.create", "tasks", task_id, after=values)
+    return get_task(conn, task_id)
+
+
+def get_task(conn: Connection, task_id: int) -> dict[str, Any]:
+    """Return one task with its customer's and assignee's names."""
+    rows, _ = list_tasks(conn, task_id=task_id)
+    if not rows:
+        raise NotFound(f"no task with id {task_id}")
+    return rows[0]
+
+
+def _raw(conn: Connection, task_id: int) -> dict[str, Any]:
+    tasks = _t("tasks")
+    row = conn.execute(select(tasks).where(tasks.c.id == task_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no task with id {task_id}")
+    return dict(row)
+
+
+def update_task(
+    conn: Connection, actor: audit.Actor, task_id: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Change an open task's title, notes, due day or assignee."""
+    unknown = sorted(set(changes) - set(FIELDS))
+    if unknown:
+        raise InvalidInput(f"{', '.join(unknown)}: not a field a task update may change")
+    old = _raw(conn, task_id)
+    if old["status"] != TaskStatus.OPEN.value:
+        raise Conflict(f"task {task_id} is done; a completed task is not changed")
+    if "title" in changes:
+        changes["title"] = _title(changes["title"])
+    if changes.get("assignee_id") is not None:
+        _active_user(conn, changes["assignee_id"])
+    before, after = audit.changed(old, changes)
+    if after:
+        tasks = _t("tasks")
+        conn.execute(
+            update(tasks).where(tasks.c.id == task_id).values(**after, updated_at=utcnow())
+        )
+        audit.record(conn, actor, "task.update", "tasks", task_id, before=before, after=after)
+    return get_task(conn, task_id)
+
+
+def complete_task(
+    conn: Connection, actor: audit.Actor, task_id: int, outcome: str
+) -> dict[str, Any]:
+    """Mark an open task done with what came of it (e.g. “renewed for a year”)."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise InvalidInput("outcome: say what came of it, e.g. “Called; renewing next week”")
+    old = _raw(conn, task_id)
+    if old["status"] == TaskStatus.DONE.value:
+        raise Conflict(f"task {task_id} was completed already")
+    now = utcnow()
+    after = {"status": TaskStatus.DONE.value, "outcome": outcome[:500], "completed_at": now}
+    tasks = _t("tasks")
+    conn.execute(update(tasks).where(tasks.c.id == task_id).values(**after, updated_at=now))
+    audit.record(
+        conn,
+        actor,
+        "task.complete",
+        "tasks",
+        task_id,
+        before={"status": old["status"]},
+        after=after,
+    )
+    return get_task(conn, task_id)
+
+
+def list_tasks(
+    conn: Connection,
+    *,
+    task_id: int | None = None,
+    assignee_id: int | None = None,
+    customer_id: int | None = None,
+    status: str | None = None,
+    due: str | None = None,
+    today: date | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Return tasks (with customer and assignee names) a page at a time, and the next cursor.
+
+    ``due`` narrows open tasks to "overdue" (before ``today``), "today", "later" or "undated".
+    """
+    tasks, customers, users = _t("tasks"), _t("customers"), _t("users")
+    query = (
+        select(
+            tasks,
+            customers.c.name.label("customer_name"),
+            customers.c.external_id.label("customer_external_id"),
+            users.c.name.label("assignee_name"),
+        )
+        .join(customers, customers.c.id == tasks.c.customer_id)
+        .outerjoin(users, users.c.id == tasks.c.assignee_id)
+        .order_by(tasks.c.id)
+        .limit(limit + 1)
+    )
+    for column, value in (
+        (tasks.c.id, task_id),
+        (tasks.c.assignee_id, assignee_id),
+        (tasks.c.customer_id, customer_id),
+        (tasks.c.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if after is not None:
+        query = query.where(tasks.c.id > after)
+    if due is not None:
+        query = query.where(tasks.c.status == TaskStatus.OPEN.value, _due(due, today))
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (int(rows[-1]["id"]) if more else None)
+
+
+def _due(due: str, today: date | None) -> Any:
+    tasks = _t("tasks")
+    if due not in WHEN:
+        raise InvalidInput(f"due: one of {', '.join(WHEN)}, not {due!r}")
+    if due == "undated":
+        return tasks.c.due_on.is_(None)
+    if today is None:
+        raise InvalidInput("due: needs today's date")
+    return {
+        "overdue": tasks.c.due_on < today,
+        "today": tasks.c.due_on == today,
+        "later": tasks.c.due_on > today,
+    }[due]
+
+
+def counts(conn: Connection, assignee_id: int, today: date) -> dict[str, int]:
+    """Count a user's open tasks by when they are due, and the ones done."""
+    tasks = _t("tasks")
+    open_ = tasks.c.status == TaskStatus.OPEN.value
+    row = conn.execute(
+        select(
+            func.count().filter(open_, tasks.c.due_on < today).label("overdue"),
+            func.count().filter(open_, tasks.c.due_on == today).label("today"),
+            func.count().filter(open_, tasks.c.due_on > today).label("later"),
+            func.count().filter(open_, tasks.c.due_on.is_(None)).label("undated"),
+            func.count().filter(tasks.c.status == TaskStatus.DONE.value).label("done"),
+        ).where(tasks.c.assignee_id == assignee_id)
+    ).one()
+    return {k: int(v) for k, v in row._mapping.items()}

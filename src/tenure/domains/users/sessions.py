@@ -1,0 +1,138 @@
+"""Browser sessions and the sign-in throttle.
+
+The cookie holds a random key; the store keeps its SHA-256 digest, so a copy of the database
+opens no session. Each session has its own CSRF token that every form sends back. Failed
+sign-ins are counted in the store (every server process sees them): after ``PER_EMAIL``
+failures for one email, or ``PER_ADDRESS`` from one address, within ``WINDOW``, sign-in is
+refused until the window has passed — even with the right password.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from tenure.domains.registry import metadata
+from tenure.domains.users import credentials
+from tenure.domains.users.service import Principal, authenticate
+from tenure.kit.errors import TenureError
+from tenure.kit.timeutil import utcnow
+
+LIFETIME = timedelta(days=7)
+WINDOW = timedelta(minutes=15)
+PER_EMAIL = 5
+PER_ADDRESS = 20
+
+
+class TooManyAttempts(TenureError):
+    """Sign-in is paused for this email or address after repeated failures."""
+
+    status_code = 429
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A browser's session: who it is and the CSRF token its forms must carry."""
+
+    principal: Principal
+    name: str
+    csrf_token: str
+    language: str | None = None  # the user's chosen language; None: the browser's
+
+
+def _t(name: str) -> Any:
+    return metadata().tables[name]
+
+
+def _failures(conn: Connection, column: Any, value: str, since: datetime) -> int:
+    attempts = _t("login_attempts")
+    return int(
+        conn.execute(
+            select(func.count()).where(column == value, attempts.c.at >= since)
+        ).scalar_one()
+    )
+
+
+def sign_in(
+    conn: Connection, email: str, password: str, address: str, now: datetime | None = None
+) -> tuple[str, SignedIn] | None:
+    """Check the password and open a session: return (cookie key, session), or None.
+
+    Raises ``TooManyAttempts`` while the email or the address is paused.
+    """
+    now = now or utcnow()
+    email = email.strip().lower()
+    attempts = _t("login_attempts")
+    since = now - WINDOW
+    if (
+        _failures(conn, attempts.c.email, email, since) >= PER_EMAIL
+        or _failures(conn, attempts.c.address, address, since) >= PER_ADDRESS
+    ):
+        raise TooManyAttempts(
+            f"too many failed sign-ins; try again in {WINDOW.seconds // 60} minutes"
+        )
+    who = authenticate(conn, email, password)
+    if who is None:
+        conn.execute(insert(attempts).values(at=now, email=email[:320], address=address[:64]))
+        return None
+    conn.execute(delete(attempts).where(attempts.c.email == email))
+    sessions = _t("web_sessions")
+    conn.execute(delete(sessions).where(sessions.c.expires_at < now))  # tidy as we go
+    key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    conn.execute(
+        insert(sessions).values(
+            key_hash=credentials.token_digest(key),
+            user_id=who.user_id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + LIFETIME,
+        )
+    )
+    return key, SignedIn(who, _name(conn, who.user_id), csrf)
+
+
+def _name(conn: Connection, user_id: int) -> str:
+    users = _t("users")
+    return str(conn.execute(select(users.c.name).where(users.c.id == user_id)).scalar_one())
+
+
+def session_of(conn: Connection, key: str, now: datetime | None = None) -> SignedIn | None:
+    """Return the live session a cookie key opens, or None (expired, signed out, inactive)."""
+    sessions, users = _t("web_sessions"), _t("users")
+    row = conn.execute(
+        select(
+            sessions.c.csrf_token,
+            users.c.id,
+            users.c.email,
+            users.c.role,
+            users.c.name,
+            users.c.language,
+        )
+        .join(users, users.c.id == sessions.c.user_id)
+        .where(
+            sessions.c.key_hash == credentials.token_digest(key),
+            sessions.c.expires_at > (now or utcnow()),
+            users.c.active.is_(True),
+        )
+    ).first()
+    if row is None:
+        return None
+    return SignedIn(
+        Principal(int(row.id), row.email, row.role), row.name, row.csrf_token, row.language
+    )
+
+
+def sign_out(conn: Connection, key: str) -> None:
+    """End the session a cookie key opens."""
+    sessions = _t("web_sessions")
+    conn.execute(delete(sessions).where(sessions.c.key_hash == credentials.token_digest(key)))
+
+
+def end_all(conn: Connection, user_id: int) -> None:
+    """End every session of a user (after a password change or deactivation)."""
+    sessions = _t("web_sessions")
+    conn.execute(delete(sessions).where(sessions.c.user_id == user_id))

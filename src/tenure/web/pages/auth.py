@@ -1,0 +1,89 @@
+"""Sign in, sign out, and the language switch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
+
+from tenure.domains.users import service as users
+from tenure.domains.users import sessions
+from tenure.web import session
+from tenure.web.i18n import LANGUAGES
+from tenure.web.render import Renderer
+
+
+def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
+    """Add the sign-in pages to ``router``."""
+
+    def login_page(
+        request: Request, next_url: str, error: str | None = None, status: int = 200
+    ) -> Response:
+        token = session.login_csrf(request)
+        response = render.page(
+            request,
+            "login.html",
+            None,
+            status,
+            next=session.safe_next(next_url),
+            error=error,
+            login_csrf=token,
+        )
+        session.keep_login_csrf(request, response, token)
+        return response
+
+    @router.get("/login", include_in_schema=False)
+    def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002
+        return login_page(request, next)
+
+    @router.post("/login", include_in_schema=False)
+    def login(
+        request: Request,
+        email: str = Form(""),
+        password: str = Form(""),
+        csrf: str = Form(""),
+        next: str = Form("/"),  # noqa: A002
+    ) -> Response:
+        session.check_login_csrf(request, csrf)
+        address = request.client.host if request.client else "unknown"
+        try:
+            with engine.begin() as conn:
+                opened = sessions.sign_in(conn, email, password, address)
+        except sessions.TooManyAttempts:
+            return login_page(request, next, "too_many", 429)
+        if opened is None:
+            return login_page(request, next, "wrong", 401)
+        key, _ = opened
+        response = RedirectResponse(session.safe_next(next), status_code=303)
+        response.set_cookie(
+            session.COOKIE,
+            key,
+            max_age=int(sessions.LIFETIME.total_seconds()),
+            **session.cookie_options(request),
+        )
+        return response
+
+    @router.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: str = Form("")) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        with engine.begin() as conn:
+            sessions.sign_out(conn, request.cookies.get(session.COOKIE, ""))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(session.COOKIE, path="/")
+        return response
+
+    @router.post("/language", include_in_schema=False)
+    def language(
+        request: Request,
+        lang: str = Form(...),
+        csrf: str = Form(""),
+        next: str = Form("/"),  # noqa: A002
+    ) -> Response:
+        """Save the signed-in user's language (the header's switch)."""
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        chosen = lang if lang in LANGUAGES else None
+        with engine.begin() as conn:
+            users.set_language(conn, signed.principal.user_id, chosen)
+        return RedirectResponse(session.safe_next(next), status_code=303)

@@ -1,0 +1,268 @@
+"""Customers: the filtered list (with CSV export and "save as segment") and the customer 360."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import Connection, Engine, select
+
+from tenure.domains.audit.service import Actor
+from tenure.domains.customers import changes, listing, timeline
+from tenure.domains.customers import service as customers
+from tenure.domains.registry import metadata
+from tenure.domains.segments import service as segments
+from tenure.domains.tasks import service as tasks
+from tenure.domains.users import service as users
+from tenure.domains.users.permissions import Permission
+from tenure.domains.users.sessions import SignedIn
+from tenure.kit.errors import InvalidInput, TenureError
+from tenure.kit.i18n import reason_text
+from tenure.web import session
+from tenure.web.render import Renderer
+
+FILTERS = (
+    "q",
+    "stage",
+    "segment",
+    "owner",
+    "channel",
+    "tag",
+    "min_clv",
+    "max_clv",
+    "min_risk",
+    "max_risk",
+    "sort",
+)
+CSV_COLUMNS = ("id", *listing.LISTED, "stage", *listing.LISTED_SCORES)
+_CHANNELS: dict[str, tuple[float, list[str]]] = {}
+
+
+def _number(params: dict[str, str], name: str) -> float | None:
+    text = params.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"{name}: {text!r} is not a number") from None
+
+
+def tree_of(params: dict[str, str]) -> dict[str, Any] | None:
+    """Turn the list's form fields into a filter tree (the one "save as segment" keeps)."""
+    leaves: list[dict[str, Any]] = []
+    for name, field in (("stage", "stage"), ("channel", "acquisition_channel")):
+        if params.get(name):
+            leaves.append({"field": field, "op": "=", "value": params[name]})
+    if params.get("owner", "").isdigit():
+        leaves.append({"field": "owner_id", "op": "=", "value": int(params["owner"])})
+    for name, field, op in (
+        ("min_clv", "clv", ">="),
+        ("max_clv", "clv", "<="),
+        ("min_risk", "churn_risk", ">="),
+        ("max_risk", "churn_risk", "<="),
+    ):
+        value = _number(params, name)
+        if value is not None:
+            leaves.append({"field": field, "op": op, "value": value})
+    if not leaves:
+        return None
+    return leaves[0] if len(leaves) == 1 else {"all": leaves}
+
+
+def query_of(params: dict[str, str], limit: int = 50) -> listing.ListQuery:
+    """Build the list's query from the page's query string."""
+    return listing.ListQuery(
+        tree=tree_of(params),
+        q=params.get("q") or None,
+        tag=params.get("tag") or None,
+        segment=params.get("segment") or None,
+        sort=params.get("sort") or "id",
+        after=params.get("after") or None,
+        limit=limit,
+    )
+
+
+def channels(conn: Connection) -> list[str]:
+    """Return the acquisition channels in the store, for the filter (kept five minutes)."""
+    cached = _CHANNELS.get("all")
+    if cached and time.monotonic() - cached[0] < 300:
+        return cached[1]
+    c = metadata().tables["customers"].c
+    found = [
+        str(v)
+        for v in conn.execute(
+            select(c.acquisition_channel).distinct().where(c.acquisition_channel.is_not(None))
+        ).scalars()
+    ]
+    _CHANNELS["all"] = (time.monotonic(), sorted(found))
+    return sorted(found)
+
+
+def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
+    """Add the customer pages to ``router``."""
+
+    def actor(signed: SignedIn) -> Actor:
+        return Actor(signed.principal.user_id, "web")
+
+    @router.get("/customers", include_in_schema=False)
+    def customer_list(request: Request) -> Response:
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_CUSTOMERS)
+        params = dict(request.query_params)
+        error = None
+        with engine.connect() as conn:
+            try:
+                rows, cursor = listing.listing(conn, query_of(params))
+            except TenureError as exc:
+                rows, cursor, error = [], None, exc.message
+            people = users.list_users(conn)
+            choices = {
+                "segments": [s["name"] for s in segments.list_all(conn)],
+                "owners": people,
+                "channels": channels(conn),
+            }
+        kept = {k: v for k, v in params.items() if k in FILTERS and v}
+        return render.page(
+            request,
+            "customers.html",
+            signed,
+            rows=rows,
+            owners={u["id"]: u["name"] for u in people},
+            params=kept,
+            choices=choices,
+            error=error,
+            tree=tree_of(kept) if error is None else None,
+            next_url=f"/customers?{urlencode({**kept, 'after': cursor})}" if cursor else None,
+            csv_url=f"/customers.csv?{urlencode(kept)}",
+            first_page=not params.get("after"),
+        )
+
+    @router.get("/customers.csv", include_in_schema=False)
+    def customer_csv(request: Request) -> Response:
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_CUSTOMERS)
+        params = {k: v for k, v in request.query_params.items() if k in FILTERS}
+
+        def rows() -> Iterator[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(CSV_COLUMNS)
+            cursor: str | None = None
+            while True:  # a page at a time: a million rows never sit in memory at once
+                query = query_of({**params, "after": cursor or ""}, limit=5000)
+                with engine.connect() as conn:
+                    page, cursor = listing.listing(conn, query)
+                for row in page:
+                    tags = row.get("tags")
+                    writer.writerow(
+                        [
+                            ";".join(tags) if c == "tags" and tags else row.get(c)
+                            for c in CSV_COLUMNS
+                        ]
+                    )
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+                if cursor is None:
+                    return
+
+        return StreamingResponse(
+            rows(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
+        )
+
+    @router.post("/customers/segment", include_in_schema=False)
+    def save_segment(
+        request: Request, name: str = Form(""), query: str = Form(""), csrf: str = Form("")
+    ) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        session.require(signed, Permission.MANAGE_SEGMENTS)
+        tree = tree_of(dict(parse_qsl(query)))
+        if tree is None or not name.strip():
+            raise InvalidInput("a segment needs a name and at least one filter")
+        with engine.begin() as conn:
+            segments.create(conn, name.strip(), tree, actor=actor(signed))
+        return RedirectResponse(f"/customers?{urlencode({'segment': name.strip()})}", 303)
+
+    @router.get("/customers/{customer_id}", include_in_schema=False)
+    def customer_360(request: Request, customer_id: int) -> Response:
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_CUSTOMERS)
+        lang = render.language(request, signed)
+        with engine.connect() as conn:
+            found = customers.profile(conn, customer_id)
+            entries = timeline.timeline(conn, customer_id)
+            open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
+            people = users.list_users(conn)
+        scores = found["scores"] or {}
+        reasons = [
+            reason_text(r["feature"], r["value"], lang) for r in scores.get("churn_reasons") or []
+        ]
+        return render.page(
+            request,
+            "customer.html",
+            signed,
+            c=found,
+            scores=scores,
+            reasons=reasons,
+            timeline=entries,
+            tasks=open_tasks,
+            people=people,
+            owners={u["id"]: u["name"] for u in people},
+        )
+
+    @router.post("/customers/{customer_id}/edit", include_in_schema=False)
+    def edit_customer(
+        request: Request,
+        customer_id: int,
+        owner: str = Form(""),
+        tags: str = Form(""),
+        csrf: str = Form(""),
+    ) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        session.require(signed, Permission.EDIT_CUSTOMERS)
+        fields = {
+            "owner_id": int(owner) if owner.isdigit() else None,
+            "tags": [t for t in tags.replace("，", ",").split(",") if t.strip()],
+        }
+        with engine.begin() as conn:
+            changes.update_customer(conn, actor(signed), customer_id, fields)
+        return RedirectResponse(f"/customers/{customer_id}", 303)
+
+    @router.post("/customers/{customer_id}/tasks", include_in_schema=False)
+    def add_task(
+        request: Request,
+        customer_id: int,
+        title: str = Form(""),
+        due_on: str = Form(""),
+        assignee: str = Form(""),
+        csrf: str = Form(""),
+    ) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        session.require(signed, Permission.MANAGE_TASKS)
+        try:
+            due = date.fromisoformat(due_on) if due_on else None
+        except ValueError:
+            raise InvalidInput(f"due: {due_on!r} is not a date") from None
+        with engine.begin() as conn:
+            tasks.create_task(
+                conn,
+                actor(signed),
+                customer_id=customer_id,
+                title=title,
+                due_on=due,
+                assignee_id=int(assignee) if assignee.isdigit() else None,
+            )
+        return RedirectResponse(f"/customers/{customer_id}#tasks", 303)

@@ -1,0 +1,60 @@
+"""My tasks: overdue, due today, later, undated and recently done; complete with an outcome."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
+
+from tenure.domains.audit.service import Actor
+from tenure.domains.tasks import service as tasks
+from tenure.domains.users import service as users
+from tenure.domains.users.permissions import Permission
+from tenure.kit.timeutil import business_today
+from tenure.web import session
+from tenure.web.render import Renderer
+
+
+def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
+    """Add the task pages to ``router``."""
+
+    @router.get("/tasks", include_in_schema=False)
+    def task_inbox(request: Request, assignee: int | None = None) -> Response:
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_CUSTOMERS)
+        whose = assignee or signed.principal.user_id
+        today = business_today(render.settings.business.timezone)
+        with engine.connect() as conn:
+            groups = {
+                due: tasks.list_tasks(conn, assignee_id=whose, due=due, today=today, limit=200)[0]
+                for due in tasks.WHEN
+            }
+            done, _ = tasks.list_tasks(conn, assignee_id=whose, status="done", limit=200)
+            counts = tasks.counts(conn, whose, today)
+            people = users.list_users(conn)
+        return render.page(
+            request,
+            "tasks.html",
+            signed,
+            groups=groups,
+            done=done[-20:][::-1],
+            counts=counts,
+            people=people,
+            whose=whose,
+            today=today,
+        )
+
+    @router.post("/tasks/{task_id}/complete", include_in_schema=False)
+    def complete(
+        request: Request,
+        task_id: int,
+        outcome: str = Form(""),
+        csrf: str = Form(""),
+        next: str = Form("/tasks"),  # noqa: A002
+    ) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        session.require(signed, Permission.MANAGE_TASKS)
+        with engine.begin() as conn:
+            tasks.complete_task(conn, Actor(signed.principal.user_id, "web"), task_id, outcome)
+        return RedirectResponse(session.safe_next(next), 303)

@@ -1,0 +1,1 @@
+"""Work done outside a request: scoring runs asked for through the API or the web app."""

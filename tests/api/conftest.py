@@ -1,0 +1,73 @@
+"""A scored demo store on each database, a token for every role, and an API client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from tenure.demo.config import DemoConfig
+from tenure.demo.generate import generate
+from tenure.demo.load import load_into_store
+from tenure.domains.scoring.service import run_scoring
+from tenure.domains.users import service as users
+from tenure.domains.users.models import Role
+from tenure.kit.settings import Settings
+from tenure.storage.engine import make_engine
+from tenure.storage.migrate import upgrade
+from tenure.web.app import create_app
+from tests.conftest import fresh_pg_database
+
+END = date(2026, 3, 31)
+ALL_SCOPES = ["read", "write", "ingest", "score"]
+
+
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A scored demo store of 300 customers, on each database."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('api') / 'store.db'}")
+        drop = None
+    else:
+        engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
+        drop = (name, admin)
+    upgrade(engine)
+    with engine.begin() as conn:
+        load_into_store(
+            conn,
+            generate(DemoConfig(customers=300, seed=4, end=END)),
+            datetime(2026, 4, 1, tzinfo=UTC),
+        )
+    with engine.begin() as conn:
+        run_scoring(conn, END, Settings())
+    yield engine
+    engine.dispose()
+    if drop is not None:
+        name, admin = drop
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="package")
+def tokens(store: Engine) -> dict[str, str]:
+    """A token with every scope for one user of each role, and a read-only admin token."""
+    made = {}
+    with store.begin() as conn:
+        for role in Role:
+            users.create_user(conn, role.value, f"{role.value}@api.test", role.value)
+            made[role.value] = users.create_token(conn, f"{role.value}@api.test", "t", ALL_SCOPES)[
+                1
+            ]
+        made["admin-ingest-only"] = users.create_token(conn, "admin@api.test", "i", ["ingest"])[1]
+    return made
+
+
+@pytest.fixture(scope="package")
+def client(store: Engine) -> TestClient:
+    return TestClient(create_app(store, Settings()))

@@ -1,0 +1,81 @@
+"""A scored demo store, its people with known passwords, and a way to sign them in."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, update
+
+from tenure.demo.config import DemoConfig
+from tenure.demo.generate import generate
+from tenure.demo.load import load_into_store
+from tenure.domains.registry import metadata
+from tenure.domains.scoring.service import run_scoring
+from tenure.domains.users import service as users
+from tenure.domains.users.models import Role
+from tenure.kit.settings import Settings
+from tenure.storage.engine import make_engine
+from tenure.storage.migrate import upgrade
+from tenure.web.app import create_app
+
+END = date(2026, 3, 31)
+PASSWORD = "correct horse battery"  # noqa: S105  (a test account's)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """500 demo customers scored as of 2026-03-31, and one user of each role (role@web.test)."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}")
+    upgrade(engine)
+    data = generate(DemoConfig(customers=500, seed=2, end=END))
+    with engine.begin() as conn:
+        load_into_store(conn, data, datetime(2026, 4, 1, tzinfo=UTC))
+    with engine.begin() as conn:
+        run_scoring(conn, END, Settings())
+    with engine.begin() as conn:
+        for role in Role:
+            email = f"{role.value}@web.test"
+            users.create_user(conn, f"{role.value.title()} Tester", email, role.value)
+            users.set_password(conn, email, PASSWORD)
+    return engine
+
+
+def sign_in(client: TestClient, role: str) -> str:
+    """Sign ``client`` in as the user of ``role``; return the session's CSRF token."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"email": f"{role}@web.test", "password": PASSWORD, "csrf": token[1], "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    page = client.get("/customers")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    return csrf[1]
+
+
+@pytest.fixture
+def app_client(demo_engine: Engine) -> TestClient:
+    """A browser-like client of the app (cookies kept), signed in as nobody yet."""
+    return TestClient(create_app(demo_engine, Settings()))
+
+
+def owned_customer(engine: Engine, owner_email: str = "sales@web.test") -> int:
+    """Return a customer made to belong to the user with ``owner_email``."""
+    t = metadata().tables
+    with engine.begin() as conn:
+        owner = conn.execute(select(t["users"].c.id).where(t["users"].c.email == owner_email))
+        owner_id = owner.scalar_one()
+        customer_id = conn.execute(select(t["customers"].c.id).limit(1)).scalar_one()
+        conn.execute(
+            update(t["customers"])
+            .where(t["customers"].c.id == customer_id)
+            .values(owner_id=owner_id)
+        )
+    return int(customer_id)
