@@ -3,14 +3,20 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+VENDOR := src/tenure/web/static/vendor
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test test-slow lint format bench lock clean serve messages
 
-$(VENV)/.runtime: requirements/lock.txt pyproject.toml
+$(VENV)/.runtime: requirements/lock.txt pyproject.toml $(VENDOR)/.installed
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -qq -r requirements/lock.txt
 	$(BIN)/pip install -qq --no-deps -e .
+	@touch $@
+
+# the web app's charts and htmx, from the npm registry at build time (scripts/web-assets.sh)
+$(VENDOR)/.installed: assets/package-lock.json scripts/web-assets.sh
+	scripts/web-assets.sh
 	@touch $@
 
 $(VENV)/.dev: requirements/dev.lock.txt $(VENV)/.runtime
@@ -65,4 +71,4 @@ lock:
 	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 -o requirements/dev.lock.txt
 
 clean:
-	rm -rf $(VENV) .pgdata .pytest_cache .mypy_cache .ruff_cache artifacts
+	rm -rf $(VENV) .pgdata .pytest_cache .mypy_cache .ruff_cache artifacts assets/node_modules $(VENDOR)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,8 +33,9 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     data = generate(DemoConfig(customers=500, seed=2, end=END))
     with engine.begin() as conn:
         load_into_store(conn, data, datetime(2026, 4, 1, tzinfo=UTC))
-    with engine.begin() as conn:
-        run_scoring(conn, END, Settings())
+    for day in (END - timedelta(days=30), END):  # two runs: the overview shows the flow
+        with engine.begin() as conn:
+            run_scoring(conn, day, Settings())
     with engine.begin() as conn:
         for role in Role:
             email = f"{role.value}@web.test"

@@ -89,7 +89,10 @@ def test_a_day_of_customer_success(server: str, browser: Browser) -> None:
     assert page.locator("h1").inner_text().startswith("Overview")
     assert page.locator('[data-table="customers"]').inner_text() == "500"
     assert page.locator("#kpis .tile").count() == 6
-    assert page.locator("svg.chart rect").count() > 12
+    # every chart drawn by ECharts, served from the app's own static files
+    assert page.locator(".echart").count() == 7
+    page.wait_for_function("document.querySelectorAll('.echart[data-drawn=yes]').length == 7")
+    assert page.locator("#chart-flow canvas").count() == 1
     _shot(page, "overview-en")
 
     page.click('#menu a[href="/customers"]')
@@ -128,6 +131,9 @@ def test_a_day_of_customer_success(server: str, browser: Browser) -> None:
     ):
         page.goto(server + path)
         assert page.locator("h1").inner_text().startswith(title)
+        page.wait_for_function(
+            "[...document.querySelectorAll('.echart')].every(e => e.dataset.drawn == 'yes')"
+        )
         _shot(page, name)
     page.locator("#customer-list tbody tr a").first.click()
     assert page.locator("#scores .label").first.inner_text() == "预测客户终身价值"

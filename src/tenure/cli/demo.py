@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -166,8 +166,10 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     from tenure.domains.scoring.service import run_scoring
     from tenure.storage.arrow import arrow_reader
 
-    with eng.begin() as conn:  # the load is committed: the big tables may come through Arrow
-        scored = run_scoring(conn, config.end, settings, arrow_reader(eng))
+    # two runs, a month apart, so that the stage flow between them shows from the start
+    for day in (config.end - timedelta(days=30), config.end):
+        with eng.begin() as conn:  # the load is committed: big tables may come through Arrow
+            scored = run_scoring(conn, day, settings, arrow_reader(eng))
     password = _demo_login(eng)
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)

@@ -1,39 +1,168 @@
-"""Small server-side SVG charts: no script, nothing fetched, readable without JavaScript."""
+"""Apache ECharts options for the overview's charts, built here and drawn in the browser.
+
+Each function returns a plain dict (JSON for ``echarts.setOption``); the page writes it into a
+``data-option`` attribute and static/charts.js draws every chart. Words come in translated.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Option = dict[str, Any]
+Label = Callable[[str], str]
+# one colour per stage wherever a stage is drawn
+STAGE_COLORS = {
+    "potential": "#9fb3c8",
+    "new": "#5b8def",
+    "growing": "#2fa36b",
+    "mature": "#1f6f4a",
+    "declining": "#e0a030",
+    "churned": "#d9534f",
+    "won_back": "#8e6bd8",
+}
+_GRID = {"left": 56, "right": 24, "top": 36, "bottom": 40, "containLabel": True}
 
 
-def bar_chart(
-    labels: Sequence[str],
-    values: Sequence[float],
-    *,
-    width: int = 760,
-    height: int = 220,
-    unit: str = "",
-) -> str:
-    """Return an SVG bar chart; every bar has a tooltip with its label and value."""
-    if not values:
-        return ""
-    top = max(values) or 1.0
-    pad_left, pad_bottom = 8, 22
-    step = (width - pad_left) / len(values)
-    bar = max(step * 0.75, 1.0)
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg">'
+def bars(labels: Sequence[str], values: Sequence[float], name: str) -> Option:
+    """Return one series of bars (e.g. paid revenue by month)."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": _GRID,
+        "xAxis": {"type": "category", "data": list(labels)},
+        "yAxis": {"type": "value"},
+        "series": [{"type": "bar", "name": name, "data": [round(v, 2) for v in values]}],
+    }
+
+
+def stage_flow(flow: Sequence[dict[str, Any]], stage: Label) -> Option:
+    """Return a Sankey of customers from each stage in the earlier run to each in the later one.
+
+    The later run's nodes carry an invisible mark so that a stage can sit on both sides.
+    """
+    later = "\u200b"  # zero-width space: same words, another node
+    moving = [f for f in flow if f["customers"]]
+    order = list(STAGE_COLORS)
+
+    def nodes(keys: set[str], side: str) -> list[dict[str, Any]]:
+        ranked = sorted(keys, key=lambda k: order.index(k) if k in order else len(order))
+        return [
+            {"name": stage(k) + side, "itemStyle": {"color": STAGE_COLORS.get(k, "#8a97a8")}}
+            for k in ranked
+        ]
+
+    return {
+        "tooltip": {"trigger": "item"},
+        "series": [
+            {
+                "type": "sankey",
+                "left": 8,
+                "right": 8,
+                "nodeGap": 10,
+                "nodeAlign": "justify",
+                # the earlier run's labels to the right of its nodes, the later run's to the left
+                "levels": [
+                    {"depth": 0, "label": {"position": "right"}},
+                    {"depth": 1, "label": {"position": "left"}},
+                ],
+                "emphasis": {"focus": "adjacency"},
+                "lineStyle": {"color": "gradient", "opacity": 0.35},
+                "data": nodes({f["from"] or "potential" for f in moving}, "")
+                + nodes({f["to"] for f in moving}, later),
+                "links": [
+                    {
+                        "source": stage(f["from"] or "potential"),
+                        "target": stage(f["to"]) + later,
+                        "value": f["customers"],
+                    }
+                    for f in moving
+                ],
+            }
+        ],
+    }
+
+
+def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[str, str]) -> Option:
+    """Return revenue so far and predicted CLV of each stage, side by side."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": _GRID,
+        "xAxis": {
+            "type": "category",
+            "data": [stage(r["stage"]) for r in rows],
+            "axisLabel": {"interval": 0},
+        },
+        "yAxis": {"type": "value"},
+        "series": [
+            {"type": "bar", "name": names[0], "data": [round(r["revenue"]) for r in rows]},
+            {"type": "bar", "name": names[1], "data": [round(r["clv"]) for r in rows]},
+        ],
+    }
+
+
+def cohort_heatmap(cohorts: Sequence[dict[str, Any]], months: int = 12) -> Option:
+    """Return the share of each monthly cohort buying in each month since its first."""
+    recent = list(cohorts)[-months:]
+    cells = [
+        [k, i, round(100 * share, 1)]
+        for i, row in enumerate(recent)
+        for k, share in enumerate(row["retention"][: months + 1])
+        if share is not None and k > 0
     ]
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        h = (height - pad_bottom - 6) * value / top
-        x = pad_left + i * step
-        y = height - pad_bottom - h
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}">'
-            f"<title>{escape(label)}: {unit}{value:,.0f}</title></rect>"
-        )
-        if i % max(len(values) // 8, 1) == 0:
-            parts.append(f'<text x="{x:.1f}" y="{height - 6}">{escape(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return {
+        "tooltip": {"position": "top"},
+        "grid": {**_GRID, "bottom": 64},
+        "xAxis": {"type": "category", "data": [str(k) for k in range(1, months + 1)]},
+        "yAxis": {"type": "category", "data": [r["cohort"] for r in recent]},
+        "visualMap": {
+            "min": 0,
+            "max": max((c[2] for c in cells), default=1),
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "inRange": {"color": ["#f3f6fb", "#2f6fde"]},
+        },
+        "series": [{"type": "heatmap", "data": cells, "label": {"show": len(recent) <= 12}}],
+    }
+
+
+def clv_histogram(buckets: Sequence[dict[str, Any]], money: Callable[[float], str]) -> Option:
+    """Return how many customers' predicted CLV falls in each bucket."""
+    labels = [
+        f"{money(b['lower'])}–{money(b['upper'])}" if b["upper"] else f"≥ {money(b['lower'])}"
+        for b in buckets
+    ]
+    return bars(labels, [b["customers"] for b in buckets], "")
+
+
+def nps_trend(rows: Sequence[dict[str, Any]], name: str) -> Option:
+    """Return NPS month by month (−100 to 100)."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": _GRID,
+        "xAxis": {"type": "category", "data": [r["month"] for r in rows]},
+        "yAxis": {"type": "value", "min": -100, "max": 100},
+        "series": [{"type": "line", "name": name, "data": [r["nps"] for r in rows]}],
+    }
+
+
+def channels(rows: Sequence[dict[str, Any]], names: tuple[str, str]) -> Option:
+    """Return CAC (bars, left axis) and ROI (line, right axis) of each channel."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": _GRID,
+        "xAxis": {"type": "category", "data": [r["channel"] for r in rows]},
+        "yAxis": [{"type": "value", "name": names[0]}, {"type": "value", "name": names[1]}],
+        "series": [
+            {"type": "bar", "name": names[0], "data": [r["cac"] for r in rows]},
+            {
+                "type": "line",
+                "name": names[1],
+                "yAxisIndex": 1,
+                "data": [None if r["roi"] is None else round(r["roi"], 2) for r in rows],
+            },
+        ],
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -43,6 +44,16 @@ MENU = (
 )
 
 
+@dataclass(frozen=True)
+class Page:
+    """One request's language, its translation and its formats."""
+
+    lang: str
+    gettext: Callable[..., str]
+    fmt: Formatter
+    stage_label: Callable[[str | None], str]
+
+
 class Renderer:
     """Fills templates with everything every page needs."""
 
@@ -59,6 +70,18 @@ class Renderer:
             accept_language=request.headers.get("accept-language") or self.settings.business.locale,
         )
 
+    def page_tools(self, request: Request, signed: SignedIn | None) -> Page:
+        """Return the language, translation and formats of this request, for page code."""
+        lang = self.language(request, signed)
+        catalogue = translations(lang)
+        translate = _gettext(catalogue)
+        return Page(
+            lang=lang,
+            gettext=translate,
+            fmt=Formatter(lang, self.settings.business.currency),
+            stage_label=lambda s: translate(STAGES.get(s) or s) if s else "—",
+        )
+
     def page(
         self,
         request: Request,
@@ -68,22 +91,21 @@ class Renderer:
         **context: Any,
     ) -> HTMLResponse:
         """Render ``template`` for this request."""
-        lang = self.language(request, signed)
-        catalogue = translations(lang)
+        tools = self.page_tools(request, signed)
         role = signed.principal.role if signed else None
         path = request.url.path
         base = {
-            "lang": lang,
-            "other": "zh" if lang == "en" else "en",
-            "_": _gettext(catalogue),
-            "fmt": Formatter(lang, self.settings.business.currency),
+            "lang": tools.lang,
+            "other": "zh" if tools.lang == "en" else "en",
+            "_": tools.gettext,
+            "fmt": tools.fmt,
             "user": signed,
             "csrf": signed.csrf_token if signed else "",
             "can": lambda p: role is not None and allows(role, Permission(p)),
-            "stage_label": lambda s: catalogue.gettext(STAGES.get(s) or s) if s else "—",
+            "stage_label": tools.stage_label,
             "stages": STAGES,
             "menu": [
-                (href, catalogue.gettext(label), _active(path, href))
+                (href, tools.gettext(label), _active(path, href))
                 for href, label, need in MENU
                 if role is not None and allows(role, need)
             ],

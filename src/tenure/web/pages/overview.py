@@ -6,14 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from tenure.domains.reports.charts import clv_histogram, nps_by_month, value_by_stage
 from tenure.domains.reports.service import store_overview
-from tenure.domains.scoring.service import kpi_report, stage_report
+from tenure.domains.scoring.service import kpi_report, stage_flow, stage_report
 from tenure.domains.users.permissions import Permission
-from tenure.web import session
-from tenure.web.charts import bar_chart
-from tenure.web.render import N_, Renderer
+from tenure.web import charts, session
+from tenure.web.render import N_, STAGES, Page, Renderer
 
 # tile: key in the KPI window, label, how to show it
 TILES = (
@@ -51,6 +51,40 @@ def tiles(kpis: dict[str, Any] | None) -> list[dict[str, Any]]:
     return out
 
 
+def chart_options(
+    conn: Connection, kpis: dict[str, Any] | None, data: Any, page: Page
+) -> dict[str, Any]:
+    """Return the overview's charts as ECharts options (those with something to show)."""
+    _, fmt, stage = page.gettext, page.fmt, page.stage_label
+    options: dict[str, Any] = {
+        "revenue": charts.bars(
+            [fmt.month(m.month) for m in data.months],
+            [float(m.revenue) for m in data.months],
+            _("Paid revenue"),
+        )
+    }
+    flow = stage_flow(conn)
+    if flow and flow["flow"]:
+        options["flow"] = charts.stage_flow(flow["flow"], stage)
+    order = list(STAGES)
+    by_stage = sorted(
+        value_by_stage(conn), key=lambda r: order.index(r["stage"]) if r["stage"] in order else 99
+    )
+    if by_stage:
+        options["value"] = charts.value_by_stage(
+            by_stage, stage, (_("Revenue so far"), _("Predicted CLV"))
+        )
+        options["clv"] = charts.clv_histogram(clv_histogram(conn), fmt.money)
+    if kpis is not None:
+        if kpis["cohorts"]["cohorts"]:
+            options["cohorts"] = charts.cohort_heatmap(kpis["cohorts"]["cohorts"])
+        options["channels"] = charts.channels(kpis["channels"]["total"], ("CAC", "ROI"))
+    nps = nps_by_month(conn)
+    if nps:
+        options["nps"] = charts.nps_trend(nps, "NPS")
+    return options
+
+
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the overview page to ``router``."""
 
@@ -58,21 +92,18 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     def overview(request: Request) -> Response:
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_REPORTS)
+        page = render.page_tools(request, signed)
         with engine.connect() as conn:
             data = store_overview(conn)
             stages = stage_report(conn)
             kpis = kpi_report(conn)
-        chart = bar_chart(
-            [m.month for m in data.months],
-            [float(m.revenue) for m in data.months],
-            unit=f"{render.settings.business.currency} ",
-        )
+            options = chart_options(conn, kpis, data, page) if data.counts["customers"] else {}
         return render.page(
             request,
             "overview.html",
             signed,
             data=data,
-            chart=chart,
+            charts=options,
             empty=data.counts["customers"] == 0,
             stages=stages.as_dict() if stages else None,
             kpis=kpis,

@@ -1,0 +1,83 @@
+"""The overview's charts: the figures behind them, and the ECharts options built from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.orm import Session
+
+from tenure.domains.registry import metadata
+from tenure.domains.reports.charts import clv_histogram, nps_by_month, value_by_stage
+from tenure.domains.scoring import views
+from tenure.web import charts
+from tests.factories import make_customer
+
+
+def test_value_by_stage_and_the_clv_histogram_add_up(demo_engine: Engine) -> None:
+    scores, stages = views.customer_scores, views.customer_stages
+    with demo_engine.connect() as conn:
+        by_stage = value_by_stage(conn)
+        buckets = clv_histogram(conn)
+        staged = conn.execute(select(func.count()).select_from(stages)).scalar_one()
+        valued = conn.execute(
+            select(func.count(), func.sum(scores.c.clv)).where(scores.c.clv.is_not(None))
+        ).one()
+    assert sum(r["customers"] for r in by_stage) == staged == 500
+    assert abs(sum(r["clv"] for r in by_stage) - valued[1]) < 1e-6 * valued[1]
+    assert sum(b["customers"] for b in buckets) == valued[0]
+    assert buckets[0]["lower"] == 0 and buckets[-1]["upper"] is None
+
+
+def test_nps_by_month(conn: Connection, session: Session) -> None:
+    customer = make_customer(session)
+    surveys = metadata().tables["survey_responses"]
+    answers = [  # March: 2 promoters, 1 passive, 1 detractor → 25; April: 1 detractor → −100
+        ("2026-03-02", 10),
+        ("2026-03-09", 9),
+        ("2026-03-16", 8),
+        ("2026-03-23", 3),
+        ("2026-04-06", 0),
+    ]
+    conn.execute(
+        insert(surveys),
+        [
+            {
+                "customer_id": customer.id,
+                "survey": "nps",
+                "score": score,
+                "answered_at": datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC),
+            }
+            for day, score in answers
+        ],
+    )
+    assert nps_by_month(conn) == [
+        {"month": "2026-03", "responses": 4, "nps": 25.0},
+        {"month": "2026-04", "responses": 1, "nps": -100.0},
+    ]
+
+
+def test_the_stage_flow_has_each_stage_on_both_sides() -> None:
+    flow = [
+        {"from": "growing", "to": "mature", "customers": 3},
+        {"from": "growing", "to": "growing", "customers": 10},
+        {"from": None, "to": "new", "customers": 4},
+        {"from": "mature", "to": "declining", "customers": 0},
+    ]
+    option = charts.stage_flow(flow, str.title)["series"][0]
+    names = [n["name"] for n in option["data"]]
+    assert len(names) == len(set(names)) == 5  # Growing, Potential | Growing, Mature, New
+    assert {n.strip("\u200b") for n in names} == {"Growing", "Potential", "Mature", "New"}
+    for link in option["links"]:
+        assert link["source"] in names and link["target"] in names
+    assert sum(link["value"] for link in option["links"]) == 17
+
+
+def test_cohort_heatmap_cells() -> None:
+    cohorts = [
+        {"cohort": "2026-01", "customers": 10, "retention": [1.0, 0.5, 0.25]},
+        {"cohort": "2026-02", "customers": 4, "retention": [1.0, 0.75]},
+    ]
+    option = charts.cohort_heatmap(cohorts)
+    assert option["yAxis"]["data"] == ["2026-01", "2026-02"]
+    assert option["series"][0]["data"] == [[1, 0, 50.0], [2, 0, 25.0], [1, 1, 75.0]]
