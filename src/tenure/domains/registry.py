@@ -9,6 +9,7 @@ from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
+from tenure.domains.preferences.models import StoredSettings
 from tenure.domains.scoring.models import (
     KpiSnapshot,
     RunRequest,
@@ -46,6 +47,7 @@ ALL_MODELS = (
     SegmentMember,
     Task,
     AuditEntry,
+    StoredSettings,
 )
 
 

@@ -16,7 +16,20 @@ from tenure.api import PREFIX, api_router, install_error_handlers
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.settings import Settings
 from tenure.web import session
-from tenure.web.pages import audit, auth, customers, overview, tasks
+from tenure.web.pages import (
+    audit,
+    auth,
+    channels,
+    customers,
+    overview,
+    runs,
+    segments,
+    stages,
+    tasks,
+    users,
+    value,
+)
+from tenure.web.pages import settings as settings_page
 from tenure.web.render import Renderer
 from tenure.worker.runs import RunWorker
 
@@ -69,8 +82,11 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     app.include_router(api_router(engine, settings, worker))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages = APIRouter()
-    for area in (auth, overview, customers, tasks, audit):
+    for area in (auth, overview, customers, tasks, stages, value, segments, channels):
         area.routes(engine, render, pages)
+    runs.routes(engine, render, worker, pages)
+    for admin_area in (settings_page, users, audit):
+        admin_area.routes(engine, render, pages)
     app.include_router(pages)
 
     @app.get("/healthz", include_in_schema=False)

@@ -40,6 +40,13 @@ MENU = (
     ("/", N_("Overview"), Permission.READ_REPORTS),
     ("/customers", N_("Customers"), Permission.READ_CUSTOMERS),
     ("/tasks", N_("Tasks"), Permission.READ_CUSTOMERS),
+    ("/stages", N_("Stages"), Permission.READ_REPORTS),
+    ("/value", N_("Value"), Permission.READ_REPORTS),
+    ("/segments", N_("Segments"), Permission.READ_CUSTOMERS),
+    ("/channels", N_("Channels"), Permission.READ_SPEND),
+    ("/runs", N_("Runs"), Permission.READ_REPORTS),
+    ("/settings", N_("Settings"), Permission.CHANGE_SETTINGS),
+    ("/users", N_("Users"), Permission.MANAGE_USERS),
     ("/audit", N_("Audit log"), Permission.READ_AUDIT),
 )
 

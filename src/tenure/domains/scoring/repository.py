@@ -217,3 +217,24 @@ def kpis(conn: Connection, run_id: int) -> dict[str, Any] | None:
         select(k.c.data).where(k.c.run_id == run_id)
     ).scalar_one_or_none()
     return found
+
+
+def recent_moves(conn: Connection, run_id: int, limit: int) -> list[dict[str, Any]]:
+    """Return a run's stage transitions with the customer's name, the rule and its numbers."""
+    tr, customers = _t("stage_transitions"), _t("customers")
+    rows = conn.execute(
+        select(
+            tr.c.customer_id,
+            customers.c.name,
+            customers.c.external_id,
+            tr.c.from_stage,
+            tr.c.to_stage,
+            tr.c.rule,
+            tr.c.numbers,
+        )
+        .join(customers, customers.c.id == tr.c.customer_id)
+        .where(tr.c.run_id == run_id)
+        .order_by(tr.c.id.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(r) for r in rows]

@@ -73,3 +73,10 @@ def get(conn: Connection, request_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no run request with id {request_id}")
     return dict(row)
+
+
+def recent(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
+    """Return the latest requests, newest first."""
+    table = _t()
+    rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).mappings()
+    return [dict(r) for r in rows]

@@ -29,6 +29,7 @@ from tenure.analytics.features import (
 )
 from tenure.analytics.kpis import KpiInputs, compute_kpis
 from tenure.analytics.stages import policy, stage_counts, transitions
+from tenure.domains.preferences import service as preferences
 from tenure.domains.scoring import pipeline
 from tenure.domains.scoring import repository as repo
 from tenure.domains.scoring.models import SCORE_COLUMNS
@@ -90,6 +91,7 @@ def run_scoring(
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    settings = preferences.effective(conn, settings)  # thresholds saved in the web app win
     churn = settings.churn
     # the churn and conversion models learn from snapshots one and two horizons back: read
     # their events too
@@ -405,3 +407,9 @@ def kpi_report(conn: Connection, run_id: int | None = None) -> dict[str, Any] | 
     if data is None:
         return None
     return {"run_id": run_id, **data}
+
+
+def recent_moves(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """Return the latest run's stage moves: who, from, to, by which rule and numbers."""
+    run_id = repo.latest_run(conn)
+    return [] if run_id is None else repo.recent_moves(conn, run_id, limit)

@@ -261,3 +261,32 @@ def first_sign_in(conn: Connection, email: str) -> tuple[str | None, bool]:
     if row.last_login_at is not None:
         return None, True
     return issue_password(conn, email), True
+
+
+def set_role(conn: Connection, actor: Actor, user_id: int, role: str) -> None:
+    """Give a user another role (their API tokens follow: scopes never exceed the role)."""
+    users, _ = _tables()
+    old = conn.execute(select(users.c.role).where(users.c.id == user_id)).scalar_one_or_none()
+    if old is None:
+        raise NotFound(f"no user with id {user_id}")
+    new = _role(role)
+    conn.execute(update(users).where(users.c.id == user_id).values(role=new, updated_at=utcnow()))
+    audit.record(
+        conn, actor, "user.role", "users", user_id, before={"role": old}, after={"role": new}
+    )
+
+
+def set_active(conn: Connection, actor: Actor, user_id: int, active: bool) -> None:
+    """Let a user sign in again, or stop them: an inactive user's sessions end and tokens fail."""
+    users, _ = _tables()
+    if actor.user_id == user_id and not active:
+        raise Conflict("you cannot deactivate yourself; ask another admin")
+    changed = conn.execute(
+        update(users).where(users.c.id == user_id).values(active=active, updated_at=utcnow())
+    ).rowcount
+    if not changed:
+        raise NotFound(f"no user with id {user_id}")
+    if not active:
+        sessions = metadata().tables["web_sessions"]
+        conn.execute(sessions.delete().where(sessions.c.user_id == user_id))
+    audit.record(conn, actor, "user.active", "users", user_id, after={"active": active})

@@ -1,0 +1,117 @@
+"""Stages, value, segments, channels, runs, settings and users pages, by role."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tenure.domains.audit import service as audit
+from tenure.domains.preferences import service as preferences
+from tenure.kit.settings import Settings
+from tests.web.conftest import sign_in
+
+READ_PAGES = ("/stages", "/value", "/segments", "/runs")
+
+
+def test_reading_pages_show_the_latest_run(app_client: TestClient) -> None:
+    sign_in(app_client, "viewer")
+    for path in READ_PAGES:
+        page = app_client.get(path)
+        assert page.status_code == 200, path
+    stages = app_client.get("/stages").text
+    assert 'id="chart-flow"' in stages and 'id="moves"' in stages
+    value = app_client.get("/value").text
+    assert value.count('<tr><td><a href="/customers/') == 20  # the top 20 by CLV
+    runs = app_client.get("/runs").text
+    assert 'id="runs"' in runs and 'id="start-run"' not in runs  # a viewer may not start one
+
+
+def test_menu_and_pages_follow_the_role(app_client: TestClient) -> None:
+    sign_in(app_client, "sales")
+    menu = app_client.get("/").text
+    assert 'href="/channels"' not in menu and 'href="/users"' not in menu
+    assert app_client.get("/channels").status_code == 403  # spend is for marketing and up
+    assert app_client.get("/settings").status_code == 403
+    assert app_client.get("/users").status_code == 403
+    marketing = TestClient(app_client.app)
+    sign_in(marketing, "marketing")
+    channels = marketing.get("/channels")
+    assert channels.status_code == 200 and 'id="channel-totals"' in channels.text
+
+
+def test_settings_are_checked_saved_audited_and_used(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    csrf = sign_in(app_client, "manager")
+    form = app_client.get("/settings").text
+    assert 'name="churn_after_days" value="180"' in form
+    wrong = app_client.post(
+        "/settings/stages", data={"csrf": csrf, "churn_after_days": "-5", "overdue_multiple": "x"}
+    )
+    assert wrong.status_code == 422
+    assert "churn_after_days" in wrong.text and "overdue_multiple" in wrong.text
+    saved = app_client.post(
+        "/settings/stages", data={"csrf": csrf, "churn_after_days": "150"}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert 'name="churn_after_days" value="150"' in app_client.get("/settings").text
+    with demo_engine.connect() as conn:
+        used = preferences.effective(conn, Settings())
+        entry = audit.entries(conn, entity="stored_settings")[0][0]
+    assert used.stages.churn_after_days == 150 and used.stages.new_window_days == 90
+    assert entry["before"] == {"churn_after_days": 180} and entry["after"] == {
+        "churn_after_days": 150
+    }
+    bands = app_client.post(
+        "/settings/health", data={"csrf": csrf, "green_from": "30", "red_below": "60"}
+    )
+    assert bands.status_code == 422 and "red_below" in bands.text
+    app_client.post("/settings/stages", data={"csrf": csrf, "reset": "1"})
+    with demo_engine.connect() as conn:
+        assert preferences.effective(conn, Settings()).stages.churn_after_days == 180
+
+
+def test_an_admin_adds_a_user_who_then_signs_in(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    csrf = sign_in(app_client, "admin")
+    added = app_client.post(
+        "/users", data={"csrf": csrf, "name": "Nia New", "email": "nia@web.test", "role": "csm"}
+    )
+    password = re.search(r'id="one-time-password".*?<code>([^<]+)</code>', added.text, re.S)
+    assert password is not None and added.headers["cache-control"] == "no-store"
+    newcomer = TestClient(app_client.app)
+    form = newcomer.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token is not None
+    entered = newcomer.post(
+        "/login",
+        data={"email": "nia@web.test", "password": password[1], "csrf": token[1]},
+        follow_redirects=False,
+    )
+    assert entered.status_code == 303
+    nia = re.search(
+        r'action="/users/(\d+)/active"', added.text.split('data-user="nia@web.test"')[1]
+    )
+    assert nia is not None
+    app_client.post(f"/users/{nia[1]}/active", data={"csrf": csrf, "active": "no"})
+    assert newcomer.get("/", follow_redirects=False).status_code == 303  # her session ended
+    with demo_engine.connect() as conn:
+        actions = [e["action"] for e in audit.entries(conn, entity="users")[0][:2]]
+    assert actions == ["user.active", "user.create"]
+
+
+def test_start_a_run_from_the_runs_page(app_client: TestClient) -> None:
+    csrf = sign_in(app_client, "manager")
+    app_client.post("/runs", data={"csrf": csrf, "as_of": "2026-03-31"})
+    deadline = time.monotonic() + 120
+    page = app_client.get("/runs").text
+    while 'data-waiting="yes"' in page and time.monotonic() < deadline:
+        time.sleep(0.3)
+        page = app_client.get("/runs").text
+    assert re.search(r'data-status="done"', page), page[-2000:]
+    bad = app_client.post("/runs", data={"csrf": csrf, "as_of": "31/03/2026"})
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
