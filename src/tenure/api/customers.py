@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Engine
 
 from tenure.api.auth import Guard, audit_actor
+from tenure.api.params import PathId
 from tenure.domains.customers import changes, listing, timeline
 from tenure.domains.customers import service as customers
 from tenure.domains.customers.schemas import CustomerChange, NewCustomer
@@ -52,33 +53,39 @@ def routes(engine: Engine, router: APIRouter) -> None:
             return customers.profile(conn, customer_id)
 
     @guard.route("GET", "/customers/{customer_id}", P.READ_CUSTOMERS)
-    def get_customer(customer_id: int) -> dict[str, Any]:
+    def get_customer(customer_id: PathId) -> dict[str, Any]:
         """Return one customer: profile, current stage with its reason, scores, stage history."""
         with engine.connect() as conn:
             return customers.profile(conn, customer_id)
 
     @guard.route("PATCH", "/customers/{customer_id}", P.EDIT_CUSTOMERS)
-    def change_customer(customer_id: int, body: CustomerChange, request: Request) -> dict[str, Any]:
+    def change_customer(
+        customer_id: PathId, body: CustomerChange, request: Request
+    ) -> dict[str, Any]:
         """Change the fields sent (null clears one); answers what changed, before and after."""
         with engine.begin() as conn:
             changed = changes.update_customer(conn, audit_actor(request), customer_id, body.sent())
             return {"changed": changed, "customer": customers.profile(conn, customer_id)}
 
     @guard.route("DELETE", "/customers/{customer_id}", P.EDIT_CUSTOMERS)
-    def erase_customer(customer_id: int, request: Request) -> dict[str, Any]:
+    def erase_customer(customer_id: PathId, request: Request) -> dict[str, Any]:
         """Erase a customer and everything recorded about them; answers the rows removed."""
         with engine.begin() as conn:
             return {"removed": changes.erase_customer(conn, audit_actor(request), customer_id)}
 
     @guard.route("GET", "/customers/{customer_id}/orders", P.READ_CUSTOMERS)
-    def customer_orders(customer_id: int, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+    def customer_orders(
+        customer_id: PathId, limit: int = Query(100, ge=1, le=1000)
+    ) -> dict[str, Any]:
         """Return a customer's latest orders, newest first."""
         with engine.connect() as conn:
             customers.profile(conn, customer_id)  # 404 for an unknown customer
             return {"items": timeline.orders(conn, customer_id, limit)}
 
     @guard.route("GET", "/customers/{customer_id}/timeline", P.READ_CUSTOMERS)
-    def customer_timeline(customer_id: int, limit: int = Query(60, ge=1, le=500)) -> dict[str, Any]:
+    def customer_timeline(
+        customer_id: PathId, limit: int = Query(60, ge=1, le=500)
+    ) -> dict[str, Any]:
         """Return orders, events, survey answers and tasks of a customer, newest first."""
         with engine.connect() as conn:
             customers.profile(conn, customer_id)

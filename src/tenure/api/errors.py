@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from tenure.kit.errors import TenureError
@@ -47,6 +48,11 @@ def install_error_handlers(app: FastAPI, prefix: str, page_error: PageError | No
     @app.exception_handler(HTTPException)
     def _http(request: Request, exc: HTTPException) -> Response:
         return answer(request, exc.status_code, exc.detail)
+
+    @app.exception_handler(IntegrityError)
+    def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # a unique key taken meanwhile by another request, say: the store refused, nothing changed
+        return answer(request, 409, f"the store refused the change: {exc.orig}")
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from tenure.api.auth import PREFIX, Guard, audit_actor
+from tenure.api.params import PathId
 from tenure.domains.scoring import requests
 from tenure.domains.scoring import service as scoring
 from tenure.domains.users.permissions import Permission as P
@@ -52,7 +53,7 @@ def routes(engine: Engine, settings: Settings, worker: RunWorker, router: APIRou
         }
 
     @guard.route("GET", "/runs/requests/{request_id}", P.READ_REPORTS)
-    def run_status(request_id: int) -> dict[str, Any]:
+    def run_status(request_id: PathId) -> dict[str, Any]:
         """Return a requested run's status (queued, running, done, failed), run id or error."""
         with engine.connect() as conn:
             return requests.get(conn, request_id)

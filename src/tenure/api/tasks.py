@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Engine
 
 from tenure.api.auth import Guard, audit_actor, caller
+from tenure.api.params import PathId, QueryId
 from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.schemas import Completion, NewTask, TaskChange
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.errors import InvalidInput
+from tenure.kit.ids import MAX_ID
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today
 
@@ -21,7 +23,7 @@ def _assignee(text: str | None, me: int) -> int | None:
         return None
     if text == "me":
         return me
-    if not text.isdigit():
+    if not text.isdigit() or int(text) > MAX_ID:
         raise InvalidInput(f"assignee: a user id or `me`, not {text!r}")
     return int(text)
 
@@ -34,10 +36,10 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     def list_tasks(
         request: Request,
         assignee: str | None = Query(None, description="A user id, or `me`."),
-        customer_id: int | None = None,
+        customer_id: QueryId = None,
         status: str | None = Query(None, description="open or done."),
         due: str | None = Query(None, description=f"Open tasks: {', '.join(tasks.WHEN)}."),
-        after: int | None = Query(None, description="The cursor: `next` of the previous page."),
+        after: QueryId = None,
         limit: int = Query(50, ge=1, le=500),
     ) -> dict[str, Any]:
         """List tasks a page at a time; `due` is judged by the business time zone's today."""
@@ -62,13 +64,13 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
             return tasks.create_task(conn, audit_actor(request), **body.model_dump())
 
     @guard.route("PATCH", "/tasks/{task_id}", P.MANAGE_TASKS)
-    def change_task(task_id: int, body: TaskChange, request: Request) -> dict[str, Any]:
+    def change_task(task_id: PathId, body: TaskChange, request: Request) -> dict[str, Any]:
         """Change an open task's title, notes, due day or assignee."""
         with engine.begin() as conn:
             return tasks.update_task(conn, audit_actor(request), task_id, body.sent())
 
     @guard.route("POST", "/tasks/{task_id}/complete", P.MANAGE_TASKS)
-    def complete_task(task_id: int, body: Completion, request: Request) -> dict[str, Any]:
+    def complete_task(task_id: PathId, body: Completion, request: Request) -> dict[str, Any]:
         """Complete an open task with its outcome; 409 if it was completed already."""
         with engine.begin() as conn:
             return tasks.complete_task(conn, audit_actor(request), task_id, body.outcome)

@@ -29,6 +29,7 @@ from tenure.domains.scoring import views
 from tenure.domains.segments import fields
 from tenure.kit.errors import InvalidInput
 from tenure.kit.filters import to_sql
+from tenure.kit.ids import MAX_ID
 
 SORTS = ("id", "-clv", "-churn_risk")
 LISTED = ("external_id", "name", "email", "company", "acquisition_channel", "owner_id", "tags")
@@ -77,14 +78,21 @@ def _in_segment(name: str) -> ColumnElement[bool]:
     )
 
 
+def _id(text: str) -> int:
+    number = int(text)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(text)
+    return number
+
+
 def _after(sort: str, cursor: str) -> ColumnElement[bool]:
     customers = metadata().tables["customers"]
     try:
         if sort == "id":
-            return customers.c.id > int(cursor)
+            return customers.c.id > _id(cursor)
         value, _, last = cursor.rpartition("|")
         score = views.customer_scores.c[sort[1:]]
-        return or_(score < float(value), and_(score == float(value), customers.c.id < int(last)))
+        return or_(score < float(value), and_(score == float(value), customers.c.id < _id(last)))
     except ValueError:
         raise InvalidInput(f"after: {cursor!r} is not a cursor this list gave out") from None
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenure.kit.ids import StoreId
+
 
 class CustomerChange(BaseModel):
     """Fields of a customer a person or another system may set; only the sent ones change."""
@@ -26,11 +28,12 @@ class CustomerChange(BaseModel):
     gender: str | None = Field(None, max_length=32)
     acquisition_channel: str | None = Field(None, max_length=64)
     acquired_at: datetime | None = None
-    owner_id: int | None = Field(None, description="The user who looks after this customer.")
+    owner_id: StoreId | None = Field(None, description="The user who looks after this customer.")
     tags: list[str] | None = Field(None, max_length=50)
     attributes: dict[str, Any] | None = None
-    email_consent: bool | None = None
-    sms_consent: bool | None = None
+    # never null: a change either sends true or false, or leaves the consent alone
+    email_consent: bool = False
+    sms_consent: bool = False
 
     def sent(self) -> dict[str, Any]:
         """Return only the fields the caller sent (an explicit null clears a field)."""

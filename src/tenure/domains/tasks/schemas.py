@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenure.kit.ids import StoreId
+
 
 class TaskChange(BaseModel):
     """Fields of an open task that may change; only the sent ones do."""
@@ -16,7 +18,7 @@ class TaskChange(BaseModel):
     title: str | None = Field(None, min_length=1, max_length=200)
     notes: str | None = Field(None, max_length=2000)
     due_on: date | None = None
-    assignee_id: int | None = None
+    assignee_id: StoreId | None = None
 
     def sent(self) -> dict[str, Any]:
         """Return only the fields the caller sent."""
@@ -28,11 +30,11 @@ class NewTask(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: int
+    customer_id: StoreId
     title: str = Field(min_length=1, max_length=200)
     notes: str | None = Field(None, max_length=2000)
     due_on: date | None = None
-    assignee_id: int | None = None
+    assignee_id: StoreId | None = None
 
 
 class Completion(BaseModel):

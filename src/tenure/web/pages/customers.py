@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import Connection, Engine, select
 
+from tenure.api.params import PathId
 from tenure.domains.audit.service import Actor
 from tenure.domains.customers import changes, listing, timeline
 from tenure.domains.customers import service as customers
@@ -25,6 +26,7 @@ from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.errors import InvalidInput, TenureError
 from tenure.kit.i18n import reason_text
+from tenure.kit.ids import MAX_ID
 from tenure.web import session
 from tenure.web.render import Renderer
 
@@ -55,14 +57,24 @@ def _number(params: dict[str, str], name: str) -> float | None:
         raise InvalidInput(f"{name}: {text!r} is not a number") from None
 
 
+def _user_id(text: str) -> int | None:
+    """Read a user id from a form's select ("" for nobody)."""
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or int(text) > MAX_ID:
+        raise InvalidInput(f"{text!r} is not a user id")
+    return int(text)
+
+
 def tree_of(params: dict[str, str]) -> dict[str, Any] | None:
     """Turn the list's form fields into a filter tree (the one "save as segment" keeps)."""
     leaves: list[dict[str, Any]] = []
     for name, field in (("stage", "stage"), ("channel", "acquisition_channel")):
         if params.get(name):
             leaves.append({"field": field, "op": "=", "value": params[name]})
-    if params.get("owner", "").isdigit():
-        leaves.append({"field": "owner_id", "op": "=", "value": int(params["owner"])})
+    owner = _user_id(params.get("owner", ""))
+    if owner is not None:
+        leaves.append({"field": "owner_id", "op": "=", "value": owner})
     for name, field, op in (
         ("min_clv", "clv", ">="),
         ("max_clv", "clv", "<="),
@@ -195,7 +207,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         return RedirectResponse(f"/customers?{urlencode({'segment': name.strip()})}", 303)
 
     @router.get("/customers/{customer_id}", include_in_schema=False)
-    def customer_360(request: Request, customer_id: int) -> Response:
+    def customer_360(request: Request, customer_id: PathId) -> Response:
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_CUSTOMERS)
         lang = render.language(request, signed)
@@ -224,7 +236,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     @router.post("/customers/{customer_id}/edit", include_in_schema=False)
     def edit_customer(
         request: Request,
-        customer_id: int,
+        customer_id: PathId,
         owner: str = Form(""),
         tags: str = Form(""),
         csrf: str = Form(""),
@@ -233,7 +245,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.check_csrf(signed, csrf)
         session.require(signed, Permission.EDIT_CUSTOMERS)
         fields = {
-            "owner_id": int(owner) if owner.isdigit() else None,
+            "owner_id": _user_id(owner),
             "tags": [t for t in tags.replace("，", ",").split(",") if t.strip()],
         }
         with engine.begin() as conn:
@@ -243,7 +255,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     @router.post("/customers/{customer_id}/tasks", include_in_schema=False)
     def add_task(
         request: Request,
-        customer_id: int,
+        customer_id: PathId,
         title: str = Form(""),
         due_on: str = Form(""),
         assignee: str = Form(""),
@@ -263,6 +275,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 customer_id=customer_id,
                 title=title,
                 due_on=due,
-                assignee_id=int(assignee) if assignee.isdigit() else None,
+                assignee_id=_user_id(assignee),
             )
         return RedirectResponse(f"/customers/{customer_id}#tasks", 303)

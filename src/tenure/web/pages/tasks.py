@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
+from tenure.api.params import PathId, QueryId
 from tenure.domains.audit.service import Actor
 from tenure.domains.tasks import service as tasks
 from tenure.domains.users import service as users
@@ -19,7 +20,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the task pages to ``router``."""
 
     @router.get("/tasks", include_in_schema=False)
-    def task_inbox(request: Request, assignee: int | None = None) -> Response:
+    def task_inbox(request: Request, assignee: QueryId = None) -> Response:
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_CUSTOMERS)
         whose = assignee or signed.principal.user_id
@@ -47,7 +48,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     @router.post("/tasks/{task_id}/complete", include_in_schema=False)
     def complete(
         request: Request,
-        task_id: int,
+        task_id: PathId,
         outcome: str = Form(""),
         csrf: str = Form(""),
         next: str = Form("/tasks"),  # noqa: A002

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
+from tenure.api.params import PathId
 from tenure.domains.audit.service import Actor
 from tenure.domains.users import service as users
 from tenure.domains.users.models import Role
@@ -62,7 +63,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.post("/users/{user_id}/role", include_in_schema=False)
     def change_role(
-        request: Request, user_id: int, role: str = Form(...), csrf: str = Form("")
+        request: Request, user_id: PathId, role: str = Form(...), csrf: str = Form("")
     ) -> Response:
         signed = admin(request, csrf)
         with engine.begin() as conn:
@@ -71,7 +72,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.post("/users/{user_id}/active", include_in_schema=False)
     def change_active(
-        request: Request, user_id: int, active: str = Form(...), csrf: str = Form("")
+        request: Request, user_id: PathId, active: str = Form(...), csrf: str = Form("")
     ) -> Response:
         signed = admin(request, csrf)
         with engine.begin() as conn:
@@ -79,7 +80,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         return RedirectResponse("/users", 303)
 
     @router.post("/tokens/{token_id}/revoke", include_in_schema=False)
-    def revoke(request: Request, token_id: int, csrf: str = Form("")) -> Response:
+    def revoke(request: Request, token_id: PathId, csrf: str = Form("")) -> Response:
         signed = admin(request, csrf)
         with engine.begin() as conn:
             users.revoke_token(conn, token_id, actor=Actor(signed.principal.user_id, "web"))
