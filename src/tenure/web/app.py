@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -42,6 +43,8 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.server.threads
         yield
         worker.shutdown()
 
@@ -94,6 +97,15 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """Build the app from the environment's settings (for ``uvicorn --factory`` workers)."""
+    from tenure.kit.settings import load_settings
+    from tenure.storage.engine import make_engine
+
+    settings = load_settings()
+    return create_app(make_engine(settings.database.url, echo=settings.database.echo), settings)
 
 
 def _signed_or_none(engine: Engine, request: Request) -> SignedIn | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select
 
 from tenure.domains.registry import metadata
 from tenure.kit.timeutil import utcnow
+from tenure.storage.rows import plain_rows
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def entries(
         query = query.where(log.c.entity == entity)
     if entity_id is not None:
         query = query.where(log.c.entity_id == str(entity_id))
-    rows = [dict(r) for r in conn.execute(query).mappings()]
+    rows = plain_rows(conn.execute(query).mappings())
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (int(rows[-1]["id"]) if more else None)

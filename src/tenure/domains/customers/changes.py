@@ -10,6 +10,7 @@ from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
+from tenure.storage.rows import plain_row
 
 # where a customer's rows live, children first: erasing a customer empties these
 _OWNED = (
@@ -48,7 +49,7 @@ def _row(conn: Connection, customer_id: int) -> dict[str, Any]:
     row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
     if row is None:
         raise NotFound(f"no customer with id {customer_id}")
-    return dict(row)
+    return plain_row(row)
 
 
 def create_customer(conn: Connection, actor: audit.Actor, fields: dict[str, Any]) -> int:

@@ -30,6 +30,7 @@ from tenure.domains.segments import fields
 from tenure.kit.errors import InvalidInput
 from tenure.kit.filters import to_sql
 from tenure.kit.ids import MAX_ID
+from tenure.storage.rows import plain_rows
 
 SORTS = ("id", "-clv", "-churn_risk")
 LISTED = ("external_id", "name", "email", "company", "acquisition_channel", "owner_id", "tags")
@@ -126,7 +127,7 @@ def listing(conn: Connection, query: ListQuery) -> tuple[list[dict[str, Any]], s
         )
     if query.after:
         statement = statement.where(_after(query.sort, query.after))
-    rows = [dict(r) for r in conn.execute(statement).mappings()]
+    rows = plain_rows(conn.execute(statement).mappings())
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     if not more:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tenure.domains.registry import metadata
+from tenure.storage.rows import plain_rows
 
 
 def _t(name: str) -> Any:
@@ -34,7 +35,7 @@ def orders(conn: Connection, customer_id: int, limit: int = 100) -> list[dict[st
         .order_by(table.c.ordered_at.desc())
         .limit(limit)
     ).mappings()
-    return [dict(r) for r in rows]
+    return plain_rows(rows)
 
 
 def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
 from tenure.storage.bulk import insert_frames
+from tenure.storage.rows import plain_row, plain_rows
 
 
 def _t(name: str) -> Any:
@@ -117,7 +118,7 @@ def run_record(conn: Connection, run_id: int) -> dict[str, Any]:
     """Return a run's record as plain data."""
     runs = _t("scoring_runs")
     row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().one()
-    return dict(row)
+    return plain_row(row)
 
 
 def transition_flow(conn: Connection, run_id: int) -> list[tuple[str | None, str, int]]:
@@ -160,7 +161,7 @@ def runs(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """Return the most recent runs, newest day first."""
     r = _t("scoring_runs")
     rows = conn.execute(select(r).order_by(r.c.as_of.desc(), r.c.id.desc()).limit(limit))
-    return [dict(row) for row in rows.mappings()]
+    return plain_rows(rows.mappings())
 
 
 def flow(conn: Connection, from_run: int, to_run: int) -> list[tuple[str, str, int]]:
@@ -202,7 +203,7 @@ def riskiest(conn: Connection, limit: int) -> list[dict[str, Any]]:
         .order_by(scores.c.churn_risk.desc(), scores.c.customer_id)
         .limit(limit)
     )
-    return [dict(row) for row in rows.mappings()]
+    return plain_rows(rows.mappings())
 
 
 def write_kpis(conn: Connection, run_id: int, as_of: date, data: dict[str, Any]) -> None:
@@ -237,4 +238,4 @@ def recent_moves(conn: Connection, run_id: int, limit: int) -> list[dict[str, An
         .order_by(tr.c.id.desc())
         .limit(limit)
     ).mappings()
-    return [dict(r) for r in rows]
+    return plain_rows(rows)

@@ -16,6 +16,7 @@ from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
 from tenure.kit.errors import NotFound
 from tenure.kit.timeutil import utcnow
+from tenure.storage.rows import plain_row, plain_rows
 
 
 def _t() -> Any:
@@ -72,11 +73,11 @@ def get(conn: Connection, request_id: int) -> dict[str, Any]:
     row = conn.execute(select(table).where(table.c.id == request_id)).mappings().first()
     if row is None:
         raise NotFound(f"no run request with id {request_id}")
-    return dict(row)
+    return plain_row(row)
 
 
 def recent(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
     """Return the latest requests, newest first."""
     table = _t()
     rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).mappings()
-    return [dict(r) for r in rows]
+    return plain_rows(rows)

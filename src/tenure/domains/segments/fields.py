@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Select, select
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
 from tenure.domains.scoring.models import REASON_COLUMNS, SCORE_COLUMNS
+from tenure.storage.rows import plain_row
 
 CUSTOMER_FIELDS = (
     "acquisition_channel",
@@ -65,4 +66,4 @@ def record(conn: Connection, customer_id: int) -> dict[str, Any] | None:
         .mappings()
         .first()
     )
-    return None if row is None else dict(row)
+    return None if row is None else plain_row(row)

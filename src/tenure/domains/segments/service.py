@@ -13,6 +13,7 @@ from tenure.domains.segments import fields
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.filters import matches, to_sql
 from tenure.kit.timeutil import utcnow
+from tenure.storage.rows import plain_row, plain_rows
 
 
 def parse_filter(text: str) -> dict[str, Any]:
@@ -81,14 +82,14 @@ def get(conn: Connection, name: str) -> dict[str, Any]:
     if row is None:
         known = conn.execute(select(segments.c.name).order_by(segments.c.name)).scalars().all()
         raise NotFound(f"no segment named {name!r}; segments: {', '.join(known) or 'none yet'}")
-    return dict(row)
+    return plain_row(row)
 
 
 def list_all(conn: Connection) -> list[dict[str, Any]]:
     """Return every segment with its member count at the last refresh."""
     segments, _ = _tables()
     rows = conn.execute(select(segments).order_by(segments.c.name)).mappings().all()
-    return [dict(r) for r in rows]
+    return plain_rows(rows)
 
 
 def delete_segment(conn: Connection, name: str, *, actor: audit.Actor) -> None:

@@ -16,6 +16,7 @@ from tenure.domains.registry import metadata
 from tenure.domains.tasks.models import TaskStatus
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
+from tenure.storage.rows import plain_row, plain_rows
 
 WHEN = ("overdue", "today", "later", "undated")  # the `due` filter of an open-task list
 FIELDS = ("title", "notes", "due_on", "assignee_id")  # what an update may change
@@ -92,7 +93,7 @@ def _raw(conn: Connection, task_id: int) -> dict[str, Any]:
     row = conn.execute(select(tasks).where(tasks.c.id == task_id)).mappings().first()
     if row is None:
         raise NotFound(f"no task with id {task_id}")
-    return dict(row)
+    return plain_row(row)
 
 
 def update_task(
@@ -186,7 +187,7 @@ def list_tasks(
         query = query.where(tasks.c.id > after)
     if due is not None:
         query = query.where(tasks.c.status == TaskStatus.OPEN.value, _due(due, today))
-    rows = [dict(r) for r in conn.execute(query).mappings()]
+    rows = plain_rows(conn.execute(query).mappings())
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (int(rows[-1]["id"]) if more else None)

@@ -19,6 +19,7 @@ from tenure.domains.users.models import Role
 from tenure.domains.users.permissions import SCOPES
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
+from tenure.storage.rows import plain_rows
 
 LAST_USE_PRECISION = timedelta(minutes=1)
 # users and tokens are managed with `tenure users` on the server's own command line
@@ -211,7 +212,7 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
             users.c.last_login_at,
         ).order_by(users.c.id)
     )
-    return [dict(r) for r in rows.mappings()]
+    return plain_rows(rows.mappings())
 
 
 def list_tokens(conn: Connection) -> list[dict[str, Any]]:
@@ -231,7 +232,7 @@ def list_tokens(conn: Connection) -> list[dict[str, Any]]:
         .join(users, users.c.id == tokens.c.user_id)
         .order_by(tokens.c.id)
     )
-    return [dict(r) for r in rows.mappings()]
+    return plain_rows(rows.mappings())
 
 
 def set_language(conn: Connection, user_id: int, language: str | None) -> None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
+from tenure.api.auth import TOKENS
 from tenure.api.params import PathId
 from tenure.domains.audit.service import Actor
 from tenure.domains.users import service as users
@@ -68,6 +69,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         signed = admin(request, csrf)
         with engine.begin() as conn:
             users.set_role(conn, Actor(signed.principal.user_id, "web"), user_id, role)
+        TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
 
     @router.post("/users/{user_id}/active", include_in_schema=False)
@@ -77,6 +79,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         signed = admin(request, csrf)
         with engine.begin() as conn:
             users.set_active(conn, Actor(signed.principal.user_id, "web"), user_id, active == "yes")
+        TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
 
     @router.post("/tokens/{token_id}/revoke", include_in_schema=False)
@@ -84,4 +87,5 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         signed = admin(request, csrf)
         with engine.begin() as conn:
             users.revoke_token(conn, token_id, actor=Actor(signed.principal.user_id, "web"))
+        TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
