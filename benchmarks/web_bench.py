@@ -34,6 +34,15 @@ END = date(2026, 6, 30)
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/tenure_web_bench"
 
 
+def _default_url() -> str:
+    server = os.environ.get("TENURE_TEST_PG_URL")
+    if not server:
+        return DEFAULT_URL
+    from sqlalchemy.engine import make_url
+
+    return make_url(server).set(database="tenure_web_bench").render_as_string(hide_password=False)
+
+
 def _ready(url: str, customers: int) -> bool:
     """Tell whether the bench database holds a scored store of this size."""
     from sqlalchemy import text
@@ -236,7 +245,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument(
+        "--database-url",
+        default=_default_url(),
+        help="the bench's own database (on the server TENURE_TEST_PG_URL names, if set)",
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean pause of a person, s")
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()

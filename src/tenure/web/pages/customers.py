@@ -6,7 +6,6 @@ import csv
 import io
 import time
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -14,18 +13,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import Connection, Engine, select
 
-from tenure.api.params import PathId
 from tenure.domains.audit.service import Actor
-from tenure.domains.customers import changes, listing, timeline
-from tenure.domains.customers import service as customers
+from tenure.domains.customers import listing
 from tenure.domains.registry import metadata
 from tenure.domains.segments import service as segments
-from tenure.domains.tasks import service as tasks
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.errors import InvalidInput, TenureError
-from tenure.kit.i18n import reason_text
 from tenure.kit.ids import MAX_ID
 from tenure.web import session
 from tenure.web.render import Renderer
@@ -57,7 +52,7 @@ def _number(params: dict[str, str], name: str) -> float | None:
         raise InvalidInput(f"{name}: {text!r} is not a number") from None
 
 
-def _user_id(text: str) -> int | None:
+def user_id_of(text: str) -> int | None:
     """Read a user id from a form's select ("" for nobody)."""
     if not text.strip():
         return None
@@ -72,7 +67,7 @@ def tree_of(params: dict[str, str]) -> dict[str, Any] | None:
     for name, field in (("stage", "stage"), ("channel", "acquisition_channel")):
         if params.get(name):
             leaves.append({"field": field, "op": "=", "value": params[name]})
-    owner = _user_id(params.get("owner", ""))
+    owner = user_id_of(params.get("owner", ""))
     if owner is not None:
         leaves.append({"field": "owner_id", "op": "=", "value": owner})
     for name, field, op in (
@@ -205,76 +200,3 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         with engine.begin() as conn:
             segments.create(conn, name.strip(), tree, actor=actor(signed))
         return RedirectResponse(f"/customers?{urlencode({'segment': name.strip()})}", 303)
-
-    @router.get("/customers/{customer_id}", include_in_schema=False)
-    def customer_360(request: Request, customer_id: PathId) -> Response:
-        signed = session.current(engine, request)
-        session.require(signed, Permission.READ_CUSTOMERS)
-        lang = render.language(request, signed)
-        with engine.connect() as conn:
-            found = customers.profile(conn, customer_id)
-            entries = timeline.timeline(conn, customer_id)
-            open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
-            people = users.list_users(conn)
-        scores = found["scores"] or {}
-        reasons = [
-            reason_text(r["feature"], r["value"], lang) for r in scores.get("churn_reasons") or []
-        ]
-        return render.page(
-            request,
-            "customer.html",
-            signed,
-            c=found,
-            scores=scores,
-            reasons=reasons,
-            timeline=entries,
-            tasks=open_tasks,
-            people=people,
-            owners={u["id"]: u["name"] for u in people},
-        )
-
-    @router.post("/customers/{customer_id}/edit", include_in_schema=False)
-    def edit_customer(
-        request: Request,
-        customer_id: PathId,
-        owner: str = Form(""),
-        tags: str = Form(""),
-        csrf: str = Form(""),
-    ) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.EDIT_CUSTOMERS)
-        fields = {
-            "owner_id": _user_id(owner),
-            "tags": [t for t in tags.replace("，", ",").split(",") if t.strip()],
-        }
-        with engine.begin() as conn:
-            changes.update_customer(conn, actor(signed), customer_id, fields)
-        return RedirectResponse(f"/customers/{customer_id}", 303)
-
-    @router.post("/customers/{customer_id}/tasks", include_in_schema=False)
-    def add_task(
-        request: Request,
-        customer_id: PathId,
-        title: str = Form(""),
-        due_on: str = Form(""),
-        assignee: str = Form(""),
-        csrf: str = Form(""),
-    ) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.MANAGE_TASKS)
-        try:
-            due = date.fromisoformat(due_on) if due_on else None
-        except ValueError:
-            raise InvalidInput(f"due: {due_on!r} is not a date") from None
-        with engine.begin() as conn:
-            tasks.create_task(
-                conn,
-                actor(signed),
-                customer_id=customer_id,
-                title=title,
-                due_on=due,
-                assignee_id=_user_id(assignee),
-            )
-        return RedirectResponse(f"/customers/{customer_id}#tasks", 303)

@@ -1,0 +1,103 @@
+"""The customer 360: scores and why at risk, stage history, timeline, tasks; owner and tags."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
+
+from tenure.api.params import PathId
+from tenure.domains.audit.service import Actor
+from tenure.domains.customers import changes, timeline
+from tenure.domains.customers import service as customers
+from tenure.domains.tasks import service as tasks
+from tenure.domains.users import service as users
+from tenure.domains.users.permissions import Permission
+from tenure.domains.users.sessions import SignedIn
+from tenure.kit.errors import InvalidInput
+from tenure.kit.i18n import reason_text
+from tenure.web import session
+from tenure.web.pages.customers import user_id_of
+from tenure.web.render import Renderer
+
+
+def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
+    """Add the customer 360 and its forms to ``router``."""
+
+    def actor(signed: SignedIn) -> Actor:
+        return Actor(signed.principal.user_id, "web")
+
+    @router.get("/customers/{customer_id}", include_in_schema=False)
+    def customer_360(request: Request, customer_id: PathId) -> Response:
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_CUSTOMERS)
+        lang = render.language(request, signed)
+        with engine.connect() as conn:
+            found = customers.profile(conn, customer_id)
+            entries = timeline.timeline(conn, customer_id)
+            open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
+            people = users.list_users(conn)
+        scores = found["scores"] or {}
+        reasons = [
+            reason_text(r["feature"], r["value"], lang) for r in scores.get("churn_reasons") or []
+        ]
+        return render.page(
+            request,
+            "customer.html",
+            signed,
+            c=found,
+            scores=scores,
+            reasons=reasons,
+            timeline=entries,
+            tasks=open_tasks,
+            people=people,
+            owners={u["id"]: u["name"] for u in people},
+        )
+
+    @router.post("/customers/{customer_id}/edit", include_in_schema=False)
+    def edit_customer(
+        request: Request,
+        customer_id: PathId,
+        owner: str = Form(""),
+        tags: str = Form(""),
+        csrf: str = Form(""),
+    ) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        session.require(signed, Permission.EDIT_CUSTOMERS)
+        fields = {
+            "owner_id": user_id_of(owner),
+            "tags": [t for t in tags.replace("，", ",").split(",") if t.strip()],
+        }
+        with engine.begin() as conn:
+            changes.update_customer(conn, actor(signed), customer_id, fields)
+        return RedirectResponse(f"/customers/{customer_id}", 303)
+
+    @router.post("/customers/{customer_id}/tasks", include_in_schema=False)
+    def add_task(
+        request: Request,
+        customer_id: PathId,
+        title: str = Form(""),
+        due_on: str = Form(""),
+        assignee: str = Form(""),
+        csrf: str = Form(""),
+    ) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        session.require(signed, Permission.MANAGE_TASKS)
+        try:
+            due = date.fromisoformat(due_on) if due_on else None
+        except ValueError:
+            raise InvalidInput(f"due: {due_on!r} is not a date") from None
+        with engine.begin() as conn:
+            tasks.create_task(
+                conn,
+                actor(signed),
+                customer_id=customer_id,
+                title=title,
+                due_on=due,
+                assignee_id=user_id_of(assignee),
+            )
+        return RedirectResponse(f"/customers/{customer_id}#tasks", 303)
