@@ -237,3 +237,30 @@ def test_empty_store_teaches_the_next_step(empty_sqlite_url: str, path: str) -> 
     sign_in(client, "admin")
     page = client.get(path).text
     assert "tenure demo" in page or "POST /api/v1/tasks" in page
+
+
+def test_htmx_completes_and_reassigns_a_task_in_place(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    customer = owned_customer(demo_engine, "csm@web.test")
+    csrf = sign_in(app_client, "csm")
+    app_client.post(
+        f"/customers/{customer}/tasks", data={"title": "Send the renewal quote", "csrf": csrf}
+    )
+    page = app_client.get(f"/customers/{customer}").text
+    task = re.findall(r'data-task="(\d+)"', page)[-1]
+    users_table = metadata().tables["users"]
+    with demo_engine.connect() as conn:
+        sales = conn.execute(
+            select(users_table.c.id).where(users_table.c.email == "sales@web.test")
+        ).scalar_one()
+    htmx = {"HX-Request": "true"}
+    moved = app_client.post(
+        f"/tasks/{task}/assign", data={"assignee": str(sales), "csrf": csrf}, headers=htmx
+    )
+    assert moved.status_code == 200 and moved.text.lstrip().startswith('<div class="task')
+    assert "Sales Tester" in moved.text and "<html" not in moved.text
+    done = app_client.post(
+        f"/tasks/{task}/complete", data={"outcome": "Quote sent", "csrf": csrf}, headers=htmx
+    )
+    assert 'class="task done"' in done.text and "✓ Quote sent" in done.text

@@ -11,8 +11,10 @@ from tenure.domains.audit.service import Actor
 from tenure.domains.tasks import service as tasks
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
+from tenure.domains.users.sessions import SignedIn
 from tenure.kit.timeutil import business_today
 from tenure.web import session
+from tenure.web.pages.customers import user_id_of
 from tenure.web.render import Renderer
 
 
@@ -45,6 +47,24 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             today=today,
         )
 
+    def answer(request: Request, signed: SignedIn, task_id: int, next_url: str) -> Response:
+        """Htmx swaps the task's card in place; a plain form post goes back to the page."""
+        if request.headers.get("hx-request") != "true":
+            return RedirectResponse(session.safe_next(next_url), 303)
+        with engine.connect() as conn:
+            task = tasks.get_task(conn, task_id)
+            people = users.list_users(conn)
+        return render.page(
+            request,
+            "_task.html",
+            signed,
+            t=task,
+            due=None,
+            show_customer=True,
+            people=people,
+            here=session.safe_next(next_url),
+        )
+
     @router.post("/tasks/{task_id}/complete", include_in_schema=False)
     def complete(
         request: Request,
@@ -58,4 +78,24 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.require(signed, Permission.MANAGE_TASKS)
         with engine.begin() as conn:
             tasks.complete_task(conn, Actor(signed.principal.user_id, "web"), task_id, outcome)
-        return RedirectResponse(session.safe_next(next), 303)
+        return answer(request, signed, task_id, next)
+
+    @router.post("/tasks/{task_id}/assign", include_in_schema=False)
+    def assign(
+        request: Request,
+        task_id: PathId,
+        assignee: str = Form(""),
+        csrf: str = Form(""),
+        next: str = Form("/tasks"),  # noqa: A002
+    ) -> Response:
+        signed = session.current(engine, request)
+        session.check_csrf(signed, csrf)
+        session.require(signed, Permission.MANAGE_TASKS)
+        with engine.begin() as conn:
+            tasks.update_task(
+                conn,
+                Actor(signed.principal.user_id, "web"),
+                task_id,
+                {"assignee_id": user_id_of(assignee)},
+            )
+        return answer(request, signed, task_id, next)
