@@ -115,3 +115,20 @@ def test_start_a_run_from_the_runs_page(app_client: TestClient) -> None:
     assert re.search(r'data-status="done"', page), page[-2000:]
     bad = app_client.post("/runs", data={"csrf": csrf, "as_of": "31/03/2026"})
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text
+
+
+def test_every_page_answers_each_role_as_the_menu_says(demo_engine: Engine) -> None:
+    from tenure.domains.users.models import Role
+    from tenure.domains.users.permissions import allows
+    from tenure.web.app import create_app
+    from tenure.web.render import MENU
+
+    for role in Role:
+        client = TestClient(create_app(demo_engine, Settings()))
+        sign_in(client, role.value)
+        menu = client.get("/customers").text
+        for path, _, permission in MENU:
+            allowed = allows(role.value, permission)
+            status = client.get(path).status_code
+            assert status == (200 if allowed else 403), (role, path, status)
+            assert (f'href="{path}"' in menu.split("</nav>")[0]) == allowed, (role, path)

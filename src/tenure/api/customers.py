@@ -90,3 +90,21 @@ def routes(engine: Engine, router: APIRouter) -> None:
         with engine.connect() as conn:
             customers.profile(conn, customer_id)
             return {"items": timeline.timeline(conn, customer_id, limit)}
+
+    @guard.route("GET", "/customers/{customer_id}/scores", P.READ_CUSTOMERS)
+    def customer_scores(customer_id: PathId) -> dict[str, Any]:
+        """Return a customer's current scores (value, P(alive), segments, health, churn risk)."""
+        with engine.connect() as conn:
+            found = customers.profile(conn, customer_id)
+        return {"customer_id": customer_id, "scores": found["scores"]}
+
+    @guard.route("GET", "/customers/{customer_id}/stages", P.READ_CUSTOMERS)
+    def customer_stages(customer_id: PathId) -> dict[str, Any]:
+        """Return a customer's current stage (rule and numbers) and their stage in every run."""
+        with engine.connect() as conn:
+            found = customers.profile(conn, customer_id)
+        return {
+            "customer_id": customer_id,
+            "stage": found["stage"],
+            "history": found["stage_history"],
+        }
