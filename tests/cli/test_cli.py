@@ -87,9 +87,11 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     )
     assert sum(row["customers"] for row in stages["stages"]) == 300
     runs = json.loads(tenure("report", "runs", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout)
-    assert len(runs) == 1 and runs[0]["customers"] == 300
-    first = tenure("report", "flow", url=empty_sqlite_url, cwd=tmp_path)
-    assert "Only one run so far" in first.stdout
+    # two runs a month apart, so that the stage flow shows from the start
+    assert [r["as_of"] for r in runs] == ["2026-01-31", "2026-01-01"]
+    assert runs[0]["customers"] == 300
+    flow = tenure("report", "flow", url=empty_sqlite_url, cwd=tmp_path)
+    assert "Stage flow from run 1 to run 2" in flow.stdout
     segments = json.loads(
         tenure("report", "segments", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )
