@@ -145,7 +145,9 @@ def test_csv_export_has_every_matching_customer(
 def test_save_filters_as_a_segment(app_client: TestClient, demo_engine: Engine) -> None:
     csrf = sign_in(app_client, "manager")
     page = app_client.get("/customers", params={"stage": "mature", "min_clv": "100"}).text
-    assert 'id="save-segment"' in page
+    assert 'id="save-segment"' in page and 'id="not-saved"' not in page
+    searched = app_client.get("/customers", params={"stage": "mature", "q": "a"}).text
+    assert 'id="not-saved"' in searched  # the search is not kept: the page says so
     saved = app_client.post(
         "/customers/segment",
         data={"name": "mature and valuable", "query": "stage=mature&min_clv=100", "csrf": csrf},
