@@ -33,11 +33,16 @@ def channel_rows(conn: Connection) -> list[tuple[str, int, int, Decimal]]:
     """Return (channel, customers, buyers, spend) for every acquisition channel."""
     t = metadata().tables
     customers, orders, spend = t["customers"], t["orders"], t["marketing_spend"]
-    buyer = select(orders.c.customer_id).where(orders.c.status == "paid").distinct().subquery()
+    # EXISTS probes each customer's orders through their index; a join to the distinct
+    # buyers ran for minutes on PostgreSQL at a million customers
+    bought = (
+        select(orders.c.id)
+        .where(orders.c.customer_id == customers.c.id, orders.c.status == "paid")
+        .exists()
+    )
     channel = func.coalesce(customers.c.acquisition_channel, "(unknown)")
     rows = conn.execute(
-        select(channel, func.count(), func.count(buyer.c.customer_id))
-        .select_from(customers.outerjoin(buyer, buyer.c.customer_id == customers.c.id))
+        select(channel, func.count(), func.count().filter(bought))
         .group_by(channel)
         .order_by(func.count().desc())
     ).all()
@@ -66,3 +71,11 @@ def monthly_rows(conn: Connection) -> list[tuple[str, int, Decimal]]:
         .order_by(month)
     ).all()
     return [(str(m), int(n), Decimal(str(r or 0)).quantize(Decimal("0.01"))) for m, n, r in rows]
+
+
+def customers_per_channel(conn: Connection) -> dict[str, int]:
+    """Return how many customers came through each acquisition channel."""
+    customers = metadata().tables["customers"]
+    channel = customers.c.acquisition_channel
+    rows = conn.execute(select(channel, func.count()).group_by(channel)).all()
+    return {str(c) if c is not None else "(unknown)": int(n) for c, n in rows}

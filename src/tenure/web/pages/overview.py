@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection, Engine
 
 from tenure.domains.reports.charts import clv_histogram, nps_by_month, value_by_stage
-from tenure.domains.reports.service import store_overview
+from tenure.domains.reports.service import overview_from_run, store_overview
 from tenure.domains.scoring.service import kpi_report, stage_flow, stage_report
 from tenure.domains.users.permissions import Permission
 from tenure.web import charts, session
@@ -94,9 +94,10 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.require(signed, Permission.READ_REPORTS)
         page = render.page_tools(request, signed)
         with engine.connect() as conn:
-            data = store_overview(conn)
-            stages = stage_report(conn)
             kpis = kpi_report(conn)
+            # with a run, its figures; the store is counted only before the first run
+            data = overview_from_run(conn, kpis) if kpis else store_overview(conn)
+            stages = stage_report(conn)
             options = chart_options(conn, kpis, data, page) if data.counts["customers"] else {}
         return render.page(
             request,
