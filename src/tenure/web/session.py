@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from sqlalchemy import Engine
 
+from tenure.domains.audit.service import Actor
 from tenure.domains.users import sessions
 from tenure.domains.users.permissions import Permission, allows
 
@@ -70,6 +71,22 @@ def check_csrf(signed: sessions.SignedIn, sent: str | None) -> None:
     """Raise ``BadForm`` unless ``sent`` is the session's CSRF token."""
     if not sent or not secrets.compare_digest(sent, signed.csrf_token):
         raise BadForm
+
+
+def posted(
+    engine: Engine, request: Request, csrf: str | None, permission: Permission | None = None
+) -> sessions.SignedIn:
+    """Return the user behind a form post: signed in, the form theirs, allowed ``permission``."""
+    signed = current(engine, request)
+    check_csrf(signed, csrf)
+    if permission is not None:
+        require(signed, permission)
+    return signed
+
+
+def actor(signed: sessions.SignedIn) -> Actor:
+    """Return the audit log's name for a change made in the web app."""
+    return Actor(signed.principal.user_id, "web")
 
 
 def login_csrf(request: Request) -> str:

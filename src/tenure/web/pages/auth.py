@@ -65,8 +65,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: str = Form("")) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
+        session.posted(engine, request, csrf)  # signed in, and the form is theirs
         with engine.begin() as conn:
             sessions.sign_out(conn, request.cookies.get(session.COOKIE, ""))
         response = RedirectResponse("/login", status_code=303)
@@ -81,8 +80,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         next: str = Form("/"),  # noqa: A002
     ) -> Response:
         """Save the signed-in user's language (the header's switch)."""
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
+        signed = session.posted(engine, request, csrf)
         chosen = lang if lang in LANGUAGES else None
         with engine.begin() as conn:
             users.set_language(conn, signed.principal.user_id, chosen)

@@ -9,13 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tenure.api.params import PathId
-from tenure.domains.audit.service import Actor
 from tenure.domains.customers import changes, timeline
 from tenure.domains.customers import service as customers
 from tenure.domains.tasks import service as tasks
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
-from tenure.domains.users.sessions import SignedIn
 from tenure.kit.errors import InvalidInput
 from tenure.kit.i18n import reason_text
 from tenure.web import session
@@ -25,9 +23,6 @@ from tenure.web.render import Renderer
 
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the customer 360 and its forms to ``router``."""
-
-    def actor(signed: SignedIn) -> Actor:
-        return Actor(signed.principal.user_id, "web")
 
     @router.get("/customers/{customer_id}", include_in_schema=False)
     def customer_360(request: Request, customer_id: PathId) -> Response:
@@ -64,15 +59,13 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         tags: str = Form(""),
         csrf: str = Form(""),
     ) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.EDIT_CUSTOMERS)
+        signed = session.posted(engine, request, csrf, Permission.EDIT_CUSTOMERS)
         fields = {
             "owner_id": user_id_of(owner),
             "tags": [t for t in tags.replace("，", ",").split(",") if t.strip()],
         }
         with engine.begin() as conn:
-            changes.update_customer(conn, actor(signed), customer_id, fields)
+            changes.update_customer(conn, session.actor(signed), customer_id, fields)
         return RedirectResponse(f"/customers/{customer_id}", 303)
 
     @router.post("/customers/{customer_id}/tasks", include_in_schema=False)
@@ -84,9 +77,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         assignee: str = Form(""),
         csrf: str = Form(""),
     ) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.MANAGE_TASKS)
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         try:
             due = date.fromisoformat(due_on) if due_on else None
         except ValueError:
@@ -94,7 +85,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         with engine.begin() as conn:
             tasks.create_task(
                 conn,
-                actor(signed),
+                session.actor(signed),
                 customer_id=customer_id,
                 title=title,
                 due_on=due,

@@ -13,13 +13,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import Connection, Engine, select
 
-from tenure.domains.audit.service import Actor
 from tenure.domains.customers import listing
 from tenure.domains.registry import metadata
 from tenure.domains.segments import service as segments
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
-from tenure.domains.users.sessions import SignedIn
 from tenure.kit.errors import InvalidInput, TenureError
 from tenure.kit.ids import MAX_ID
 from tenure.web import session
@@ -116,9 +114,6 @@ def channels(conn: Connection) -> list[str]:
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the customer pages to ``router``."""
 
-    def actor(signed: SignedIn) -> Actor:
-        return Actor(signed.principal.user_id, "web")
-
     @router.get("/customers", include_in_schema=False)
     def customer_list(request: Request) -> Response:
         signed = session.current(engine, request)
@@ -191,12 +186,10 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     def save_segment(
         request: Request, name: str = Form(""), query: str = Form(""), csrf: str = Form("")
     ) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.MANAGE_SEGMENTS)
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_SEGMENTS)
         tree = tree_of(dict(parse_qsl(query)))
         if tree is None or not name.strip():
             raise InvalidInput("a segment needs a name and at least one filter")
         with engine.begin() as conn:
-            segments.create(conn, name.strip(), tree, actor=actor(signed))
+            segments.create(conn, name.strip(), tree, actor=session.actor(signed))
         return RedirectResponse(f"/customers?{urlencode({'segment': name.strip()})}", 303)

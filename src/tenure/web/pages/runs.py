@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
-from tenure.domains.audit.service import Actor
 from tenure.domains.scoring import requests
 from tenure.domains.scoring.service import churn_report, run_list
 from tenure.domains.users.permissions import Permission
@@ -43,9 +42,7 @@ def routes(engine: Engine, render: Renderer, worker: RunWorker, router: APIRoute
 
     @router.post("/runs", include_in_schema=False)
     def start_run(request: Request, as_of: str = Form(""), csrf: str = Form("")) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.RUN_SCORING)
+        signed = session.posted(engine, request, csrf, Permission.RUN_SCORING)
         try:
             day = (
                 date.fromisoformat(as_of)
@@ -55,6 +52,6 @@ def routes(engine: Engine, render: Renderer, worker: RunWorker, router: APIRoute
         except ValueError:
             raise InvalidInput(f"as_of: {as_of!r} is not a date written YYYY-MM-DD") from None
         with engine.begin() as conn:
-            request_id = requests.request_run(conn, Actor(signed.principal.user_id, "web"), day)
+            request_id = requests.request_run(conn, session.actor(signed), day)
         worker.submit(request_id)
         return RedirectResponse("/runs", 303)

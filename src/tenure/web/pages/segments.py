@@ -6,7 +6,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
-from tenure.domains.audit.service import Actor
 from tenure.domains.scoring.service import segment_report
 from tenure.domains.segments import service as segments
 from tenure.domains.users.permissions import Permission
@@ -28,9 +27,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.post("/segments/{name}/delete", include_in_schema=False)
     def delete(request: Request, name: str, csrf: str = Form("")) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.MANAGE_SEGMENTS)
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_SEGMENTS)
         with engine.begin() as conn:
-            segments.delete_segment(conn, name, actor=Actor(signed.principal.user_id, "web"))
+            segments.delete_segment(conn, name, actor=session.actor(signed))
         return RedirectResponse("/segments", 303)

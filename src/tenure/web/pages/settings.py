@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
-from tenure.domains.audit.service import Actor
 from tenure.domains.preferences import service as preferences
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
@@ -66,10 +65,10 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     @router.post("/settings/{group}", include_in_schema=False)
     async def save(request: Request, group: str) -> Response:
         form = dict(await request.form())
-        signed = session.current(engine, request)
-        session.check_csrf(signed, str(form.get("csrf", "")))
-        session.require(signed, Permission.CHANGE_SETTINGS)
-        actor = Actor(signed.principal.user_id, "web")
+        signed = session.posted(
+            engine, request, str(form.get("csrf", "")), Permission.CHANGE_SETTINGS
+        )
+        actor = session.actor(signed)
         try:
             with engine.begin() as conn:
                 if form.get("reset"):

@@ -7,7 +7,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tenure.api.params import PathId, QueryId
-from tenure.domains.audit.service import Actor
 from tenure.domains.tasks import service as tasks
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
@@ -73,11 +72,9 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         csrf: str = Form(""),
         next: str = Form("/tasks"),  # noqa: A002
     ) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.MANAGE_TASKS)
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         with engine.begin() as conn:
-            tasks.complete_task(conn, Actor(signed.principal.user_id, "web"), task_id, outcome)
+            tasks.complete_task(conn, session.actor(signed), task_id, outcome)
         return answer(request, signed, task_id, next)
 
     @router.post("/tasks/{task_id}/assign", include_in_schema=False)
@@ -88,13 +85,11 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         csrf: str = Form(""),
         next: str = Form("/tasks"),  # noqa: A002
     ) -> Response:
-        signed = session.current(engine, request)
-        session.check_csrf(signed, csrf)
-        session.require(signed, Permission.MANAGE_TASKS)
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         with engine.begin() as conn:
             tasks.update_task(
                 conn,
-                Actor(signed.principal.user_id, "web"),
+                session.actor(signed),
                 task_id,
                 {"assignee_id": user_id_of(assignee)},
             )

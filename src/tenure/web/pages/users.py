@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 
 from tenure.api.auth import TOKENS
 from tenure.api.params import PathId
-from tenure.domains.audit.service import Actor
 from tenure.domains.users import service as users
 from tenure.domains.users.models import Role
 from tenure.domains.users.permissions import Permission
@@ -54,7 +53,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         csrf: str = Form(""),
     ) -> Response:
         signed = admin(request, csrf)
-        actor = Actor(signed.principal.user_id, "web")
+        actor = session.actor(signed)
         with engine.begin() as conn:
             _, password = users.create_user(conn, name.strip(), email, role, actor=actor)
         # shown once, on this answer only; the page is not cached
@@ -68,7 +67,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     ) -> Response:
         signed = admin(request, csrf)
         with engine.begin() as conn:
-            users.set_role(conn, Actor(signed.principal.user_id, "web"), user_id, role)
+            users.set_role(conn, session.actor(signed), user_id, role)
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
 
@@ -78,7 +77,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     ) -> Response:
         signed = admin(request, csrf)
         with engine.begin() as conn:
-            users.set_active(conn, Actor(signed.principal.user_id, "web"), user_id, active == "yes")
+            users.set_active(conn, session.actor(signed), user_id, active == "yes")
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
 
@@ -86,6 +85,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     def revoke(request: Request, token_id: PathId, csrf: str = Form("")) -> Response:
         signed = admin(request, csrf)
         with engine.begin() as conn:
-            users.revoke_token(conn, token_id, actor=Actor(signed.principal.user_id, "web"))
+            users.revoke_token(conn, token_id, actor=session.actor(signed))
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
