@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tenure.analytics.stages import STAGES
+
 Option = dict[str, Any]
 Label = Callable[[str], str]
 # one colour per stage wherever a stage is drawn
@@ -42,10 +44,9 @@ def stage_flow(flow: Sequence[dict[str, Any]], stage: Label) -> Option:
     """
     later = "\u200b"  # zero-width space: same words, another node
     moving = [f for f in flow if f["customers"]]
-    order = list(STAGE_COLORS)
 
     def nodes(keys: set[str], side: str) -> list[dict[str, Any]]:
-        ranked = sorted(keys, key=lambda k: order.index(k) if k in order else len(order))
+        ranked = sorted(keys, key=lambda k: STAGES.index(k) if k in STAGES else len(STAGES))
         return [
             {"name": stage(k) + side, "itemStyle": {"color": STAGE_COLORS.get(k, "#8a97a8")}}
             for k in ranked

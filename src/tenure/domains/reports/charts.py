@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, literal, select
 
+from tenure.analytics.stages import STAGES
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
 
@@ -17,7 +18,7 @@ CLV_EDGES = (0, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 
 
 def value_by_stage(conn: Connection) -> list[dict[str, Any]]:
-    """Return per current stage: customers, revenue so far and predicted CLV."""
+    """Return per current stage, in lifecycle order: customers, revenue so far, predicted CLV."""
     stages, scores = views.customer_stages, views.customer_scores
     rows = conn.execute(
         select(
@@ -30,10 +31,15 @@ def value_by_stage(conn: Connection) -> list[dict[str, Any]]:
         .outerjoin(scores, scores.c.customer_id == stages.c.customer_id)
         .group_by(stages.c.stage)
     )
-    return [
+    found = [
         {"stage": s, "customers": int(n), "revenue": float(r), "clv": float(v)}
         for s, n, r, v in rows
     ]
+    return sorted(found, key=lambda row: _lifecycle_rank(row["stage"]))
+
+
+def _lifecycle_rank(stage: str) -> int:
+    return STAGES.index(stage) if stage in STAGES else len(STAGES)
 
 
 def clv_histogram(conn: Connection) -> list[dict[str, Any]]:

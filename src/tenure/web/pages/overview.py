@@ -8,12 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection, Engine
 
-from tenure.domains.reports.charts import clv_histogram, nps_by_month, value_by_stage
+from tenure.domains.reports.charts import nps_by_month
 from tenure.domains.reports.service import overview_from_run, store_overview
 from tenure.domains.scoring.service import kpi_report, stage_flow, stage_report
 from tenure.domains.users.permissions import Permission
 from tenure.web import charts, session
-from tenure.web.render import N_, STAGES, Page, Renderer
+from tenure.web.pages.value import value_charts
+from tenure.web.render import N_, Page, Renderer
 
 # tile: key in the KPI window, label, how to show it
 TILES = (
@@ -66,15 +67,7 @@ def chart_options(
     flow = stage_flow(conn)
     if flow and flow["flow"]:
         options["flow"] = charts.stage_flow(flow["flow"], stage)
-    order = list(STAGES)
-    by_stage = sorted(
-        value_by_stage(conn), key=lambda r: order.index(r["stage"]) if r["stage"] in order else 99
-    )
-    if by_stage:
-        options["value"] = charts.value_by_stage(
-            by_stage, stage, (_("Revenue so far"), _("Predicted CLV"))
-        )
-        options["clv"] = charts.clv_histogram(clv_histogram(conn), fmt.money)
+    options |= value_charts(conn, page)
     if kpis is not None:
         if kpis["cohorts"]["cohorts"]:
             options["cohorts"] = charts.cohort_heatmap(kpis["cohorts"]["cohorts"])
