@@ -13,7 +13,7 @@ from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.schemas import Completion, NewTask, TaskChange
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.errors import InvalidInput
-from tenure.kit.ids import MAX_ID
+from tenure.kit.ids import parse_id
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today
 
@@ -23,9 +23,10 @@ def _assignee(text: str | None, me: int) -> int | None:
         return None
     if text == "me":
         return me
-    if not text.isdigit() or int(text) > MAX_ID:
+    user_id = parse_id(text)
+    if user_id is None:
         raise InvalidInput(f"assignee: a user id or `me`, not {text!r}")
-    return int(text)
+    return user_id
 
 
 def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:

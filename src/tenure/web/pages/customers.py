@@ -19,7 +19,7 @@ from tenure.domains.segments import service as segments
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput, TenureError
-from tenure.kit.ids import MAX_ID
+from tenure.kit.ids import parse_id
 from tenure.web import session
 from tenure.web.render import Renderer
 
@@ -54,9 +54,10 @@ def user_id_of(text: str) -> int | None:
     """Read a user id from a form's select ("" for nobody)."""
     if not text.strip():
         return None
-    if not text.strip().isdigit() or int(text) > MAX_ID:
+    user_id = parse_id(text.strip())
+    if user_id is None:
         raise InvalidInput(f"{text!r} is not a user id")
-    return int(text)
+    return user_id
 
 
 def tree_of(params: dict[str, str]) -> dict[str, Any] | None:
