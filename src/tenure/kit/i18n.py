@@ -5,8 +5,6 @@ The web app's own messages are gettext catalogues (tenure.web.i18n).
 
 from __future__ import annotations
 
-LANGUAGES = ("en", "zh")
-
 # Why a customer is at risk, in words: one template per churn-model feature ({v} is the value;
 # "none" when the customer has no value for it, e.g. never answered a survey).
 REASONS: dict[str, dict[str, str]] = {
