@@ -15,4 +15,3 @@ def parse_id(text: str) -> int | None:
     if not text.isdigit() or int(text) > MAX_ID:
         return None
     return int(text)
-
