@@ -122,6 +122,43 @@ def test_activity_fading_marks_an_active_buyer_declining() -> None:
     assert stage_of(timeline(orders, steady)) == ("growing", "repeat_buyer")
 
 
+def test_recent_purchases_outweigh_fading_activity() -> None:
+    """Five orders in the last seven days: never declining for logins that dropped."""
+    orders = [(7, PAID), (6, PAID), (4, PAID), (2, PAID), (1, PAID)]
+    busy_before = [(35 + i, "login") for i in range(8)]
+    assert stage_of(timeline(orders, busy_before)) == ("growing", "repeat_buyer")
+    doubted = timeline(orders, busy_before).with_columns(
+        pl.lit(0.05).alias("p_alive"), pl.lit("red").alias("health_band")
+    )
+    assert stage_of(doubted) == ("growing", "repeat_buyer")  # within the rhythm: no rule fires
+
+
+def test_a_recent_one_time_buyer_is_protected_for_recent_purchase_days() -> None:
+    doubted = timeline([(10, PAID)]).with_columns(pl.lit(0.05).alias("p_alive"))
+    assert stage_of(doubted) == ("new", "first_purchase_recent")  # 10 ≤ 14 days
+    later = timeline([(30, PAID)]).with_columns(pl.lit(0.05).alias("p_alive"))
+    assert stage_of(later) == ("declining", "unlikely_alive")  # a new buyer gone quiet
+
+
+def test_activity_keeps_a_slow_buyer_out_of_churned() -> None:
+    silent = [(200, PAID), (220, PAID)]  # a 20-day rhythm, then 200 days without a purchase
+    assert stage_of(timeline(silent)) == ("churned", "silent_too_long")
+    visiting = timeline(silent, [(10, "login")])  # no purchase for 200 days, but visits
+    assert stage_of(visiting) == ("declining", "overdue")
+    opens_only = timeline(silent, [(10, "email_open"), (9, "email_click")])  # not activity
+    assert stage_of(opens_only) == ("churned", "silent_too_long")
+
+
+def test_churned_needs_a_low_p_alive_when_the_model_has_one() -> None:
+    orders = [(200, PAID), (220, PAID)]
+    likely = timeline(orders).with_columns(pl.lit(0.6).alias("p_alive"))
+    assert stage_of(likely) == ("declining", "overdue")  # the model says alive: not churned
+    unlikely = timeline([(70, PAID), (90, PAID)]).with_columns(pl.lit(0.05).alias("p_alive"))
+    assert stage_of(unlikely) == ("churned", "gone_quiet")  # silent 70 > 60 days, P 5%
+    recent = timeline([(50, PAID), (90, PAID)]).with_columns(pl.lit(0.05).alias("p_alive"))
+    assert stage_of(recent) == ("declining", "unlikely_alive")  # bought 50 ≤ 60 days ago
+
+
 def test_a_customer_returning_after_churning_goes_won_back_then_growing() -> None:
     """Same customer, three as-of days: churned → won back → growing again."""
     orders = [(700, PAID), (650, PAID), (200, PAID), (190, PAID), (100, PAID)]
@@ -190,7 +227,7 @@ def test_transitions_and_counts() -> None:
 
 def test_numbers_that_fired_the_rule_are_recorded() -> None:
     result = assign_stages(timeline([(200, PAID)]), policy("ecommerce", SETTINGS.params()))
-    assert result["numbers"][0] == '{"days_since_last":200}'
+    assert result["numbers"][0] == '{"days_since_last":200,"days_since_active":200}'
 
 
 def test_a_low_p_alive_marks_a_repeat_buyer_declining() -> None:

@@ -18,6 +18,10 @@ Definitions (d = the as-of day number):
     first_day_revenue paid revenue of the first purchase day (the rest is repeat revenue)
     revenue_*, orders_*   over the last 30 / 90 / 365 days (paid)
     events_30, events_prior_30, activity_trend = events_30 / events_prior_30
+    days_since_event  days since the latest event of any kind
+    days_since_active_event  days since the latest sign of activity: an event that is not in
+                      NOT_ACTIVITY (tickets, complaints, cancellations, opens and clicks of our
+                      own messages)
     engagement        Σ weight · 2^(−age / half-life) over the events seen (click, feature use 3;
                       login 2; other 1; tickets and complaints 0)
     complaints_90, tickets_90, last_nps
@@ -37,6 +41,16 @@ import polars as pl
 import pyarrow as pa
 
 EPOCH = date(1970, 1, 1)
+# Events that are no sign of a customer's own activity: what a leaving customer also produces
+# (tickets, complaints, cancellations) and the marks our messages leave (mail privacy features
+# open every message and link scanners click them, so people who left keep "opening" mail).
+NOT_ACTIVITY = (
+    "support_ticket",
+    "complaint",
+    "subscription_cancelled",
+    "email_open",
+    "email_click",
+)
 FEATURE_EVENT_DAYS = 90  # the features look at the last 90 days of events
 
 
@@ -116,6 +130,7 @@ def _activity_features(events: ir.Table, d: int, half_life: float) -> ir.Table:
     activity = events.group_by("customer_id").agg(
         engagement=(weight * decay).sum(),
         last_event_day=events.day.max(),
+        last_active_day=events.day.max(where=~events.type.isin(NOT_ACTIVITY)),
         events_30=events.count(where=recent),
         events_prior_30=events.count(where=prior),
         complaints_90=events.count(where=quarter & (events.type == "complaint")),
@@ -182,6 +197,7 @@ def feature_table(tables: Mapping[str, ir.Table], as_of: date, params: FeaturePa
         typical_gap_days=(t.last_day - t.first_day) / frequency.nullif(zero).nullif(-1),
         days_since_comeback=d - t.comeback_day,
         days_since_event=d - t.last_event_day,
+        days_since_active_event=d - t.last_active_day,
         events_30=t.events_30.coalesce(zero),
         events_prior_30=t.events_prior_30.coalesce(zero),
         complaints_90=t.complaints_90.coalesce(zero),

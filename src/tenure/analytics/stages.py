@@ -56,6 +56,16 @@ def _p(name: str) -> dict[str, str]:
     return {"param": name}
 
 
+# Rules that place a buying customer in declining hold only "beyond their rhythm": not while
+# they bought within their own usual gap between purchases (or the last recent_purchase_days),
+# so fading logins or a dip in a score never outweigh recent purchases.
+BEYOND_RHYTHM = {"field": "beyond_rhythm", "op": "=", "value": True}
+
+
+def _declining_unless_recent(condition: Mapping[str, Any]) -> dict[str, Any]:
+    return {"all": [BEYOND_RHYTHM, condition]}
+
+
 ECOMMERCE_RULES = (
     StageRule(
         "never_bought",
@@ -65,11 +75,29 @@ ECOMMERCE_RULES = (
         "known to us, no paid purchase yet",
     ),
     StageRule(
+        "gone_quiet",
+        "churned",
+        {
+            "all": [
+                {"field": "days_since_last", "op": ">", "value": _p("churned_min_days")},
+                {"field": "p_alive", "op": "<", "value": _p("churned_p_alive")},
+            ]
+        },
+        ("p_alive", "days_since_last", "days_since_active"),
+        "P(alive) below churned_p_alive, and no purchase for churned_min_days",
+    ),
+    StageRule(
         "silent_too_long",
         "churned",
-        {"field": "days_since_last", "op": ">", "value": _p("churn_after_days")},
-        ("days_since_last",),
-        "no purchase for longer than churn_after_days",
+        {
+            "all": [
+                {"field": "days_since_active", "op": ">", "value": _p("churn_after_days")},
+                # the value model may know better: a likely alive customer is not churned
+                {"not": {"field": "p_alive", "op": ">=", "value": _p("declining_p_alive")}},
+            ]
+        },
+        ("days_since_last", "days_since_active"),
+        "no purchase and no activity for longer than churn_after_days",
     ),
     StageRule(
         "came_back",
@@ -77,6 +105,13 @@ ECOMMERCE_RULES = (
         {"field": "days_since_comeback", "op": "<=", "value": _p("won_back_days")},
         ("days_since_comeback", "days_since_last"),
         "bought again after a silence longer than churn_after_days, within won_back_days",
+    ),
+    StageRule(
+        "unlikely_alive",
+        "declining",
+        _declining_unless_recent({"field": "p_alive", "op": "<", "value": _p("declining_p_alive")}),
+        ("p_alive", "days_since_last", "days_since_active"),
+        "P(alive) below declining_p_alive, and no purchase within the customer's rhythm",
     ),
     StageRule(
         "first_purchase_recent",
@@ -112,38 +147,28 @@ ECOMMERCE_RULES = (
     StageRule(
         "unhealthy",
         "declining",
-        {
-            "all": [
-                {"field": "frequency", "op": ">=", "value": 1},
-                {"field": "health_band", "op": "=", "value": "red"},
-            ]
-        },
-        ("health_band", "days_since_last"),
-        "the health score is in the red band",
-    ),
-    StageRule(
-        "unlikely_alive",
-        "declining",
-        {
-            "all": [
-                {"field": "frequency", "op": ">=", "value": 1},
-                {"field": "p_alive", "op": "<", "value": _p("declining_p_alive")},
-            ]
-        },
-        ("p_alive", "days_since_last"),
-        "the value model gives P(alive) below declining_p_alive",
+        _declining_unless_recent({"field": "health_band", "op": "=", "value": "red"}),
+        ("health_band", "days_since_last", "typical_gap_days"),
+        "the health score is in the red band, and no purchase within the customer's rhythm",
     ),
     StageRule(
         "activity_fading",
         "declining",
-        {
-            "all": [
-                {"field": "events_prior_30", "op": ">=", "value": _p("activity_min_events")},
-                {"field": "activity_trend", "op": "<", "value": _p("activity_drop")},
-            ]
-        },
-        ("events_30", "events_prior_30", "activity_trend"),
-        "activity in the last 30 days fell below activity_drop × the 30 days before",
+        _declining_unless_recent(
+            {
+                "all": [
+                    {
+                        "field": "events_prior_30",
+                        "op": ">=",
+                        "value": _p("activity_min_events"),
+                    },
+                    {"field": "activity_trend", "op": "<", "value": _p("activity_drop")},
+                ]
+            }
+        ),
+        ("events_30", "events_prior_30", "activity_trend", "days_since_last"),
+        "activity in the last 30 days fell below activity_drop × the 30 days before, "
+        "and no purchase within the customer's rhythm",
     ),
     StageRule(
         "established",
@@ -245,6 +270,26 @@ def policy(preset: str, params: Mapping[str, Any]) -> StagePolicy:
 MODEL_FIELDS = {"p_alive": pl.Float64, "health_band": pl.String}
 
 
+def with_derived_fields(features: pl.DataFrame, params: Mapping[str, Any]) -> pl.DataFrame:
+    """Add the fields rules read that combine features and thresholds.
+
+    days_since_active  days since the latest purchase or sign of activity (the events the
+                       features see reach 90 days back; older activity counts as none)
+    beyond_rhythm      a buyer who has not bought within their own usual gap between purchases
+                       nor within recent_purchase_days (one-time buyers: the latter only)
+    """
+    since_event = features.get_column("days_since_active_event", default=None)
+    last = pl.col("days_since_last")
+    active = last if since_event is None else pl.min_horizontal(last, "days_since_active_event")
+    rhythm = pl.max_horizontal(
+        pl.col("typical_gap_days").fill_null(0.0), pl.lit(params.get("recent_purchase_days", 14))
+    )
+    return features.with_columns(
+        active.alias("days_since_active"),
+        (last > rhythm).fill_null(False).alias("beyond_rhythm"),
+    )
+
+
 def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataFrame:
     """Return customer_id, stage, rule and the explaining numbers (JSON) for every customer.
 
@@ -256,6 +301,7 @@ def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataF
         for name, dtype in MODEL_FIELDS.items()
         if name not in features.columns
     )
+    features = with_derived_fields(features, stage_policy.params)
     stage = pl.lit(None, dtype=pl.String)
     rule = pl.lit(None, dtype=pl.String)
     numbers = pl.lit(None, dtype=pl.String)

@@ -18,7 +18,16 @@ if TYPE_CHECKING:
     from tenure.demo.generate import DemoData
 
 
+app = typer.Typer(
+    help="A simulated company with its hidden truth, and a check of a run against that truth.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+@app.callback()
 def demo(
+    ctx: typer.Context,
     customers: int = typer.Option(
         50_000, "--customers", min=100, help="How many customers (leads included) to simulate."
     ),
@@ -59,8 +68,11 @@ def demo(
     Leads arrive through seven channels with different spend, conversion and quality; buyers
     purchase by a latent heterogeneous process with seasonality; activity fades and
     complaints rise before customers leave; some come back. The truth behind the data is
-    written beside it so models can be checked against it.
+    written beside it so models can be checked against it: `tenure demo check` compares the
+    latest scoring run with it.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from tenure.demo.config import DemoConfig
 
     if profile not in ("ecommerce", "saas"):
@@ -132,7 +144,13 @@ def _to_files(config: DemoConfig, out: Path, fmt: str, as_json: bool) -> None:
 def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_json: bool) -> None:
     from rich.table import Table
 
-    from tenure.demo.load import clear_store, load_into_store, store_has_customers, write_truth
+    from tenure.demo.load import (
+        clear_store,
+        load_into_store,
+        store_has_customers,
+        use_profile_settings,
+        write_truth,
+    )
     from tenure.kit.timeutil import utcnow
     from tenure.storage.engine import bulk_load
 
@@ -161,6 +179,8 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         if reset:
             clear_store(conn)
         load_into_store(conn, data, utcnow())
+    with eng.begin() as conn:  # a subscription business's stages follow its contracts
+        use_profile_settings(conn, config.profile, settings)
     write_truth(data, truth)
     # the analytics that exist: a scoring run as of the last day of the history
     from tenure.domains.scoring.service import run_scoring

@@ -8,6 +8,7 @@ from tenure import __version__
 from tenure.cli import (
     clv,
     demo,
+    demo_check,
     exporting,
     importing,
     init,
@@ -18,6 +19,8 @@ from tenure.cli import (
     users,
 )
 from tenure.cli import report_kpis as _report_kpis  # noqa: F401  (adds report kpis, cohorts, channels)
+
+demo.app.command("check")(demo_check.check)
 
 app = typer.Typer(
     name="tenure",
@@ -33,7 +36,7 @@ app = typer.Typer(
 app.command("init")(init.init)
 app.add_typer(importing.app, name="import")
 app.add_typer(exporting.app, name="export")
-app.command("demo")(demo.demo)
+app.add_typer(demo.app, name="demo")
 app.command("serve")(serve.serve)
 app.add_typer(clv.app, name="clv")
 app.command("score")(score.score)

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from tenure.demo.config import DemoConfig
-from tenure.demo.population import Lives, Population
+from tenure.demo.population import Lives, Population, simulated_days
 from tenure.demo.timeline import thin, to_timestamps
 
 FADE_DAYS = 60.0  # how long before leaving a customer's behaviour starts to change
@@ -25,6 +25,8 @@ TYPES = (
 )
 LOGIN, PAGE_VIEW, FEATURE_USE, EMAIL_OPEN, EMAIL_CLICK, TICKET, COMPLAINT = range(7)
 SUB_STARTED, SUB_RENEWED, SUB_CANCELLED = range(7, 10)
+# not a sign of activity (the churn label's definition, tenure.analytics.churn.history)
+NOT_ACTIVITY_KINDS = (TICKET, COMPLAINT, SUB_CANCELLED, EMAIL_OPEN, EMAIL_CLICK)
 
 PAGES = ("/", "/pricing", "/products", "/blog", "/cart", "/checkout", "/account")
 FEATURES = {
@@ -78,14 +80,15 @@ def _lead_events(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Page views while someone is a lead, and rare newsletter opens after anyone leaves."""
     ids = np.arange(pop.size)
-    until = np.where(pop.buyer, pop.first, np.minimum(pop.acquired + 30, config.days))
+    horizon = simulated_days(config)
+    until = np.where(pop.buyer, pop.first, np.minimum(pop.acquired + 30, horizon))
     who, t = thin(rng, ids, pop.acquired, until, np.full(pop.size, 0.15), config, seasonal=False)
-    opens_from = np.where(pop.buyer, np.nan_to_num(pop.death, nan=config.days), pop.acquired)
+    opens_from = np.where(pop.buyer, np.nan_to_num(pop.death, nan=horizon), pop.acquired)
     who2, t2 = thin(
         rng,
         ids,
         opens_from,
-        np.full(pop.size, float(config.days)),
+        np.full(pop.size, horizon),
         np.full(pop.size, 0.006),
         config,
         seasonal=False,
@@ -106,7 +109,7 @@ def draw_events(
     config: DemoConfig,
     extra: list[EventArrays] | None = None,
 ) -> EventArrays:
-    """Return (customer, day, type) of every event, in time order."""
+    """Return (customer, day, type) of every event over the simulated time, in time order."""
     parts = [
         *(extra or []),
         _alive_events(rng, pop, life, config),
@@ -121,7 +124,7 @@ def draw_events(
     who = np.concatenate([who, who[clicked]])
     t = np.concatenate([t, t[clicked] + rng.exponential(0.01, clicked.sum())])
     kind = np.concatenate([kind, np.full(clicked.sum(), EMAIL_CLICK, np.int8)])
-    t = np.minimum(t, config.days - 1e-6)
+    t = np.minimum(t, simulated_days(config) - 1e-6)
     order = np.argsort(t, kind="stable")
     return who[order], t[order], kind[order]
 
@@ -176,7 +179,7 @@ def draw_surveys(
     seg = np.repeat(np.arange(life.owner.size), waves)
     k = np.arange(seg.size) - (np.cumsum(waves) - waves)[seg]
     t = life.start[seg] + 30 + 180 * k + rng.uniform(0, 10, seg.size)
-    answered = (rng.random(seg.size) < 0.3) & (t < life.end[seg])
+    answered = (rng.random(seg.size) < 0.3) & (t < life.end[seg]) & (t < config.days)
     seg, t = seg[answered], t[answered]
     who = life.owner[seg]
     loyalty = -np.log(pop.mu[who])

@@ -42,16 +42,22 @@ class Latent:
     Gamma-Gamma (Fader, Hardie & Lee 2005). Channel multipliers apply on top.
     """
 
-    r: float = 0.85
-    alpha: float = 8.0
-    s: float = 0.9
-    beta: float = 360.0
+    # calibrated on published online-retail figures (docs/demo.md): ~3 orders per active buyer
+    # a year, most buyers never coming back, a long tail of loyal ones
+    r: float = 0.2
+    alpha: float = 20.0
+    s: float = 0.35
+    beta: float = 400.0
     p: float = 6.0
     q: float = 4.0
     gamma: float = 30.0
     won_back_share: float = 0.15  # of customers who leave, how many come back later
     refund_rate: float = 0.03
     cancel_rate: float = 0.015
+
+
+# Subscriptions: lifetimes of their own, for a monthly logo churn of ~2–3% (annual plans less).
+SAAS_DROPOUT = {"s": 0.9, "beta": 900.0}
 
 
 @dataclass(frozen=True)
@@ -63,5 +69,8 @@ class DemoConfig:
     profile: Profile = "ecommerce"
     end: date = field(default_factory=lambda: datetime.now(UTC).date())
     days: int = 730
+    # simulated past the end for the truth only (what customers do next: the churn label of a
+    # run on the last day); nothing after the end reaches the store
+    future_days: int = 180
     latent: Latent = field(default_factory=Latent)
     channels: tuple[Channel, ...] = CHANNELS

@@ -11,7 +11,8 @@ import numpy as np
 import polars as pl
 
 from tenure.demo.activity import draw_events, draw_surveys, event_frame
-from tenure.demo.config import DemoConfig
+from tenure.demo.config import SAAS_DROPOUT, DemoConfig
+from tenure.demo.future import cut_events, cut_orders, next_active
 from tenure.demo.people import customer_frame, users_frame
 from tenure.demo.population import Population, draw_population, lives
 from tenure.demo.purchases import draw_orders, order_frames
@@ -36,14 +37,19 @@ class DemoData:
 
 
 def effective_config(config: DemoConfig) -> DemoConfig:
-    """Subscriptions last longer than shopping habits: SaaS lifetimes are 2.5× as long."""
+    """Subscriptions follow their own lifetimes (SAAS_DROPOUT), longer than shopping habits."""
     if config.profile == "saas":
-        latent = dataclasses.replace(config.latent, beta=config.latent.beta * 2.5)
+        latent = dataclasses.replace(config.latent, **SAAS_DROPOUT)
         return dataclasses.replace(config, latent=latent)
     return config
 
 
-def _truth(pop: Population, config: DemoConfig, external: pl.Series) -> pl.DataFrame:
+def _truth(
+    pop: Population, config: DemoConfig, external: pl.Series, next_active: np.ndarray
+) -> pl.DataFrame:
+    def in_history(t: np.ndarray) -> pl.Series:
+        return to_timestamps(np.where(t < config.days, t, np.nan), config)
+
     return pl.DataFrame(
         {
             "customer_id": external,
@@ -52,14 +58,13 @@ def _truth(pop: Population, config: DemoConfig, external: pl.Series) -> pl.DataF
             "first_purchase_at": to_timestamps(pop.first, config),
             "purchase_rate_per_day": pop.lam,
             "dropout_rate_per_day": pop.mu,
-            "left_at": to_timestamps(np.where(pop.death < config.days, pop.death, np.nan), config),
-            "won_back_at": to_timestamps(pop.comeback, config),
-            "left_again_at": to_timestamps(
-                np.where(pop.death2 < config.days, pop.death2, np.nan), config
-            ),
+            "left_at": in_history(pop.death),
+            "won_back_at": in_history(pop.comeback),
+            "left_again_at": in_history(pop.death2),
             "spend_nu": pop.nu,
             "mean_order_value": config.latent.p / pop.nu,
             "activity_per_day": pop.activity,
+            "next_active_at": to_timestamps(next_active, config),
         }
     )
 
@@ -81,16 +86,18 @@ def generate(config: DemoConfig, step: Step | None = None) -> DemoData:
         extra_events.append(contract_events)
     else:
         orders = draw_orders(rngs[2], pop, life, config)
-    order_table, line_table = order_frames(orders, config)
     say("events")
-    events = event_frame(rngs[3], draw_events(rngs[4], pop, life, config, extra_events), config)
+    events = draw_events(rngs[4], pop, life, config, extra_events)
+    future = next_active(orders, events, pop.size, config.days)
+    order_table, line_table = order_frames(cut_orders(orders, config.days), config)
+    event_table = event_frame(rngs[3], cut_events(events, config.days), config)
     say("surveys and spend")
     tables = {
         "users": users_frame(),
         "customers": customers,
         "orders": order_table,
         "order_lines": line_table,
-        "events": events,
+        "events": event_table,
         "marketing_spend": spend_frame(rngs[5], pop, config),
         "survey_responses": draw_surveys(rngs[6], pop, life, config),
     }
@@ -102,8 +109,10 @@ def generate(config: DemoConfig, step: Step | None = None) -> DemoData:
         "profile": config.profile,
         "end": config.end.isoformat(),
         "days": config.days,
+        "future_days": config.future_days,
         "latent": dataclasses.asdict(config.latent),
         "channels": [dataclasses.asdict(c) for c in config.channels],
         "time_unit": "day",
     }
-    return DemoData(tables, _truth(pop, config, customers["external_id"]), parameters)
+    truth = _truth(pop, config, customers["external_id"], future)
+    return DemoData(tables, truth, parameters)

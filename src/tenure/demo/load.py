@@ -10,7 +10,10 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 from tenure.demo.generate import DemoData
+from tenure.domains.audit.service import SYSTEM
+from tenure.domains.preferences import service as preferences
 from tenure.domains.registry import metadata
+from tenure.kit.settings import Settings
 from tenure.storage.bulk import secondary_indexes_deferred, write_frame
 
 STAMPED = {"users", "customers", "orders", "marketing_spend", "subscriptions"}
@@ -32,6 +35,12 @@ def load_into_store(
             write_frame(conn, tables[name], frame, stamp=now if name in STAMPED else None)
         if step:
             step(name, frame.height)
+
+
+def use_profile_settings(conn: Connection, profile: str, settings: Settings) -> None:
+    """Save the stage preset of the profile for every later run (as the Settings page would)."""
+    if settings.stages.preset != profile:
+        preferences.save(conn, SYSTEM, "stages", {"preset": profile}, settings)
 
 
 def write_truth(data: DemoData, folder: Path) -> Path:

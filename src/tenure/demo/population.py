@@ -37,8 +37,8 @@ class Lives:
 
     owner: np.ndarray
     start: np.ndarray
-    end: np.ndarray  # clipped to the end of the history
-    dies: np.ndarray  # the life ends inside the history (the customer leaves)
+    end: np.ndarray  # clipped to the end of the simulated time (history and future)
+    dies: np.ndarray  # the life ends inside the simulated time (the customer leaves)
     second: np.ndarray  # the life is a comeback
 
 
@@ -68,10 +68,11 @@ def draw_population(rng: np.random.Generator, config: DemoConfig) -> Population:
     nu = rng.gamma(lat.q, 1.0 / lat.gamma, n) / spend_mult
     activity = rng.gamma(2.0, 0.085, n) * (0.5 + np.sqrt(lam * lat.alpha / lat.r))
 
-    left = buyer & (death < horizon)
+    simulated = horizon + config.future_days
+    left = buyer & (death < simulated)
     back = left & (rng.random(n) < lat.won_back_share)
     comeback = np.where(back, death + 45.0 + rng.exponential(110.0, n), np.nan)
-    back &= comeback < horizon
+    back &= comeback < simulated
     comeback = np.where(back, comeback, np.nan)
     death2 = comeback + rng.exponential(1.0 / mu)
     return Population(
@@ -79,9 +80,14 @@ def draw_population(rng: np.random.Generator, config: DemoConfig) -> Population:
     )
 
 
+def simulated_days(config: DemoConfig) -> float:
+    """Return how far the simulation runs: the history and the future kept for the truth."""
+    return float(config.days + config.future_days)
+
+
 def lives(pop: Population, config: DemoConfig) -> Lives:
-    """Return the alive intervals of every buyer, clipped to the history."""
-    horizon = float(config.days)
+    """Return the alive intervals of every buyer, clipped to the simulated time."""
+    horizon = simulated_days(config)
     ids = np.arange(pop.size)
     one = pop.buyer
     two = ~np.isnan(pop.comeback)

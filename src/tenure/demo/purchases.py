@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from tenure.demo.config import DemoConfig
+from tenure.demo.config import DemoConfig, Latent
 from tenure.demo.money import money
 from tenure.demo.population import Lives, Population
 from tenure.demo.timeline import thin, to_timestamps
@@ -27,6 +27,9 @@ PRODUCT_WORDS = (
     "Essential",
 )
 SALES_CHANNELS = ("web", "app", "store")
+PAID, REFUNDED, CANCELLED = 0, 1, 2
+DISCOUNTED_SHARE = 0.2  # of orders carry a discount …
+DISCOUNT_RANGE = (0.05, 0.2)  # … of this share of the gross amount, uniformly
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Orders:
 
     customer: np.ndarray
     t: np.ndarray
-    status: np.ndarray  # 0 paid, 1 refunded, 2 cancelled
+    status: np.ndarray  # PAID, REFUNDED or CANCELLED
     gross_cents: np.ndarray
     discount_cents: np.ndarray
     cost_cents: np.ndarray
@@ -55,6 +58,16 @@ def purchase_times(
     return customer[order], t[order]
 
 
+def expected_paid_share(latent: Latent) -> float:
+    """Return the expected share of an order's gross value that ends up paid.
+
+    Discounts take DISCOUNTED_SHARE × the mean of DISCOUNT_RANGE; refunds and cancellations
+    take their rates (refunds run higher in a customer's last month; ignored here).
+    """
+    discount = DISCOUNTED_SHARE * sum(DISCOUNT_RANGE) / 2
+    return (1 - discount) * (1 - latent.refund_rate - latent.cancel_rate)
+
+
 def _statuses(
     rng: np.random.Generator,
     customer: np.ndarray,
@@ -66,7 +79,8 @@ def _statuses(
     near_end = (pop.death[customer] - t) < 30
     refund_p = config.latent.refund_rate * np.where(near_end, 3.0, 1.0)
     u = rng.random(t.size)
-    return np.where(u < refund_p, 1, np.where(u < refund_p + config.latent.cancel_rate, 2, 0))
+    cancelled = u < refund_p + config.latent.cancel_rate
+    return np.where(u < refund_p, REFUNDED, np.where(cancelled, CANCELLED, PAID))
 
 
 def _lines(
@@ -118,8 +132,8 @@ def draw_orders(
     value = rng.gamma(lat.p, 1.0 / pop.nu[customer])  # Gamma-Gamma: E = p / ν per customer
     favourite = rng.choice(len(CATEGORIES), pop.size, p=CATEGORY_WEIGHTS)
     lines, gross = _lines(rng, customer, value, favourite)
-    discounted = rng.random(t.size) < 0.2
-    discount = np.where(discounted, np.round(gross * rng.uniform(0.05, 0.2, t.size)), 0)
+    discounted = rng.random(t.size) < DISCOUNTED_SHARE
+    discount = np.where(discounted, np.round(gross * rng.uniform(*DISCOUNT_RANGE, t.size)), 0)
     cost_ratio = rng.uniform(0.55, 0.7, t.size)
     net = gross - discount
     return Orders(

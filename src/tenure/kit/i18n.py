@@ -37,6 +37,10 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "活跃度为上月的 {v:.0%}",
     },
     "days_since_event": {"en": "not seen for {v:.0f} days", "zh": "已 {v:.0f} 天无任何活动"},
+    "days_since_active_event": {
+        "en": "no visit or use for {v:.0f} days",
+        "zh": "已 {v:.0f} 天未访问或使用",
+    },
     "engagement": {"en": "low engagement ({v:.1f})", "zh": "参与度低（{v:.1f}）"},
     "complaints_90": {"en": "{v:.0f} complaints in 90 days", "zh": "近 90 天投诉 {v:.0f} 次"},
     "tickets_90": {"en": "{v:.0f} support tickets in 90 days", "zh": "近 90 天工单 {v:.0f} 个"},
@@ -51,6 +55,10 @@ REASONS: dict[str, dict[str, str]] = {
 MISSING_REASONS: dict[str, dict[str, str]] = {
     "last_nps": {"en": "never answered a survey", "zh": "从未回答问卷"},
     "days_since_event": {"en": "no activity in 90 days", "zh": "90 天内无任何活动"},
+    "days_since_active_event": {
+        "en": "no visit or use in 90 days",
+        "zh": "90 天内未访问或使用",
+    },
     "activity_trend": {"en": "no activity to compare", "zh": "没有可比较的活跃记录"},
     "typical_gap_days": {"en": "bought only once", "zh": "仅购买过一次"},
     "overdue_ratio": {"en": "bought only once", "zh": "仅购买过一次"},

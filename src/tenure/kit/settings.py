@@ -124,11 +124,29 @@ class StageSettings(BaseModel):
         description="Days since the first purchase (or contract) needed to be mature.",
     )
     declining_p_alive: float = Field(
-        default=0.3,
+        default=0.5,
         ge=0,
         le=1,
-        description="A repeat buyer whose modelled probability of being alive is below this: "
-        "declining.",
+        description="A buyer whose probability of being alive is below this (and who has not "
+        "bought within their rhythm): declining; at or above it, never churned.",
+    )
+    churned_p_alive: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="A buyer whose probability of being alive is below this, silent for "
+        "churned_min_days: churned.",
+    )
+    churned_min_days: int = Field(
+        default=60,
+        ge=0,
+        description="No customer who bought within this many days is churned.",
+    )
+    recent_purchase_days: int = Field(
+        default=14,
+        ge=0,
+        description="A purchase within this many days (or within the customer's own usual gap) "
+        "keeps a customer out of declining.",
     )
 
     @field_validator("preset")
@@ -147,6 +165,12 @@ class ValueSettings(BaseModel):
     """How the scoring run values customers (docs/clv.md)."""
 
     model: str = Field(default="bgnbd", description="Transaction model: bgnbd or paretonbd.")
+    p_alive: str = Field(
+        default="churn_model",
+        description="Where P(alive) comes from: churn_model (1 − the churn model's risk: "
+        "the chance of a purchase or activity in its horizon; the transaction model where "
+        "the churn model cannot learn) or transaction_model.",
+    )
     margin: float = Field(default=0.3, ge=0, le=1, description="Share of revenue kept.")
     monthly_discount_rate: float = Field(default=0.01, ge=0, description="Discount per month.")
     horizon_months: int = Field(default=12, ge=1, le=120, description="CLV horizon in months.")
@@ -156,6 +180,13 @@ class ValueSettings(BaseModel):
     def _known_model(cls, value: str) -> str:
         if value not in ("bgnbd", "paretonbd"):
             raise ValueError(f"value model must be bgnbd or paretonbd, not {value!r}")
+        return value
+
+    @field_validator("p_alive")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in ("churn_model", "transaction_model"):
+            raise ValueError(f"p_alive must be churn_model or transaction_model, not {value!r}")
         return value
 
 

@@ -1,8 +1,10 @@
 """What each customer did in the days after a snapshot: the churn label.
 
 A customer churned after day t when the next ``horizon`` days hold no paid order and no sign
-of activity. Activity is every event but the ones a leaving customer also produces: support
-tickets, complaints and cancellations.
+of activity. Activity is what the customer does of their own accord: every event but the ones a
+leaving customer also produces (support tickets, complaints, cancellations) and the marks our
+own messages leave (email opens and clicks: mail privacy features open every message and link
+scanners click them, so people who left keep "opening" newsletters).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-NOT_ACTIVITY = ("support_ticket", "complaint", "subscription_cancelled")
+from tenure.analytics.features import NOT_ACTIVITY
 
 
 def active_after(frames: Mapping[str, pl.DataFrame], day: int, horizon: int) -> pl.Series:

@@ -26,6 +26,7 @@ MODEL_FEATURES = (
     "events_prior_30",
     "activity_trend",
     "days_since_event",
+    "days_since_active_event",
     "engagement",
     "complaints_90",
     "tickets_90",

@@ -20,10 +20,19 @@ from tenure.kit.settings import Settings
 
 
 def customer_scores(
-    features: pl.DataFrame, settings: Settings
+    features: pl.DataFrame, settings: Settings, risk: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Return value, segment, health and lead columns per customer, and the value diagnostics."""
+    """Return value, segment, health and lead columns per customer, and the value diagnostics.
+
+    ``risk`` (customer_id, churn_risk, churn_reasons) is the churn model's output; with
+    ``value.p_alive = "churn_model"`` it gives P(alive) (``alive_from_churn``).
+    """
     value, diagnostics = customer_value(features, value_params(settings))
+    if risk is not None:
+        value = value.join(risk, on="customer_id", how="left")
+        if settings.value.p_alive == "churn_model":
+            value, diagnostics["p_alive_source"] = alive_from_churn(value)
+    diagnostics.setdefault("p_alive_source", "transaction_model")
     # RFM scores, named segments and value × loyalty quadrants (by CLV where there is one)
     segments = rfm(features.join(value.select("customer_id", "clv"), on="customer_id", how="left"))
     value = value.join(segments, on="customer_id", how="left")
@@ -37,6 +46,41 @@ def customer_scores(
     )
     value = value.join(lead_scores(features, lead_params(settings)), on="customer_id", how="left")
     return value, diagnostics
+
+
+def alive_from_churn(value: pl.DataFrame) -> tuple[pl.DataFrame, str]:
+    """Take P(alive) as 1 − churn risk where the churn model scored; say where it came from.
+
+    The churn model's risk is the chance of no purchase and no activity in its horizon, learned
+    from the store's own past; its complement is the better calibrated P(alive) on the demo
+    company's truth (docs/stages.md). Expected purchases and CLV are P(alive) times their
+    value if alive, so they follow the new P(alive) in proportion.
+    """
+    if value["churn_risk"].is_null().all():
+        return value, "transaction_model"
+    alive = 1.0 - pl.col("churn_risk")
+    ratio = pl.when(pl.col("p_alive") > 0).then(alive / pl.col("p_alive"))
+    scaled = pl.when(pl.col("churn_risk").is_not_null())
+    return (
+        value.with_columns(
+            scaled.then(pl.col(c) * ratio).otherwise(pl.col(c)).alias(c)
+            for c in ("clv", "expected_purchases_12m")
+        ).with_columns(scaled.then(alive).otherwise(pl.col("p_alive")).alias("p_alive")),
+        "churn_model",
+    )
+
+
+def without_risk_for_churned(value: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
+    """Clear churn risk and its reasons for churned customers: they have already left.
+
+    Their P(alive) is then the chance that they come back within the churn horizon.
+    """
+    churned = pl.col("customer_id").is_in(
+        stages.filter(pl.col("stage") == "churned")["customer_id"].implode()
+    )
+    return value.with_columns(
+        pl.when(~churned).then(pl.col(c)).alias(c) for c in ("churn_risk", "churn_reasons")
+    )
 
 
 def stages_of(features: pl.DataFrame, value: pl.DataFrame, settings: Settings) -> pl.DataFrame:

@@ -67,8 +67,9 @@ class RunResult:
 
 # Part of every run's configuration hash: bump it whenever what a run computes changes, so a
 # newer Tenure never reuses an older run for the same day and data.
-# 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn, 7: KPIs, 8: conversion
-SCORING_VERSION = 8
+# 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn, 7: KPIs, 8: conversion,
+# 9: churn label without email opens and clicks, P(alive) from the churn model, new stage rules
+SCORING_VERSION = 9
 
 
 def _config_hash(settings: Settings) -> str:
@@ -147,7 +148,11 @@ def run_scoring(
     features = features_at(as_of)
     timings["features"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    value, value_diagnostics = pipeline.customer_scores(features, settings)
+    # churn first: its risk gives P(alive), which health and the stages read
+    risk, churn_diagnostics = _churn(frames, features, as_of, features_at, settings)
+    timings["churn"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    value, value_diagnostics = pipeline.customer_scores(features, settings, risk)
     timings["value"] = time.perf_counter() - clock
     clock = time.perf_counter()
     conversion, conversion_diagnostics = lead_conversion(
@@ -161,14 +166,10 @@ def run_scoring(
         ),
     )
     value = value.join(conversion, on="customer_id", how="left")
-    # the first learned model computes the past days' features both models learn from
     timings["conversion"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    risk, churn_diagnostics = _churn(frames, features, as_of, features_at, settings)
-    value = value.join(risk, on="customer_id", how="left")
-    timings["churn"] = time.perf_counter() - clock
-    clock = time.perf_counter()
     stages = pipeline.stages_of(features, value, settings)
+    value = pipeline.without_risk_for_churned(value, stages)
     before = repo.history(conn, repo.previous_run(conn, as_of))
     moved = transitions(before, stages)
     current = _with_since(stages, before, as_of)

@@ -1,0 +1,140 @@
+"""``tenure demo check``: print how a scoring run of the demo company compares with its truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from tenure.cli import context
+
+
+def check(
+    truth: Path = typer.Option(
+        Path("tenure-demo-truth"),
+        "--truth",
+        help="Folder with truth.parquet and truth.json (where `tenure demo` wrote them).",
+    ),
+    run: int | None = typer.Option(
+        None, "--run", min=1, help="Scoring run to check (default: the latest)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Compare a scoring run with the demo company's truth.
+
+    For the run's day: per stage, the share of customers truly alive and truly gone; how many
+    truly gone buyers the run placed in churned or declining; how well P(alive) and churn risk
+    are calibrated (reliability table, Brier score, ROC-AUC, expected calibration error); and
+    CLV against the true expected value. Each target is printed beside its figure; the command
+    exits with 1 when a target is missed.
+    """
+    from tenure.demo.check import check_run
+    from tenure.demo.truth import Truth
+    from tenure.kit.errors import TenureError
+
+    settings = context.settings()
+    try:
+        known = Truth.read(truth)
+        with context.engine(settings).connect() as conn:
+            report = check_run(
+                conn,
+                known,
+                run,
+                horizon_days=settings.churn.horizon_days,
+                timezone=settings.business.timezone,
+            )
+    except TenureError as exc:
+        context.fail(exc.message)
+    if as_json:
+        context.print_json(report)
+    else:
+        _print(report)
+    if any(v["met"] is False for v in report["verdicts"]):
+        raise typer.Exit(1)
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _print(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    out = context.console
+    title = (
+        f"Run {report['run_id']} as of {report['as_of']} against the truth "
+        f"({report['profile']}, {report['customers']:,} customers)"
+    )
+    stages = Table("stage", "customers", "truly alive", "truly gone", title=title)
+    for row in report["stages"]:
+        stages.add_row(
+            row["stage"],
+            f"{row['customers']:,}",
+            _share(row["truly_alive"]),
+            _share(row["truly_gone"]),
+        )
+    out.print(stages)
+    recall = report["gone_in_leaving_stages"]
+    where = ", ".join(f"{s} {n:,}" for s, n in recall["gone_by_stage"].items())
+    out.print(
+        f"Truly gone buyers: {recall['truly_gone']:,}, of whom "
+        f"{recall['in_churned_or_declining']:,} ({_share(recall['recall'])}) are churned or "
+        f"declining ({where})."
+    )
+    for key, name in (("p_alive", "P(alive) vs truly alive"), ("churn_risk", "churn risk")):
+        _print_calibration(report[key], name)
+    _print_clv(report["clv"])
+    verdicts = Table("target", "measured", "goal", "", title="Targets")
+    for v in report["verdicts"]:
+        mark = {True: "[green]met[/]", False: "[red]missed[/]", None: "—"}[v["met"]]
+        goal = ("≤ " if v["at_most"] else "≥ ") + (
+            _number(v["goal"]) if v["at_most"] else _share(v["goal"])
+        )
+        value = _number(v["value"]) if v["at_most"] else _share(v["value"])
+        verdicts.add_row(v["target"], value, goal, mark)
+    out.print(verdicts)
+
+
+def _print_calibration(data: dict[str, Any], name: str) -> None:
+    from rich.table import Table
+
+    out = context.console
+    if "skipped" in data:
+        out.print(f"{name}: not checked — {data['skipped']}")
+        return
+    table = Table(
+        "predicted",
+        "customers",
+        "mean predicted",
+        "observed",
+        title=(
+            f"{name}: Brier {_number(data['brier'])}, ROC-AUC {_number(data['roc_auc'])}, "
+            f"ECE {_number(data['ece'])} ({data['customers']:,} buyers)"
+        ),
+    )
+    for row in data["reliability"]:
+        table.add_row(
+            f"{row['from']:.0%}–{row['to']:.0%}",
+            f"{row['customers']:,}",
+            _share(row["predicted"]),
+            _share(row["observed"]),
+        )
+    out.print(table)
+
+
+def _print_clv(data: dict[str, Any]) -> None:
+    out = context.console
+    if "skipped" in data:
+        out.print(f"CLV: not checked — {data['skipped']}")
+        return
+    out.print(
+        f"CLV of {data['buyers']:,} buyers: customer equity {data['equity_predicted']:,.0f} "
+        f"predicted vs {data['equity_true']:,.0f} true ({data['equity_error']:+.1%}); "
+        f"mean absolute error {data['mean_absolute_error']:,.2f} per buyer "
+        f"(true mean {data['mean_true']:,.2f}); correlation {_number(data['correlation'])}."
+    )
