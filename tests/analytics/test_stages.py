@@ -155,6 +155,10 @@ def test_churned_needs_a_low_p_alive_when_the_model_has_one() -> None:
     assert stage_of(likely) == ("declining", "overdue")  # the model says alive: not churned
     unlikely = timeline([(70, PAID), (90, PAID)]).with_columns(pl.lit(0.05).alias("p_alive"))
     assert stage_of(unlikely) == ("churned", "gone_quiet")  # silent 70 > 60 days, P 5%
+    learned = timeline(orders).with_columns(
+        pl.lit(0.3).alias("p_alive"), pl.lit(True).alias("p_alive_learned")
+    )
+    assert stage_of(learned) == ("declining", "unlikely_alive")  # silence alone: not churned
     recent = timeline([(50, PAID), (90, PAID)]).with_columns(pl.lit(0.05).alias("p_alive"))
     assert stage_of(recent) == ("declining", "unlikely_alive")  # bought 50 ≤ 60 days ago
 

@@ -92,12 +92,15 @@ ECOMMERCE_RULES = (
         {
             "all": [
                 {"field": "days_since_active", "op": ">", "value": _p("churn_after_days")},
-                # the value model may know better: a likely alive customer is not churned
+                # a P(alive) learned from the store's own past decides alone (gone_quiet);
+                # without one, silence does, unless the transaction model thinks them alive
+                {"not": {"field": "p_alive_learned", "op": "=", "value": True}},
                 {"not": {"field": "p_alive", "op": ">=", "value": _p("declining_p_alive")}},
             ]
         },
         ("days_since_last", "days_since_active"),
-        "no purchase and no activity for longer than churn_after_days",
+        "no purchase and no activity for longer than churn_after_days (when P(alive) is not "
+        "learned from the store's past)",
     ),
     StageRule(
         "came_back",
@@ -267,7 +270,7 @@ def policy(preset: str, params: Mapping[str, Any]) -> StagePolicy:
 
 # Model outputs a policy may use; without a model in the run they are missing (null), and the
 # rules that use them do not fire.
-MODEL_FIELDS = {"p_alive": pl.Float64, "health_band": pl.String}
+MODEL_FIELDS = {"p_alive": pl.Float64, "p_alive_learned": pl.Boolean, "health_band": pl.String}
 
 
 def with_derived_fields(features: pl.DataFrame, params: Mapping[str, Any]) -> pl.DataFrame:

@@ -26,8 +26,9 @@ def check(
     For the run's day: per stage, the share of customers truly alive and truly gone; how many
     truly gone buyers the run placed in churned or declining; how well P(alive) and churn risk
     are calibrated (reliability table, Brier score, ROC-AUC, expected calibration error); and
-    CLV against the true expected value. Each target is printed beside its figure; the command
-    exits with 1 when a target is missed.
+    CLV against the true expected value; and the invariants of the stages (docs/stages.md). Each
+    target is printed beside its figure; the command exits with 1 when a target is missed or an
+    invariant broken.
     """
     from tenure.demo.check import check_run
     from tenure.demo.truth import Truth
@@ -50,7 +51,8 @@ def check(
         context.print_json(report)
     else:
         _print(report)
-    if any(v["met"] is False for v in report["verdicts"]):
+    broken = any(row["violations"] for row in report["invariants"])
+    if broken or any(v["met"] is False for v in report["verdicts"]):
         raise typer.Exit(1)
 
 
@@ -89,6 +91,13 @@ def _print(report: dict[str, Any]) -> None:
     for key, name in (("p_alive", "P(alive) vs truly alive"), ("churn_risk", "churn risk")):
         _print_calibration(report[key], name)
     _print_clv(report["clv"])
+    for row in report["invariants"]:
+        mark = (
+            "[green]holds[/]"
+            if row["violations"] == 0
+            else f"[red]{row['violations']:,} break it[/]"
+        )
+        out.print(f"Invariant: {row['invariant']} — {mark}")
     verdicts = Table("target", "measured", "goal", "", title="Targets")
     for v in report["verdicts"]:
         mark = {True: "[green]met[/]", False: "[red]missed[/]", None: "—"}[v["met"]]

@@ -81,6 +81,7 @@ def check_run(
     )
     report["churn_risk"]["horizon_days"] = horizon_days
     report["clv"] = _clv(joined, truth, as_of, record)
+    report["invariants"] = invariants(conn, joined, as_of, record, timezone)
     report["verdicts"] = verdicts(report, targets)
     return report
 
@@ -193,6 +194,47 @@ def _clv(joined: pl.DataFrame, truth: Truth, as_of: date, record: dict[str, Any]
         "mean_true": float(true.mean()),
         "correlation": float(np.corrcoef(predicted, true)[0, 1]) if both.height > 2 else None,
     }
+
+
+def invariants(
+    conn: Connection, joined: pl.DataFrame, as_of: date, record: dict[str, Any], timezone: str
+) -> list[dict[str, Any]]:
+    """Count the customers who break each invariant of docs/stages.md (all should be 0)."""
+    stages = (record.get("parameters") or {}).get("stages") or {}
+    if (record.get("parameters") or {}).get("preset") != "ecommerce":
+        return []  # the subscription rules follow contracts: these are the shop's promises
+    stop = start_of_day(as_of + timedelta(days=1), timezone)
+    last = outcomes.last_purchases(conn, stop).with_columns(
+        (pl.lit(stop) - pl.col("last_paid_at")).dt.total_days().alias("days_since_paid")
+    )
+    frame = joined.join(last, on="customer_id", how="left")
+    recent, quiet = stages.get("recent_purchase_days", 14), stages.get("churned_min_days", 60)
+    learned = ((record.get("counts") or {}).get("value") or {}).get("p_alive_source")
+    # a learned P(alive) alone churns a customer (below churned_p_alive); else silence may,
+    # but never one the transaction model thinks likely alive
+    floor = stages.get("churned_p_alive" if learned == "churn_model" else "declining_p_alive")
+    checks = [
+        (
+            f"no declining customer bought within the last {recent} days",
+            (pl.col("stage") == "declining") & (pl.col("days_since_paid") < recent),
+        ),
+        (
+            f"no churned customer bought within the last {quiet} days",
+            (pl.col("stage") == "churned") & (pl.col("days_since_paid") < quiet),
+        ),
+        (
+            f"no churned customer has P(alive) ≥ {floor}",
+            (pl.col("stage") == "churned") & (pl.col("p_alive") >= floor),
+        ),
+        (
+            "no churned or potential customer carries a churn risk",
+            pl.col("stage").is_in(["churned", "potential"]) & pl.col("churn_risk").is_not_null(),
+        ),
+    ]
+    return [
+        {"invariant": text, "violations": frame.filter(broken.fill_null(False)).height}
+        for text, broken in checks
+    ]
 
 
 def verdicts(report: dict[str, Any], targets: Targets) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, select, union
+from sqlalchemy import Connection, func, select, union
 
 from tenure.analytics.features import NOT_ACTIVITY
 from tenure.domains.customers.models import Customer
@@ -75,3 +75,16 @@ def active_between(conn: Connection, start: datetime, stop: datetime) -> pl.Seri
     )
     ids = conn.execute(union(buyers, active)).scalars().all()
     return pl.Series("customer_id", ids, dtype=pl.Int64)
+
+
+def last_purchases(conn: Connection, before: datetime) -> pl.DataFrame:
+    """Return customer_id and the instant of their latest paid order before ``before``."""
+    order = Order.__table__
+    query = (
+        select(order.c.customer_id, func.max(order.c.ordered_at))
+        .where(order.c.ordered_at < before, order.c.status == OrderStatus.PAID.value)
+        .group_by(order.c.customer_id)
+    )
+    rows = conn.execute(query).all()
+    schema = {"customer_id": pl.Int64, "last_paid_at": pl.Datetime("us", "UTC")}
+    return pl.DataFrame(rows, schema=list(schema), orient="row").cast(schema)  # type: ignore[arg-type]

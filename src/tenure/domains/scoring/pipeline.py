@@ -83,13 +83,19 @@ def without_risk_for_churned(value: pl.DataFrame, stages: pl.DataFrame) -> pl.Da
     )
 
 
-def stages_of(features: pl.DataFrame, value: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    """Apply the stage policy: customer_id, stage, rule and the numbers behind it."""
+def stages_of(
+    features: pl.DataFrame, value: pl.DataFrame, settings: Settings, p_alive_learned: bool = False
+) -> pl.DataFrame:
+    """Apply the stage policy: customer_id, stage, rule and the numbers behind it.
+
+    ``p_alive_learned``: P(alive) came from the churn model (learned from the store's past).
+    """
     stage_settings = settings.stages
+    model = value.select("customer_id", "p_alive", "health_band").with_columns(
+        pl.lit(p_alive_learned).alias("p_alive_learned")
+    )
     return assign_stages(
-        features.join(
-            value.select("customer_id", "p_alive", "health_band"), on="customer_id", how="left"
-        ),
+        features.join(model, on="customer_id", how="left"),
         policy(stage_settings.preset, stage_settings.params()),
     )
 

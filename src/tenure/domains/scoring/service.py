@@ -168,7 +168,8 @@ def run_scoring(
     value = value.join(conversion, on="customer_id", how="left")
     timings["conversion"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    stages = pipeline.stages_of(features, value, settings)
+    learned = value_diagnostics["p_alive_source"] == "churn_model"
+    stages = pipeline.stages_of(features, value, settings, learned)
     value = pipeline.without_risk_for_churned(value, stages)
     before = repo.history(conn, repo.previous_run(conn, as_of))
     moved = transitions(before, stages)
