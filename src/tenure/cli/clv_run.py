@@ -15,6 +15,7 @@ from tenure.cli import context
 from tenure.cli.clv import read_transactions
 
 UNIT_LABELS = {"D": "Day", "W": "Week", "M": "Month"}
+MIN_SPEND_CUSTOMERS = 3  # Gamma-Gamma has three parameters
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,6 @@ def _summary(
 
 def run_fit(req: FitRequest, as_json: bool) -> None:
     """Fit, predict, print and (optionally) write the per-customer predictions."""
-    from tenure.analytics.clv import GammaGamma
     from tenure.analytics.clv.summary import summarize_discrete, unit_days
 
     frame = _guarded(
@@ -130,12 +130,14 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
             req.unit,
         )
     model = _guarded(lambda: _model(req.model, req.penalizer).fit(summary))
-    spend = None
-    if req.amount_col and req.model != "bgbb" and int((summary["frequency"] > 0).sum()) > 2:
-        spend = _guarded(lambda: GammaGamma(penalizer=req.penalizer).fit(summary))
+    spend, not_fitted = None, None
+    if req.amount_col and req.model != "bgbb":
+        spend, not_fitted = _fit_spend(summary, req.penalizer)
     periods = req.horizon * 30.4375 / unit_days(req.unit)
     table = _predict(model, spend, summary, req, periods)
     report = _fit_report(model, spend, table, req)
+    if not_fitted is not None:
+        report["spend_not_fitted"] = not_fitted
     if req.predictions is not None:
         _write(table, req.predictions)
         report["predictions"] = str(req.predictions)
@@ -143,6 +145,22 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
         context.print_json(report)
     else:
         _print_fit(report)
+
+
+def _fit_spend(summary: pl.DataFrame, penalizer: float) -> tuple[Any, dict[str, Any] | None]:
+    """Gamma-Gamma on the repeat buyers with positive spend, or why it was not fitted."""
+    from tenure.analytics.clv import GammaGamma
+    from tenure.analytics.clv.gammagamma import left_out
+
+    x, m = summary["frequency"].to_numpy(), summary["monetary_value"].to_numpy()
+    usable = int(((x > 0) & (m > 0)).sum())
+    if usable < MIN_SPEND_CUSTOMERS:
+        return None, {
+            "reason": f"{usable} repeat buyers with a positive spend; Gamma-Gamma needs "
+            f"at least {MIN_SPEND_CUSTOMERS}",
+            "left_out": left_out(x, m),
+        }
+    return _guarded(lambda: GammaGamma(penalizer=penalizer).fit(summary)), None
 
 
 def _predict(
@@ -234,6 +252,7 @@ def _print_fit(report: dict[str, Any]) -> None:
         for name, value in fitted["params"].items():
             table.add_row(name, f"{value:.4f}", f"{fitted['standard_errors'][name]:.4f}")
         console.print(table)
+    _print_left_out(report)
     console.print(
         f"{report['customers']:,} customers, {report['repeat_buyers']:,} repeat "
         f"buyers; mean P(alive) {report['mean_p_alive']:.3f}"
@@ -252,6 +271,38 @@ def _print_fit(report: dict[str, Any]) -> None:
         )
     if "predictions" in report:
         console.print(f"Predictions per customer: {report['predictions']}")
+
+
+LEFT_OUT_LABELS = {
+    "no_repeat_purchase": "customers without a repeat purchase",
+    "zero_spend": "repeat buyers whose repeat purchases were all zero-valued",
+}
+
+
+def _print_left_out(report: dict[str, Any]) -> None:
+    """Say which customers the spend fit could not use, why, and what they are predicted."""
+    notes: dict[str, str] = {}
+    if "spend_model" in report:
+        fitted = report["spend_model"]
+        p, q, v = (fitted["params"][k] for k in ("p", "q", "v"))
+        prior = f", {p * v / (q - 1):,.2f}" if q > 1 else ""
+        notes = {
+            "no_repeat_purchase": f" (predicted the population mean spend{prior})",
+            "zero_spend": " (predicted pγ/(px+q−1), less the more free orders they had)",
+        }
+        counts, intro = fitted["left_out"], "Left out of the spend fit"
+    elif "spend_not_fitted" in report:
+        counts = report["spend_not_fitted"]["left_out"]
+        intro = f"No spend model and no CLV: {report['spend_not_fitted']['reason']}. Left out"
+    else:
+        return
+    parts = [
+        f"{counts[key]:,} {label}{notes.get(key, '')}"
+        for key, label in LEFT_OUT_LABELS.items()
+        if counts[key]
+    ]
+    if parts:
+        context.console.print(f"{intro}: {' and '.join(parts)}.")
 
 
 def _write(table: pl.DataFrame, path: Path) -> None:
