@@ -1,4 +1,4 @@
-"""What ``tenure clv fit`` and ``tenure clv evaluate`` do, apart from parsing options."""
+"""What ``tenure clv fit`` does, apart from parsing options; helpers ``clv evaluate`` shares."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
 import polars as pl
 
 from tenure.cli import context
 from tenure.cli.clv import read_transactions
 
-UNIT_LABELS = {"D": "Day", "W": "Week", "M": "Month"}
 MIN_SPEND_CUSTOMERS = 3  # Gamma-Gamma has three parameters
 
 
@@ -39,23 +37,8 @@ class FitRequest:
     penalizer: float
 
 
-@dataclass(frozen=True)
-class EvaluateRequest:
-    """Everything ``tenure clv evaluate`` was asked to do."""
-
-    file: Path
-    customer_col: str
-    date_col: str
-    model: str
-    unit: str
-    calibration_end: date
-    observation_end: date | None
-    out: Path
-    columns: str | None
-    date_format: str | None
-
-
-def _model(name: str, penalizer: float = 0.0) -> Any:
+def model_named(name: str, penalizer: float = 0.0) -> Any:
+    """Return an unfitted model of the family named on the command line."""
     from tenure.analytics import clv
 
     classes = {
@@ -67,7 +50,8 @@ def _model(name: str, penalizer: float = 0.0) -> Any:
     return classes[name](penalizer=penalizer)
 
 
-def _guarded(action: Any) -> Any:
+def guarded(action: Any) -> Any:
+    """Run ``action``; a Tenure error becomes a clean exit with its message."""
     from tenure.kit.errors import TenureError
 
     try:
@@ -76,7 +60,7 @@ def _guarded(action: Any) -> Any:
         context.fail(exc.message)
 
 
-def _summary(
+def summarize_log(
     frame: Any,
     customer_col: str,
     date_col: str,
@@ -88,7 +72,7 @@ def _summary(
     """Summarise the log per customer, turning bad input into a clean error."""
     from tenure.analytics.clv.summary import summarize
 
-    summary: pl.DataFrame = _guarded(
+    summary: pl.DataFrame = guarded(
         lambda: summarize(
             frame,
             customer_col=customer_col,
@@ -106,11 +90,9 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
     """Fit, predict, print and (optionally) write the per-customer predictions."""
     from tenure.analytics.clv.summary import summarize_discrete, unit_days
 
-    frame = _guarded(
-        lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
-    )
+    frame = guarded(lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format))
     if req.model == "bgbb":
-        summary = _guarded(
+        summary = guarded(
             lambda: summarize_discrete(
                 frame,
                 customer_col=req.customer_col,
@@ -120,7 +102,7 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
             )
         )
     else:
-        summary = _summary(
+        summary = summarize_log(
             frame,
             req.customer_col,
             req.date_col,
@@ -129,7 +111,7 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
             req.observation_end,
             req.unit,
         )
-    model = _guarded(lambda: _model(req.model, req.penalizer).fit(summary))
+    model = guarded(lambda: model_named(req.model, req.penalizer).fit(summary))
     spend, not_fitted = None, None
     if req.amount_col and req.model != "bgbb":
         spend, not_fitted = _fit_spend(summary, req.penalizer)
@@ -160,7 +142,7 @@ def _fit_spend(summary: pl.DataFrame, penalizer: float) -> tuple[Any, dict[str, 
             f"at least {MIN_SPEND_CUSTOMERS}",
             "left_out": left_out(x, m),
         }
-    return _guarded(lambda: GammaGamma(penalizer=penalizer).fit(summary)), None
+    return guarded(lambda: GammaGamma(penalizer=penalizer).fit(summary)), None
 
 
 def _predict(
@@ -310,87 +292,3 @@ def _write(table: pl.DataFrame, path: Path) -> None:
         table.write_parquet(path)
     else:
         table.write_csv(path)
-
-
-def run_evaluate(req: EvaluateRequest, as_json: bool) -> None:
-    """Fit on calibration, compare with the holdout, and draw the papers' figures."""
-    from tenure.analytics.clv.evaluate import (
-        by_frequency,
-        cumulative_tracking,
-        holdout_errors,
-        occasions_of,
-    )
-    from tenure.cli.clv_figures import frequency_figure, tracking_figure
-
-    frame = _guarded(
-        lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
-    )
-    summary = _summary(
-        frame,
-        req.customer_col,
-        req.date_col,
-        None,
-        req.calibration_end,
-        req.observation_end,
-        req.unit,
-    )
-    if "duration_holdout" not in summary.columns:
-        context.fail("no holdout: the observation end must come after the calibration end")
-    model = _guarded(lambda: _model(req.model).fit(summary))
-    errors = holdout_errors(model, summary)
-    table = by_frequency(model, summary)
-    occasions = occasions_of(frame, req.customer_col, req.date_col)
-    start = cast(date, occasions["day"].min())
-    end = req.observation_end or cast(date, occasions["day"].max())
-    tracking = cumulative_tracking(model, occasions, start=start, end=end, unit=req.unit)
-    req.out.mkdir(parents=True, exist_ok=True)
-    from tenure.analytics.clv.summary import unit_days
-
-    calibration = (req.calibration_end - start).days / unit_days(req.unit)
-    name = type(model).__name__
-    figures = tracking_figure(
-        tracking,
-        calibration,
-        UNIT_LABELS[req.unit.upper()],
-        req.out,
-        f"{name}: cumulative repeat purchases",
-    )
-    figures += frequency_figure(
-        table, req.out, f"{name}: holdout purchases by calibration frequency"
-    )
-    report = {
-        "model": model.summary(),
-        "holdout": errors.as_dict(),
-        "by_frequency": table.to_dicts(),
-        "figures": [str(p) for p in figures],
-    }
-    if as_json:
-        context.print_json(report)
-        return
-    _print_evaluation(report, table, np.asarray(tracking["actual"])[-1])
-
-
-def _print_evaluation(report: dict[str, Any], table: pl.DataFrame, total: float) -> None:
-    from rich.table import Table
-
-    hold = report["holdout"]
-    console = context.console
-    console.print(
-        f"{report['model']['model']}: holdout repeat purchases expected "
-        f"{hold['predicted']:,.1f}, actual {hold['actual']:,.0f} "
-        f"({hold['percent_error']:+.1f}%); per customer MAE {hold['mae']:.3f}, "
-        f"RMSE {hold['rmse']:.3f}"
-    )
-    rich_table = Table(
-        "calibration purchases", "customers", "holdout actual (mean)", "holdout expected (mean)"
-    )
-    for row in table.iter_rows(named=True):
-        rich_table.add_row(
-            row["frequency"],
-            f"{row['customers']:,}",
-            f"{row['actual']:.3f}",
-            f"{row['predicted']:.3f}",
-        )
-    console.print(rich_table)
-    console.print(f"Cumulative repeat purchases at the end: {total:,.0f} actual")
-    console.print("Figures: " + ", ".join(report["figures"]))
