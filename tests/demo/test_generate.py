@@ -12,6 +12,14 @@ import pytest
 from tenure.analytics.clv import ParetoNBD, summarize
 from tenure.demo.config import CHANNELS, DemoConfig, Latent
 from tenure.demo.generate import DemoData, generate
+from tenure.demo.people import (
+    EN_FEMALE,
+    EN_GIVEN,
+    EN_MALE,
+    WESTERN,
+    ZH_FAMILY_POOL,
+    ZH_GIVEN,
+)
 
 END = date(2026, 6, 30)
 
@@ -231,3 +239,76 @@ def test_saas_has_contracts_renewals_and_cancellations(saas: DemoData) -> None:
     assert {"subscription_started", "subscription_renewed", "subscription_cancelled"} <= kinds
     invoices = saas.tables["order_lines"]["unit_price"].cast(pl.Float64).unique().sort().to_list()
     assert invoices == [49.0, 199.0, 490.0, 899.0, 1990.0, 8990.0]
+
+
+CJK = r"[\u4e00-\u9fff]"
+ENGLISH_SPEAKING = ["United States", "Canada", "United Kingdom", "Australia"]
+
+
+def test_names_are_many_and_none_absurdly_common(shop: DemoData) -> None:
+    """Issue 11: 43 customers named "Lena Kim" convinced nobody.
+
+    Drawn by frequency, 20,000 customers have about 18,500 distinct full names and the
+    commonest is held by about 6 (0.03%): family names repeat (王 alone is ~7% in China),
+    full names rarely. The bounds leave room for other seeds.
+    """
+    names = shop.tables["customers"]["name"]
+    assert names.n_unique() >= 0.85 * names.len()
+    assert names.value_counts()["count"].max() <= 0.001 * names.len()
+
+
+def test_chinese_customers_have_chinese_names(shop: DemoData) -> None:
+    customers = shop.tables["customers"]
+    china = customers.filter(pl.col("country") == "China")
+    assert china["name"].str.contains(f"^{CJK}{{2,4}}$").all()  # 王芳, 张晓雨, 欧阳娜
+    assert not customers.filter(pl.col("country") != "China")["name"].str.contains(CJK).any()
+    surnames = china["name"].str.slice(0, 1).value_counts()
+    share = dict(zip(surnames["name"], surnames["count"] / china.height, strict=True))
+    assert all(0.05 < share[s] < 0.1 for s in "王李张")  # each about 7%, as in China
+    pinyin = china["attributes"].str.json_path_match("$.name_pinyin")
+    assert pinyin.str.contains(r"^[A-Z][a-z]+ [A-Z][a-z]+$").all()  # Wang Fang, Zhang Xiaoyu
+    one_character_given = (china["name"].str.len_chars() == 2).mean()
+    assert 0.15 < one_character_given < 0.35  # type: ignore[operator]
+
+
+def test_given_names_fit_the_gender(shop: DemoData) -> None:
+    # the English-speaking cities' customers: "Emma Johnson", "Kevin Wong" (given name first)
+    customers = shop.tables["customers"].filter(pl.col("country").is_in(ENGLISH_SPEAKING))
+    for gender, names in (("female", EN_FEMALE), ("male", EN_MALE)):
+        given = customers.filter(pl.col("gender") == gender)["name"].str.extract(r"^(\S+) ")
+        assert given.is_in(names.split()).all(), gender
+
+
+def test_emails_are_unique_and_made_from_the_name(shop: DemoData) -> None:
+    customers = shop.tables["customers"]
+    emails = customers["email"]
+    assert emails.n_unique() == customers.height
+    assert emails.str.contains(r"^[a-z]+[._]?[a-z]+\d*@example\.(com|net|org)$").all()
+    china = customers.filter(pl.col("country") == "China")
+    family = china["attributes"].str.json_path_match("$.name_pinyin").str.extract(r"^(\S+)")
+    assert china["email"].str.contains_any(family.str.to_lowercase().unique().to_list()).all()
+
+
+def test_name_pools_are_large_and_free_of_repeats() -> None:
+    pools = {
+        "zh family": ZH_FAMILY_POOL,
+        "zh female": ZH_GIVEN.female,
+        "zh male": ZH_GIVEN.male,
+    }
+    for style, (family, given) in WESTERN.items():
+        pools |= {f"{style} family": family, f"{style} female": given.female}
+        pools |= {f"{style} male": given.male}
+    for name, pool in pools.items():
+        assert pool.names.n_unique() == pool.names.len() >= 60, name
+        assert pool.tokens.str.contains(r"^[a-z]+$").all(), name
+        assert pool.p.sum() == pytest.approx(1.0)
+    assert min(WESTERN["en"][0].names.len(), EN_GIVEN.female.names.len()) >= 200
+
+
+def test_saas_companies_are_varied(saas: DemoData) -> None:
+    customers = saas.tables["customers"]
+    companies = customers["company"]
+    assert companies.null_count() == 0
+    assert companies.n_unique() >= 0.95 * customers.height  # about 97.5%
+    china = customers.filter(pl.col("country") == "China")["company"]
+    assert china.str.contains(f"^{CJK}+有限公司$").all()  # 杭州云帆科技有限公司

@@ -175,7 +175,7 @@ def evaluate(
     writes the papers' two figures (cumulative repeat purchases; conditional expectation by
     calibration frequency) as PNG and SVG into --out.
     """
-    from tenure.cli.clv_run import EvaluateRequest, run_evaluate
+    from tenure.cli.clv_evaluate import EvaluateRequest, run_evaluate
 
     if model not in MODELS[:3]:
         context.fail(f"--model must be one of {', '.join(MODELS[:3])} for evaluate")

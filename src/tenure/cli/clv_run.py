@@ -1,4 +1,4 @@
-"""What ``tenure clv fit`` and ``tenure clv evaluate`` do, apart from parsing options."""
+"""What ``tenure clv fit`` does, apart from parsing options; helpers ``clv evaluate`` shares."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
 import polars as pl
 
 from tenure.cli import context
 from tenure.cli.clv import read_transactions
 
-UNIT_LABELS = {"D": "Day", "W": "Week", "M": "Month"}
+MIN_SPEND_CUSTOMERS = 3  # Gamma-Gamma has three parameters
 
 
 @dataclass(frozen=True)
@@ -38,23 +37,8 @@ class FitRequest:
     penalizer: float
 
 
-@dataclass(frozen=True)
-class EvaluateRequest:
-    """Everything ``tenure clv evaluate`` was asked to do."""
-
-    file: Path
-    customer_col: str
-    date_col: str
-    model: str
-    unit: str
-    calibration_end: date
-    observation_end: date | None
-    out: Path
-    columns: str | None
-    date_format: str | None
-
-
-def _model(name: str, penalizer: float = 0.0) -> Any:
+def model_named(name: str, penalizer: float = 0.0) -> Any:
+    """Return an unfitted model of the family named on the command line."""
     from tenure.analytics import clv
 
     classes = {
@@ -66,7 +50,8 @@ def _model(name: str, penalizer: float = 0.0) -> Any:
     return classes[name](penalizer=penalizer)
 
 
-def _guarded(action: Any) -> Any:
+def guarded(action: Any) -> Any:
+    """Run ``action``; a Tenure error becomes a clean exit with its message."""
     from tenure.kit.errors import TenureError
 
     try:
@@ -75,7 +60,7 @@ def _guarded(action: Any) -> Any:
         context.fail(exc.message)
 
 
-def _summary(
+def summarize_log(
     frame: Any,
     customer_col: str,
     date_col: str,
@@ -87,7 +72,7 @@ def _summary(
     """Summarise the log per customer, turning bad input into a clean error."""
     from tenure.analytics.clv.summary import summarize
 
-    summary: pl.DataFrame = _guarded(
+    summary: pl.DataFrame = guarded(
         lambda: summarize(
             frame,
             customer_col=customer_col,
@@ -103,14 +88,11 @@ def _summary(
 
 def run_fit(req: FitRequest, as_json: bool) -> None:
     """Fit, predict, print and (optionally) write the per-customer predictions."""
-    from tenure.analytics.clv import GammaGamma
     from tenure.analytics.clv.summary import summarize_discrete, unit_days
 
-    frame = _guarded(
-        lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
-    )
+    frame = guarded(lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format))
     if req.model == "bgbb":
-        summary = _guarded(
+        summary = guarded(
             lambda: summarize_discrete(
                 frame,
                 customer_col=req.customer_col,
@@ -120,7 +102,7 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
             )
         )
     else:
-        summary = _summary(
+        summary = summarize_log(
             frame,
             req.customer_col,
             req.date_col,
@@ -129,13 +111,15 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
             req.observation_end,
             req.unit,
         )
-    model = _guarded(lambda: _model(req.model, req.penalizer).fit(summary))
-    spend = None
-    if req.amount_col and req.model != "bgbb" and int((summary["frequency"] > 0).sum()) > 2:
-        spend = _guarded(lambda: GammaGamma(penalizer=req.penalizer).fit(summary))
+    model = guarded(lambda: model_named(req.model, req.penalizer).fit(summary))
+    spend, not_fitted = None, None
+    if req.amount_col and req.model != "bgbb":
+        spend, not_fitted = _fit_spend(summary, req.penalizer)
     periods = req.horizon * 30.4375 / unit_days(req.unit)
     table = _predict(model, spend, summary, req, periods)
     report = _fit_report(model, spend, table, req)
+    if not_fitted is not None:
+        report["spend_not_fitted"] = not_fitted
     if req.predictions is not None:
         _write(table, req.predictions)
         report["predictions"] = str(req.predictions)
@@ -143,6 +127,22 @@ def run_fit(req: FitRequest, as_json: bool) -> None:
         context.print_json(report)
     else:
         _print_fit(report)
+
+
+def _fit_spend(summary: pl.DataFrame, penalizer: float) -> tuple[Any, dict[str, Any] | None]:
+    """Gamma-Gamma on the repeat buyers with positive spend, or why it was not fitted."""
+    from tenure.analytics.clv import GammaGamma
+    from tenure.analytics.clv.gammagamma import left_out
+
+    x, m = summary["frequency"].to_numpy(), summary["monetary_value"].to_numpy()
+    usable = int(((x > 0) & (m > 0)).sum())
+    if usable < MIN_SPEND_CUSTOMERS:
+        return None, {
+            "reason": f"{usable} repeat buyers with a positive spend; Gamma-Gamma needs "
+            f"at least {MIN_SPEND_CUSTOMERS}",
+            "left_out": left_out(x, m),
+        }
+    return guarded(lambda: GammaGamma(penalizer=penalizer).fit(summary)), None
 
 
 def _predict(
@@ -234,6 +234,7 @@ def _print_fit(report: dict[str, Any]) -> None:
         for name, value in fitted["params"].items():
             table.add_row(name, f"{value:.4f}", f"{fitted['standard_errors'][name]:.4f}")
         console.print(table)
+    _print_left_out(report)
     console.print(
         f"{report['customers']:,} customers, {report['repeat_buyers']:,} repeat "
         f"buyers; mean P(alive) {report['mean_p_alive']:.3f}"
@@ -254,92 +255,40 @@ def _print_fit(report: dict[str, Any]) -> None:
         console.print(f"Predictions per customer: {report['predictions']}")
 
 
+LEFT_OUT_LABELS = {
+    "no_repeat_purchase": "customers without a repeat purchase",
+    "zero_spend": "repeat buyers whose repeat purchases were all zero-valued",
+}
+
+
+def _print_left_out(report: dict[str, Any]) -> None:
+    """Say which customers the spend fit could not use, why, and what they are predicted."""
+    notes: dict[str, str] = {}
+    if "spend_model" in report:
+        fitted = report["spend_model"]
+        p, q, v = (fitted["params"][k] for k in ("p", "q", "v"))
+        prior = f", {p * v / (q - 1):,.2f}" if q > 1 else ""
+        notes = {
+            "no_repeat_purchase": f" (predicted the population mean spend{prior})",
+            "zero_spend": " (predicted pγ/(px+q−1), less the more free orders they had)",
+        }
+        counts, intro = fitted["left_out"], "Left out of the spend fit"
+    elif "spend_not_fitted" in report:
+        counts = report["spend_not_fitted"]["left_out"]
+        intro = f"No spend model and no CLV: {report['spend_not_fitted']['reason']}. Left out"
+    else:
+        return
+    parts = [
+        f"{counts[key]:,} {label}{notes.get(key, '')}"
+        for key, label in LEFT_OUT_LABELS.items()
+        if counts[key]
+    ]
+    if parts:
+        context.console.print(f"{intro}: {' and '.join(parts)}.")
+
+
 def _write(table: pl.DataFrame, path: Path) -> None:
     if path.suffix.lower() in (".parquet", ".pq"):
         table.write_parquet(path)
     else:
         table.write_csv(path)
-
-
-def run_evaluate(req: EvaluateRequest, as_json: bool) -> None:
-    """Fit on calibration, compare with the holdout, and draw the papers' figures."""
-    from tenure.analytics.clv.evaluate import (
-        by_frequency,
-        cumulative_tracking,
-        holdout_errors,
-        occasions_of,
-    )
-    from tenure.cli.clv_figures import frequency_figure, tracking_figure
-
-    frame = _guarded(
-        lambda: read_transactions(req.file, req.columns, req.date_col, req.date_format)
-    )
-    summary = _summary(
-        frame,
-        req.customer_col,
-        req.date_col,
-        None,
-        req.calibration_end,
-        req.observation_end,
-        req.unit,
-    )
-    if "duration_holdout" not in summary.columns:
-        context.fail("no holdout: the observation end must come after the calibration end")
-    model = _guarded(lambda: _model(req.model).fit(summary))
-    errors = holdout_errors(model, summary)
-    table = by_frequency(model, summary)
-    occasions = occasions_of(frame, req.customer_col, req.date_col)
-    start = cast(date, occasions["day"].min())
-    end = req.observation_end or cast(date, occasions["day"].max())
-    tracking = cumulative_tracking(model, occasions, start=start, end=end, unit=req.unit)
-    req.out.mkdir(parents=True, exist_ok=True)
-    from tenure.analytics.clv.summary import unit_days
-
-    calibration = (req.calibration_end - start).days / unit_days(req.unit)
-    name = type(model).__name__
-    figures = tracking_figure(
-        tracking,
-        calibration,
-        UNIT_LABELS[req.unit.upper()],
-        req.out,
-        f"{name}: cumulative repeat purchases",
-    )
-    figures += frequency_figure(
-        table, req.out, f"{name}: holdout purchases by calibration frequency"
-    )
-    report = {
-        "model": model.summary(),
-        "holdout": errors.as_dict(),
-        "by_frequency": table.to_dicts(),
-        "figures": [str(p) for p in figures],
-    }
-    if as_json:
-        context.print_json(report)
-        return
-    _print_evaluation(report, table, np.asarray(tracking["actual"])[-1])
-
-
-def _print_evaluation(report: dict[str, Any], table: pl.DataFrame, total: float) -> None:
-    from rich.table import Table
-
-    hold = report["holdout"]
-    console = context.console
-    console.print(
-        f"{report['model']['model']}: holdout repeat purchases expected "
-        f"{hold['predicted']:,.1f}, actual {hold['actual']:,.0f} "
-        f"({hold['percent_error']:+.1f}%); per customer MAE {hold['mae']:.3f}, "
-        f"RMSE {hold['rmse']:.3f}"
-    )
-    rich_table = Table(
-        "calibration purchases", "customers", "holdout actual (mean)", "holdout expected (mean)"
-    )
-    for row in table.iter_rows(named=True):
-        rich_table.add_row(
-            row["frequency"],
-            f"{row['customers']:,}",
-            f"{row['actual']:.3f}",
-            f"{row['predicted']:.3f}",
-        )
-    console.print(rich_table)
-    console.print(f"Cumulative repeat purchases at the end: {total:,.0f} actual")
-    console.print("Figures: " + ", ".join(report["figures"]))

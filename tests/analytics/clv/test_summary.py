@@ -7,6 +7,9 @@ from datetime import date
 import polars as pl
 import pytest
 
+from tenure.analytics.clv.bgnbd import BetaGeo
+from tenure.analytics.clv.mbgnbd import ModifiedBetaGeo
+from tenure.analytics.clv.paretonbd import ParetoNBD
 from tenure.analytics.clv.summary import CustomerSummary, summarize
 from tenure.kit.errors import InvalidInput
 
@@ -63,9 +66,37 @@ def test_clear_errors() -> None:
         summarize(log, customer_col="who", date_col="when")
     with pytest.raises(InvalidInput, match="no column 'customer'"):
         summarize(log, customer_col="customer", date_col="when")
-    with pytest.raises(InvalidInput, match="unit must be"):
+    prices = pl.DataFrame({"who": ["a", "a"], "when": ["2024-01-01"] * 2, "paid": ["5", "$5"]})
+    with pytest.raises(InvalidInput, match=r"column 'paid': row 1 '\$5' is not a number"):
+        summarize(prices, customer_col="who", date_col="when", amount_col="paid")
+    with pytest.raises(InvalidInput, match=r"unit must be"):
         summarize(log, customer_col="who", date_col="when", unit="Y")
     with pytest.raises(InvalidInput, match="'T' must be a number ≥ recency; row 1"):
         CustomerSummary.of({"frequency": [1, 1], "recency": [2.0, 5.0], "T": [3.0, 4.0]})
     with pytest.raises(InvalidInput, match="no column 'recency'"):
         CustomerSummary.of({"frequency": [1], "T": [3.0]})
+
+
+@pytest.mark.parametrize("model_class", [BetaGeo, ModifiedBetaGeo, ParetoNBD])
+def test_count_models_do_not_depend_on_the_amounts(
+    cdnow_transactions: pl.DataFrame, model_class: type[BetaGeo | ModifiedBetaGeo | ParetoNBD]
+) -> None:
+    logs = {
+        "real": ("amount", cdnow_transactions),
+        "zero": ("amount", cdnow_transactions.with_columns(pl.lit(0.0).alias("amount"))),
+        "none": (None, cdnow_transactions.drop("amount")),
+    }
+    fits = {}
+    for name, (amount_col, log) in logs.items():
+        summary = summarize(
+            log,
+            customer_col="customer_id",
+            date_col="date",
+            amount_col=amount_col,
+            calibration_end=date(1997, 9, 30),
+            unit="W",
+        )
+        model = model_class().fit(summary)
+        fits[name] = (model.params_, model.probability_alive(summary).tolist())
+    assert fits["zero"] == fits["real"]
+    assert fits["none"] == fits["real"]

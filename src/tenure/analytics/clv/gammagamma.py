@@ -7,8 +7,16 @@ repeat transactions of average value m̄:
 
     E[M | p, q, γ, m̄, x] = (q−1)/(px+q−1) · pγ/(q−1) + px/(px+q−1) · m̄
 
-a weighted mean of the population mean pγ/(q−1) and the customer's own average. Customers
-without repeat purchases are left out of the fit and get the population mean.
+a weighted mean of the population mean pγ/(q−1) and the customer's own average. The fit uses
+the customers with a repeat purchase and a positive average; the others are left out of it
+(counted in ``left_out_``) and still predicted:
+
+- no repeat purchase (x = 0): nothing is known of them, so the prior mean pγ/(q−1);
+- repeat purchases all zero-valued (x > 0, m̄ = 0: free or fully discounted orders): the
+  formula above at m̄ = 0, pγ/(px+q−1) = (q−1)/(px+q−1) · pγ/(q−1). It is the limit of the
+  posterior mean as their average falls to 0 (the posterior of ν, Gamma(px+q, γ+m̄x), is
+  continuous there), so it sits between the prior mean (one free order says little) and
+  their observed 0 (many free orders say a lot).
 
 References: Fader, Hardie & Lee (2005), RFM and CLV: Using Iso-Value Curves for Customer Base
 Analysis, Journal of Marketing Research 42(4); Fader & Hardie (2013), The Gamma-Gamma Model of
@@ -25,20 +33,35 @@ from scipy import special
 from tenure.analytics.clv.base import CustomerBaseModel, Prepared
 from tenure.analytics.clv.collapse import Collapsed, Levels, collapse
 from tenure.analytics.clv.data import check, column
+from tenure.kit.errors import InvalidInput
 
 
 class GammaGamma(CustomerBaseModel):
-    """Gamma-Gamma spend model; fit on repeat buyers' average transaction value."""
+    """Gamma-Gamma spend model; fit on repeat buyers' average transaction value.
+
+    Besides the fitted attributes of every model, ``left_out_`` counts the customers the fit
+    could not use, by reason (see the module docstring for what they are predicted).
+    """
 
     param_names = ("p", "q", "v")  # v is γ, the scale of the population's ν
     gradient_available = True
     data_hint = "check the data: monetary_value is the mean of the repeat purchases' values"
 
     def fit(self, data: Any) -> GammaGamma:
-        """Fit to ``frequency`` and ``monetary_value``; customers with frequency 0 are skipped."""
+        """Fit to ``frequency`` and ``monetary_value`` of the repeat buyers with positive spend.
+
+        The others are left out and counted in ``left_out_``: ``no_repeat_purchase``
+        (frequency 0) and ``zero_spend`` (repeat purchases all zero-valued).
+        """
         x, m = _spend_columns(data)
-        keep = x > 0
-        check(~keep | (m > 0), "monetary_value", "> 0 for customers with repeat purchases")
+        keep = (x > 0) & (m > 0)
+        counts = left_out(x, m)
+        if not keep.any():
+            raise InvalidInput(
+                "Gamma-Gamma has nothing to fit: no customer has a repeat purchase with "
+                f"monetary_value > 0 ({counts['no_repeat_purchase']} without a repeat purchase, "
+                f"{counts['zero_spend']} whose repeat purchases were all zero-valued)"
+            )
         xs, ms = x[keep], m[keep]
         cents = _spend_cents(xs, ms)
         if cents is not None:  # money: equal (x, total) customers collapse into one row
@@ -47,6 +70,7 @@ class GammaGamma(CustomerBaseModel):
         else:  # arbitrary averages rarely repeat: every repeat buyer weighs one
             c = Collapsed((xs, ms), np.ones(xs.size), np.arange(xs.size))
         self._fit_prepared(Prepared(_arrays(xs, ms, c.weights), c.weights, int(keep.sum())))
+        self.left_out_ = counts
         return self
 
     def _log_likelihood_rows(self, params: np.ndarray, arrays: dict[str, np.ndarray]) -> np.ndarray:
@@ -142,11 +166,26 @@ class GammaGamma(CustomerBaseModel):
         return float(p * v / (q - 1)) if q > 1 else float("inf")
 
     def conditional_expected_spend(self, data: Any) -> np.ndarray:
-        """E[M | x, m̄] for every customer; the population mean where frequency is 0."""
+        """E[M | x, m̄] for every customer; the population mean where frequency is 0.
+
+        Repeat buyers whose repeat purchases were all zero-valued (m̄ = 0) get pγ/(px+q−1).
+        """
         p, q, v = self._fitted()
         x, m = _spend_columns(data)
         known = p * (v + m * x) / (p * x + q - 1)
         return np.where(x > 0, known, self.population_mean_spend())
+
+    def summary(self) -> dict[str, Any]:
+        """Return the base summary and the customers left out of the fit, by reason."""
+        return {**super().summary(), "left_out": dict(self.left_out_)}
+
+
+def left_out(x: np.ndarray, m: np.ndarray) -> dict[str, int]:
+    """Count the customers Gamma-Gamma cannot learn from, by reason."""
+    return {
+        "no_repeat_purchase": int(np.count_nonzero(x == 0)),
+        "zero_spend": int(np.count_nonzero((x > 0) & (m == 0))),
+    }
 
 
 def _arrays(xs: np.ndarray, ms: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:

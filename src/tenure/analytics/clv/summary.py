@@ -65,7 +65,7 @@ def occasions_table(
         day = day.str.to_date(strict=False)
     elif isinstance(dtype, pl.Datetime):
         day = day.dt.date()
-    amount = pl.col(amount_col).cast(pl.Float64) if amount_col else pl.lit(0.0)
+    amount = pl.col(amount_col).cast(pl.Float64, strict=False) if amount_col else pl.lit(0.0)
     rows = frame.select(
         pl.col(customer_col).alias("customer_id"), day.alias("day"), amount.alias("amount")
     )
@@ -76,7 +76,9 @@ def occasions_table(
         )
     if amount_col and rows["amount"].null_count():
         bad = rows.with_row_index().filter(pl.col("amount").is_null())["index"][0]
-        raise InvalidInput(f"column {amount_col!r}: row {bad} has no amount")
+        value = frame[amount_col][bad]
+        problem = "has no amount" if value is None else f"{value!r} is not a number"
+        raise InvalidInput(f"column {amount_col!r}: row {bad} {problem}")
     return rows.drop_nulls("day").group_by("customer_id", "day").agg(pl.col("amount").sum())
 
 
