@@ -86,7 +86,12 @@ def _print(report: dict[str, Any]) -> None:
     out.print(
         f"Truly gone buyers: {recall['truly_gone']:,}, of whom "
         f"{recall['in_churned_or_declining']:,} ({_share(recall['recall'])}) are churned or "
-        f"declining ({where})."
+        f"declining ({where}); not counted: {recall['without_paid_purchase']:,} whose every "
+        "order was refunded or cancelled (leads to the store)."
+    )
+    out.print(
+        f"Of the {recall['missed']:,} missed, {recall['missed_gone_within_30_days']:,} left "
+        "within the 30 days before the run (too recently to have missed a purchase or a visit)."
     )
     for key, name in (("p_alive", "P(alive) vs truly alive"), ("churn_risk", "churn risk")):
         _print_calibration(report[key], name)

@@ -104,7 +104,7 @@ def _stages(joined: pl.DataFrame) -> list[dict[str, Any]]:
         if row is None:
             rows.append({"stage": stage, "customers": 0, "truly_alive": None, "truly_gone": None})
             continue
-        buyers = row["buyers"]
+        buyers = 0 if stage == "potential" else row["buyers"]  # leads: no paid purchase
         rows.append(
             {
                 "stage": stage,
@@ -118,11 +118,19 @@ def _stages(joined: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _recall(joined: pl.DataFrame) -> dict[str, Any]:
-    gone = joined.filter(pl.col("gone"))
+    # buyers as the store knows them: a customer whose only orders were refunded or cancelled
+    # has no paid purchase, so the run rightly sees a lead (potential), whatever the truth says
+    all_gone = joined.filter(pl.col("gone"))
+    gone = all_gone.filter(pl.col("stage") != "potential")
     caught = gone.filter(pl.col("stage").is_in(LEAVING_STAGES)).height
     by_stage = dict(gone.group_by("stage").len().iter_rows())
+    missed = gone.filter(~pl.col("stage").is_in(LEAVING_STAGES))
     return {
+        # the ceiling: a customer who left days ago has not yet missed a purchase or a visit
+        "missed_gone_within_30_days": missed.filter(pl.col("gone_days") <= 30).height,
+        "missed": missed.height,
         "truly_gone": gone.height,
+        "without_paid_purchase": all_gone.height - gone.height,
         "in_churned_or_declining": caught,
         "recall": caught / gone.height if gone.height else None,
         "gone_by_stage": {s: int(by_stage.get(s, 0)) for s in STAGES if by_stage.get(s)},

@@ -71,7 +71,7 @@ class Truth:
         return np.asarray((micros - start_us) / DAY_US)
 
     def state(self, day: date) -> pl.DataFrame:
-        """Return external_id, bought, alive and gone at the end of ``day``."""
+        """Return external_id, bought, alive, gone (and for how many days) at the end of ``day``."""
         t = self.day_index(day)
         first, left = self._t("first_purchase_at"), self._t("left_at")
         back, again = self._t("won_back_at"), self._t("left_again_at")
@@ -79,13 +79,17 @@ class Truth:
         first_life = np.isnan(left) | (left > t)
         second_life = (back <= t) & (np.isnan(again) | (again > t))
         alive = bought & (first_life | second_life)
+        gone = bought & ~alive
+        # how long ago the latest life ended (the second's if it began by then)
+        ended = np.where(back <= t, again, left)
         return pl.DataFrame(
             {
                 "external_id": self.customers["customer_id"],
                 "bought": bought,
                 "alive": alive,
-                "gone": bought & ~alive,
+                "gone": gone,
                 "second_life": alive & ~first_life,
+                "gone_days": np.where(gone, t - ended, np.nan),
             }
         )
 
