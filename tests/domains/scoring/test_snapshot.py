@@ -35,7 +35,7 @@ def test_arrow_reads_what_the_connection_reads(empty_sqlite_url: str) -> None:
     for as_of, zone in ((date(2026, 6, 30), "UTC"), (date(2026, 3, 1), "Asia/Shanghai")):
         with engine.connect() as conn:
             by_rows = take_snapshot(conn, as_of, zone, 270)
-            by_arrow = take_snapshot(conn, as_of, zone, 270, reader)
+            by_arrow = take_snapshot(conn, as_of, zone, 270, reader, reader_min_rows=0)
         for name, frame in by_rows.items():
             assert_frame_equal(frame, by_arrow[name])
         assert by_rows["orders"].height > 1000 and by_rows["events"].height > 1000
@@ -43,8 +43,20 @@ def test_arrow_reads_what_the_connection_reads(empty_sqlite_url: str) -> None:
     # the reader's own SQLite lives in another process: this process's locks stay intact, so
     # the run's transaction can write after reading (it could not with two SQLite copies)
     with engine.begin() as conn:
-        take_snapshot(conn, date(2026, 6, 30), "UTC", 270, reader)
+        take_snapshot(conn, date(2026, 6, 30), "UTC", 270, reader, reader_min_rows=0)
         conn.execute(text("UPDATE customers SET name = name WHERE id = 1"))
+
+
+def test_small_stores_are_read_on_the_connection(empty_sqlite_url: str) -> None:
+    """Below READER_MIN_ROWS the reader's processes would cost more than they save."""
+    engine = make_engine(empty_sqlite_url)
+    upgrade(engine)
+
+    def refuse(queries: object) -> list[object]:
+        raise AssertionError("the reader was used for a small store")
+
+    with engine.connect() as conn:
+        assert take_snapshot(conn, date(2026, 6, 30), "UTC", 270, refuse)["orders"].is_empty()
 
 
 def test_no_arrow_reader_for_postgresql_or_memory() -> None:
