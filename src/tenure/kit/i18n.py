@@ -24,9 +24,21 @@ REASONS: dict[str, dict[str, str]] = {
     "revenue_30": {"en": "{v:,.0f} spent in 30 days", "zh": "近 30 天消费 {v:,.0f}"},
     "revenue_90": {"en": "{v:,.0f} spent in 90 days", "zh": "近 90 天消费 {v:,.0f}"},
     "revenue_365": {"en": "{v:,.0f} spent in a year", "zh": "近一年消费 {v:,.0f}"},
-    "orders_30": {"en": "{v:.0f} orders in 30 days", "zh": "近 30 天 {v:.0f} 笔订单"},
-    "orders_90": {"en": "{v:.0f} orders in 90 days", "zh": "近 90 天 {v:.0f} 笔订单"},
-    "orders_365": {"en": "{v:.0f} orders in a year", "zh": "近一年 {v:.0f} 笔订单"},
+    "orders_30": {
+        "en": "{v:.0f} orders in 30 days",
+        "en_one": "1 order in 30 days",
+        "zh": "近 30 天 {v:.0f} 笔订单",
+    },
+    "orders_90": {
+        "en": "{v:.0f} orders in 90 days",
+        "en_one": "1 order in 90 days",
+        "zh": "近 90 天 {v:.0f} 笔订单",
+    },
+    "orders_365": {
+        "en": "{v:.0f} orders in a year",
+        "en_one": "1 order in a year",
+        "zh": "近一年 {v:.0f} 笔订单",
+    },
     "events_30": {"en": "{v:.0f} activity events in 30 days", "zh": "近 30 天仅 {v:.0f} 次活跃"},
     "events_prior_30": {
         "en": "{v:.0f} activity events the month before",
@@ -42,10 +54,22 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "已 {v:.0f} 天未访问或使用",
     },
     "engagement": {"en": "low engagement ({v:.1f})", "zh": "参与度低（{v:.1f}）"},
-    "complaints_90": {"en": "{v:.0f} complaints in 90 days", "zh": "近 90 天投诉 {v:.0f} 次"},
-    "tickets_90": {"en": "{v:.0f} support tickets in 90 days", "zh": "近 90 天工单 {v:.0f} 个"},
+    "complaints_90": {
+        "en": "{v:.0f} complaints in 90 days",
+        "en_one": "1 complaint in 90 days",
+        "zh": "近 90 天投诉 {v:.0f} 次",
+    },
+    "tickets_90": {
+        "en": "{v:.0f} support tickets in 90 days",
+        "en_one": "1 support ticket in 90 days",
+        "zh": "近 90 天工单 {v:.0f} 个",
+    },
     "last_nps": {"en": "last NPS answer {v:.0f}", "zh": "最近一次 NPS 评分 {v:.0f}"},
-    "refunds": {"en": "{v:.0f} refunded orders", "zh": "{v:.0f} 笔退款订单"},
+    "refunds": {
+        "en": "{v:.0f} refunded orders",
+        "en_one": "1 refunded order",
+        "zh": "{v:.0f} 笔退款订单",
+    },
     "active_subscriptions": {
         "en": "{v:.0f} active subscriptions",
         "zh": "{v:.0f} 个有效订阅",
@@ -80,4 +104,8 @@ def reason_text(feature: str, value: float | None, lang: str) -> str:
     template = REASONS.get(feature)
     if template is None:
         return f"{feature} = {value:g}"
+    if (
+        lang == "en" and round(value) == 1 and "en_one" in template
+    ):  # "1 complaint", not "1 complaints"
+        return template["en_one"]
     return (template.get(lang) or template["en"]).format(v=value)
