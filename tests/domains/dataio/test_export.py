@@ -57,8 +57,13 @@ def _normalise(value: object) -> object:
 
 
 def _snapshot(conn: Connection) -> dict[str, list[tuple[object, ...]]]:
+    def key(row: tuple[object, ...]) -> tuple[tuple[bool, str], ...]:
+        return tuple((v is not None, str(v)) for v in row)  # NULL sorts first, beside text
+
     return {
-        name: sorted(tuple(_normalise(v) for v in row) for row in conn.execute(text(sql)))
+        name: sorted(
+            (tuple(_normalise(v) for v in row) for row in conn.execute(text(sql))), key=key
+        )
         for name, sql in SNAPSHOTS.items()
     }
 
