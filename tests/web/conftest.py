@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -65,6 +68,13 @@ def sign_in(client: TestClient, role: str) -> str:
 def app_client(demo_engine: Engine) -> TestClient:
     """A browser-like client of the app (cookies kept), signed in as nobody yet."""
     return TestClient(create_app(demo_engine, Settings()))
+
+
+def chart_option(page: str, key: str) -> dict[str, Any]:
+    """Return the ECharts option of the chart ``key`` drawn on ``page`` (its HTML)."""
+    found = re.search(rf"id=\"chart-{key}\" data-option='([^']*)'", page)
+    assert found is not None, f"no chart {key} on the page"
+    return dict(json.loads(html.unescape(found[1])))
 
 
 def owned_customer(engine: Engine, owner_email: str = "sales@web.test") -> int:

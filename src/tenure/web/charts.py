@@ -103,10 +103,16 @@ def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[st
 
 
 def cohort_heatmap(cohorts: Sequence[dict[str, Any]], months: int = 12) -> Option:
-    """Return the share of each monthly cohort buying in each month since its first."""
-    recent = list(cohorts)[-months:]
+    """Return the share of each monthly cohort buying in each month since its first.
+
+    Column k (labelled "k", axis index k − 1) is the k-th month after the cohort's first,
+    k = 1 … ``months``; month 0 (always 100%) is left out. The rows are the latest ``months``
+    cohorts with a month after their first (the as-of month's cohort has none yet), so the
+    oldest row reaches month ``months``.
+    """
+    recent = [row for row in cohorts if len(row["retention"]) > 1][-months:]
     cells = [
-        [k, i, round(100 * share, 1)]
+        [k - 1, i, round(100 * share, 1)]
         for i, row in enumerate(recent)
         for k, share in enumerate(row["retention"][: months + 1])
         if share is not None and k > 0
