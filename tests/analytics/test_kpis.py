@@ -195,6 +195,25 @@ def test_cohorts_and_channels(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -
     assert monthly[("search", "2026-02")]["cac"] is None  # spend but no new customer
 
 
+def test_a_channel_without_spend_has_no_cac_and_no_roi(
+    shop: tuple[dict[str, pl.DataFrame], KpiInputs],
+) -> None:
+    frames, inputs = shop
+    # customer 3 came direct: a new customer who cost nothing, so no CAC (not 0) and no ROI
+    direct = frames["customers"].with_columns(
+        pl.when(pl.col("customer_id") == 3)
+        .then(pl.lit("direct"))
+        .otherwise(pl.col("acquisition_channel"))
+        .alias("acquisition_channel")
+    )
+    kpis = compute_kpis({**frames, "customers": direct}, AS_OF, inputs)["channels"]
+    total = {row["channel"]: row for row in kpis["total"]}
+    assert total["direct"]["new_customers"] == 1 and total["direct"]["spend"] == 0.0
+    assert total["direct"]["cac"] is None and total["direct"]["roi"] is None
+    monthly = {(r["channel"], r["month"]): r for r in kpis["monthly"]}
+    assert monthly[("direct", "2026-01")]["cac"] is None
+
+
 def test_nps_takes_each_customers_latest_answer(
     shop: tuple[dict[str, pl.DataFrame], KpiInputs],
 ) -> None:

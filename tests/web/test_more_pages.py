@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from tenure.domains.audit import service as audit
 from tenure.domains.preferences import service as preferences
+from tenure.domains.registry import metadata
 from tenure.kit.settings import Settings
-from tests.web.conftest import sign_in
+from tests.web.conftest import chart_option, sign_in, table_rows
 
 READ_PAGES = ("/stages", "/value", "/segments", "/runs")
 
@@ -132,3 +134,51 @@ def test_every_page_answers_each_role_as_the_menu_says(demo_engine: Engine) -> N
             status = client.get(path).status_code
             assert status == (200 if allowed else 403), (role, path, status)
             assert (f'href="{path}"' in menu.split("</nav>")[0]) == allowed, (role, path)
+
+
+def _channel_roi(engine: Engine) -> dict[str, float]:
+    """ROI of each channel with spend, from the store: (margin × paid revenue − spend) / spend."""
+    t = metadata().tables
+    customers, orders, spend = t["customers"], t["orders"], t["marketing_spend"]
+    with engine.connect() as conn:
+        paid = dict(
+            conn.execute(
+                select(customers.c.acquisition_channel, func.sum(orders.c.amount))
+                .join(orders, orders.c.customer_id == customers.c.id)
+                .where(orders.c.status == "paid")
+                .group_by(customers.c.acquisition_channel)
+            ).all()
+        )
+        costs = dict(
+            conn.execute(
+                select(spend.c.channel, func.sum(spend.c.amount)).group_by(spend.c.channel)
+            ).all()
+        )
+    margin = Settings().value.margin
+    return {ch: (margin * float(paid[ch]) - float(c)) / float(c) for ch, c in costs.items() if c}
+
+
+def test_roi_is_a_percentage_everywhere_and_a_channel_without_spend_has_no_cac(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    sign_in(app_client, "marketing")
+    page = app_client.get("/channels").text
+    # channel, new customers, revenue to date, spend, CAC, ROI
+    rows = {r[0]: r for r in table_rows(page, "channel-totals")}
+    option = chart_option(page, "channels")
+    drawn = dict(zip(option["xAxis"]["data"], option["series"][1]["data"], strict=True))
+    cac = dict(zip(option["xAxis"]["data"], option["series"][0]["data"], strict=True))
+    assert option["yAxis"][1]["axisLabel"]["formatter"] == "{value}%"
+    expected = _channel_roi(demo_engine)
+    assert set(expected) < set(rows)  # direct has no spend
+    for channel, roi in expected.items():
+        shown = float(rows[channel][5].rstrip("%").replace(",", ""))  # e.g. "2,431%"
+        assert abs(shown - 100 * roi) <= 0.5 + 1e-9, channel
+        assert drawn[channel] == pytest.approx(100 * roi, abs=0.05 + 1e-9), channel
+    # direct cost nothing: no CAC and no ROI on the table, the chart and the overview alike
+    assert rows["direct"][4] == rows["direct"][5] == "—"
+    assert cac["direct"] is None and drawn["direct"] is None
+    overview = app_client.get("/").text
+    # channel, customers, buyers, conversion, spend, CAC
+    assert {r[0]: r for r in table_rows(overview, "channels")}["direct"][5] == "—"
+    assert chart_option(overview, "channels")["series"][1]["data"] == option["series"][1]["data"]

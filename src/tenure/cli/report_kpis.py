@@ -34,11 +34,15 @@ def _num(value: float | None, kind: str = "int") -> str:
     return "—" if value is None else FORMATS[kind].format(value)
 
 
-def _change(now: float | None, before: float | None) -> Text:
+def _change(now: float | None, before: float | None, more_is_good: bool = True) -> Text:
+    """Write the change in %, green when it is good news (fewer lapsed customers is)."""
     if now is None or not before:
         return Text("—")
     change = (now - before) / abs(before)
-    return Text(f"{change:+.1%}", style="green" if change >= 0 else "red")
+    if change == 0:
+        return Text(f"{change:+.1%}")
+    good = (change > 0) == more_is_good
+    return Text(f"{change:+.1%}", style="green" if good else "red")
 
 
 WINDOW_ROWS = (
@@ -51,6 +55,7 @@ WINDOW_ROWS = (
     ("won back", "won_back", "int"),
     ("active customers at the end", "active", "int"),
 )
+FEWER_IS_BETTER = {"lapsed"}  # their change is green when it falls
 BASE_ROWS = (
     ("customers (leads included)", "customers", "int"),
     ("buyers", "buyers", "int"),
@@ -122,7 +127,10 @@ def kpis(
     )
     for label, key, kind in WINDOW_ROWS:
         window.add_row(
-            label, _num(now[key], kind), _num(before[key], kind), _change(now[key], before[key])
+            label,
+            _num(now[key], kind),
+            _num(before[key], kind),
+            _change(now[key], before[key], more_is_good=key not in FEWER_IS_BETTER),
         )
     context.console.print(window)
     base = Table("KPI", "value", title=f"The customer base as of {report['as_of']}")

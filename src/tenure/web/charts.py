@@ -156,20 +156,28 @@ def nps_trend(rows: Sequence[dict[str, Any]], name: str) -> Option:
 
 
 def channels(rows: Sequence[dict[str, Any]], names: tuple[str, str]) -> Option:
-    """Return CAC (bars, left axis) and ROI (line, right axis) of each channel."""
+    """Return CAC (bars, left axis) and ROI in % (line, right axis) of each channel.
+
+    ROI is a percentage, as in the channels table (0.25 → 25%); a channel without spend has
+    neither (no bar, a gap in the line).
+    """
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": _GRID,
         "xAxis": {"type": "category", "data": [r["channel"] for r in rows]},
-        "yAxis": [{"type": "value", "name": names[0]}, {"type": "value", "name": names[1]}],
+        "yAxis": [
+            {"type": "value", "name": names[0]},
+            {"type": "value", "name": names[1], "axisLabel": {"formatter": "{value}%"}},
+        ],
         "series": [
             {"type": "bar", "name": names[0], "data": [r["cac"] for r in rows]},
             {
                 "type": "line",
                 "name": names[1],
                 "yAxisIndex": 1,
-                "data": [None if r["roi"] is None else round(r["roi"], 2) for r in rows],
+                "unit": "%",  # static/charts.js writes it after the value in the tooltip
+                "data": [None if r["roi"] is None else round(100 * r["roi"], 1) for r in rows],
             },
         ],
     }
