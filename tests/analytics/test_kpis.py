@@ -145,6 +145,7 @@ def test_the_base_figures(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> No
     assert base["active_customers"] == 2 and base["churned_customers"] == 1
     assert base["lead_conversion_rate"] == 0.75
     assert base["median_days_to_convert"] == 4.0  # 1, 4 and 5 days
+    assert base["bought_before_acquired"] == 0
     assert base["repurchase_rate"] == pytest.approx(2 / 3, abs=1e-4)
     # nobody's first purchase is 90 days old yet (Jan 2 is 88 days back): no rate to give
     assert base["second_purchase_rate_90d"] is None
@@ -156,6 +157,27 @@ def test_the_base_figures(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> No
     assert base["complaint_rate_90"] == 0.5  # of the active 1 and 3, customer 1 complained
     assert base["cross_sell_rate"] == 0.5  # repeat buyers 1 (2 categories) and 3 (1)
     assert base["aov_365"] == pytest.approx(220 / 5, abs=0.01)
+
+
+def test_days_to_convert_leave_out_buyers_acquired_after_their_first_order(
+    shop: tuple[dict[str, pl.DataFrame], KpiInputs],
+) -> None:
+    frames, inputs = shop
+    # customer 3 first bought on Jan 15 but was recorded as acquired on Feb 1 (an import that
+    # stamped its own day): no days to convert to count, so they are counted apart
+    late = frames["customers"].with_columns(
+        pl.when(pl.col("customer_id") == 3)
+        .then(pl.lit(n("2026-02-01")))
+        .otherwise(pl.col("acquired_day"))
+        .alias("acquired_day")
+    )
+    base = compute_kpis({**frames, "customers": late}, AS_OF, inputs)["base"]
+    assert base["median_days_to_convert"] == 2.5  # customers 1 (1 day) and 2 (4 days)
+    assert base["bought_before_acquired"] == 1
+    # everyone acquired after their first order: no median at all, never a negative one
+    everyone = frames["customers"].with_columns(pl.lit(n("2026-03-01")).alias("acquired_day"))
+    base = compute_kpis({**frames, "customers": everyone}, AS_OF, inputs)["base"]
+    assert base["median_days_to_convert"] is None and base["bought_before_acquired"] == 3
 
 
 def test_the_monthly_series(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> None:

@@ -63,6 +63,7 @@ BASE_ROWS = (
     ("churned customers", "churned_customers", "int"),
     ("lead → customer conversion", "lead_conversion_rate", "share"),
     ("median days to convert", "median_days_to_convert", "int"),
+    ("buyers who bought before their acquisition day", "bought_before_acquired", "int"),
     ("first → second purchase in 90 days", "second_purchase_rate_90d", "share"),
     ("repurchase rate", "repurchase_rate", "share"),
     ("average order value, 365 days", "aov_365", "money"),

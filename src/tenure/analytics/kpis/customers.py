@@ -57,7 +57,10 @@ def base_figures(
     ).height
     leads = customers.height
     converted = customers.join(firsts, on="customer_id")
-    to_convert = converted.select(pl.col("first_day") - pl.col("acquired_day")).to_series()
+    days = converted.select(pl.col("first_day") - pl.col("acquired_day")).to_series()
+    # a first order before the acquisition day (customers imported with a later day) says
+    # nothing of how long converting took: left out of the median, counted on their own
+    to_convert = days.filter(days >= 0)
     year = paid.filter(pl.col("day") > d - 365)
     by_customer = revenue["revenue"]
     top = max(1, round(by_customer.len() * 0.2)) if by_customer.len() else 0
@@ -77,6 +80,7 @@ def base_figures(
         "churned_customers": buyers - active,
         "lead_conversion_rate": _share(buyers, leads),
         "median_days_to_convert": None if to_convert.is_empty() else float(to_convert.median()),  # type: ignore[arg-type]
+        "bought_before_acquired": int((days < 0).sum()),
         "second_purchase_rate_90d": _share(seconds, ready.height),
         "repurchase_rate": _share(repeaters, buyers),
         "aov_365": round(float(year["amount"].sum()) / year.height, 2) if year.height else None,
