@@ -142,7 +142,7 @@ def test_the_base_figures(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> No
     base = compute_kpis(frames, AS_OF, inputs)["base"]
     assert base["customers"] == 4 and base["buyers"] == 3
     # active on Mar 31 (bought within 60 days): 1 (Feb 15) and 3 (Mar 30); 2 lapsed on Mar 10
-    assert base["active_customers"] == 2 and base["churned_customers"] == 1
+    assert base["active_customers"] == 2 and base["lapsed_customers"] == 1
     assert base["lead_conversion_rate"] == 0.75
     assert base["median_days_to_convert"] == 4.0  # 1, 4 and 5 days
     assert base["bought_before_acquired"] == 0

@@ -140,6 +140,19 @@ def test_the_overview_colours_each_change_by_the_news(
         assert colour == ("flat" if now[key] == before[key] else "good" if good else "bad"), key
 
 
+def test_lapsed_and_churned_have_different_names_in_both_languages(
+    app_client: TestClient,
+) -> None:
+    sign_in(app_client, "viewer")
+    for lang, churned in (("en", "Churned"), ("zh", "流失")):
+        page = app_client.get(f"/?lang={lang}").text
+        label = re.search(r'data-kpi="lapsed"><span class="label" title="([^"]+)">([^<]+)<', page)
+        assert label is not None, lang
+        assert churned not in label[2], lang  # the tile is not called by the stage's name
+        assert "180" in label[1]  # and says what it counts
+        assert re.search(rf'data-stage="churned"><td><a [^>]+>{churned}', page), lang
+
+
 def test_the_language_switch_is_saved_for_the_user(app_client: TestClient) -> None:
     csrf = sign_in(app_client, "marketing")
     app_client.post("/language", data={"lang": "zh", "csrf": csrf, "next": "/customers"})

@@ -55,6 +55,7 @@ def compute_kpis(frames: dict[str, pl.DataFrame], as_of: date, inputs: KpiInputs
     clv, historical = value["clv"].drop_nulls(), value["historical_value"].drop_nulls()
     return {
         "as_of": as_of.isoformat(),
+        "churn_after_days": inputs.churn_after_days,  # C: a buyer lapses after C silent days
         "window": {
             "current": {
                 "from": (as_of - timedelta(days=WINDOW_DAYS - 1)).isoformat(),
