@@ -71,7 +71,7 @@ def _inputs(customers: pl.DataFrame, **extra: pl.DataFrame) -> KpiInputs:
         segments=extra.get("segments", ids.with_columns(pl.lit("loyal").alias("rfm_segment"))),
         value=extra.get(
             "value",
-            ids.with_columns(pl.lit(10.0).alias("clv"), pl.lit(3.0).alias("historical_value")),
+            ids.with_columns(pl.lit(10.0).alias("clv")),
         ),
         churn_after_days=60,
         margin=0.5,
@@ -178,6 +178,19 @@ def test_days_to_convert_leave_out_buyers_acquired_after_their_first_order(
     everyone = frames["customers"].with_columns(pl.lit(n("2026-03-01")).alias("acquired_day"))
     base = compute_kpis({**frames, "customers": everyone}, AS_OF, inputs)["base"]
     assert base["median_days_to_convert"] is None and base["bought_before_acquired"] == 3
+
+
+def test_value_so_far_is_paid_revenue_and_the_gross_margin_on_it(
+    shop: tuple[dict[str, pl.DataFrame], KpiInputs],
+) -> None:
+    frames, inputs = shop
+    value = compute_kpis(frames, AS_OF, inputs)["value"]
+    # buyers 1, 2 and 3 paid 150, 30 and 40 (2's refund is no payment); the margin is 0.5
+    assert value["paid_revenue_total"] == 220.0
+    assert value["paid_revenue_mean"] == pytest.approx(220 / 3, abs=0.01)
+    assert value["gross_margin_total"] == 110.0
+    assert value["gross_margin_mean"] == pytest.approx(110 / 3, abs=0.01)
+    assert "historical_clv_total" not in value  # margin is never called revenue or CLV
 
 
 def test_the_monthly_series(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> None:

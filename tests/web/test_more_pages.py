@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from tenure.domains.audit import service as audit
 from tenure.domains.preferences import service as preferences
 from tenure.domains.registry import metadata
+from tenure.domains.scoring import views
 from tenure.kit.settings import Settings
 from tests.web.conftest import chart_option, sign_in, table_rows
 
@@ -182,3 +184,73 @@ def test_roi_is_a_percentage_everywhere_and_a_channel_without_spend_has_no_cac(
     # channel, customers, buyers, conversion, spend, CAC
     assert {r[0]: r for r in table_rows(overview, "channels")}["direct"][5] == "—"
     assert chart_option(overview, "channels")["series"][1]["data"] == option["series"][1]["data"]
+
+
+def _paid_by_customer(engine: Engine) -> dict[int, Decimal]:
+    """Return what each buyer paid: Σ amount of their paid orders, straight from the store."""
+    orders = metadata().tables["orders"]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(orders.c.customer_id, func.sum(orders.c.amount))
+            .where(orders.c.status == "paid")
+            .group_by(orders.c.customer_id)
+        ).all()
+    return {int(c): Decimal(str(a)) for c, a in rows}
+
+
+def test_the_360_shows_what_the_customer_paid(app_client: TestClient, demo_engine: Engine) -> None:
+    paid = _paid_by_customer(demo_engine)
+    orders = metadata().tables["orders"]
+    with demo_engine.connect() as conn:  # the customer with the most paid orders
+        customer_id = conn.execute(
+            select(orders.c.customer_id)
+            .where(orders.c.status == "paid")
+            .group_by(orders.c.customer_id)
+            .order_by(func.count().desc(), orders.c.customer_id)
+            .limit(1)
+        ).scalar_one()
+    sign_in(app_client, "viewer")
+    for lang, label in (("en", "Paid revenue so far"), ("zh", "累计已付收入")):
+        page = app_client.get(f"/customers/{customer_id}?lang={lang}").text
+        shown = re.search(
+            r'<span class="label">([^<]+)</span><span class="value" data-score="paid_revenue">'
+            r"([^<]+)<",
+            page,
+        )
+        assert shown is not None and shown[1] == label
+        assert shown[2].endswith(f"{paid[customer_id]:,.2f}"), shown[2]  # $8,258.16, not margin
+
+
+def test_the_value_page_shows_paid_revenue_as_revenue_and_margin_as_margin(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    paid = _paid_by_customer(demo_engine)
+    margin = Decimal(str(Settings().value.margin))
+    total = sum(paid.values(), Decimal(0))
+    expected = {
+        "paid_revenue_total": total,
+        "paid_revenue_mean": total / len(paid),
+        "gross_margin_total": margin * total,
+        "gross_margin_mean": margin * total / len(paid),
+    }
+    sign_in(app_client, "viewer")
+    page = app_client.get("/value").text
+    tiles = dict(re.findall(r'data-value="(\w+)">.*?<span class="value">\$([\d,]+)<', page))
+    for key, amount in expected.items():
+        assert abs(int(tiles[key].replace(",", "")) - amount) <= 1, key
+    # the bars: each stage's gross margin so far = margin × what its customers paid
+    stages = views.customer_stages
+    with demo_engine.connect() as conn:
+        stage_of = dict(conn.execute(select(stages.c.customer_id, stages.c.stage)).all())
+    by_stage: dict[str, Decimal] = {}
+    for customer_id, amount in paid.items():
+        by_stage[stage_of[customer_id]] = by_stage.get(stage_of[customer_id], Decimal(0)) + amount
+    option = chart_option(page, "value")
+    bars = dict(zip(option["xAxis"]["data"], option["series"][0]["data"], strict=True))
+    assert option["series"][0]["name"] == "Gross margin so far"
+    for stage, label in (
+        ("growing", "Growing"),
+        ("churned", "Churned"),
+        ("potential", "Potential"),
+    ):
+        assert abs(bars[label] - margin * by_stage.get(stage, Decimal(0))) <= 1, stage

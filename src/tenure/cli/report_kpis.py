@@ -75,8 +75,10 @@ BASE_ROWS = (
     ("revenue share of the top 20%", "top20_revenue_share", "share"),
 )
 VALUE_ROWS = (
-    ("historical CLV, total", "historical_clv_total", "money"),
-    ("historical CLV, mean", "historical_clv_mean", "money"),
+    ("paid revenue so far, total", "paid_revenue_total", "money"),
+    ("paid revenue so far, per buyer", "paid_revenue_mean", "money"),
+    ("gross margin so far, total", "gross_margin_total", "money"),
+    ("gross margin so far, per buyer", "gross_margin_mean", "money"),
     ("predictive CLV, total", "predictive_clv_total", "money"),
     ("predictive CLV, mean", "predictive_clv_mean", "money"),
     ("customer equity", "customer_equity", "money"),
@@ -259,8 +261,8 @@ def channels(
 ) -> None:
     """Show spend, new customers, CAC and ROI by acquisition channel (and by month).
 
-    CAC = spend / new customers; ROI = (margin × revenue to date of those customers − spend)
-    / spend (docs/metrics.md).
+    CAC = spend / new customers; ROI = (gross margin on the revenue to date of those customers
+    − spend) / spend, in % (docs/metrics.md). A channel without spend has neither.
     """
     report = _kpis()
     data = report["channels"]

@@ -147,7 +147,12 @@ class ValueSettings(BaseModel):
     """How the scoring run values customers (docs/clv.md)."""
 
     model: str = Field(default="bgnbd", description="Transaction model: bgnbd or paretonbd.")
-    margin: float = Field(default=0.3, ge=0, le=1, description="Share of revenue kept.")
+    margin: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of revenue kept as gross margin: for CLV, gross margin so far and ROI.",
+    )
     monthly_discount_rate: float = Field(default=0.01, ge=0, description="Discount per month.")
     horizon_months: int = Field(default=12, ge=1, le=120, description="CLV horizon in months.")
 

@@ -84,7 +84,10 @@ def stage_flow(flow: Sequence[dict[str, Any]], stage: Label) -> Option:
 
 
 def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[str, str]) -> Option:
-    """Return revenue so far and predicted CLV of each stage, side by side."""
+    """Return the gross margin so far and the predicted CLV of each stage, side by side.
+
+    Both are gross margin (CLV is the margin expected to come), so the bars compare.
+    """
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
@@ -96,7 +99,7 @@ def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[st
         },
         "yAxis": {"type": "value"},
         "series": [
-            {"type": "bar", "name": names[0], "data": [round(r["revenue"]) for r in rows]},
+            {"type": "bar", "name": names[0], "data": [round(r["gross_margin"]) for r in rows]},
             {"type": "bar", "name": names[1], "data": [round(r["clv"]) for r in rows]},
         ],
     }

@@ -24,6 +24,10 @@ def customer_scores(
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Return value, segment, health and lead columns per customer, and the value diagnostics."""
     value, diagnostics = customer_value(features, value_params(settings))
+    # the past from the features themselves, whether or not the value model could be fitted
+    value = value.drop("historical_value", strict=False).join(
+        so_far(features, settings.value.margin), on="customer_id", how="left"
+    )
     # RFM scores, named segments and value × loyalty quadrants (by CLV where there is one)
     segments = rfm(features.join(value.select("customer_id", "clv"), on="customer_id", how="left"))
     value = value.join(segments, on="customer_id", how="left")
@@ -37,6 +41,17 @@ def customer_scores(
     )
     value = value.join(lead_scores(features, lead_params(settings)), on="customer_id", how="left")
     return value, diagnostics
+
+
+def so_far(features: pl.DataFrame, margin: float) -> pl.DataFrame:
+    """Return each customer's paid revenue up to the as-of day and the gross margin on it.
+
+    paid_revenue = Σ amount of paid orders (0 for a lead); gross_margin = margin × paid_revenue.
+    """
+    paid = pl.col("revenue_total").fill_null(0.0)
+    return features.select(
+        "customer_id", paid.alias("paid_revenue"), (margin * paid).alias("gross_margin")
+    )
 
 
 def stages_of(features: pl.DataFrame, value: pl.DataFrame, settings: Settings) -> pl.DataFrame:

@@ -182,7 +182,7 @@ def run_scoring(
             categories=frames["categories"],
             stages=stages.select("customer_id", "stage"),
             segments=value.select("customer_id", "rfm_segment"),
-            value=value.select("customer_id", "clv", "historical_value"),
+            value=value.select("customer_id", "clv"),
             churn_after_days=stage_settings.churn_after_days,
             margin=settings.value.margin,
         ),
@@ -399,7 +399,14 @@ def churn_report(conn: Connection, top: int = 20) -> dict[str, Any] | None:
 
 
 # KPIs renamed since earlier runs kept theirs: section → {name then: name now}
-RENAMED_KPIS = {"base": {"churned_customers": "lapsed_customers"}}
+RENAMED_KPIS = {
+    "base": {"churned_customers": "lapsed_customers"},
+    # "historical CLV" was the margin on what buyers paid
+    "value": {
+        "historical_clv_total": "gross_margin_total",
+        "historical_clv_mean": "gross_margin_mean",
+    },
+}
 
 
 def kpi_report(conn: Connection, run_id: int | None = None) -> dict[str, Any] | None:
