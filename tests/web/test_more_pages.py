@@ -213,12 +213,14 @@ def test_the_360_shows_what_the_customer_paid(app_client: TestClient, demo_engin
     for lang, label in (("en", "Paid revenue so far"), ("zh", "累计已付收入")):
         page = app_client.get(f"/customers/{customer_id}?lang={lang}").text
         shown = re.search(
-            r'<span class="label">([^<]+)</span><span class="value" data-score="paid_revenue">'
-            r"([^<]+)<",
+            r'<span class="label">([^<]+)</span><span class="value" data-score="paid_revenue" '
+            r'title="([^"]+)">([^<]+)<',
             page,
         )
         assert shown is not None and shown[1] == label
-        assert shown[2].endswith(f"{paid[customer_id]:,.2f}"), shown[2]  # $8,258.16, not margin
+        # e.g. $8,258 (to the cent on hover: $8,258.16), not the margin on it
+        assert shown[2].endswith(f"{paid[customer_id]:,.2f}"), shown[2]
+        assert shown[3].endswith(f"{paid[customer_id]:,.0f}"), shown[3]
 
 
 def test_the_value_page_shows_paid_revenue_as_revenue_and_margin_as_margin(

@@ -95,7 +95,7 @@ def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[st
         "xAxis": {
             "type": "category",
             "data": [stage(r["stage"]) for r in rows],
-            "axisLabel": {"interval": 0},
+            "axisLabel": {"interval": 0, "rotate": 30},  # seven stage names: level, they overlap
         },
         "yAxis": {"type": "value"},
         "series": [
@@ -122,9 +122,17 @@ def cohort_heatmap(cohorts: Sequence[dict[str, Any]], months: int = 12) -> Optio
     ]
     return {
         "tooltip": {"position": "top"},
-        "grid": {**_GRID, "bottom": 64},
-        "xAxis": {"type": "category", "data": [str(k) for k in range(1, months + 1)]},
-        "yAxis": {"type": "category", "data": [r["cohort"] for r in recent]},
+        "grid": {**_GRID, "left": 8, "right": 8, "bottom": 64},
+        "xAxis": {
+            "type": "category",
+            "data": [str(k) for k in range(1, months + 1)],
+            "axisLabel": {"interval": 0},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": [r["cohort"] for r in recent],
+            "axisLabel": {"interval": 0},
+        },
         "visualMap": {
             "min": 0,
             "max": max((c[2] for c in cells), default=1),
@@ -134,7 +142,14 @@ def cohort_heatmap(cohorts: Sequence[dict[str, Any]], months: int = 12) -> Optio
             "bottom": 0,
             "inRange": {"color": ["#f3f6fb", "#2f6fde"]},
         },
-        "series": [{"type": "heatmap", "data": cells, "label": {"show": len(recent) <= 12}}],
+        # whole percents in the cells (static/charts.js reads "digits"), one decimal on hover
+        "series": [
+            {
+                "type": "heatmap",
+                "data": cells,
+                "label": {"show": len(recent) <= 12, "fontSize": 10, "digits": 0},
+            }
+        ],
     }
 
 
