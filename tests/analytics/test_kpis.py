@@ -71,7 +71,7 @@ def _inputs(customers: pl.DataFrame, **extra: pl.DataFrame) -> KpiInputs:
         segments=extra.get("segments", ids.with_columns(pl.lit("loyal").alias("rfm_segment"))),
         value=extra.get(
             "value",
-            ids.with_columns(pl.lit(10.0).alias("clv"), pl.lit(3.0).alias("historical_value")),
+            ids.with_columns(pl.lit(10.0).alias("clv")),
         ),
         churn_after_days=60,
         margin=0.5,
@@ -142,9 +142,10 @@ def test_the_base_figures(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> No
     base = compute_kpis(frames, AS_OF, inputs)["base"]
     assert base["customers"] == 4 and base["buyers"] == 3
     # active on Mar 31 (bought within 60 days): 1 (Feb 15) and 3 (Mar 30); 2 lapsed on Mar 10
-    assert base["active_customers"] == 2 and base["churned_customers"] == 1
+    assert base["active_customers"] == 2 and base["lapsed_customers"] == 1
     assert base["lead_conversion_rate"] == 0.75
     assert base["median_days_to_convert"] == 4.0  # 1, 4 and 5 days
+    assert base["bought_before_acquired"] == 0
     assert base["repurchase_rate"] == pytest.approx(2 / 3, abs=1e-4)
     # nobody's first purchase is 90 days old yet (Jan 2 is 88 days back): no rate to give
     assert base["second_purchase_rate_90d"] is None
@@ -156,6 +157,40 @@ def test_the_base_figures(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> No
     assert base["complaint_rate_90"] == 0.5  # of the active 1 and 3, customer 1 complained
     assert base["cross_sell_rate"] == 0.5  # repeat buyers 1 (2 categories) and 3 (1)
     assert base["aov_365"] == pytest.approx(220 / 5, abs=0.01)
+
+
+def test_days_to_convert_leave_out_buyers_acquired_after_their_first_order(
+    shop: tuple[dict[str, pl.DataFrame], KpiInputs],
+) -> None:
+    frames, inputs = shop
+    # customer 3 first bought on Jan 15 but was recorded as acquired on Feb 1 (an import that
+    # stamped its own day): no days to convert to count, so they are counted apart
+    late = frames["customers"].with_columns(
+        pl.when(pl.col("customer_id") == 3)
+        .then(pl.lit(n("2026-02-01")))
+        .otherwise(pl.col("acquired_day"))
+        .alias("acquired_day")
+    )
+    base = compute_kpis({**frames, "customers": late}, AS_OF, inputs)["base"]
+    assert base["median_days_to_convert"] == 2.5  # customers 1 (1 day) and 2 (4 days)
+    assert base["bought_before_acquired"] == 1
+    # everyone acquired after their first order: no median at all, never a negative one
+    everyone = frames["customers"].with_columns(pl.lit(n("2026-03-01")).alias("acquired_day"))
+    base = compute_kpis({**frames, "customers": everyone}, AS_OF, inputs)["base"]
+    assert base["median_days_to_convert"] is None and base["bought_before_acquired"] == 3
+
+
+def test_value_so_far_is_paid_revenue_and_the_gross_margin_on_it(
+    shop: tuple[dict[str, pl.DataFrame], KpiInputs],
+) -> None:
+    frames, inputs = shop
+    value = compute_kpis(frames, AS_OF, inputs)["value"]
+    # buyers 1, 2 and 3 paid 150, 30 and 40 (2's refund is no payment); the margin is 0.5
+    assert value["paid_revenue_total"] == 220.0
+    assert value["paid_revenue_mean"] == pytest.approx(220 / 3, abs=0.01)
+    assert value["gross_margin_total"] == 110.0
+    assert value["gross_margin_mean"] == pytest.approx(110 / 3, abs=0.01)
+    assert "historical_clv_total" not in value  # margin is never called revenue or CLV
 
 
 def test_the_monthly_series(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -> None:
@@ -193,6 +228,25 @@ def test_cohorts_and_channels(shop: tuple[dict[str, pl.DataFrame], KpiInputs]) -
     assert monthly[("search", "2026-01")]["spend"] == 310.0  # 31 of search's 59 days
     assert monthly[("search", "2026-02")]["spend"] == 280.0
     assert monthly[("search", "2026-02")]["cac"] is None  # spend but no new customer
+
+
+def test_a_channel_without_spend_has_no_cac_and_no_roi(
+    shop: tuple[dict[str, pl.DataFrame], KpiInputs],
+) -> None:
+    frames, inputs = shop
+    # customer 3 came direct: a new customer who cost nothing, so no CAC (not 0) and no ROI
+    direct = frames["customers"].with_columns(
+        pl.when(pl.col("customer_id") == 3)
+        .then(pl.lit("direct"))
+        .otherwise(pl.col("acquisition_channel"))
+        .alias("acquisition_channel")
+    )
+    kpis = compute_kpis({**frames, "customers": direct}, AS_OF, inputs)["channels"]
+    total = {row["channel"]: row for row in kpis["total"]}
+    assert total["direct"]["new_customers"] == 1 and total["direct"]["spend"] == 0.0
+    assert total["direct"]["cac"] is None and total["direct"]["roi"] is None
+    monthly = {(r["channel"], r["month"]): r for r in kpis["monthly"]}
+    assert monthly[("direct", "2026-01")]["cac"] is None
 
 
 def test_nps_takes_each_customers_latest_answer(

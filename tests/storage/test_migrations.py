@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -13,6 +16,7 @@ from sqlalchemy import Engine, inspect, text
 from tenure.domains.registry import metadata
 from tenure.storage.engine import make_engine
 from tenure.storage.migrate import alembic_config, current_revision, head_revision, upgrade
+from tests.conftest import fresh_pg_database
 
 
 def test_upgrade_creates_every_table(engine: Engine) -> None:
@@ -120,3 +124,83 @@ def test_accounts_migrate_a_store_whose_customers_have_owners(tmp_path: Path) ->
         owner = conn.execute(text("SELECT owner_id FROM customers")).scalar_one()
     assert "password_hash" not in columns and owner == 1
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty store on each database, for migrating step by step."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        yield engine
+        engine.dispose()
+        return
+    engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_0015_keeps_gross_margin_and_adds_paid_revenue(fresh_engine: Engine) -> None:
+    # a store at 0014: one finished run (margin 0.3) that valued a customer at 30 (margin on
+    # 100 paid), and a segment filtering on that figure under its old name
+    engine = fresh_engine
+    upgrade(engine, "0014")
+    now = "2026-07-01 00:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, external_id, name, email_consent, sms_consent, "
+                "created_at, updated_at) VALUES (1, 'c1', 'c1', true, false, :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO scoring_runs (id, as_of, status, preset, config_hash, "
+                "data_fingerprint, started_at, counts) VALUES (1, '2026-06-30', 'done', "
+                "'ecommerce', 'c', 'd', :now, :counts)"
+            ),
+            {"now": now, "counts": json.dumps({"value": {"margin": 0.3}})},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO score_history (run_id, customer_id, clv, historical_value) "
+                "VALUES (1, 1, 55.0, 30.0)"
+            )
+        )
+        tree = {"all": [{"field": "historical_value", "op": ">", "value": 10}]}
+        conn.execute(
+            text(
+                "INSERT INTO segments (id, name, filter, members, created_at, updated_at) "
+                "VALUES (1, 'paid a lot', :tree, 0, :now, :now)"
+            ),
+            {"tree": json.dumps(tree), "now": now},
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT clv, paid_revenue, gross_margin FROM customer_scores WHERE customer_id = 1"
+            )
+        ).one()
+        saved = conn.execute(text("SELECT filter FROM segments")).scalar_one()
+    assert tuple(row) == (55.0, pytest.approx(100.0), 30.0)
+    assert _tree(saved) == {"all": [{"field": "gross_margin", "op": ">", "value": 10}]}
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("score_history")}
+        value = conn.execute(text("SELECT historical_value FROM customer_scores")).scalar_one()
+        saved = conn.execute(text("SELECT filter FROM segments")).scalar_one()
+    assert "paid_revenue" not in columns and "gross_margin" not in columns and value == 30.0
+    assert _tree(saved) == tree
+    upgrade(engine)  # and up again
+    assert current_revision(engine) == head_revision(engine)
+
+
+def _tree(saved: Any) -> Any:
+    return json.loads(saved) if isinstance(saved, str) else saved

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -65,6 +69,50 @@ def sign_in(client: TestClient, role: str) -> str:
 def app_client(demo_engine: Engine) -> TestClient:
     """A browser-like client of the app (cookies kept), signed in as nobody yet."""
     return TestClient(create_app(demo_engine, Settings()))
+
+
+def chart_option(page: str, key: str) -> dict[str, Any]:
+    """Return the ECharts option of the chart ``key`` drawn on ``page`` (its HTML)."""
+    found = re.search(rf"id=\"chart-{key}\" data-option='([^']*)'", page)
+    assert found is not None, f"no chart {key} on the page"
+    return dict(json.loads(html.unescape(found[1])))
+
+
+class _Table(HTMLParser):
+    """Collect the text of each body cell of the table with a given id."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id, self.inside, self.in_body, self.cell = table_id, False, False, False
+        self.rows: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("id", self.table_id) in attrs:
+            self.inside = True
+        elif self.inside and tag == "tbody":
+            self.in_body = True
+        elif self.in_body and tag == "tr":
+            self.rows.append([])
+        elif self.in_body and tag == "td":
+            self.cell = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self.cell = False
+        elif tag == "table" and self.inside:
+            self.inside = self.in_body = False
+
+    def handle_data(self, data: str) -> None:
+        if self.cell:
+            self.rows[-1][-1] += data
+
+
+def table_rows(page: str, table_id: str) -> list[list[str]]:
+    """Return the text of every body cell of the table ``table_id`` on ``page``, row by row."""
+    parser = _Table(table_id)
+    parser.feed(page)
+    return [[cell.strip() for cell in row] for row in parser.rows]
 
 
 def owned_customer(engine: Engine, owner_email: str = "sales@web.test") -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -11,7 +14,9 @@ from tenure.domains.registry import metadata
 from tenure.domains.reports.charts import clv_histogram, nps_by_month, value_by_stage
 from tenure.domains.scoring import views
 from tenure.web import charts
+from tests.cli.test_cli import tenure
 from tests.factories import make_customer
+from tests.web.conftest import chart_option, sign_in
 
 
 def test_value_by_stage_and_the_clv_histogram_add_up(demo_engine: Engine) -> None:
@@ -79,5 +84,32 @@ def test_cohort_heatmap_cells() -> None:
         {"cohort": "2026-02", "customers": 4, "retention": [1.0, 0.75]},
     ]
     option = charts.cohort_heatmap(cohorts)
+    assert option["xAxis"]["data"][:2] == ["1", "2"]
     assert option["yAxis"]["data"] == ["2026-01", "2026-02"]
-    assert option["series"][0]["data"] == [[1, 0, 50.0], [2, 0, 25.0], [1, 1, 75.0]]
+    # month k sits in the column labelled k (axis index k − 1)
+    assert option["series"][0]["data"] == [[0, 0, 50.0], [1, 0, 25.0], [0, 1, 75.0]]
+
+
+def test_the_overview_heatmap_matches_the_cohort_report(
+    app_client: TestClient, demo_engine: Engine, tmp_path: Path
+) -> None:
+    # the report's matrix is the independent reading: every cell drawn is the report's,
+    # month 12 included, and column "1" holds month 1
+    sign_in(app_client, "viewer")
+    option = chart_option(app_client.get("/").text, "cohorts")
+    report = json.loads(
+        tenure(
+            "report", "cohorts", "--json", url=demo_engine.url.render_as_string(), cwd=tmp_path
+        ).stdout
+    )
+    matrix = {row["cohort"]: row["retention"] for row in report["cohorts"]}
+    months, cohorts = option["xAxis"]["data"], option["yAxis"]["data"]
+    drawn = {(cohorts[y], int(months[x])): share for x, y, share in option["series"][0]["data"]}
+    expected = {
+        (cohort, k): round(100 * share, 1)
+        for cohort in cohorts
+        for k, share in enumerate(matrix[cohort])
+        if 1 <= k <= 12 and share is not None
+    }
+    assert drawn == expected
+    assert any(k == 12 for _, k in drawn)  # the oldest cohorts reach month 12

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 import time
+from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from tenure.domains.audit import service as audit
 from tenure.domains.preferences import service as preferences
+from tenure.domains.registry import metadata
+from tenure.domains.scoring import views
 from tenure.kit.settings import Settings
-from tests.web.conftest import sign_in
+from tests.web.conftest import chart_option, sign_in, table_rows
 
 READ_PAGES = ("/stages", "/value", "/segments", "/runs")
 
@@ -132,3 +136,123 @@ def test_every_page_answers_each_role_as_the_menu_says(demo_engine: Engine) -> N
             status = client.get(path).status_code
             assert status == (200 if allowed else 403), (role, path, status)
             assert (f'href="{path}"' in menu.split("</nav>")[0]) == allowed, (role, path)
+
+
+def _channel_roi(engine: Engine) -> dict[str, float]:
+    """ROI of each channel with spend, from the store: (margin × paid revenue − spend) / spend."""
+    t = metadata().tables
+    customers, orders, spend = t["customers"], t["orders"], t["marketing_spend"]
+    with engine.connect() as conn:
+        paid = dict(
+            conn.execute(
+                select(customers.c.acquisition_channel, func.sum(orders.c.amount))
+                .join(orders, orders.c.customer_id == customers.c.id)
+                .where(orders.c.status == "paid")
+                .group_by(customers.c.acquisition_channel)
+            ).all()
+        )
+        costs = dict(
+            conn.execute(
+                select(spend.c.channel, func.sum(spend.c.amount)).group_by(spend.c.channel)
+            ).all()
+        )
+    margin = Settings().value.margin
+    return {ch: (margin * float(paid[ch]) - float(c)) / float(c) for ch, c in costs.items() if c}
+
+
+def test_roi_is_a_percentage_everywhere_and_a_channel_without_spend_has_no_cac(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    sign_in(app_client, "marketing")
+    page = app_client.get("/channels").text
+    # channel, new customers, revenue to date, spend, CAC, ROI
+    rows = {r[0]: r for r in table_rows(page, "channel-totals")}
+    option = chart_option(page, "channels")
+    drawn = dict(zip(option["xAxis"]["data"], option["series"][1]["data"], strict=True))
+    cac = dict(zip(option["xAxis"]["data"], option["series"][0]["data"], strict=True))
+    assert option["yAxis"][1]["axisLabel"]["formatter"] == "{value}%"
+    expected = _channel_roi(demo_engine)
+    assert set(expected) < set(rows)  # direct has no spend
+    for channel, roi in expected.items():
+        shown = float(rows[channel][5].rstrip("%").replace(",", ""))  # e.g. "2,431%"
+        assert abs(shown - 100 * roi) <= 0.5 + 1e-9, channel
+        assert drawn[channel] == pytest.approx(100 * roi, abs=0.05 + 1e-9), channel
+    # direct cost nothing: no CAC and no ROI on the table, the chart and the overview alike
+    assert rows["direct"][4] == rows["direct"][5] == "—"
+    assert cac["direct"] is None and drawn["direct"] is None
+    overview = app_client.get("/").text
+    # channel, customers, buyers, conversion, spend, CAC
+    assert {r[0]: r for r in table_rows(overview, "channels")}["direct"][5] == "—"
+    assert chart_option(overview, "channels")["series"][1]["data"] == option["series"][1]["data"]
+
+
+def _paid_by_customer(engine: Engine) -> dict[int, Decimal]:
+    """Return what each buyer paid: Σ amount of their paid orders, straight from the store."""
+    orders = metadata().tables["orders"]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(orders.c.customer_id, func.sum(orders.c.amount))
+            .where(orders.c.status == "paid")
+            .group_by(orders.c.customer_id)
+        ).all()
+    return {int(c): Decimal(str(a)) for c, a in rows}
+
+
+def test_the_360_shows_what_the_customer_paid(app_client: TestClient, demo_engine: Engine) -> None:
+    paid = _paid_by_customer(demo_engine)
+    orders = metadata().tables["orders"]
+    with demo_engine.connect() as conn:  # the customer with the most paid orders
+        customer_id = conn.execute(
+            select(orders.c.customer_id)
+            .where(orders.c.status == "paid")
+            .group_by(orders.c.customer_id)
+            .order_by(func.count().desc(), orders.c.customer_id)
+            .limit(1)
+        ).scalar_one()
+    sign_in(app_client, "viewer")
+    for lang, label in (("en", "Paid revenue so far"), ("zh", "累计已付收入")):
+        page = app_client.get(f"/customers/{customer_id}?lang={lang}").text
+        shown = re.search(
+            r'<span class="label">([^<]+)</span><span class="value" data-score="paid_revenue" '
+            r'title="([^"]+)">([^<]+)<',
+            page,
+        )
+        assert shown is not None and shown[1] == label
+        # e.g. $8,258 (to the cent on hover: $8,258.16), not the margin on it
+        assert shown[2].endswith(f"{paid[customer_id]:,.2f}"), shown[2]
+        assert shown[3].endswith(f"{paid[customer_id]:,.0f}"), shown[3]
+
+
+def test_the_value_page_shows_paid_revenue_as_revenue_and_margin_as_margin(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    paid = _paid_by_customer(demo_engine)
+    margin = Decimal(str(Settings().value.margin))
+    total = sum(paid.values(), Decimal(0))
+    expected = {
+        "paid_revenue_total": total,
+        "paid_revenue_mean": total / len(paid),
+        "gross_margin_total": margin * total,
+        "gross_margin_mean": margin * total / len(paid),
+    }
+    sign_in(app_client, "viewer")
+    page = app_client.get("/value").text
+    tiles = dict(re.findall(r'data-value="(\w+)">.*?<span class="value">\$([\d,]+)<', page))
+    for key, amount in expected.items():
+        assert abs(int(tiles[key].replace(",", "")) - amount) <= 1, key
+    # the bars: each stage's gross margin so far = margin × what its customers paid
+    stages = views.customer_stages
+    with demo_engine.connect() as conn:
+        stage_of = dict(conn.execute(select(stages.c.customer_id, stages.c.stage)).all())
+    by_stage: dict[str, Decimal] = {}
+    for customer_id, amount in paid.items():
+        by_stage[stage_of[customer_id]] = by_stage.get(stage_of[customer_id], Decimal(0)) + amount
+    option = chart_option(page, "value")
+    bars = dict(zip(option["xAxis"]["data"], option["series"][0]["data"], strict=True))
+    assert option["series"][0]["name"] == "Gross margin so far"
+    for stage, label in (
+        ("growing", "Growing"),
+        ("churned", "Churned"),
+        ("potential", "Potential"),
+    ):
+        assert abs(bars[label] - margin * by_stage.get(stage, Decimal(0))) <= 1, stage

@@ -12,10 +12,12 @@ from sqlalchemy import Engine, select
 
 from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
+from tenure.domains.scoring.service import kpi_report
 from tenure.kit.settings import Settings
 from tenure.storage.engine import make_engine
 from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
+from tenure.web.pages.overview import tiles
 from tests.web.conftest import PASSWORD, owned_customer, sign_in
 
 PAGES = ("/", "/customers", "/tasks", "/audit")
@@ -103,6 +105,52 @@ def test_every_page_renders_in_both_languages(app_client: TestClient) -> None:
     assert "总览" in app_client.get("/", params={"lang": "zh"}).text
     assert "2026年3月31日" in app_client.get("/", params={"lang": "zh"}).text
     assert "Mar 31, 2026" in app_client.get("/", params={"lang": "en"}).text
+
+
+def test_a_tiles_colour_says_whether_its_change_is_good_news() -> None:
+    window = {
+        "revenue": 80.0,  # down from 100: bad news
+        "orders": 12,  # up from 10: good
+        "new_customers": 5,  # the same: neither
+        "active": 100,
+        "lapsed": 3,  # down from 6: good news, though the arrow points down
+        "won_back": 1,
+    }
+    before = {**window, "revenue": 100.0, "orders": 10, "lapsed": 6}
+    found = {t["key"]: t for t in tiles({"window": {"current": window, "previous": before}})}
+    assert (found["lapsed"]["change"], found["lapsed"]["news"]) == (-0.5, "good")
+    assert (found["revenue"]["change"], found["revenue"]["news"]) == (-0.2, "bad")
+    assert found["orders"]["news"] == "good" and found["new_customers"]["news"] == "flat"
+
+
+def test_the_overview_colours_each_change_by_the_news(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    sign_in(app_client, "viewer")
+    page = app_client.get("/").text
+    with demo_engine.connect() as conn:
+        kpis = kpi_report(conn)
+    assert kpis is not None
+    now, before = kpis["window"]["current"], kpis["window"]["previous"]
+    shown = dict(re.findall(r'data-kpi="(\w+)">.*?<span class="change (\w+)"', page, re.S))
+    assert set(shown) >= {"lapsed", "revenue"}
+    for key, colour in shown.items():
+        more_is_good = key != "lapsed"  # fewer lapsed customers is good news
+        good = (now[key] > before[key]) == more_is_good
+        assert colour == ("flat" if now[key] == before[key] else "good" if good else "bad"), key
+
+
+def test_lapsed_and_churned_have_different_names_in_both_languages(
+    app_client: TestClient,
+) -> None:
+    sign_in(app_client, "viewer")
+    for lang, churned in (("en", "Churned"), ("zh", "流失")):
+        page = app_client.get(f"/?lang={lang}").text
+        label = re.search(r'data-kpi="lapsed"><span class="label" title="([^"]+)">([^<]+)<', page)
+        assert label is not None, lang
+        assert churned not in label[2], lang  # the tile is not called by the stage's name
+        assert "180" in label[1]  # and says what it counts
+        assert re.search(rf'data-stage="churned"><td><a [^>]+>{churned}', page), lang
 
 
 def test_the_language_switch_is_saved_for_the_user(app_client: TestClient) -> None:

@@ -4,7 +4,6 @@ From the features (days) the models get weekly summaries: frequency = repeat pur
 recency = (last − first) / 7, T = tenure / 7, monetary value = repeat revenue / frequency.
 BG/NBD (or Pareto/NBD) gives P(alive) and expected purchases, Gamma-Gamma the expected spend,
 and CLV is their discounted product over the horizon (``tenure.analytics.clv.value``).
-Historical value is the margin on everything a customer has paid so far.
 """
 
 from __future__ import annotations
@@ -31,8 +30,8 @@ class ValueParams:
     horizon_months: int = 12
 
 
-def model_summary(features: pl.DataFrame, margin: float = 0.3) -> pl.DataFrame:
-    """Return the buyers' weekly summaries the models take, and their historical value."""
+def model_summary(features: pl.DataFrame) -> pl.DataFrame:
+    """Return the buyers' weekly summaries the models take."""
     buyers = features.filter(pl.col("purchase_days") > 0)
     return buyers.select(
         "customer_id",
@@ -47,7 +46,6 @@ def model_summary(features: pl.DataFrame, margin: float = 0.3) -> pl.DataFrame:
         )
         .otherwise(0.0)
         .alias("monetary_value"),
-        (pl.col("revenue_total").fill_null(0.0) * margin).alias("historical_value"),
     )
 
 
@@ -70,7 +68,7 @@ def customer_value(
     features: pl.DataFrame, params: ValueParams
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Return per-customer value columns and the fitted models' diagnostics."""
-    summary = model_summary(features, params.margin)
+    summary = model_summary(features)
     diagnostics: dict[str, Any] = {"customers": summary.height}
     empty = features.select("customer_id").with_columns(
         pl.lit(None, dtype=pl.Float64).alias(name)
@@ -79,7 +77,6 @@ def customer_value(
             "expected_purchases_12m",
             "expected_spend",
             "clv",
-            "historical_value",
         )
     )
     if summary.height < 20 or int((summary["frequency"] > 0).sum()) < 10:
@@ -110,7 +107,6 @@ def customer_value(
         ),
         pl.Series("expected_spend", spend.conditional_expected_spend(summary)),
         pl.Series("clv", clv),
-        "historical_value",
     )
     diagnostics.update(
         {

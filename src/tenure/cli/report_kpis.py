@@ -34,11 +34,15 @@ def _num(value: float | None, kind: str = "int") -> str:
     return "—" if value is None else FORMATS[kind].format(value)
 
 
-def _change(now: float | None, before: float | None) -> Text:
+def _change(now: float | None, before: float | None, more_is_good: bool = True) -> Text:
+    """Write the change in %, green when it is good news (fewer lapsed customers is)."""
     if now is None or not before:
         return Text("—")
     change = (now - before) / abs(before)
-    return Text(f"{change:+.1%}", style="green" if change >= 0 else "red")
+    if change == 0:
+        return Text(f"{change:+.1%}")
+    good = (change > 0) == more_is_good
+    return Text(f"{change:+.1%}", style="green" if good else "red")
 
 
 WINDOW_ROWS = (
@@ -47,17 +51,19 @@ WINDOW_ROWS = (
     ("orders", "orders", "int"),
     ("buyers", "buyers", "int"),
     ("average order value", "aov", "money"),
-    ("churned (lapsed)", "lapsed", "int"),
+    ("lapsed ({days} days since their last paid order)", "lapsed", "int"),
     ("won back", "won_back", "int"),
     ("active customers at the end", "active", "int"),
 )
+FEWER_IS_BETTER = {"lapsed"}  # their change is green when it falls
 BASE_ROWS = (
     ("customers (leads included)", "customers", "int"),
     ("buyers", "buyers", "int"),
     ("active customers", "active_customers", "int"),
-    ("churned customers", "churned_customers", "int"),
+    ("lapsed customers (no paid order in {days} days)", "lapsed_customers", "int"),
     ("lead → customer conversion", "lead_conversion_rate", "share"),
     ("median days to convert", "median_days_to_convert", "int"),
+    ("buyers who bought before their acquisition day", "bought_before_acquired", "int"),
     ("first → second purchase in 90 days", "second_purchase_rate_90d", "share"),
     ("repurchase rate", "repurchase_rate", "share"),
     ("average order value, 365 days", "aov_365", "money"),
@@ -69,8 +75,10 @@ BASE_ROWS = (
     ("revenue share of the top 20%", "top20_revenue_share", "share"),
 )
 VALUE_ROWS = (
-    ("historical CLV, total", "historical_clv_total", "money"),
-    ("historical CLV, mean", "historical_clv_mean", "money"),
+    ("paid revenue so far, total", "paid_revenue_total", "money"),
+    ("paid revenue so far, per buyer", "paid_revenue_mean", "money"),
+    ("gross margin so far, total", "gross_margin_total", "money"),
+    ("gross margin so far, per buyer", "gross_margin_mean", "money"),
     ("predictive CLV, total", "predictive_clv_total", "money"),
     ("predictive CLV, mean", "predictive_clv_mean", "money"),
     ("customer equity", "customer_equity", "money"),
@@ -112,6 +120,8 @@ def kpis(
     if as_csv:
         print_csv(list(MONTH_COLUMNS), report["monthly"])
         return
+    # lapsed = no paid order for churn_after_days; older runs did not keep the number
+    days = report.get("churn_after_days", "churn_after_days")
     now, before = report["window"]["current"], report["window"]["previous"]
     window = Table(
         "KPI",
@@ -122,33 +132,20 @@ def kpis(
     )
     for label, key, kind in WINDOW_ROWS:
         window.add_row(
-            label, _num(now[key], kind), _num(before[key], kind), _change(now[key], before[key])
+            label.format(days=days),
+            _num(now[key], kind),
+            _num(before[key], kind),
+            _change(now[key], before[key], more_is_good=key not in FEWER_IS_BETTER),
         )
     context.console.print(window)
-    base = Table("KPI", "value", title=f"The customer base as of {report['as_of']}")
-    for label, key, kind in BASE_ROWS:
-        base.add_row(label, _num(report["base"].get(key), kind))
-    for label, key, kind in VALUE_ROWS:
-        base.add_row(label, _num(report["value"].get(key), kind))
-    nps = report["nps"]
-    base.add_row(
-        "NPS (latest answer per customer, 365 days)",
-        f"{_num(nps['overall']['nps'], 'nps')} ({nps['overall']['responses']:,} answers)",
-    )
-    context.console.print(base)
-    by_stage = Table("stage", "customers", "NPS", "answers", title="Stages and their NPS")
-    for stage, count in report["stages"].items():
-        score = nps["by_stage"].get(stage, {})
-        by_stage.add_row(
-            stage, f"{count:,}", _num(score.get("nps"), "nps"), _num(score.get("responses"))
-        )
-    context.console.print(by_stage)
+    _print_base(report, days)
+    _print_stages(report)
     if monthly:
         shown = {
             "month": "month",
             "new_customers": "new",
             "active_start": "active",
-            "lapsed": "churned",
+            "lapsed": "lapsed",
             "won_back": "won back",
             "churn_rate": "churn",
             "revenue": "revenue",
@@ -160,6 +157,36 @@ def kpis(
         for row in report["monthly"]:
             table.add_row(*(_month_cell(row, c) for c in shown))
         context.console.print(table)
+
+
+def _print_base(report: dict[str, Any], days: object) -> None:
+    base = Table("KPI", "value", title=f"The customer base as of {report['as_of']}")
+    for label, key, kind in BASE_ROWS:
+        base.add_row(label.format(days=days), _num(report["base"].get(key), kind))
+    for label, key, kind in VALUE_ROWS:
+        base.add_row(label, _num(report["value"].get(key), kind))
+    nps = report["nps"]
+    base.add_row(
+        "NPS (latest answer per customer, 365 days)",
+        f"{_num(nps['overall']['nps'], 'nps')} ({nps['overall']['responses']:,} answers)",
+    )
+    context.console.print(base)
+
+
+def _print_stages(report: dict[str, Any]) -> None:
+    nps = report["nps"]
+    by_stage = Table("stage", "customers", "NPS", "answers", title="Stages and their NPS")
+    for stage, count in report["stages"].items():
+        score = nps["by_stage"].get(stage, {})
+        by_stage.add_row(
+            stage, f"{count:,}", _num(score.get("nps"), "nps"), _num(score.get("responses"))
+        )
+    context.console.print(by_stage)
+    context.console.print(
+        "churned is a stage, decided by the stage rules (docs/stages.md); its count may differ "
+        "from the lapsed customers above, who are every buyer without a recent paid order "
+        "(docs/metrics.md)."
+    )
 
 
 def _month_cell(row: dict[str, Any], column: str) -> str:
@@ -234,8 +261,8 @@ def channels(
 ) -> None:
     """Show spend, new customers, CAC and ROI by acquisition channel (and by month).
 
-    CAC = spend / new customers; ROI = (margin × revenue to date of those customers − spend)
-    / spend (docs/metrics.md).
+    CAC = spend / new customers; ROI = (gross margin on the revenue to date of those customers
+    − spend) / spend, in % (docs/metrics.md). A channel without spend has neither.
     """
     report = _kpis()
     data = report["channels"]

@@ -44,7 +44,7 @@ def create(
 
     Fields: customer_id, acquisition_channel, country, region, city, industry, company_size,
     gender, email_consent, sms_consent, owner_id, stage, p_alive, expected_purchases_12m,
-    expected_spend, clv, historical_value, r_score, f_score, m_score, rfm_segment,
+    expected_spend, clv, paid_revenue, gross_margin, r_score, f_score, m_score, rfm_segment,
     value_quadrant, health_score, health_band, lead_fit, lead_engagement, lead_score,
     lead_band, lead_conversion, churn_risk.
     Operators: = != > >= < <= in not_in between is_null not_null; combine with all, any, not.

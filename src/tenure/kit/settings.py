@@ -171,7 +171,12 @@ class ValueSettings(BaseModel):
         "the chance of a purchase or activity in its horizon; the transaction model where "
         "the churn model cannot learn) or transaction_model.",
     )
-    margin: float = Field(default=0.3, ge=0, le=1, description="Share of revenue kept.")
+    margin: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of revenue kept as gross margin: for CLV, gross margin so far and ROI.",
+    )
     monthly_discount_rate: float = Field(default=0.01, ge=0, description="Discount per month.")
     horizon_months: int = Field(default=12, ge=1, le=120, description="CLV horizon in months.")
 

@@ -84,7 +84,10 @@ def stage_flow(flow: Sequence[dict[str, Any]], stage: Label) -> Option:
 
 
 def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[str, str]) -> Option:
-    """Return revenue so far and predicted CLV of each stage, side by side."""
+    """Return the gross margin so far and the predicted CLV of each stage, side by side.
+
+    Both are gross margin (CLV is the margin expected to come), so the bars compare.
+    """
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
@@ -92,30 +95,44 @@ def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[st
         "xAxis": {
             "type": "category",
             "data": [stage(r["stage"]) for r in rows],
-            "axisLabel": {"interval": 0},
+            "axisLabel": {"interval": 0, "rotate": 30},  # seven stage names: level, they overlap
         },
         "yAxis": {"type": "value"},
         "series": [
-            {"type": "bar", "name": names[0], "data": [round(r["revenue"]) for r in rows]},
+            {"type": "bar", "name": names[0], "data": [round(r["gross_margin"]) for r in rows]},
             {"type": "bar", "name": names[1], "data": [round(r["clv"]) for r in rows]},
         ],
     }
 
 
 def cohort_heatmap(cohorts: Sequence[dict[str, Any]], months: int = 12) -> Option:
-    """Return the share of each monthly cohort buying in each month since its first."""
-    recent = list(cohorts)[-months:]
+    """Return the share of each monthly cohort buying in each month since its first.
+
+    Column k (labelled "k", axis index k − 1) is the k-th month after the cohort's first,
+    k = 1 … ``months``; month 0 (always 100%) is left out. The rows are the latest ``months``
+    cohorts with a month after their first (the as-of month's cohort has none yet), so the
+    oldest row reaches month ``months``.
+    """
+    recent = [row for row in cohorts if len(row["retention"]) > 1][-months:]
     cells = [
-        [k, i, round(100 * share, 1)]
+        [k - 1, i, round(100 * share, 1)]
         for i, row in enumerate(recent)
         for k, share in enumerate(row["retention"][: months + 1])
         if share is not None and k > 0
     ]
     return {
         "tooltip": {"position": "top"},
-        "grid": {**_GRID, "bottom": 64},
-        "xAxis": {"type": "category", "data": [str(k) for k in range(1, months + 1)]},
-        "yAxis": {"type": "category", "data": [r["cohort"] for r in recent]},
+        "grid": {**_GRID, "left": 8, "right": 8, "bottom": 64},
+        "xAxis": {
+            "type": "category",
+            "data": [str(k) for k in range(1, months + 1)],
+            "axisLabel": {"interval": 0},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": [r["cohort"] for r in recent],
+            "axisLabel": {"interval": 0},
+        },
         "visualMap": {
             "min": 0,
             "max": max((c[2] for c in cells), default=1),
@@ -125,7 +142,14 @@ def cohort_heatmap(cohorts: Sequence[dict[str, Any]], months: int = 12) -> Optio
             "bottom": 0,
             "inRange": {"color": ["#f3f6fb", "#2f6fde"]},
         },
-        "series": [{"type": "heatmap", "data": cells, "label": {"show": len(recent) <= 12}}],
+        # whole percents in the cells (static/charts.js reads "digits"), one decimal on hover
+        "series": [
+            {
+                "type": "heatmap",
+                "data": cells,
+                "label": {"show": len(recent) <= 12, "fontSize": 10, "digits": 0},
+            }
+        ],
     }
 
 
@@ -150,20 +174,28 @@ def nps_trend(rows: Sequence[dict[str, Any]], name: str) -> Option:
 
 
 def channels(rows: Sequence[dict[str, Any]], names: tuple[str, str]) -> Option:
-    """Return CAC (bars, left axis) and ROI (line, right axis) of each channel."""
+    """Return CAC (bars, left axis) and ROI in % (line, right axis) of each channel.
+
+    ROI is a percentage, as in the channels table (0.25 → 25%); a channel without spend has
+    neither (no bar, a gap in the line).
+    """
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": _GRID,
         "xAxis": {"type": "category", "data": [r["channel"] for r in rows]},
-        "yAxis": [{"type": "value", "name": names[0]}, {"type": "value", "name": names[1]}],
+        "yAxis": [
+            {"type": "value", "name": names[0]},
+            {"type": "value", "name": names[1], "axisLabel": {"formatter": "{value}%"}},
+        ],
         "series": [
             {"type": "bar", "name": names[0], "data": [r["cac"] for r in rows]},
             {
                 "type": "line",
                 "name": names[1],
                 "yAxisIndex": 1,
-                "data": [None if r["roi"] is None else round(r["roi"], 2) for r in rows],
+                "unit": "%",  # static/charts.js writes it after the value in the tooltip
+                "data": [None if r["roi"] is None else round(100 * r["roi"], 1) for r in rows],
             },
         ],
     }

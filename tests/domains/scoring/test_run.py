@@ -151,7 +151,7 @@ def test_the_run_values_every_buyer(loaded: Connection) -> None:
     assert set(value["transaction_model"]["params"]) == {"r", "alpha", "a", "b"}
     rows = loaded.execute(
         text(
-            "SELECT s.stage, v.p_alive, v.clv, v.historical_value FROM customer_scores v "
+            "SELECT s.stage, v.p_alive, v.clv, v.gross_margin FROM customer_scores v "
             "JOIN customer_stages s ON s.customer_id = v.customer_id"
         )
     ).all()
@@ -165,6 +165,25 @@ def test_the_run_values_every_buyer(loaded: Connection) -> None:
     }
     assert mean["churned"] < mean["growing"]
     assert value["customer_equity"] == pytest.approx(sum(r[2] for r in buyers), rel=1e-6)
+
+
+def test_the_run_keeps_what_each_customer_paid_and_the_gross_margin_on_it(
+    loaded: Connection,
+) -> None:
+    run_scoring(loaded, END, SETTINGS)  # every order of the demo is on or before END
+    paid = dict(
+        loaded.execute(
+            text("SELECT customer_id, SUM(amount) FROM orders WHERE status = 'paid' GROUP BY 1")
+        ).all()
+    )
+    kept = loaded.execute(
+        text("SELECT customer_id, paid_revenue, gross_margin FROM customer_scores")
+    ).all()
+    assert len(kept) == CUSTOMERS and len(paid) < CUSTOMERS  # leads paid nothing: 0
+    for customer_id, revenue, margin in kept:
+        expected = float(paid.get(customer_id, 0))
+        assert revenue == pytest.approx(expected, abs=0.005), customer_id
+        assert margin == pytest.approx(SETTINGS.value.margin * expected, abs=0.005), customer_id
 
 
 def test_the_run_segments_every_buyer(loaded: Connection) -> None:

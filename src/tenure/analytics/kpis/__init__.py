@@ -33,7 +33,7 @@ class KpiInputs:
     categories: pl.DataFrame  # customer_id, categories (distinct categories bought)
     stages: pl.DataFrame  # customer_id, stage
     segments: pl.DataFrame  # customer_id, rfm_segment
-    value: pl.DataFrame  # customer_id, clv, historical_value
+    value: pl.DataFrame  # customer_id, clv
     churn_after_days: int = 180
     margin: float = 0.3
 
@@ -51,10 +51,12 @@ def compute_kpis(frames: dict[str, pl.DataFrame], as_of: date, inputs: KpiInputs
     base = base_figures(frames["customers"], paid, revenue, firsts, spell_frame, d)
     active = active_ids(spell_frame, d)
     months_bought = customer_months(days, firsts)
-    value = inputs.value
-    clv, historical = value["clv"].drop_nulls(), value["historical_value"].drop_nulls()
+    clv = inputs.value["clv"].drop_nulls()
+    paid_total = float(revenue["revenue"].sum())
+    paid_mean = paid_total / revenue.height if revenue.height else None
     return {
         "as_of": as_of.isoformat(),
+        "churn_after_days": inputs.churn_after_days,  # C: a buyer lapses after C silent days
         "window": {
             "current": {
                 "from": (as_of - timedelta(days=WINDOW_DAYS - 1)).isoformat(),
@@ -73,8 +75,11 @@ def compute_kpis(frames: dict[str, pl.DataFrame], as_of: date, inputs: KpiInputs
             "cross_sell_rate": cross_sell_rate(inputs.categories, paid),
         },
         "value": {
-            "historical_clv_total": round(float(historical.sum()), 2),
-            "historical_clv_mean": round(float(historical.mean() or 0.0), 2),  # type: ignore[arg-type]
+            # what buyers paid up to the day, and the gross margin on it (margin × paid revenue)
+            "paid_revenue_total": round(paid_total, 2),
+            "paid_revenue_mean": None if paid_mean is None else round(paid_mean, 2),
+            "gross_margin_total": round(inputs.margin * paid_total, 2),
+            "gross_margin_mean": None if paid_mean is None else round(inputs.margin * paid_mean, 2),
             "predictive_clv_total": round(float(clv.sum()), 2),
             "predictive_clv_mean": round(float(clv.mean() or 0.0), 2),  # type: ignore[arg-type]
             "customer_equity": round(float(clv.sum()), 2),

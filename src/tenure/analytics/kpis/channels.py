@@ -4,7 +4,10 @@ Spend records cover a period; each is spread over its days and so over the month
 A new customer belongs to their acquisition channel and to the month of their first paid
 purchase.
     CAC  = spend / new customers                                  (channel × month)
-    ROI  = (margin × paid revenue to date of those customers − spend) / spend
+    ROI  = (gross margin on the paid revenue to date of those customers − spend) / spend
+           (a share: 0.25 is 25%); gross margin = margin × paid revenue
+Both are empty (None) for a channel without spend, such as direct: nothing was paid for its
+customers, so there is no cost per customer and no return on a cost.
 """
 
 from __future__ import annotations
@@ -58,7 +61,10 @@ def channels(
 
     def figures(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.with_columns(
-            (pl.col("spend") / pl.col("new_customers").replace(0, None)).round(2).alias("cac"),
+            pl.when(pl.col("spend") > 0)
+            .then(pl.col("spend") / pl.col("new_customers").replace(0, None))
+            .round(2)
+            .alias("cac"),
             (
                 (margin * pl.col("revenue_to_date") - pl.col("spend"))
                 / pl.col("spend").replace(0.0, None)

@@ -57,14 +57,17 @@ def base_figures(
     ).height
     leads = customers.height
     converted = customers.join(firsts, on="customer_id")
-    to_convert = converted.select(pl.col("first_day") - pl.col("acquired_day")).to_series()
+    days = converted.select(pl.col("first_day") - pl.col("acquired_day")).to_series()
+    # a first order before the acquisition day (customers imported with a later day) says
+    # nothing of how long converting took: left out of the median, counted on their own
+    to_convert = days.filter(days >= 0)
     year = paid.filter(pl.col("day") > d - 365)
     by_customer = revenue["revenue"]
     top = max(1, round(by_customer.len() * 0.2)) if by_customer.len() else 0
     total_revenue = float(by_customer.sum())
     active = active_on(spell_frame, d)
-    # win-back: won back in the last 90 days / churned customers 90 days ago
-    churned_then = firsts.filter(pl.col("first_day") <= d - 90).height - active_on(
+    # win-back: won back in the last 90 days / lapsed customers 90 days ago
+    lapsed_then = firsts.filter(pl.col("first_day") <= d - 90).height - active_on(
         spell_frame, d - 90
     )
     won_back_90 = spell_frame.filter(
@@ -74,15 +77,18 @@ def base_figures(
         "customers": leads,
         "buyers": buyers,
         "active_customers": active,
-        "churned_customers": buyers - active,
+        # buyers without a paid order in the last churn_after days; not the stage "churned",
+        # which follows the stage rules (P(alive), contracts, …): the two counts differ
+        "lapsed_customers": buyers - active,
         "lead_conversion_rate": _share(buyers, leads),
         "median_days_to_convert": None if to_convert.is_empty() else float(to_convert.median()),  # type: ignore[arg-type]
+        "bought_before_acquired": int((days < 0).sum()),
         "second_purchase_rate_90d": _share(seconds, ready.height),
         "repurchase_rate": _share(repeaters, buyers),
         "aov_365": round(float(year["amount"].sum()) / year.height, 2) if year.height else None,
         "frequency_365": _share(year.height, year["customer_id"].n_unique()),
         "won_back_90": won_back_90,
-        "win_back_rate_90": _share(won_back_90, churned_then),
+        "win_back_rate_90": _share(won_back_90, lapsed_then),
         "top20_revenue_share": _share(
             float(by_customer.top_k(top).sum()) if top else 0.0, total_revenue
         ),

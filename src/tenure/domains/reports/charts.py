@@ -18,13 +18,17 @@ CLV_EDGES = (0, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 
 
 def value_by_stage(conn: Connection) -> list[dict[str, Any]]:
-    """Return per current stage, in lifecycle order: customers, revenue so far, predicted CLV."""
+    """Return per current stage, in lifecycle order: customers, paid revenue, gross margin, CLV.
+
+    Paid revenue and gross margin are so far (the latest run's), CLV is predicted.
+    """
     stages, scores = views.customer_stages, views.customer_scores
     rows = conn.execute(
         select(
             stages.c.stage,
             func.count(),
-            func.coalesce(func.sum(scores.c.historical_value), 0.0),
+            func.coalesce(func.sum(scores.c.paid_revenue), 0.0),
+            func.coalesce(func.sum(scores.c.gross_margin), 0.0),
             func.coalesce(func.sum(scores.c.clv), 0.0),
         )
         .select_from(stages)
@@ -32,8 +36,14 @@ def value_by_stage(conn: Connection) -> list[dict[str, Any]]:
         .group_by(stages.c.stage)
     )
     found = [
-        {"stage": s, "customers": int(n), "revenue": float(r), "clv": float(v)}
-        for s, n, r, v in rows
+        {
+            "stage": s,
+            "customers": int(n),
+            "paid_revenue": float(r),
+            "gross_margin": float(m),
+            "clv": float(v),
+        }
+        for s, n, r, m, v in rows
     ]
     return sorted(found, key=lambda row: _lifecycle_rank(row["stage"]))
 

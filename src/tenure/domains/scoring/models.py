@@ -83,7 +83,8 @@ class ScoreColumns:
     p_alive: Mapped[float | None]
     expected_purchases_12m: Mapped[float | None]
     expected_spend: Mapped[float | None]
-    historical_value: Mapped[float | None]
+    paid_revenue: Mapped[float | None]  # paid orders up to the as-of day (0 for a lead)
+    gross_margin: Mapped[float | None]  # margin × paid_revenue: the gross margin so far
     r_score: Mapped[int | None] = mapped_column(SmallInteger)
     f_score: Mapped[int | None] = mapped_column(SmallInteger)
     m_score: Mapped[int | None] = mapped_column(SmallInteger)

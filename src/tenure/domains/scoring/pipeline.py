@@ -28,6 +28,10 @@ def customer_scores(
     ``value.p_alive = "churn_model"`` it gives P(alive) (``alive_from_churn``).
     """
     value, diagnostics = customer_value(features, value_params(settings))
+    # the past from the features themselves, whether or not the value model could be fitted
+    value = value.join(
+        so_far(features, settings.value.margin), on="customer_id", how="left"
+    )
     if risk is not None:
         value = value.join(risk, on="customer_id", how="left")
         if settings.value.p_alive == "churn_model":
@@ -46,6 +50,17 @@ def customer_scores(
     )
     value = value.join(lead_scores(features, lead_params(settings)), on="customer_id", how="left")
     return value, diagnostics
+
+
+def so_far(features: pl.DataFrame, margin: float) -> pl.DataFrame:
+    """Return each customer's paid revenue up to the as-of day and the gross margin on it.
+
+    paid_revenue = Σ amount of paid orders (0 for a lead); gross_margin = margin × paid_revenue.
+    """
+    paid = pl.col("revenue_total").fill_null(0.0)
+    return features.select(
+        "customer_id", paid.alias("paid_revenue"), (margin * paid).alias("gross_margin")
+    )
 
 
 def alive_from_churn(value: pl.DataFrame) -> tuple[pl.DataFrame, str]:

@@ -184,7 +184,7 @@ def run_scoring(
             categories=frames["categories"],
             stages=stages.select("customer_id", "stage"),
             segments=value.select("customer_id", "rfm_segment"),
-            value=value.select("customer_id", "clv", "historical_value"),
+            value=value.select("customer_id", "clv"),
             churn_after_days=stage_settings.churn_after_days,
             margin=settings.value.margin,
         ),
@@ -400,14 +400,33 @@ def churn_report(conn: Connection, top: int = 20) -> dict[str, Any] | None:
     }
 
 
+# KPIs renamed since earlier runs kept theirs: section → {name then: name now}
+RENAMED_KPIS = {
+    "base": {"churned_customers": "lapsed_customers"},
+    # "historical CLV" was the margin on what buyers paid
+    "value": {
+        "historical_clv_total": "gross_margin_total",
+        "historical_clv_mean": "gross_margin_mean",
+    },
+}
+
+
 def kpi_report(conn: Connection, run_id: int | None = None) -> dict[str, Any] | None:
-    """Return the KPIs of the latest run (or ``run_id``) with the run's id; None before any run."""
+    """Return the KPIs of the latest run (or ``run_id``) with the run's id; None before any run.
+
+    A run kept before a KPI was renamed reads back under the name of today.
+    """
     run_id = run_id or repo.latest_run(conn)
     if run_id is None:
         return None
     data = repo.kpis(conn, run_id)
     if data is None:
         return None
+    for section, names in RENAMED_KPIS.items():
+        part = data.get(section) or {}
+        for then, now in names.items():
+            if then in part:
+                part.setdefault(now, part.pop(then))
     return {"run_id": run_id, **data}
 
 

@@ -16,14 +16,14 @@ from tenure.web import charts, session
 from tenure.web.pages.value import value_charts
 from tenure.web.render import N_, Page, Renderer
 
-# tile: key in the KPI window, label, how to show it
+# tile: key in the KPI window, label, how to show it, whether more is good news
 TILES = (
-    ("revenue", N_("Revenue, 30 days"), "money"),
-    ("orders", N_("Orders, 30 days"), "number"),
-    ("new_customers", N_("New customers, 30 days"), "number"),
-    ("active", N_("Active customers"), "number"),
-    ("lapsed", N_("Lapsed, 30 days"), "number"),
-    ("won_back", N_("Won back, 30 days"), "number"),
+    ("revenue", N_("Revenue, 30 days"), "money", True),
+    ("orders", N_("Orders, 30 days"), "number", True),
+    ("new_customers", N_("New customers, 30 days"), "number", True),
+    ("active", N_("Active customers"), "number", True),
+    ("lapsed", N_("Lapsed, 30 days"), "number", False),
+    ("won_back", N_("Won back, 30 days"), "number", True),
 )
 
 # the store's tables counted on the page
@@ -36,20 +36,41 @@ COUNTED = {
 
 
 def tiles(kpis: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Return each headline figure with its change against the 30 days before."""
+    """Return each headline figure with its change against the 30 days before.
+
+    ``news`` is "good", "bad" or "flat": the arrow shows which way the figure moved, its
+    colour whether that is good news (fewer lapsed customers is).
+    """
     if kpis is None:
         return []
     now, before = kpis["window"]["current"], kpis["window"]["previous"]
     out = []
-    for key, label, kind in TILES:
+    for key, label, kind, more_is_good in TILES:
         value, previous = now.get(key), before.get(key)
         change = (
             (value - previous) / previous
             if value is not None and previous not in (None, 0)
             else None
         )
-        out.append({"key": key, "label": label, "kind": kind, "value": value, "change": change})
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "kind": kind,
+                "value": value,
+                "change": change,
+                "news": _news(change, more_is_good),
+            }
+        )
     return out
+
+
+def _news(change: float | None, more_is_good: bool) -> str | None:
+    if change is None:
+        return None
+    if change == 0:
+        return "flat"
+    return "good" if (change > 0) == more_is_good else "bad"
 
 
 def chart_options(
