@@ -142,6 +142,8 @@ def test_tasks_go_to_the_owner_and_are_completed_once(
         f"/api/v1/tasks/{task['id']}", json={"due_on": "2999-01-01"}, headers=auth
     ).json()
     assert moved["due_on"] == "2999-01-01"
+    no_title = client.patch(f"/api/v1/tasks/{task['id']}", json={"title": None}, headers=auth)
+    assert no_title.status_code == 422 and "title" in no_title.json()["detail"]  # was a 500
     later = client.get("/api/v1/tasks", params={"due": "later"}, headers=auth).json()["items"]
     assert task["id"] in [t["id"] for t in later]
     done = client.post(

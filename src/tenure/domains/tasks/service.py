@@ -33,8 +33,8 @@ def _active_user(conn: Connection, user_id: int) -> None:
         raise InvalidInput(f"assignee_id: no active user with id {user_id}")
 
 
-def _title(title: str) -> str:
-    title = title.strip()
+def _title(title: str | None) -> str:
+    title = (title or "").strip()  # a title sent as null is no title (PATCH may send one)
     if not title:
         raise InvalidInput("title: a task needs a title, e.g. “Call about the renewal”")
     return title[:200]
