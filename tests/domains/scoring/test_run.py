@@ -79,7 +79,7 @@ def test_a_past_day_reproduces_the_past(loaded: Connection) -> None:
 def test_changed_settings_make_a_new_run(loaded: Connection) -> None:
     first = run_scoring(loaded, END, SETTINGS)
     stricter = Settings()
-    stricter.stages.churn_after_days = 90
+    stricter.stages.churned_p_alive = 0.3  # the churn model's P(alive) decides who has left
     second = run_scoring(loaded, END, stricter)
     assert second.run_id != first.run_id
     assert second.stages["churned"] > first.stages["churned"]
@@ -268,8 +268,11 @@ def test_the_run_rates_churn_risk_and_records_the_models_quality(loaded: Connect
             "JOIN customer_stages s ON s.customer_id = v.customer_id"
         )
     ).all()
-    buyers = [r for r in rows if r[0] != "potential"]
+    buyers = [r for r in rows if r[0] not in ("potential", "churned")]
     assert all(0 <= r[1] <= 1 for r in buyers)
+    # churn risk is the risk of leaving for customers still here: the churned have none
+    assert all(r[1] is None and r[2] is None for r in rows if r[0] == "churned")
+    assert any(r[0] == "churned" for r in rows)
     reasons = [json.loads(r[2]) if isinstance(r[2], str) else r[2] for r in buyers]
     assert all(len(r) <= 3 and all("feature" in item for item in r) for r in reasons)
     assert all(r[1] is None for r in rows if r[0] == "potential")

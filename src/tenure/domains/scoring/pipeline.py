@@ -36,6 +36,8 @@ def customer_scores(
         value = value.join(risk, on="customer_id", how="left")
         if settings.value.p_alive == "churn_model":
             value, diagnostics["p_alive_source"] = alive_from_churn(value)
+            if "customer_equity" in diagnostics:  # the sum of the CLV the run keeps
+                diagnostics["customer_equity"] = float(value["clv"].sum())
     diagnostics.setdefault("p_alive_source", "transaction_model")
     # RFM scores, named segments and value × loyalty quadrants (by CLV where there is one)
     segments = rfm(features.join(value.select("customer_id", "clv"), on="customer_id", how="left"))
