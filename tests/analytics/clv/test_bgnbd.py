@@ -105,6 +105,55 @@ def test_a_plus_b_below_one_is_fine() -> None:
     assert np.all(np.diff(unconditional) > 0)
 
 
+def test_a_fit_without_dropout_heterogeneity_gives_clean_numbers() -> None:
+    """a and b in the tens of thousands (seen on a 500-customer shop): the power in the tail
+    underflowed to 0 and the hypergeometric function overflowed, 0 · inf = NaN."""
+    model = BetaGeo()
+    params = {"r": 0.205, "alpha": 2.166, "a": 47227.9, "b": 6146405.5}
+    model.params_ = params
+    summary = {"frequency": [0, 2, 9], "recency": [0.0, 20.0, 50.0], "T": [52.0, 52.0, 52.0]}
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        values = model.conditional_expected_purchases(52.0, summary)
+        unconditional = model.expected_purchases([52.0])
+    r, alpha, a, b = (mpmath.mpf(params[k]) for k in ("r", "alpha", "a", "b"))
+    mpmath.mp.dps = 40
+    for x, t_x, big_t, value in zip([0, 2, 9], [0, 20, 50], [52, 52, 52], values, strict=True):
+        z = mpmath.mpf(52) / (alpha + big_t + 52)
+        # (1−z)^(a−1) 2F1(a+b−1−r, a−1; a+b+x−1; z) = (1−z)^(r+x) 2F1(r+x, b+x; a+b+x−1; z),
+        # the series summed term by term at 40 digits (mpmath's own hyp2f1 takes minutes here)
+        tail = (1 - z) ** (r + x) * _series(r + x, b + x, a + b + x - 1, z)
+        if_alive = (a + b + x - 1) / (a - 1) * (1 - tail)
+        xm = max(x, 1)
+        odds = (a / (b + xm - 1)) * ((alpha + big_t) / (alpha + t_x)) ** (r + x) if x else 0
+        expected = if_alive / (1 + odds)
+        assert value == pytest.approx(float(expected), rel=1e-6)
+    assert np.isfinite(unconditional).all() and unconditional[0] > 0
+
+
+def _series(a: object, b: object, c: object, z: object) -> object:
+    """Σ (a)_n (b)_n / ((c)_n n!) z^n in mpmath, until the terms no longer count."""
+    term, total, n = mpmath.mpf(1), mpmath.mpf(1), 0
+    while abs(term) > mpmath.mpf(10) ** -35 * abs(total):
+        term *= (a + n) * (b + n) / ((c + n) * (n + 1)) * z  # type: ignore[operator]
+        total += term
+        n += 1
+    return total
+
+
+def test_both_forms_of_the_tail_agree_where_both_are_finite() -> None:
+    from scipy import special
+
+    from tenure.analytics.clv.special import hyp2f1_euler, scaled_hyp2f1_euler
+
+    z = np.array([0.05, 0.3, 0.6, 0.9])
+    for r, x, a, b in ((0.24, 0.0, 0.79, 2.43), (0.5, 3.0, 30.0, 400.0), (1.2, 12.0, 80.0, 9e3)):
+        direct = (1 - z) ** (a - 1) * hyp2f1_euler(r + x, b + x, a + b + x - 1, z)
+        other = (1 - z) ** (r + x) * special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        assert direct == pytest.approx(other, rel=1e-9)
+        assert scaled_hyp2f1_euler(r + x, b + x, a + b + x - 1, z) == pytest.approx(direct)
+
+
 def test_unfitted_model_says_so() -> None:
     with pytest.raises(ValueError, match="not fitted yet"):
         BetaGeo().probability_alive({"frequency": [0], "recency": [0.0], "T": [1.0]})

@@ -26,7 +26,7 @@ from scipy import special
 from tenure.analytics.clv.base import Prepared
 from tenure.analytics.clv.data import as_array
 from tenure.analytics.clv.rft import RecencyFrequencyModel
-from tenure.analytics.clv.special import hyp2f1_euler
+from tenure.analytics.clv.special import scaled_hyp2f1_euler
 
 
 class BetaGeo(RecencyFrequencyModel):
@@ -152,7 +152,7 @@ class BetaGeo(RecencyFrequencyModel):
         t = as_array(t)
         z = t / (alpha + t)
         # (α/(α+t))^r 2F1(r, b; a+b−1; z) = (1−z)^(a−1) 2F1(a+b−1−r, a−1; a+b−1; z)  (Euler)
-        tail = (1 - z) ** (a - 1) * hyp2f1_euler(r, b, a + b - 1, z)
+        tail = scaled_hyp2f1_euler(r, b, a + b - 1, z)  # (1−z)^(a−1) · …, finite
         return (a + b - 1) / (a - 1) * (1 - tail)
 
     def purchases_if_alive(self, t: float, x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
@@ -160,7 +160,7 @@ class BetaGeo(RecencyFrequencyModel):
         r, alpha, a, b = self._fitted()
         z = t / (alpha + big_t + t)
         # ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x−1; z) = (1−z)^(a−1) 2F1(a+b−1−r, a−1; …; z)
-        tail = (1 - z) ** (a - 1) * hyp2f1_euler(r + x, b + x, a + b + x - 1, z)
+        tail = scaled_hyp2f1_euler(r + x, b + x, a + b + x - 1, z)
         return (a + b + x - 1) / (a - 1) * (1 - tail)
 
     def probability_of_purchases(self, x: int, t: float) -> float:

@@ -25,7 +25,7 @@ from scipy import special
 
 from tenure.analytics.clv.data import as_array
 from tenure.analytics.clv.rft import RecencyFrequencyModel
-from tenure.analytics.clv.special import hyp2f1_euler
+from tenure.analytics.clv.special import scaled_hyp2f1_euler
 
 
 class ModifiedBetaGeo(RecencyFrequencyModel):
@@ -54,7 +54,7 @@ class ModifiedBetaGeo(RecencyFrequencyModel):
         """E[Y(t) | alive, x, T] for arrays of (x, T)."""
         r, alpha, a, b = self._fitted()
         z = t / (alpha + big_t + t)
-        tail = (1 - z) ** (a - 1) * hyp2f1_euler(r + x, b + x + 1, a + b + x, z)
+        tail = scaled_hyp2f1_euler(r + x, b + x + 1, a + b + x, z)
         return (a + b + x) / (a - 1) * (1 - tail)
 
     def expected_purchases(self, t: Any) -> np.ndarray:
@@ -62,5 +62,5 @@ class ModifiedBetaGeo(RecencyFrequencyModel):
         r, alpha, a, b = self._fitted()
         t = as_array(t)
         z = t / (alpha + t)
-        tail = (1 - z) ** (a - 1) * hyp2f1_euler(r, b + 1, a + b, z)
+        tail = scaled_hyp2f1_euler(r, b + 1, a + b, z)
         return (a + b - 1) / (a - 1) * (1 - tail)

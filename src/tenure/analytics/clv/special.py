@@ -37,3 +37,26 @@ def log_hyp2f1_c_is_a_plus_1(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.
     """
     w = z / (z - 1.0)
     return -b * np.log1p(-z) + np.log(special.hyp2f1(1.0, b, a + 1.0, w))
+
+
+def scaled_hyp2f1_euler(
+    a: np.ndarray | float, b: np.ndarray | float, c: np.ndarray | float, z: np.ndarray
+) -> np.ndarray:
+    """Return (1 − z)^(c − b) · hyp2f1_euler(a, b, c, z) for 0 ≤ z < 1, finite everywhere.
+
+    The product equals (1 − z)^a · 2F1(a, b; c; z). With a very large c − b (a BG/NBD fit
+    whose a and b run to tens of thousands: dropout with no heterogeneity) the power of the
+    Euler form underflows to 0 and its function overflows to inf; there the second form, whose
+    power and function stay moderate, is used instead (elsewhere the Euler form keeps the
+    published tables' figures and stays finite for customers with many purchases).
+    """
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        direct = np.asarray((1 - z) ** np.subtract(c, b) * hyp2f1_euler(a, b, c, z))
+    bad = ~np.isfinite(direct)
+    if bad.any():
+        shape = np.broadcast(a, b, c, z).shape
+        a_, b_, c_, z_ = (np.broadcast_to(v, shape)[bad] for v in (a, b, c, z))
+        direct = np.broadcast_to(direct, shape).copy()
+        direct[bad] = (1 - z_) ** a_ * special.hyp2f1(a_, b_, c_, z_)
+    return direct

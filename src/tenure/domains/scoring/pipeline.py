@@ -29,9 +29,7 @@ def customer_scores(
     """
     value, diagnostics = customer_value(features, value_params(settings))
     # the past from the features themselves, whether or not the value model could be fitted
-    value = value.join(
-        so_far(features, settings.value.margin), on="customer_id", how="left"
-    )
+    value = value.join(so_far(features, settings.value.margin), on="customer_id", how="left")
     if risk is not None:
         value = value.join(risk, on="customer_id", how="left")
         if settings.value.p_alive == "churn_model":

@@ -20,6 +20,10 @@ from tenure.web import session
 from tenure.web.pages.customers import user_id_of
 from tenure.web.render import Renderer
 
+# From this churn risk the reasons are "why at risk"; below it the risk is low and the reasons
+# are only what weighs on it most (a 2% risk headed "why at risk" misleads).
+AT_RISK_FROM = 0.2
+
 
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the customer 360 and its forms to ``router``."""
@@ -35,6 +39,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
             people = users.list_users(conn)
         scores = found["scores"] or {}
+        risk = scores.get("churn_risk")
         reasons = [
             reason_text(r["feature"], r["value"], lang) for r in scores.get("churn_reasons") or []
         ]
@@ -45,6 +50,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             c=found,
             scores=scores,
             reasons=reasons,
+            at_risk=risk is not None and risk >= AT_RISK_FROM,
+            churned=(found.get("stage") or {}).get("stage") == "churned",
             timeline=entries,
             tasks=open_tasks,
             people=people,
