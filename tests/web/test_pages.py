@@ -8,10 +8,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
+from tenure.domains.scoring import views
 from tenure.domains.scoring.service import kpi_report
 from tenure.kit.settings import Settings
 from tenure.storage.engine import make_engine
@@ -314,3 +315,53 @@ def test_htmx_completes_and_reassigns_a_task_in_place(
         f"/tasks/{task}/complete", data={"outcome": "Quote sent", "csrf": csrf}, headers=htmx
     )
     assert 'class="task done"' in done.text and "✓ Quote sent" in done.text
+
+
+def test_a_churned_customer_shows_the_chance_of_coming_back_not_a_risk(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    stages, scores = views.customer_stages, views.customer_scores
+    with demo_engine.connect() as conn:
+        churned = conn.execute(
+            select(scores.c.customer_id, scores.c.p_alive, scores.c.churn_risk)
+            .join(stages, stages.c.customer_id == scores.c.customer_id)
+            .where(stages.c.stage == "churned")
+            .limit(1)
+        ).one()
+    assert churned.churn_risk is None  # the run keeps no risk of leaving for the gone
+    sign_in(app_client, "csm")
+    page = app_client.get(f"/customers/{churned.customer_id}").text
+    assert "Chance of coming back, 90 days" in page and 'id="risk-note"' in page
+    assert re.search(r'data-score="churn_risk">—<', page)
+    shown = re.search(r'data-score="p_alive">([^<]*)<', page)
+    assert shown is not None and shown[1] == f"{churned.p_alive:.0%}"
+    zh = app_client.get(f"/customers/{churned.customer_id}?lang=zh").text
+    assert "90 天内回来的概率" in zh and "已流失" in zh
+
+
+def test_reasons_of_a_low_risk_are_not_headed_why_at_risk(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    table = metadata().tables["score_history"]
+    stages = views.customer_stages
+    with demo_engine.connect() as conn:
+        row = conn.execute(
+            select(stages.c.customer_id, stages.c.run_id).where(stages.c.stage == "growing")
+        ).first()
+    assert row is not None
+    reasons = [{"feature": "days_since_last", "value": 12.0, "push": 0.1}]
+    key = (table.c.run_id == row.run_id) & (table.c.customer_id == row.customer_id)
+    with demo_engine.begin() as conn:
+        before = conn.execute(select(table.c.churn_risk, table.c.churn_reasons).where(key)).one()
+        conn.execute(update(table).where(key).values(churn_risk=0.02, churn_reasons=reasons))
+    try:
+        sign_in(app_client, "csm")
+        low = app_client.get(f"/customers/{row.customer_id}").text
+        assert "Low risk; what weighs on it most" in low and "Why at risk" not in low
+        with demo_engine.begin() as conn:
+            conn.execute(update(table).where(key).values(churn_risk=0.45))
+        high = app_client.get(f"/customers/{row.customer_id}").text
+        assert "Why at risk" in high and "no purchase for 12 days" in high
+    finally:
+        with demo_engine.begin() as conn:
+            conn.execute(update(table).where(key).values(**before._asdict()))
