@@ -133,6 +133,16 @@ def test_recent_purchases_outweigh_fading_activity() -> None:
     assert stage_of(doubted) == ("growing", "repeat_buyer")  # within the rhythm: no rule fires
 
 
+def test_a_slow_buyers_rhythm_does_not_hide_strong_signs_of_leaving() -> None:
+    """A 49-day rhythm, last bought 48 days ago, but the model gives P(alive) 10%."""
+    orders = [(97, PAID), (48, PAID)]
+    assert stage_of(timeline(orders)) == ("growing", "repeat_buyer")
+    doubted = timeline(orders).with_columns(pl.lit(0.1).alias("p_alive"))
+    assert stage_of(doubted) == ("declining", "unlikely_alive")
+    faded = timeline(orders, [(50 + i, "login") for i in range(8)])  # logins stopped 50 days ago
+    assert stage_of(faded) == ("growing", "repeat_buyer")  # activity alone: not within the rhythm
+
+
 def test_a_recent_one_time_buyer_is_protected_for_recent_purchase_days() -> None:
     doubted = timeline([(10, PAID)]).with_columns(pl.lit(0.05).alias("p_alive"))
     assert stage_of(doubted) == ("new", "first_purchase_recent")  # 10 ≤ 14 days

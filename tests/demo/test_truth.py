@@ -59,7 +59,7 @@ def test_every_target_is_met(report: Any) -> None:
 def test_every_invariant_holds(report: Any) -> None:
     assert all(row["violations"] == 0 for row in report["invariants"]), report["invariants"]
     if report["profile"] == "ecommerce":
-        assert len(report["invariants"]) == 4
+        assert len(report["invariants"]) == 5
 
 
 def test_p_alive_is_calibrated_and_one_time_buyers_are_not_all_alive(report: Any) -> None:

@@ -56,10 +56,14 @@ def _p(name: str) -> dict[str, str]:
     return {"param": name}
 
 
-# Rules that place a buying customer in declining hold only "beyond their rhythm": not while
-# they bought within their own usual gap between purchases (or the last recent_purchase_days),
-# so fading logins or a dip in a score never outweigh recent purchases.
+# Activity and health place a buying customer in declining only "beyond their rhythm": not
+# while they bought within their own usual gap between purchases (or the last
+# recent_purchase_days), so fading logins or a dip in a score never outweigh recent purchases.
+# The model's P(alive) already weighs the purchases: it yields to the last recent_purchase_days
+# only, so that strong signs of leaving (complaints, a detractor's answer, no visits) are not
+# hidden by a slow buyer's long rhythm.
 BEYOND_RHYTHM = {"field": "beyond_rhythm", "op": "=", "value": True}
+NOT_RECENT = {"not": {"field": "bought_recently", "op": "=", "value": True}}
 
 
 def _declining_unless_recent(condition: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,18 +107,18 @@ ECOMMERCE_RULES = (
         "learned from the store's past)",
     ),
     StageRule(
+        "unlikely_alive",
+        "declining",
+        {"all": [NOT_RECENT, {"field": "p_alive", "op": "<", "value": _p("declining_p_alive")}]},
+        ("p_alive", "days_since_last", "days_since_active"),
+        "P(alive) below declining_p_alive, and no purchase in the last recent_purchase_days",
+    ),
+    StageRule(
         "came_back",
         "won_back",
         {"field": "days_since_comeback", "op": "<=", "value": _p("won_back_days")},
         ("days_since_comeback", "days_since_last"),
         "bought again after a silence longer than churn_after_days, within won_back_days",
-    ),
-    StageRule(
-        "unlikely_alive",
-        "declining",
-        _declining_unless_recent({"field": "p_alive", "op": "<", "value": _p("declining_p_alive")}),
-        ("p_alive", "days_since_last", "days_since_active"),
-        "P(alive) below declining_p_alive, and no purchase within the customer's rhythm",
     ),
     StageRule(
         "first_purchase_recent",
@@ -278,17 +282,18 @@ def with_derived_fields(features: pl.DataFrame, params: Mapping[str, Any]) -> pl
 
     days_since_active  days since the latest purchase or sign of activity (the events the
                        features see reach 90 days back; older activity counts as none)
+    bought_recently    a purchase within the last recent_purchase_days
     beyond_rhythm      a buyer who has not bought within their own usual gap between purchases
                        nor within recent_purchase_days (one-time buyers: the latter only)
     """
     since_event = features.get_column("days_since_active_event", default=None)
     last = pl.col("days_since_last")
     active = last if since_event is None else pl.min_horizontal(last, "days_since_active_event")
-    rhythm = pl.max_horizontal(
-        pl.col("typical_gap_days").fill_null(0.0), pl.lit(params.get("recent_purchase_days", 14))
-    )
+    recent = params.get("recent_purchase_days", 14)
+    rhythm = pl.max_horizontal(pl.col("typical_gap_days").fill_null(0.0), pl.lit(recent))
     return features.with_columns(
         active.alias("days_since_active"),
+        (last <= recent).fill_null(False).alias("bought_recently"),
         (last > rhythm).fill_null(False).alias("beyond_rhythm"),
     )
 

@@ -221,6 +221,7 @@ def invariants(
     # a learned P(alive) alone churns a customer (below churned_p_alive); else silence may,
     # but never one the transaction model thinks likely alive
     floor = stages.get("churned_p_alive" if learned == "churn_model" else "declining_p_alive")
+    low = stages.get("declining_p_alive", 0.5)
     checks = [
         (
             f"no declining customer bought within the last {recent} days",
@@ -233,6 +234,13 @@ def invariants(
         (
             f"no churned customer has P(alive) ≥ {floor}",
             (pl.col("stage") == "churned") & (pl.col("p_alive") >= floor),
+        ),
+        (
+            f"no new, growing, mature or won-back customer has P(alive) < {low} unless they "
+            f"bought within the last {recent} days",
+            pl.col("stage").is_in(["new", "growing", "mature", "won_back"])
+            & (pl.col("p_alive") < low)
+            & (pl.col("days_since_paid") >= recent),
         ),
         (
             "no churned or potential customer carries a churn risk",
