@@ -73,7 +73,7 @@ def alive_from_churn(value: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     """
     if value["churn_risk"].is_null().all():
         return value, "transaction_model"
-    alive = 1.0 - pl.col("churn_risk")
+    alive = (1.0 - pl.col("churn_risk")).round(4)  # the risk is kept to 4 decimals too
     ratio = pl.when(pl.col("p_alive") > 0).then(alive / pl.col("p_alive"))
     scaled = pl.when(pl.col("churn_risk").is_not_null())
     return (
