@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import Engine, text
+from fastapi.testclient import TestClient
+from markupsafe import escape
+from sqlalchemy import Engine, event, text
 
+from tenure.domains.audit.service import SYSTEM
+from tenure.domains.scoring import failures, requests
+from tenure.domains.users import service as users
 from tenure.kit.settings import Settings
+from tenure.storage.engine import make_engine
 from tenure.web.app import create_app
+from tenure.worker.runs import RunWorker
 from tests.worker.conftest import END, Store
 
 WRITES = 200  # at least: the clients go on writing until the run has finished
@@ -148,3 +158,53 @@ def test_a_run_succeeds_while_200_writes_arrive(store: Store, server: str) -> No
             text("SELECT as_of, status FROM scoring_runs WHERE id = :r"), {"r": status["run_id"]}
         ).one()
     assert str(run.as_of)[:10] == END.isoformat() and run.status == "done"
+
+
+def _sign_in(http: TestClient, email: str, password: str) -> None:
+    form = http.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf is not None
+    answer = http.post(
+        "/login",
+        data={"email": email, "password": password, "csrf": csrf[1], "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
+
+def test_a_run_that_cannot_write_says_why_in_plain_words(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("the disk is made full with a SQLite pragma")
+    # the worker's store may not grow by a page: the write-back meets a real SQLITE_FULL
+    full = make_engine(store.url)
+    event.listen(full, "connect", lambda dbapi, _: dbapi.execute("PRAGMA max_page_count = 1"))
+    with store.engine.begin() as conn:
+        request_id = requests.request_run(conn, SYSTEM, END - timedelta(days=15))
+        users.create_user(conn, "Runs Reader", "reader@worker.test", "viewer")
+        users.set_password(conn, "reader@worker.test", "a long enough password")
+    worker = RunWorker(full, Settings())
+    with caplog.at_level(logging.ERROR, logger="tenure.worker.runs"):
+        worker.submit(request_id).result()
+    worker.shutdown()
+    full.dispose()
+    # the details went to the log ...
+    [logged] = [r for r in caplog.records if f"request {request_id} " in r.getMessage()]
+    assert "out_of_disk" in logged.getMessage()
+    assert logged.exc_info is not None and "disk is full" in str(logged.exc_info[1])
+    # ... and the API and the Runs page say what happened, in words, in both languages
+    app = create_app(store.engine, Settings())
+    http = TestClient(app)
+    answer = http.get(
+        f"/api/v1/runs/requests/{request_id}", headers={"Authorization": f"Bearer {store.token}"}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "failed" and answer.json()["error"] == "out_of_disk"
+    assert answer.json()["reason"] == failures.REASONS["out_of_disk"]
+    assert "INSERT" not in answer.text and "SQL" not in answer.text
+    _sign_in(http, "reader@worker.test", "a long enough password")
+    for lang in ("en", "zh"):
+        page = http.get("/runs", params={"lang": lang}).text
+        assert str(escape(failures.REASONS["out_of_disk"][lang])) in page
+        assert "INSERT" not in page and "sqlite3" not in page

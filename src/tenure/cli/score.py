@@ -46,6 +46,7 @@ def score(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from tenure.domains.scoring import failures
     from tenure.kit.errors import TenureError
     from tenure.worker.runs import score as score_store
 
@@ -70,6 +71,11 @@ def score(
         result = score_store(eng, day, settings)
     except TenureError as exc:
         context.fail(exc.message)
+    except Exception as exc:
+        kind = failures.classify(exc)
+        if kind == failures.UNEXPECTED:
+            raise
+        context.fail(failures.REASONS[kind]["en"])
     if as_json:
         context.print_json(result.as_dict())
         return

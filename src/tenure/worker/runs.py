@@ -16,9 +16,8 @@ from datetime import date
 
 from sqlalchemy import Engine
 
-from tenure.domains.scoring import requests
+from tenure.domains.scoring import failures, requests
 from tenure.domains.scoring.service import RunResult, compute_run, save_run
-from tenure.kit.errors import TenureError
 from tenure.kit.settings import Settings
 from tenure.storage.arrow import arrow_reader
 from tenure.storage.engine import retry_when_busy
@@ -57,11 +56,11 @@ class RunWorker:
             return  # another worker took it
         try:
             result = score(self.engine, day, self.settings)
-        except TenureError as exc:
-            self._finish(request_id, error=exc.message)
         except Exception as exc:  # a failed run is reported to whoever polls, not lost
-            log.exception("scoring run request %s failed", request_id)
-            self._finish(request_id, error=f"{type(exc).__name__}: {exc}")
+            kind = failures.classify(exc)
+            # the details (SQL, parameters, traceback) are for the log only
+            log.exception("scoring run request %s as of %s failed (%s)", request_id, day, kind)
+            self._finish(request_id, error=kind)
         else:
             self._finish(request_id, run_id=result.run_id)
 
