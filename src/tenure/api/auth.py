@@ -15,6 +15,7 @@ from tenure.domains.audit.service import Actor
 from tenure.domains.users import credentials
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission, allows
+from tenure.storage.engine import write_transaction
 
 PREFIX = "/api/v1"
 # "METHOD /api/v1/path" → what it needs; the routes × roles test walks this with every role
@@ -83,7 +84,7 @@ class Guard:
             token = token.strip()
             who = TOKENS.get(token)
             if who is None:
-                with self.engine.begin() as conn:
+                with write_transaction(self.engine) as conn:
                     who = users.check_token(conn, token)
                 if who is None:
                     raise HTTPException(401, "the API token is unknown or revoked")

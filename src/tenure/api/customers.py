@@ -14,6 +14,7 @@ from tenure.domains.customers import service as customers
 from tenure.domains.customers.schemas import CustomerChange, NewCustomer
 from tenure.domains.segments.service import parse_filter
 from tenure.domains.users.permissions import Permission as P
+from tenure.storage.engine import write_transaction
 
 
 def routes(engine: Engine, router: APIRouter) -> None:
@@ -48,7 +49,7 @@ def routes(engine: Engine, router: APIRouter) -> None:
     @guard.route("POST", "/customers", P.EDIT_CUSTOMERS, status_code=201)
     def create_customer(body: NewCustomer, request: Request) -> dict[str, Any]:
         """Create a customer; answers 409 when the external id is taken."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             customer_id = changes.create_customer(conn, audit_actor(request), body.sent())
             return customers.profile(conn, customer_id)
 
@@ -63,14 +64,14 @@ def routes(engine: Engine, router: APIRouter) -> None:
         customer_id: PathId, body: CustomerChange, request: Request
     ) -> dict[str, Any]:
         """Change the fields sent (null clears one); answers what changed, before and after."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             changed = changes.update_customer(conn, audit_actor(request), customer_id, body.sent())
             return {"changed": changed, "customer": customers.profile(conn, customer_id)}
 
     @guard.route("DELETE", "/customers/{customer_id}", P.EDIT_CUSTOMERS)
     def erase_customer(customer_id: PathId, request: Request) -> dict[str, Any]:
         """Erase a customer and everything recorded about them; answers the rows removed."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             return {"removed": changes.erase_customer(conn, audit_actor(request), customer_id)}
 
     @guard.route("GET", "/customers/{customer_id}/orders", P.READ_CUSTOMERS)

@@ -10,6 +10,7 @@ from tenure.api.auth import Guard, audit_actor
 from tenure.domains.events import service as events
 from tenure.domains.events.schemas import IncomingEvent, IngestResult
 from tenure.domains.users.permissions import Permission as P
+from tenure.storage.engine import write_transaction
 
 
 class EventBatch(BaseModel):
@@ -31,5 +32,5 @@ def routes(engine: Engine, router: APIRouter) -> None:
         Events of unknown customers are refused one by one (with their index in the batch);
         the rest are stored.
         """
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             return events.ingest(conn, audit_actor(request), body.events)

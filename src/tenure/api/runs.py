@@ -17,6 +17,7 @@ from tenure.domains.scoring import service as scoring
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today
+from tenure.storage.engine import write_transaction
 from tenure.worker.runs import RunWorker
 
 
@@ -42,7 +43,7 @@ def routes(engine: Engine, settings: Settings, worker: RunWorker, router: APIRou
     def start_run(body: RunOrder, request: Request) -> dict[str, Any]:
         """Queue a scoring run; poll `status_url` until `status` is done or failed."""
         day = body.as_of or business_today(settings.business.timezone)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             request_id = requests.request_run(conn, audit_actor(request), day)
         worker.submit(request_id)
         return {

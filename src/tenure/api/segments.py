@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from tenure.api.auth import Guard, audit_actor
 from tenure.domains.segments import service as segments
 from tenure.domains.users.permissions import Permission as P
+from tenure.storage.engine import write_transaction
 
 
 class NewSegment(BaseModel):
@@ -36,7 +37,7 @@ def routes(engine: Engine, router: APIRouter) -> None:
     @guard.route("POST", "/segments", P.MANAGE_SEGMENTS, status_code=201)
     def create_segment(body: NewSegment, request: Request) -> dict[str, Any]:
         """Save a segment and fill it now; 409 when the name is taken, 422 for a bad filter."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             return segments.create(
                 conn, body.name, body.filter, body.description, actor=audit_actor(request)
             )
@@ -50,6 +51,6 @@ def routes(engine: Engine, router: APIRouter) -> None:
     @guard.route("DELETE", "/segments/{name}", P.MANAGE_SEGMENTS)
     def delete_segment(name: str, request: Request) -> dict[str, Any]:
         """Delete a segment and its memberships."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             segments.delete_segment(conn, name, actor=audit_actor(request))
         return {"deleted": name}

@@ -16,6 +16,7 @@ from tenure.kit.errors import InvalidInput
 from tenure.kit.ids import parse_id
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today
+from tenure.storage.engine import write_transaction
 
 
 def _assignee(text: str | None, me: int) -> int | None:
@@ -61,17 +62,17 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     @guard.route("POST", "/tasks", P.MANAGE_TASKS, status_code=201)
     def create_task(body: NewTask, request: Request) -> dict[str, Any]:
         """Create a task; without `assignee_id` it goes to the customer's owner."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             return tasks.create_task(conn, audit_actor(request), **body.model_dump())
 
     @guard.route("PATCH", "/tasks/{task_id}", P.MANAGE_TASKS)
     def change_task(task_id: PathId, body: TaskChange, request: Request) -> dict[str, Any]:
         """Change an open task's title, notes, due day or assignee."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             return tasks.update_task(conn, audit_actor(request), task_id, body.sent())
 
     @guard.route("POST", "/tasks/{task_id}/complete", P.MANAGE_TASKS)
     def complete_task(task_id: PathId, body: Completion, request: Request) -> dict[str, Any]:
         """Complete an open task with its outcome; 409 if it was completed already."""
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             return tasks.complete_task(conn, audit_actor(request), task_id, body.outcome)

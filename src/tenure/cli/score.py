@@ -46,9 +46,9 @@ def score(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from tenure.domains.scoring.service import run_scoring
+    from tenure.domains.scoring import failures
     from tenure.kit.errors import TenureError
-    from tenure.storage.arrow import arrow_reader
+    from tenure.worker.runs import score as score_store
 
     settings = context.settings()
     try:
@@ -66,11 +66,16 @@ def score(
         context.fail(f"--engine {engine!r}: use embedded or spark")
     eng = context.engine(settings)
     try:
-        with eng.begin() as conn:
-            # nothing written yet in this transaction: the big tables may come through Arrow
-            result = run_scoring(conn, day, settings, arrow_reader(eng))
+        # read and computed in one transaction, written in another: the server and its
+        # clients may go on writing meanwhile
+        result = score_store(eng, day, settings)
     except TenureError as exc:
         context.fail(exc.message)
+    except Exception as exc:
+        kind = failures.classify(exc)
+        if kind == failures.UNEXPECTED:
+            raise
+        context.fail(failures.REASONS[kind]["en"])
     if as_json:
         context.print_json(result.as_dict())
         return

@@ -2,7 +2,8 @@
 
 A request is committed as "queued" before any work starts, so the caller gets an id to poll
 at once; a worker claims it (one conditional UPDATE: two workers cannot both win), runs it
-and records the run's id or the error.
+and records the run's id, or the kind of failure that stopped it (``failures.py``) with its
+plain-language reason in each language beside it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
+from tenure.domains.scoring import failures
 from tenure.kit.errors import NotFound
 from tenure.kit.timeutil import utcnow
 from tenure.storage.rows import plain_row, plain_rows
@@ -53,7 +55,7 @@ def claim(conn: Connection, request_id: int) -> date | None:
 def finish(
     conn: Connection, request_id: int, *, run_id: int | None = None, error: str | None = None
 ) -> None:
-    """Record how a request ended: the run it made, or the error that stopped it."""
+    """Record how a request ended: the run it made, or the kind of failure that stopped it."""
     table = _t()
     conn.execute(
         update(table)
@@ -62,22 +64,30 @@ def finish(
             status="failed" if error else "done",
             finished_at=utcnow(),
             run_id=run_id,
-            error=None if error is None else error[:2000],
+            error=error,
         )
     )
 
 
 def get(conn: Connection, request_id: int) -> dict[str, Any]:
-    """Return one request: its day, status, times, run id or error."""
+    """Return one request: its day, status, times, run id, or failure and its reason."""
     table = _t()
     row = conn.execute(select(table).where(table.c.id == request_id)).mappings().first()
     if row is None:
         raise NotFound(f"no run request with id {request_id}")
-    return plain_row(row)
+    return _explained(plain_row(row))
 
 
 def recent(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
     """Return the latest requests, newest first."""
     table = _t()
     rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).mappings()
-    return plain_rows(rows)
+    return [_explained(row) for row in plain_rows(rows)]
+
+
+def _explained(request: dict[str, Any]) -> dict[str, Any]:
+    """Add the failure's reason in words; an error kept before kinds existed shows as one."""
+    reason = failures.reason(request["error"])
+    if reason is not None and request["error"] not in failures.REASONS:
+        request["error"] = failures.UNEXPECTED  # the raw exception text of an older version
+    return {**request, "reason": reason}

@@ -82,13 +82,43 @@ def _config_hash(settings: Settings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass
+class ComputedRun:
+    """A run computed from a snapshot of the store, not written yet (``save_run`` writes it)."""
+
+    as_of: date
+    config: str
+    data: str
+    preset: str
+    parameters: dict[str, Any]
+    current: pl.DataFrame  # every customer's stage, since when, rule and numbers
+    moved: pl.DataFrame  # the transitions from the previous run
+    value: pl.DataFrame  # the scores
+    kpis: dict[str, Any]
+    diagnostics: dict[str, Any]
+    seconds: dict[str, float]
+
+
 def run_scoring(
     conn: Connection, as_of: date, settings: Settings, reader: ArrowReader | None = None
 ) -> RunResult:
-    """Score every customer as of ``as_of``; the caller commits.
+    """Score every customer as of ``as_of`` in the caller's transaction; the caller commits.
 
     ``reader`` (``tenure.storage.arrow.arrow_reader``) reads the big tables through a faster
-    connection of its own; pass it only when ``conn`` has written nothing yet.
+    connection of its own; pass it only when ``conn`` has written nothing yet. A store that
+    others write to at the same time is scored in two transactions instead (``compute_run``,
+    then ``save_run``: ``tenure.worker.runs.score``).
+    """
+    computed = compute_run(conn, as_of, settings, reader)
+    return computed if isinstance(computed, RunResult) else save_run(conn, computed)
+
+
+def compute_run(
+    conn: Connection, as_of: date, settings: Settings, reader: ArrowReader | None = None
+) -> ComputedRun | RunResult:
+    """Read the store and compute a run as of ``as_of``, writing nothing.
+
+    Returns the earlier run instead when one exists for the same day, data and settings.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -105,27 +135,11 @@ def run_scoring(
     timings["snapshot"] = time.perf_counter() - clock
     config, data = _config_hash(settings), fingerprint(frames)
     if (existing := repo.find_run(conn, as_of, config, data)) is not None:
-        counts = repo.run_record(conn, existing)["counts"] or {}
-        return RunResult(
-            existing,
-            as_of,
-            reused=True,
-            customers=counts.get("customers", 0),
-            stages=counts.get("stages", {}),
-            transitions=counts.get("transitions", 0),
-        )
-    stage_settings = settings.stages
-    params = stage_settings.params()
-    run_id = repo.start_run(
-        conn,
-        as_of,
-        stage_settings.preset,
-        config,
-        data,
-        {"stages": params, "preset": stage_settings.preset},
-        utcnow(),
-    )
+        return _reused(conn, existing, as_of)
+    # read now, with the snapshot: transitions count from the latest run before this day
+    before = repo.history(conn, repo.previous_run(conn, as_of))
     clock = time.perf_counter()
+    stage_settings = settings.stages
     feature_params = FeatureParams(
         churn_after_days=stage_settings.churn_after_days,
         engagement_half_life_days=settings.leads.engagement_half_life_days,
@@ -171,7 +185,6 @@ def run_scoring(
     learned = value_diagnostics["p_alive_source"] == "churn_model"
     stages = pipeline.stages_of(features, value, settings, learned)
     value = pipeline.without_risk_for_churned(value, stages)
-    before = repo.history(conn, repo.previous_run(conn, as_of))
     moved = transitions(before, stages)
     current = _with_since(stages, before, as_of)
     timings["stages"] = time.perf_counter() - clock
@@ -190,39 +203,80 @@ def run_scoring(
         ),
     )
     timings["kpis"] = time.perf_counter() - clock
+    return ComputedRun(
+        as_of=as_of,
+        config=config,
+        data=data,
+        preset=stage_settings.preset,
+        parameters={"stages": stage_settings.params(), "preset": stage_settings.preset},
+        current=current,
+        moved=moved,
+        value=value,
+        kpis=kpis,
+        diagnostics={
+            "value": value_diagnostics,
+            "churn": churn_diagnostics,
+            "lead_conversion": conversion_diagnostics,
+        },
+        seconds=timings,
+    )
+
+
+def save_run(conn: Connection, run: ComputedRun) -> RunResult:
+    """Write a computed run: its history, transitions, scores and KPIs; the caller commits.
+
+    Everything is written in this one transaction, so a failure leaves no trace of the run.
+    If an equal run (same day, data and settings) was saved meanwhile, that one is returned.
+    """
+    if (existing := repo.find_run(conn, run.as_of, run.config, run.data)) is not None:
+        return _reused(conn, existing, run.as_of)
     clock = time.perf_counter()
-    _write(conn, run_id, as_of, current, moved, value)
-    repo.write_kpis(conn, run_id, as_of, kpis)
+    run_id = repo.start_run(
+        conn, run.as_of, run.preset, run.config, run.data, run.parameters, utcnow()
+    )
+    _write(conn, run_id, run.as_of, run.current, run.moved, run.value)
+    repo.write_kpis(conn, run_id, run.as_of, run.kpis)
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
     segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
-    timings["write"] = time.perf_counter() - clock
-    counts = stage_counts(stages)
+    seconds = {**run.seconds, "write": time.perf_counter() - clock}
+    counts = stage_counts(run.current)
     result = RunResult(
         run_id,
-        as_of,
+        run.as_of,
         reused=False,
-        customers=stages.height,
+        customers=run.current.height,
         stages=counts,
-        transitions=moved.height,
-        seconds={k: round(v, 3) for k, v in timings.items()},
+        transitions=run.moved.height,
+        seconds={k: round(v, 3) for k, v in seconds.items()},
     )
     repo.finish_run(
         conn,
         run_id,
         {
-            "customers": stages.height,
+            "customers": result.customers,
             "stages": counts,
-            "transitions": moved.height,
+            "transitions": result.transitions,
             "seconds": result.seconds,
-            "value": value_diagnostics,
-            "churn": churn_diagnostics,
-            "lead_conversion": conversion_diagnostics,
+            **run.diagnostics,
             "segments": segment_counts,
         },
         utcnow(),
     )
     return result
+
+
+def _reused(conn: Connection, run_id: int, as_of: date) -> RunResult:
+    """Return the result of an earlier, equal run."""
+    counts = repo.run_record(conn, run_id)["counts"] or {}
+    return RunResult(
+        run_id,
+        as_of,
+        reused=True,
+        customers=counts.get("customers", 0),
+        stages=counts.get("stages", {}),
+        transitions=counts.get("transitions", 0),
+    )
 
 
 def _churn(

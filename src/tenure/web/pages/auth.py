@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from tenure.domains.users import service as users
 from tenure.domains.users import sessions
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.i18n import LANGUAGES
 from tenure.web.render import Renderer
@@ -47,7 +48,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.check_login_csrf(request, csrf)
         address = request.client.host if request.client else "unknown"
         try:
-            with engine.begin() as conn:
+            with write_transaction(engine) as conn:
                 opened = sessions.sign_in(conn, email, password, address)
         except sessions.TooManyAttempts:
             return login_page(request, next, "too_many", 429)
@@ -66,7 +67,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     @router.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: str = Form("")) -> Response:
         session.posted(engine, request, csrf)  # signed in, and the form is theirs
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             sessions.sign_out(conn, request.cookies.get(session.COOKIE, ""))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(session.COOKIE, path="/")
@@ -82,6 +83,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         """Save the signed-in user's language (the header's switch)."""
         signed = session.posted(engine, request, csrf)
         chosen = lang if lang in LANGUAGES else None
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             users.set_language(conn, signed.principal.user_id, chosen)
         return RedirectResponse(session.safe_next(next), status_code=303)

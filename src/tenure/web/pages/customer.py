@@ -16,6 +16,7 @@ from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.i18n import reason_text
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
 from tenure.web.render import Renderer
@@ -71,7 +72,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             "owner_id": user_id_of(owner),
             "tags": [t for t in tags.replace("，", ",").split(",") if t.strip()],
         }
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             changes.update_customer(conn, session.actor(signed), customer_id, fields)
         return RedirectResponse(f"/customers/{customer_id}", 303)
 
@@ -89,7 +90,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             due = date.fromisoformat(due_on) if due_on else None
         except ValueError:
             raise InvalidInput(f"due: {due_on!r} is not a date") from None
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             tasks.create_task(
                 conn,
                 session.actor(signed),

@@ -20,6 +20,7 @@ from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput, TenureError
 from tenure.kit.ids import parse_id
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import Renderer
 
@@ -191,6 +192,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         tree = tree_of(dict(parse_qsl(query)))
         if tree is None or not name.strip():
             raise InvalidInput("a segment needs a name and at least one filter")
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             segments.create(conn, name.strip(), tree, actor=session.actor(signed))
         return RedirectResponse(f"/customers?{urlencode({'segment': name.strip()})}", 303)

@@ -13,6 +13,7 @@ from tenure.domains.scoring.service import churn_report, run_list
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.timeutil import business_today
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import Renderer
 from tenure.worker.runs import RunWorker
@@ -51,7 +52,7 @@ def routes(engine: Engine, render: Renderer, worker: RunWorker, router: APIRoute
             )
         except ValueError:
             raise InvalidInput(f"as_of: {as_of!r} is not a date written YYYY-MM-DD") from None
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             request_id = requests.request_run(conn, session.actor(signed), day)
         worker.submit(request_id)
         return RedirectResponse("/runs", 303)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from tenure.domains.scoring.service import segment_report
 from tenure.domains.segments import service as segments
 from tenure.domains.users.permissions import Permission
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import Renderer
 
@@ -28,6 +29,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     @router.post("/segments/{name}/delete", include_in_schema=False)
     def delete(request: Request, name: str, csrf: str = Form("")) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_SEGMENTS)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             segments.delete_segment(conn, name, actor=session.actor(signed))
         return RedirectResponse("/segments", 303)

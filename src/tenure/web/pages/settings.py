@@ -12,6 +12,7 @@ from tenure.domains.preferences import service as preferences
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.settings import HealthSettings, StageSettings
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import Renderer
 
@@ -70,7 +71,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         )
         actor = session.actor(signed)
         try:
-            with engine.begin() as conn:
+            with write_transaction(engine) as conn:
                 if form.get("reset"):
                     preferences.reset(conn, actor, group)
                 else:

@@ -12,6 +12,7 @@ from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.timeutil import business_today
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
 from tenure.web.render import Renderer
@@ -73,7 +74,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         next: str = Form("/tasks"),  # noqa: A002
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             tasks.complete_task(conn, session.actor(signed), task_id, outcome)
         return answer(request, signed, task_id, next)
 
@@ -86,7 +87,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         next: str = Form("/tasks"),  # noqa: A002
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             tasks.update_task(
                 conn,
                 session.actor(signed),

@@ -12,6 +12,7 @@ from tenure.domains.users import service as users
 from tenure.domains.users.models import Role
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
+from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import Renderer
 
@@ -54,7 +55,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     ) -> Response:
         signed = admin(request, csrf)
         actor = session.actor(signed)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             _, password = users.create_user(conn, name.strip(), email, role, actor=actor)
         # shown once, on this answer only; the page is not cached
         answer = page(request, signed, {"email": email.strip().lower(), "password": password})
@@ -66,7 +67,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         request: Request, user_id: PathId, role: str = Form(...), csrf: str = Form("")
     ) -> Response:
         signed = admin(request, csrf)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             users.set_role(conn, session.actor(signed), user_id, role)
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
@@ -76,7 +77,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         request: Request, user_id: PathId, active: str = Form(...), csrf: str = Form("")
     ) -> Response:
         signed = admin(request, csrf)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             users.set_active(conn, session.actor(signed), user_id, active == "yes")
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
@@ -84,7 +85,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     @router.post("/tokens/{token_id}/revoke", include_in_schema=False)
     def revoke(request: Request, token_id: PathId, csrf: str = Form("")) -> Response:
         signed = admin(request, csrf)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             users.revoke_token(conn, token_id, actor=session.actor(signed))
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
