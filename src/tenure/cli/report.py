@@ -189,7 +189,7 @@ def churn(
     names = {
         "model": "churn model",
         "days_since_last": "days since last purchase",
-        "one_minus_p_alive": "1 − P(alive)",
+        "one_minus_p_alive": "1 − P(alive), transaction model",
     }
     for key, label in names.items():
         m = model["metrics"].get(key, {})
