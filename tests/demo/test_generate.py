@@ -107,10 +107,23 @@ def test_subscriptions_churn_like_saas_firms(saas: DemoData) -> None:
 
 
 def test_the_generators_parameters_are_recovered() -> None:
-    """Pareto/NBD fitted to the orders of a company without channel effects finds r, α, s, β."""
+    """Pareto/NBD fitted to the orders recovers r, α, s and β.
+
+    As the model assumes: no channel effects and one life per customer (no comebacks), and
+    four years of history — over two, mostly one-time buyers say too little about how long
+    people stay for the dropout parameters to be identified (seen: s 0.70 ± 0.48).
+    """
     neutral = tuple(replace(c, rate=1.0, life=1.0) for c in CHANNELS)
-    data = generate(DemoConfig(customers=40_000, seed=3, end=END, channels=neutral))
-    paid = data.tables["orders"].filter(pl.col("status") == "paid")
+    truth = Latent()
+    config = DemoConfig(
+        customers=40_000,
+        seed=3,
+        end=END,
+        days=1460,
+        channels=neutral,
+        latent=replace(truth, won_back_share=0.0),
+    )
+    paid = generate(config).tables["orders"].filter(pl.col("status") == "paid")
     summary = summarize(
         paid.with_columns(pl.col("ordered_at").dt.date()),
         customer_col="customer_id",
@@ -120,11 +133,10 @@ def test_the_generators_parameters_are_recovered() -> None:
     )
     model = ParetoNBD().fit(summary)
     fitted, error = model.params_, model.standard_errors_
-    truth = Latent()
-    assert fitted["r"] == pytest.approx(truth.r, rel=0.15)
-    assert fitted["alpha"] == pytest.approx(truth.alpha, rel=0.25)
-    # two years of mostly one-time buyers say little about how long they stay: the dropout
-    # parameters are weakly identified (seen: s 0.70 ± 0.48, β 1008 ± 803), their mean less so
+    assert fitted["r"] == pytest.approx(truth.r, rel=0.1)
+    # only paid orders count (about 4.5% are refunded or cancelled): the rate seen is a little
+    # lower than λ, so α comes out a little higher (seen: 22.8 against 20)
+    assert fitted["alpha"] == pytest.approx(truth.alpha, rel=0.2)
     for name in ("s", "beta"):
         assert abs(fitted[name] - getattr(truth, name)) < 2 * error[name], name
     assert fitted["s"] / fitted["beta"] == pytest.approx(truth.s / truth.beta, rel=0.3)

@@ -176,7 +176,8 @@ def test_roi_is_a_percentage_everywhere_and_a_channel_without_spend_has_no_cac(
     for channel, roi in expected.items():
         shown = float(rows[channel][5].rstrip("%").replace(",", ""))  # e.g. "2,431%"
         assert abs(shown - 100 * roi) <= 0.5 + 1e-9, channel
-        assert drawn[channel] == pytest.approx(100 * roi, abs=0.05 + 1e-9), channel
+        # the run keeps ROI to 4 decimals (0.005 points) and the chart draws one: 0.055
+        assert drawn[channel] == pytest.approx(100 * roi, abs=0.055 + 1e-9), channel
     # direct cost nothing: no CAC and no ROI on the table, the chart and the overview alike
     assert rows["direct"][4] == rows["direct"][5] == "—"
     assert cac["direct"] is None and drawn["direct"] is None

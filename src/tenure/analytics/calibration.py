@@ -41,23 +41,27 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     """Return Σ_b (n_b / N) · |mean prediction − event rate| over equal-width bins."""
-    y, p = _checked(y, p)
-    table = reliability(y, p, bins)
-    return float(sum(r["customers"] * abs(r["predicted"] - r["observed"]) for r in table) / y.size)
+    return _ece(reliability(y, p, bins))
+
+
+def _ece(table: list[dict[str, Any]]) -> float:
+    total = sum(r["customers"] for r in table)
+    return float(sum(r["customers"] * abs(r["predicted"] - r["observed"]) for r in table) / total)
 
 
 def calibration(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, Any]:
     """Return the whole picture: sizes, means, Brier, ROC-AUC (None with one class), ECE, table."""
     y, p = _checked(y, p)
     both = 0 < y.sum() < y.size
+    table = reliability(y, p, bins)
     return {
         "customers": int(y.size),
         "predicted_mean": float(p.mean()),
         "observed_rate": float(y.mean()),
         "brier": float(np.mean((p - y) ** 2)),
         "roc_auc": float(roc_auc_score(y, p)) if both else None,
-        "ece": expected_calibration_error(y, p, bins),
-        "reliability": reliability(y, p, bins),
+        "ece": _ece(table),
+        "reliability": table,
     }
 
 

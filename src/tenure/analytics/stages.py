@@ -96,6 +96,7 @@ ECOMMERCE_RULES = (
         {
             "all": [
                 {"field": "days_since_active", "op": ">", "value": _p("churn_after_days")},
+                {"field": "days_since_last", "op": ">", "value": _p("churned_min_days")},
                 # a P(alive) learned from the store's own past decides alone (gone_quiet);
                 # without one, silence does, unless the transaction model thinks them alive
                 {"not": {"field": "p_alive_learned", "op": "=", "value": True}},

@@ -8,16 +8,19 @@ and CLV is their discounted product over the horizon (``tenure.analytics.clv.val
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
 
 from tenure.analytics.clv import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
 from tenure.analytics.clv.base import ConvergenceError
+from tenure.kit.errors import InvalidInput
 
 WEEK = 7.0
+Fitted = TypeVar("Fitted")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,22 @@ def probability_alive(
     return joined["p_alive"], dict(fitted.params_)
 
 
+# A fit that does not converge unpenalised is tried once more with this small L2 penalty: a
+# small shop's data can drive BG/NBD's a and b towards infinity (no dropout heterogeneity),
+# where the likelihood is flat and the optimiser loses precision.
+FALLBACK_PENALIZER = 0.001
+
+
+def _fit(fit: Callable[[float], Fitted], name: str, diagnostics: dict[str, Any]) -> Fitted:
+    """Fit with ``fit(penalizer)``: unpenalised, else once more with FALLBACK_PENALIZER."""
+    try:
+        return fit(0.0)
+    except ConvergenceError:
+        fitted = fit(FALLBACK_PENALIZER)
+        diagnostics.setdefault("penalized", []).append(name)
+        return fitted
+
+
 def customer_value(
     features: pl.DataFrame, params: ValueParams
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
@@ -84,9 +103,10 @@ def customer_value(
         return empty, diagnostics
     model_class = ParetoNBD if params.model == "paretonbd" else BetaGeo
     try:
-        model = model_class().fit(summary)
-        spend = GammaGamma().fit(summary.filter(pl.col("monetary_value") > 0))
-    except ConvergenceError as exc:
+        model = _fit(lambda k: model_class(penalizer=k).fit(summary), "transaction", diagnostics)
+        # Gamma-Gamma fits the repeat buyers who spent something and counts the others
+        spend = _fit(lambda k: GammaGamma(penalizer=k).fit(summary), "spend", diagnostics)
+    except (ConvergenceError, InvalidInput) as exc:
         diagnostics["skipped"] = exc.message
         return empty, diagnostics
     horizon_weeks = params.horizon_months * 30.4375 / WEEK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from tenure.analytics.features import NOT_ACTIVITY
 from tenure.demo.config import DemoConfig
 from tenure.demo.population import Lives, Population, simulated_days
 from tenure.demo.timeline import thin, to_timestamps
@@ -25,8 +26,8 @@ TYPES = (
 )
 LOGIN, PAGE_VIEW, FEATURE_USE, EMAIL_OPEN, EMAIL_CLICK, TICKET, COMPLAINT = range(7)
 SUB_STARTED, SUB_RENEWED, SUB_CANCELLED = range(7, 10)
-# not a sign of activity (the churn label's definition, tenure.analytics.churn.history)
-NOT_ACTIVITY_KINDS = (TICKET, COMPLAINT, SUB_CANCELLED, EMAIL_OPEN, EMAIL_CLICK)
+# not a sign of activity (the churn label's definition, tenure.analytics.features.NOT_ACTIVITY)
+NOT_ACTIVITY_KINDS = tuple(TYPES.index(kind) for kind in NOT_ACTIVITY)
 
 PAGES = ("/", "/pricing", "/products", "/blog", "/cart", "/checkout", "/account")
 FEATURES = {

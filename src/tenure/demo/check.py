@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from sqlalchemy import Connection
+from sqlalchemy.exc import NoResultFound
 
 from tenure.analytics.calibration import calibration
 from tenure.analytics.stages import STAGES
@@ -56,7 +57,10 @@ def check_run(
     run_id = run_id or runs.latest_run(conn)
     if run_id is None:
         raise NotFound("no scoring run yet: run `tenure score` (or `tenure demo`) first")
-    record = runs.run_record(conn, run_id)
+    try:
+        record = runs.run_record(conn, run_id)
+    except NoResultFound:
+        raise NotFound(f"no scoring run {run_id}: `tenure report runs` lists them") from None
     as_of = _as_date(record["as_of"])
     results = outcomes.run_results(conn, run_id)
     joined = results.join(truth.state(as_of), on="external_id", how="inner")
@@ -157,7 +161,7 @@ def _churn_label(
     """Return churned_after (1: no paid order and no activity in days d+1 … d+H), or why not."""
     last = as_of + timedelta(days=horizon_days)
     future = truth.next_active_day()
-    beyond = last > truth.config.end - timedelta(days=1)  # the history's last day holds data
+    beyond = last > truth.config.end  # the store holds every day up to the end day
     simulated = truth.config.days + truth.config.future_days
     if beyond and (future is None or truth.day_index(last) > simulated):
         return (
@@ -170,6 +174,7 @@ def _churn_label(
     )
     active = joined["customer_id"].is_in(outcomes.active_between(conn, start, stop).implode())
     if beyond and future is not None:
+        # the future begins after the end day: (end, d + H] in the truth's days
         by_id = truth.customers.select(pl.col("customer_id").alias("external_id")).with_columns(
             (future < truth.day_index(last)).fill_null(False).alias("later")
         )
@@ -225,11 +230,11 @@ def invariants(
     checks = [
         (
             f"no declining customer bought within the last {recent} days",
-            (pl.col("stage") == "declining") & (pl.col("days_since_paid") < recent),
+            (pl.col("stage") == "declining") & (pl.col("days_since_paid") <= recent),
         ),
         (
             f"no churned customer bought within the last {quiet} days",
-            (pl.col("stage") == "churned") & (pl.col("days_since_paid") < quiet),
+            (pl.col("stage") == "churned") & (pl.col("days_since_paid") <= quiet),
         ),
         (
             f"no churned customer has P(alive) ≥ {floor}",
@@ -240,7 +245,7 @@ def invariants(
             f"bought within the last {recent} days",
             pl.col("stage").is_in(["new", "growing", "mature", "won_back"])
             & (pl.col("p_alive") < low)
-            & (pl.col("days_since_paid") >= recent),
+            & (pl.col("days_since_paid") > recent),
         ),
         (
             "no churned or potential customer carries a churn risk",

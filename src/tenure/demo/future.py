@@ -43,8 +43,8 @@ def cut_events(events: EventArrays, days: float) -> EventArrays:
 def next_active(orders: Orders, events: EventArrays, customers: int, days: float) -> np.ndarray:
     """Return each customer's first paid order or activity at or after ``days`` (NaN if none).
 
-    Activity is what the churn label counts: every event but tickets, complaints and
-    cancellations.
+    Activity is what the churn label counts: every event but tickets, complaints,
+    cancellations and the opens and clicks of our own messages (NOT_ACTIVITY_KINDS).
     """
     who, t, kind = events
     paid = (orders.t >= days) & (orders.status == PAID)

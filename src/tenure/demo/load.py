@@ -39,7 +39,7 @@ def load_into_store(
 
 def use_profile_settings(conn: Connection, profile: str, settings: Settings) -> None:
     """Save the stage preset of the profile for every later run (as the Settings page would)."""
-    if settings.stages.preset != profile:
+    if preferences.effective(conn, settings).stages.preset != profile:
         preferences.save(conn, SYSTEM, "stages", {"preset": profile}, settings)
 
 

@@ -25,7 +25,7 @@ def _months(first: date, last: date) -> list[tuple[date, date]]:
 def spend_frame(rng: np.random.Generator, pop: Population, config: DemoConfig) -> pl.DataFrame:
     """Return one row per channel and month (channels without cost, like direct, are left out)."""
     start = start_of_history(config).date()
-    months = _months(start, config.end - timedelta(days=1))
+    months = _months(start, config.end)
     month_of = (
         np.searchsorted(np.array([(m[0] - start).days for m in months]), pop.acquired, side="right")
         - 1

@@ -13,8 +13,12 @@ DAY_US = 86_400_000_000
 
 
 def start_of_history(config: DemoConfig) -> datetime:
-    """Return the first instant of the simulated history (UTC midnight)."""
-    return datetime.combine(config.end - timedelta(days=config.days), time.min, tzinfo=UTC)
+    """Return the first instant of the simulated history (UTC midnight).
+
+    The history is ``config.days`` whole days ending with the end day itself, so a run as of
+    the end day sees all of it.
+    """
+    return datetime.combine(config.end - timedelta(days=config.days - 1), time.min, tzinfo=UTC)
 
 
 def season(t: np.ndarray, config: DemoConfig) -> np.ndarray:

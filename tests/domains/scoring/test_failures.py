@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from tenure.analytics.clv.base import ConvergenceError
 from tenure.domains.audit.service import SYSTEM
 from tenure.domains.scoring import failures, requests
-from tenure.kit.errors import InvalidInput
+from tenure.kit.errors import ConfigurationError, InvalidInput
 from tenure.storage.engine import make_engine
 
 DAY = date(2026, 3, 31)
@@ -44,6 +44,9 @@ def test_failures_are_sorted_into_kinds(tmp_path: Path) -> None:
     assert failures.classify(ConvergenceError("BetaGeo did not converge")) == "model_failed"
     assert failures.classify(np.linalg.LinAlgError("singular")) == "model_failed"
     assert failures.classify(InvalidInput("column 'T' must be ≥ 0")) == "model_failed"
+    unknown = ConfigurationError("stage preset must be ecommerce or saas")
+    assert failures.classify(unknown) == "bad_settings"
+    assert "Settings" in failures.reason("bad_settings")["en"]  # type: ignore[index]
     assert failures.classify(KeyError("customer_id")) == failures.UNEXPECTED
 
 

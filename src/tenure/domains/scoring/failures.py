@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from tenure.analytics.clv.base import ConvergenceError
-from tenure.kit.errors import InvalidInput
+from tenure.kit.errors import InvalidInput, TenureError
 from tenure.storage.errors import is_busy, is_out_of_space
 
 STORE_BUSY = "store_busy"
 OUT_OF_DISK = "out_of_disk"
 MODEL_FAILED = "model_failed"
+BAD_SETTINGS = "bad_settings"
 UNEXPECTED = "unexpected"
 
 REASONS: dict[str, dict[str, str]] = {
@@ -34,6 +35,12 @@ REASONS: dict[str, dict[str, str]] = {
         "zh": "无法用这一天的数据拟合模型（客户或购买太少，或有无法使用的数值）。"
         "请换一个较晚的日期，或检查导入的数据。",
     },
+    BAD_SETTINGS: {
+        "en": "A setting or a saved segment's filter could not be used (the server's log names "
+        "it). Correct it on the Settings or Segments page, then start the run again.",
+        "zh": "某项设置或已保存分群的筛选条件无法使用（服务器日志中有具体说明）。"
+        "请在“设置”或“分群”页面更正后重新开始评分。",
+    },
     UNEXPECTED: {
         "en": "The run stopped on an unexpected error. The details are in the server's log.",
         "zh": "评分因意外错误而中止，详细信息已记入服务器日志。",
@@ -47,8 +54,11 @@ def classify(exc: BaseException) -> str:
         return OUT_OF_DISK
     if is_busy(exc):
         return STORE_BUSY
+    # the models refuse data they cannot use as InvalidInput (a column out of range)
     if isinstance(exc, ConvergenceError | InvalidInput | np.linalg.LinAlgError):
         return MODEL_FAILED
+    if isinstance(exc, TenureError):  # our own refusal of a setting (configuration, not found)
+        return BAD_SETTINGS
     return UNEXPECTED
 
 

@@ -58,8 +58,9 @@ def run_results(conn: Connection, run_id: int) -> pl.DataFrame:
 def active_between(conn: Connection, start: datetime, stop: datetime) -> pl.Series:
     """Return the ids of customers with a paid order or activity in [``start``, ``stop``).
 
-    Activity is what the churn label counts: every event but tickets, complaints and
-    cancellations (``tenure.analytics.features.NOT_ACTIVITY``).
+    Activity is what the churn label counts: every event but tickets, complaints,
+    cancellations and the opens and clicks of our own messages
+    (``tenure.analytics.features.NOT_ACTIVITY``).
     """
     order = Order.__table__
     event = Event.__table__

@@ -91,8 +91,7 @@ class ComputedRun:
     data: str
     preset: str
     parameters: dict[str, Any]
-    current: pl.DataFrame  # every customer's stage, since when, rule and numbers
-    moved: pl.DataFrame  # the transitions from the previous run
+    stages: pl.DataFrame  # every customer's stage, rule and numbers
     value: pl.DataFrame  # the scores
     kpis: dict[str, Any]
     diagnostics: dict[str, Any]
@@ -136,8 +135,6 @@ def compute_run(
     config, data = _config_hash(settings), fingerprint(frames)
     if (existing := repo.find_run(conn, as_of, config, data)) is not None:
         return _reused(conn, existing, as_of)
-    # read now, with the snapshot: transitions count from the latest run before this day
-    before = repo.history(conn, repo.previous_run(conn, as_of))
     clock = time.perf_counter()
     stage_settings = settings.stages
     feature_params = FeatureParams(
@@ -185,8 +182,6 @@ def compute_run(
     learned = value_diagnostics["p_alive_source"] == "churn_model"
     stages = pipeline.stages_of(features, value, settings, learned)
     value = pipeline.without_risk_for_churned(value, stages)
-    moved = transitions(before, stages)
-    current = _with_since(stages, before, as_of)
     timings["stages"] = time.perf_counter() - clock
     clock = time.perf_counter()
     kpis = compute_kpis(
@@ -209,8 +204,7 @@ def compute_run(
         data=data,
         preset=stage_settings.preset,
         parameters={"stages": stage_settings.params(), "preset": stage_settings.preset},
-        current=current,
-        moved=moved,
+        stages=stages,
         value=value,
         kpis=kpis,
         diagnostics={
@@ -234,20 +228,25 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     run_id = repo.start_run(
         conn, run.as_of, run.preset, run.config, run.data, run.parameters, utcnow()
     )
-    _write(conn, run_id, run.as_of, run.current, run.moved, run.value)
+    # the moves count from the latest run before this day as saved by now (another run may
+    # have been saved while this one computed)
+    before = repo.history(conn, repo.previous_run(conn, run.as_of))
+    moved = transitions(before, run.stages)
+    current = _with_since(run.stages, before, run.as_of)
+    _write(conn, run_id, run.as_of, current, moved, run.value)
     repo.write_kpis(conn, run_id, run.as_of, run.kpis)
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
     segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
     seconds = {**run.seconds, "write": time.perf_counter() - clock}
-    counts = stage_counts(run.current)
+    counts = stage_counts(run.stages)
     result = RunResult(
         run_id,
         run.as_of,
         reused=False,
-        customers=run.current.height,
+        customers=run.stages.height,
         stages=counts,
-        transitions=run.moved.height,
+        transitions=moved.height,
         seconds={k: round(v, 3) for k, v in seconds.items()},
     )
     repo.finish_run(

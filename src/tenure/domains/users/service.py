@@ -98,6 +98,18 @@ def set_password(
 
 def authenticate(conn: Connection, email: str, password: str) -> Principal | None:
     """Return the user if the email and password match an active user, else None."""
+    who = check_password(conn, email, password)
+    if who is not None:
+        record_sign_in(conn, who, password)
+    return who
+
+
+def check_password(conn: Connection, email: str, password: str) -> Principal | None:
+    """Return the active user whose email and password these are, else None; writes nothing.
+
+    The slow part of a sign-in (the password hash): callers on SQLite run it before they take
+    the write lock, so that a sign-in does not hold every writer up.
+    """
     users, _ = _tables()
     row = conn.execute(
         select(
@@ -109,11 +121,17 @@ def authenticate(conn: Connection, email: str, password: str) -> Principal | Non
         return None
     if not credentials.password_matches(row.password_hash, password):
         return None
-    values: dict[str, Any] = {"last_login_at": utcnow()}
-    if credentials.needs_rehash(row.password_hash):
-        values["password_hash"] = credentials.hash_password(password)
-    conn.execute(update(users).where(users.c.id == row.id).values(**values))
     return Principal(int(row.id), row.email, row.role)
+
+
+def record_sign_in(conn: Connection, who: Principal, password: str) -> None:
+    """Note the sign-in; rehash the password if its hash's parameters are out of date."""
+    users, _ = _tables()
+    current = conn.execute(select(users.c.password_hash).where(users.c.id == who.user_id))
+    values: dict[str, Any] = {"last_login_at": utcnow()}
+    if credentials.needs_rehash(current.scalar_one()):
+        values["password_hash"] = credentials.hash_password(password)
+    conn.execute(update(users).where(users.c.id == who.user_id).values(**values))
 
 
 def create_token(

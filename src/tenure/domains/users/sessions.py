@@ -18,7 +18,8 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from tenure.domains.registry import metadata
 from tenure.domains.users import credentials
-from tenure.domains.users.service import Principal, authenticate
+from tenure.domains.users import service as users_service
+from tenure.domains.users.service import Principal
 from tenure.kit.errors import TenureError
 from tenure.kit.timeutil import utcnow
 
@@ -65,6 +66,21 @@ def sign_in(
     Raises ``TooManyAttempts`` while the email or the address is paused.
     """
     now = now or utcnow()
+    who = check(conn, email, password, address, now)
+    if who is None:
+        record_failure(conn, email, address, now)
+        return None
+    return open_session(conn, who, password, now)
+
+
+def check(
+    conn: Connection, email: str, password: str, address: str, now: datetime | None = None
+) -> Principal | None:
+    """Return the user these credentials are, or None; writes nothing (the slow part).
+
+    Raises ``TooManyAttempts`` while the email or the address is paused.
+    """
+    now = now or utcnow()
     email = email.strip().lower()
     attempts = _t("login_attempts")
     since = now - WINDOW
@@ -75,11 +91,26 @@ def sign_in(
         raise TooManyAttempts(
             f"too many failed sign-ins; try again in {WINDOW.seconds // 60} minutes"
         )
-    who = authenticate(conn, email, password)
-    if who is None:
-        conn.execute(insert(attempts).values(at=now, email=email[:320], address=address[:64]))
-        return None
-    conn.execute(delete(attempts).where(attempts.c.email == email))
+    return users_service.check_password(conn, email, password)
+
+
+def record_failure(conn: Connection, email: str, address: str, now: datetime | None = None) -> None:
+    """Count a failed sign-in against the email and the address."""
+    attempts = _t("login_attempts")
+    email = email.strip().lower()
+    conn.execute(
+        insert(attempts).values(at=now or utcnow(), email=email[:320], address=address[:64])
+    )
+
+
+def open_session(
+    conn: Connection, who: Principal, password: str, now: datetime | None = None
+) -> tuple[str, SignedIn]:
+    """Open a session for a user whose password was checked: (cookie key, session)."""
+    now = now or utcnow()
+    users_service.record_sign_in(conn, who, password)
+    attempts = _t("login_attempts")
+    conn.execute(delete(attempts).where(attempts.c.email == who.email))
     sessions = _t("web_sessions")
     conn.execute(delete(sessions).where(sessions.c.expires_at < now))  # tidy as we go
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

@@ -48,10 +48,17 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.check_login_csrf(request, csrf)
         address = request.client.host if request.client else "unknown"
         try:
-            with write_transaction(engine) as conn:
-                opened = sessions.sign_in(conn, email, password, address)
+            # the password hash is the slow part: checked before the write lock is taken
+            with engine.connect() as conn:
+                who = sessions.check(conn, email, password, address)
         except sessions.TooManyAttempts:
             return login_page(request, next, "too_many", 429)
+        with write_transaction(engine) as conn:
+            if who is None:
+                sessions.record_failure(conn, email, address)
+                opened = None
+            else:
+                opened = sessions.open_session(conn, who, password)
         if opened is None:
             return login_page(request, next, "wrong", 401)
         key, _ = opened
