@@ -31,6 +31,7 @@ def test_reading_pages_show_the_latest_run(app_client: TestClient) -> None:
     assert value.count('<tr><td><a href="/customers/') == 20  # the top 20 by CLV
     runs = app_client.get("/runs").text
     assert 'id="runs"' in runs and 'id="start-run"' not in runs  # a viewer may not start one
+    assert "<td>已完成</td>" in app_client.get("/runs?lang=zh").text  # a run's status in 中文
 
 
 def test_menu_and_pages_follow_the_role(app_client: TestClient) -> None:
