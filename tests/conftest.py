@@ -8,10 +8,15 @@ transaction that is rolled back.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -90,3 +95,24 @@ def session(conn: Connection) -> Iterator[Session]:
 def empty_sqlite_url(tmp_path: Path) -> str:
     """A URL for a brand-new SQLite file (commands that commit use this)."""
     return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@contextmanager
+def served(app: Any, stop_seconds: float = 10) -> Iterator[str]:
+    """Serve ``app`` over loopback with uvicorn in a thread; yield its base URL."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=stop_seconds)

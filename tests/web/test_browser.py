@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from tenure.kit.settings import Settings
 from tenure.web.app import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, served
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -32,27 +28,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(demo_engine: Engine) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(demo_engine, Settings()), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(demo_engine, Settings())) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import threading
 import time
 from collections import Counter
@@ -15,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import Engine, event, text
@@ -27,6 +25,7 @@ from tenure.kit.settings import Settings
 from tenure.storage.engine import make_engine
 from tenure.web.app import create_app
 from tenure.worker.runs import RunWorker
+from tests.conftest import served
 from tests.worker.conftest import END, Store
 
 WRITES = 200  # at least: the clients go on writing until the run has finished
@@ -34,28 +33,11 @@ MAX_WRITES = 3000  # one customer per edit, and no run takes this long
 CLIENTS = 8
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(store: Store) -> Iterator[str]:
     """The app served over loopback by uvicorn, its run worker inside it."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(store.engine, Settings()), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/api/v1"
-    srv.should_exit = True
-    thread.join(timeout=120)
+    with served(create_app(store.engine, Settings()), stop_seconds=120) as url:
+        yield f"{url}/api/v1"
 
 
 class Writers:

@@ -53,7 +53,10 @@ def check_run(
     horizon_days: int = 90,
     timezone: str = "UTC",
 ) -> dict[str, Any]:
-    """Compare run ``run_id`` (default: the latest) with the truth; return the report as data."""
+    """Compare run ``run_id`` (default: the latest) with the truth; return the report as data.
+
+    The churn label looks ``horizon_days`` ahead unless the run kept its churn model's own.
+    """
     run_id = run_id or runs.latest_run(conn)
     if run_id is None:
         raise NotFound("no scoring run yet: run `tenure score` (or `tenure demo`) first")
@@ -77,6 +80,9 @@ def check_run(
         "gone_in_leaving_stages": _recall(joined),
         "p_alive": _probability(joined, "p_alive", "alive"),
     }
+    # the horizon the run's churn model was trained for, where it kept one
+    kept = ((record.get("counts") or {}).get("churn") or {}).get("horizon_days")
+    horizon_days = int(kept or horizon_days)
     label = _churn_label(conn, truth, joined, as_of, horizon_days, timezone)
     report["churn_risk"] = (
         {"skipped": label}
