@@ -7,27 +7,13 @@ two seeds. The targets and invariants are those of docs/stages.md; the demo chec
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli.test_cli import tenure
+
 END = "2026-06-30"
-
-
-def tenure(*args: str, store: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TENURE_DATABASE_URL": f"sqlite:///{store}"}
-    return subprocess.run(
-        [sys.executable, "-m", "tenure", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-        cwd=store.parent,
-    )
 
 
 @pytest.fixture(
@@ -38,15 +24,14 @@ def tenure(*args: str, store: Path, check: bool = True) -> subprocess.CompletedP
 def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     profile, seed = request.param
     folder = tmp_path_factory.mktemp(f"{profile}{seed}")
-    store = folder / "tenure.db"
     customers = "12000" if profile == "ecommerce" else "8000"
-    tenure(
+    url = f"sqlite:///{folder / 'tenure.db'}"
+    made = tenure(
         "demo", "--customers", customers, "--seed", str(seed), "--profile", profile,
-        "--end", END, "--truth", str(folder / "truth"), "--json", store=store,
+        "--end", END, "--truth", str(folder / "truth"), "--json", url=url, cwd=folder,
     )  # fmt: skip
-    done = tenure(
-        "demo", "check", "--truth", str(folder / "truth"), "--json", store=store, check=False
-    )
+    assert made.returncode == 0, made.stderr
+    done = tenure("demo", "check", "--truth", str(folder / "truth"), "--json", url=url, cwd=folder)
     return json.loads(done.stdout) | {"exit_code": done.returncode}
 
 
