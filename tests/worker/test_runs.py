@@ -24,7 +24,7 @@ from tenure.domains.users import service as users
 from tenure.kit.settings import Settings
 from tenure.storage.engine import make_engine
 from tenure.web.app import create_app
-from tenure.worker.runs import RunWorker
+from tenure.worker.process import Worker, WorkerOptions
 from tests.conftest import served
 from tests.worker.conftest import END, Store
 
@@ -166,10 +166,11 @@ def test_a_run_that_cannot_write_says_why_in_plain_words(
         request_id = requests.request_run(conn, SYSTEM, END - timedelta(days=15))
         users.create_user(conn, "Runs Reader", "reader@worker.test", "viewer")
         users.set_password(conn, "reader@worker.test", "a long enough password")
-    worker = RunWorker(full, Settings())
-    with caplog.at_level(logging.ERROR, logger="tenure.worker.runs"):
-        worker.submit(request_id).result()
-    worker.shutdown()
+    worker = Worker(full, Settings(), options=WorkerOptions(daily_run_at=None))
+    worker.start()
+    with caplog.at_level(logging.ERROR, logger="tenure.worker.process"):
+        assert worker.tick().runs_failed == [request_id]
+    worker.stop()
     full.dispose()
     # the details went to the log ...
     [logged] = [r for r in caplog.records if f"request {request_id} " in r.getMessage()]

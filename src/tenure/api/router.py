@@ -8,10 +8,10 @@ from sqlalchemy import Engine
 from tenure.api import customers, events, runs, segments, tasks
 from tenure.api.auth import PREFIX
 from tenure.kit.settings import Settings
-from tenure.worker.runs import RunWorker
+from tenure.worker.server import ServerWorker
 
 
-def api_router(engine: Engine, settings: Settings, worker: RunWorker) -> APIRouter:
+def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIRouter:
     """Build the /api/v1 routes on ``engine``; ``worker`` carries out requested runs."""
     router = APIRouter(prefix=PREFIX)
     customers.routes(engine, router)

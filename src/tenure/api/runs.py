@@ -18,7 +18,7 @@ from tenure.domains.users.permissions import Permission as P
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today
 from tenure.storage.engine import write_transaction
-from tenure.worker.runs import RunWorker
+from tenure.worker.server import ServerWorker
 
 
 class RunOrder(BaseModel):
@@ -29,7 +29,7 @@ class RunOrder(BaseModel):
     as_of: date | None = Field(None, description="YYYY-MM-DD")
 
 
-def routes(engine: Engine, settings: Settings, worker: RunWorker, router: APIRouter) -> None:
+def routes(engine: Engine, settings: Settings, worker: ServerWorker, router: APIRouter) -> None:
     """Add the run, KPI and cohort routes to ``router``."""
     guard = Guard(engine, router)
 
@@ -45,7 +45,7 @@ def routes(engine: Engine, settings: Settings, worker: RunWorker, router: APIRou
         day = body.as_of or business_today(settings.business.timezone)
         with write_transaction(engine) as conn:
             request_id = requests.request_run(conn, audit_actor(request), day)
-        worker.submit(request_id)
+        worker.wake()
         return {
             "id": request_id,
             "as_of": day,

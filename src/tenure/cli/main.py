@@ -17,6 +17,7 @@ from tenure.cli import (
     segments,
     serve,
     users,
+    worker,
 )
 from tenure.cli import report_kpis as _report_kpis  # noqa: F401  (adds report kpis, cohorts, channels)
 
@@ -43,6 +44,7 @@ app.command("score")(score.score)
 app.add_typer(report.app, name="report")
 app.add_typer(segments.app, name="segments")
 app.add_typer(users.app, name="users")
+app.command("worker")(worker.worker)
 
 
 def _version(value: bool) -> None:

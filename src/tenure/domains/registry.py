@@ -6,10 +6,11 @@ from sqlalchemy import MetaData
 
 from tenure.domains.audit.models import AuditEntry
 from tenure.domains.customers.models import Customer
-from tenure.domains.events.models import Event
+from tenure.domains.events.models import Event, FeedCursor
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.preferences.models import StoredSettings
+from tenure.domains.scheduling.models import ScheduleSlot, WorkerLease
 from tenure.domains.scoring.models import (
     KpiSnapshot,
     RunRequest,
@@ -48,6 +49,9 @@ ALL_MODELS = (
     Task,
     AuditEntry,
     StoredSettings,
+    FeedCursor,
+    WorkerLease,
+    ScheduleSlot,
 )
 
 

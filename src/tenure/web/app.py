@@ -33,19 +33,20 @@ from tenure.web.pages import (
 )
 from tenure.web.pages import settings as settings_page
 from tenure.web.render import Renderer
-from tenure.worker.runs import RunWorker
+from tenure.worker.server import ServerWorker
 
 HERE = Path(__file__).parent
 
 
 def create_app(engine: Engine, settings: Settings) -> FastAPI:
     """Build the app on ``engine``; the store must already be migrated."""
-    worker = RunWorker(engine, settings)
+    worker = ServerWorker(engine, settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.server.threads
+        worker.start()
         yield
         worker.shutdown()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tenure.domains.events.models import SystemEventType
+
 
 class Kind(StrEnum):
     """How a text cell is parsed."""
@@ -34,6 +36,8 @@ class FieldSpec:
     minimum: int | None = None
     maximum: int | None = None
     default: str | None = None
+    # values only Tenure itself may write (e.g. the feed's system event types)
+    reserved: tuple[str, ...] = ()
 
     @property
     def store_column(self) -> str:
@@ -182,7 +186,13 @@ EVENTS = EntitySpec(
             required=True,
             aliases=("timestamp", "time", "event_time", "date"),
         ),
-        FieldSpec("type", required=True, max_len=64, aliases=("event", "event_type", "name")),
+        FieldSpec(
+            "type",
+            required=True,
+            max_len=64,
+            aliases=("event", "event_type", "name"),
+            reserved=tuple(kind.value for kind in SystemEventType),
+        ),
     ),
 )
 

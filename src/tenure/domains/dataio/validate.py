@@ -18,6 +18,9 @@ CUSTOMER_REF = "__customer"
 LINE_PREFIX = "line_"
 LINE_NO = "__line_no"
 OWNER_REF = "__owner"
+RESERVED = (
+    "an event type Tenure writes itself (stage changes, tasks completed…); use a type of your own"
+)
 
 
 @dataclass
@@ -81,6 +84,9 @@ def _check_field(
     found = _problems(rows, text, parsed.bad, shown, parsed.reason)
     if field.required:
         found += _problems(rows, text, text.is_null(), shown, "missing value")
+    if field.reserved:
+        taken = text.is_in(list(field.reserved)).fill_null(False)
+        found += _problems(rows, text, taken, shown, RESERVED)
     return parsed.values.alias(_target(spec, field)), found
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from tenure.domains.events.models import SystemEventType
+
+SYSTEM_TYPES = frozenset(kind.value for kind in SystemEventType)
 
 
 class IncomingEvent(BaseModel):
@@ -17,6 +21,15 @@ class IncomingEvent(BaseModel):
     type: str = Field(min_length=1, max_length=64, examples=["login", "feature_use"])
     occurred_at: AwareDatetime = Field(description="When it happened, with its UTC offset.")
     properties: dict[str, Any] | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _not_a_system_type(cls, value: str) -> str:
+        if value in SYSTEM_TYPES:
+            raise ValueError(
+                f"{value!r} is an event type Tenure writes itself; send a type of your own"
+            )
+        return value
 
 
 class IngestResult(BaseModel):

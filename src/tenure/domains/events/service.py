@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tenure.domains.audit import service as audit
+from tenure.domains.events.models import EventSource
 from tenure.domains.events.schemas import IncomingEvent, IngestResult
 from tenure.domains.registry import metadata
 from tenure.kit.timeutil import as_utc
@@ -53,6 +54,7 @@ def ingest(conn: Connection, actor: audit.Actor, batch: Sequence[IncomingEvent])
                 "type": event.type,
                 "occurred_at": as_utc(event.occurred_at),
                 "properties": event.properties,
+                "source": EventSource.API.value,
             },
         )
     accepted = insert_new(conn, events, list(rows.values()), "external_id")

@@ -17,6 +17,7 @@ OUT_OF_DISK = "out_of_disk"
 MODEL_FAILED = "model_failed"
 BAD_SETTINGS = "bad_settings"
 UNEXPECTED = "unexpected"
+WORKER_LOST = "worker_lost"
 
 REASONS: dict[str, dict[str, str]] = {
     STORE_BUSY: {
@@ -40,6 +41,13 @@ REASONS: dict[str, dict[str, str]] = {
         "it). Correct it on the Settings or Segments page, then start the run again.",
         "zh": "某项设置或已保存分群的筛选条件无法使用（服务器日志中有具体说明）。"
         "请在“设置”或“分群”页面更正后重新开始评分。",
+    },
+    WORKER_LOST: {
+        "en": "The worker running this run stopped (it was killed or its machine went away) "
+        "several times in a row, so the run was given up. The worker's log says why; start "
+        "the run again once it is fixed.",
+        "zh": "执行这次评分的后台进程多次中途停止（被终止或所在机器离线），评分已放弃。"
+        "请查看后台进程的日志找出原因，修复后重新开始评分。",
     },
     UNEXPECTED: {
         "en": "The run stopped on an unexpected error. The details are in the server's log.",

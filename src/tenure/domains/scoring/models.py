@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base
@@ -46,6 +46,11 @@ class RunRequest(Base):
     finished_at: Mapped[datetime | None]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_runs.id"))
     error: Mapped[str | None] = mapped_column(String(2000))
+    # the worker that runs it holds it until lease_until and renews it while it works; a
+    # request whose lease ran out (its worker died) is taken over by the next worker
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class StageHistory(Base):

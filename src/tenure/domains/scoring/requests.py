@@ -8,14 +8,16 @@ plain-language reason in each language beside it.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import failures
+from tenure.domains.scoring.models import RunRequest
 from tenure.kit.errors import NotFound
 from tenure.kit.timeutil import utcnow
 from tenure.storage.rows import plain_row, plain_rows
@@ -91,3 +93,74 @@ def _explained(request: dict[str, Any]) -> dict[str, Any]:
     if reason is not None and request["error"] not in failures.REASONS:
         request["error"] = failures.UNEXPECTED  # the raw exception text of an older version
     return {**request, "reason": reason}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A run request a worker holds: which, as of which day, and which attempt this is."""
+
+    request_id: int
+    as_of: date
+    attempt: int
+
+
+def claim_next(
+    conn: Connection, owner: str, now: datetime, lease: timedelta, max_attempts: int
+) -> Claimed | None:
+    """Take the oldest queued request, or one whose worker's lease ran out; None if none.
+
+    A request that has already lost ``max_attempts`` workers (a run that kills its worker
+    every time) is marked failed instead of being taken again. On PostgreSQL a candidate row
+    is locked with SKIP LOCKED, so several workers pass over each other's rows; SQLite has
+    one worker. The update re-checks the conditions, so a row cannot be taken twice.
+    """
+    claimable = or_(
+        RunRequest.status == "queued",
+        and_(RunRequest.status == "running", RunRequest.lease_until < now),
+    )
+    while True:
+        pick = select(RunRequest.id, RunRequest.attempts).where(claimable)
+        pick = pick.order_by(RunRequest.id).limit(1)
+        if conn.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        row = conn.execute(pick).first()
+        if row is None:
+            return None
+        request_id, attempts = int(row[0]), int(row[1])
+        if attempts >= max_attempts:
+            conn.execute(
+                update(RunRequest)
+                .where(RunRequest.id == request_id, claimable)
+                .values(status="failed", finished_at=now, error=failures.WORKER_LOST)
+            )
+            continue
+        taken = conn.execute(
+            update(RunRequest)
+            .where(RunRequest.id == request_id, claimable)
+            .values(
+                status="running",
+                started_at=now,
+                lease_owner=owner,
+                lease_until=now + lease,
+                attempts=RunRequest.attempts + 1,
+            )
+            .returning(RunRequest.as_of)
+        ).first()
+        if taken is not None:
+            return Claimed(request_id, taken[0], attempts + 1)
+
+
+def renew_lease(
+    conn: Connection, request_id: int, owner: str, now: datetime, lease: timedelta
+) -> bool:
+    """Extend the lease on a running request; False if another worker has taken it over."""
+    renewed = conn.execute(
+        update(RunRequest)
+        .where(
+            RunRequest.id == request_id,
+            RunRequest.status == "running",
+            RunRequest.lease_owner == owner,
+        )
+        .values(lease_until=now + lease)
+    ).rowcount
+    return bool(renewed)

@@ -16,10 +16,10 @@ from tenure.kit.timeutil import business_today
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import Renderer
-from tenure.worker.runs import RunWorker
+from tenure.worker.server import ServerWorker
 
 
-def routes(engine: Engine, render: Renderer, worker: RunWorker, router: APIRouter) -> None:
+def routes(engine: Engine, render: Renderer, worker: ServerWorker, router: APIRouter) -> None:
     """Add the runs page to ``router``; ``worker`` carries out the runs started here."""
 
     @router.get("/runs", include_in_schema=False)
@@ -53,6 +53,6 @@ def routes(engine: Engine, render: Renderer, worker: RunWorker, router: APIRoute
         except ValueError:
             raise InvalidInput(f"as_of: {as_of!r} is not a date written YYYY-MM-DD") from None
         with write_transaction(engine) as conn:
-            request_id = requests.request_run(conn, session.actor(signed), day)
-        worker.submit(request_id)
+            requests.request_run(conn, session.actor(signed), day)
+        worker.wake()
         return RedirectResponse("/runs", 303)

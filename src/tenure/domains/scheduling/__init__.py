@@ -1,0 +1,1 @@
+"""Who does the background work and when: workers' leases and the schedule's slots."""
