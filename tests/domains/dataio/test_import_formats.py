@@ -140,6 +140,21 @@ def test_events_without_ids_are_idempotent(conn: Connection, tmp_path: Path) -> 
     assert props[1] is None
 
 
+def test_an_import_cannot_write_the_feed_s_system_events(conn: Connection, tmp_path: Path) -> None:
+    # stage changes, completed tasks … are what Tenure itself records: a file may not forge one
+    run(conn, "customers", write(tmp_path / "c.csv", CUSTOMERS))
+    path = write(
+        tmp_path / "e.csv",
+        "customer_id,occurred_at,type\n"
+        "c1,2024-06-01 10:00,login\n"
+        "c1,2024-06-02 10:00,stage_changed\n",
+    )
+    with pytest.raises(ImportRejected, match="Tenure writes itself") as caught:
+        run(conn, "events", path)
+    assert [(p.row, p.column) for p in caught.value.report.problems] == [(3, "type")]
+    assert count(conn, "events") == 0
+
+
 def test_orders_cut_by_batch_boundaries(conn: Connection, tmp_path: Path) -> None:
     """Lines of one order that straddle a batch boundary still make one order."""
     run(conn, "customers", write(tmp_path / "c.csv", CUSTOMERS))

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from tenure.domains.audit.service import Actor
+from tenure.domains.customers.models import Customer
 from tenure.domains.events import feed
 from tenure.domains.events import service as events
 from tenure.domains.events.models import Event, EventSource, FeedCursor, SystemEventType
@@ -44,6 +45,7 @@ def customer(engine: Engine) -> Iterator[tuple[Engine, int, str]]:
     with engine.begin() as conn:
         conn.execute(delete(Event).where(Event.customer_id == customer_id))
         conn.execute(delete(FeedCursor).where(FeedCursor.consumer == reader))
+        conn.execute(delete(Customer).where(Customer.id == customer_id))
 
 
 def test_a_reader_sees_each_writer_s_events_once_in_order(
@@ -159,6 +161,7 @@ def test_on_postgresql_a_reader_waits_for_a_transaction_still_open(
         assert [e.position for e in batch.events] == sorted(e.position for e in batch.events)
         conn.execute(delete(Event).where(Event.customer_id == customer_id))
         conn.execute(delete(FeedCursor).where(FeedCursor.consumer == "pg-reader"))
+        conn.execute(delete(Customer).where(Customer.id == customer_id))
 
 
 def test_concurrent_writers_lose_nothing_for_a_reader(engine: Engine) -> None:
@@ -196,3 +199,4 @@ def test_concurrent_writers_lose_nothing_for_a_reader(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(delete(Event).where(Event.customer_id == customer_id))
         conn.execute(delete(FeedCursor).where(FeedCursor.consumer == "follower"))
+        conn.execute(delete(Customer).where(Customer.id == customer_id))

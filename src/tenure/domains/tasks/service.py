@@ -12,8 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from tenure.domains.audit import service as audit
-from tenure.domains.registry import metadata
-from tenure.domains.tasks.models import TaskStatus
+from tenure.domains.customers.models import Customer
+from tenure.domains.events import feed
+from tenure.domains.events.models import EventSource, SystemEventType
+from tenure.domains.tasks.models import Task, TaskStatus
+from tenure.domains.users.models import User
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
 from tenure.storage.rows import plain_row, plain_rows
@@ -22,13 +25,8 @@ WHEN = ("overdue", "today", "later", "undated")  # the `due` filter of an open-t
 FIELDS = ("title", "notes", "due_on", "assignee_id")  # what an update may change
 
 
-def _t(name: str) -> Any:
-    return metadata().tables[name]
-
-
 def _active_user(conn: Connection, user_id: int) -> None:
-    users = _t("users")
-    found = conn.execute(select(users.c.active).where(users.c.id == user_id)).scalar_one_or_none()
+    found = conn.execute(select(User.active).where(User.id == user_id)).scalar_one_or_none()
     if not found:
         raise InvalidInput(f"assignee_id: no active user with id {user_id}")
 
@@ -52,9 +50,8 @@ def create_task(
     source: str = "person",
 ) -> dict[str, Any]:
     """Create an open task for a customer, assigned to ``assignee_id`` or else their owner."""
-    customers = _t("customers")
     owner = conn.execute(
-        select(customers.c.id, customers.c.owner_id).where(customers.c.id == customer_id)
+        select(Customer.id, Customer.owner_id).where(Customer.id == customer_id)
     ).first()
     if owner is None:
         raise NotFound(f"no customer with id {customer_id}")
@@ -74,8 +71,7 @@ def create_task(
         "created_at": now,
         "updated_at": now,
     }
-    tasks = _t("tasks")
-    task_id = int(conn.execute(insert(tasks).values(**values).returning(tasks.c.id)).scalar_one())
+    task_id = int(conn.execute(insert(Task).values(**values).returning(Task.id)).scalar_one())
     audit.record(conn, actor, "task.create", "tasks", task_id, after=values)
     return get_task(conn, task_id)
 
@@ -89,8 +85,7 @@ def get_task(conn: Connection, task_id: int) -> dict[str, Any]:
 
 
 def _raw(conn: Connection, task_id: int) -> dict[str, Any]:
-    tasks = _t("tasks")
-    row = conn.execute(select(tasks).where(tasks.c.id == task_id)).mappings().first()
+    row = conn.execute(select(Task.__table__).where(Task.id == task_id)).mappings().first()
     if row is None:
         raise NotFound(f"no task with id {task_id}")
     return plain_row(row)
@@ -112,10 +107,7 @@ def update_task(
         _active_user(conn, changes["assignee_id"])
     before, after = audit.changed(old, changes)
     if after:
-        tasks = _t("tasks")
-        conn.execute(
-            update(tasks).where(tasks.c.id == task_id).values(**after, updated_at=utcnow())
-        )
+        conn.execute(update(Task).where(Task.id == task_id).values(**after, updated_at=utcnow()))
         audit.record(conn, actor, "task.update", "tasks", task_id, before=before, after=after)
     return get_task(conn, task_id)
 
@@ -132,8 +124,7 @@ def complete_task(
         raise Conflict(f"task {task_id} was completed already")
     now = utcnow()
     after = {"status": TaskStatus.DONE.value, "outcome": outcome[:500], "completed_at": now}
-    tasks = _t("tasks")
-    conn.execute(update(tasks).where(tasks.c.id == task_id).values(**after, updated_at=now))
+    conn.execute(update(Task).where(Task.id == task_id).values(**after, updated_at=now))
     audit.record(
         conn,
         actor,
@@ -143,6 +134,21 @@ def complete_task(
         before={"status": old["status"]},
         after=after,
     )
+    # on the customer's timeline, and for playbooks that wait on a task's outcome
+    completed = feed.NewEvent(
+        key=f"task:{task_id}:completed",
+        customer_id=int(old["customer_id"]),
+        type=SystemEventType.TASK_COMPLETED,
+        occurred_at=now,
+        properties={
+            "task_id": task_id,
+            "title": old["title"],
+            "outcome": after["outcome"],
+            "task_source": old["source"],
+            "completed_by": actor.user_id,
+        },
+    )
+    feed.append(conn, EventSource.PERSON, [completed])
     return get_task(conn, task_id)
 
 
@@ -162,31 +168,30 @@ def list_tasks(
 
     ``due`` narrows open tasks to "overdue" (before ``today``), "today", "later" or "undated".
     """
-    tasks, customers, users = _t("tasks"), _t("customers"), _t("users")
     query = (
         select(
-            tasks,
-            customers.c.name.label("customer_name"),
-            customers.c.external_id.label("customer_external_id"),
-            users.c.name.label("assignee_name"),
+            Task.__table__,
+            Customer.name.label("customer_name"),
+            Customer.external_id.label("customer_external_id"),
+            User.name.label("assignee_name"),
         )
-        .join(customers, customers.c.id == tasks.c.customer_id)
-        .outerjoin(users, users.c.id == tasks.c.assignee_id)
-        .order_by(tasks.c.id)
+        .join(Customer, Customer.id == Task.customer_id)
+        .outerjoin(User, User.id == Task.assignee_id)
+        .order_by(Task.id)
         .limit(limit + 1)
     )
     for column, value in (
-        (tasks.c.id, task_id),
-        (tasks.c.assignee_id, assignee_id),
-        (tasks.c.customer_id, customer_id),
-        (tasks.c.status, status),
+        (Task.id, task_id),
+        (Task.assignee_id, assignee_id),
+        (Task.customer_id, customer_id),
+        (Task.status, status),
     ):
         if value is not None:
             query = query.where(column == value)
     if after is not None:
-        query = query.where(tasks.c.id > after)
+        query = query.where(Task.id > after)
     if due is not None:
-        query = query.where(tasks.c.status == TaskStatus.OPEN.value, _due(due, today))
+        query = query.where(Task.status == TaskStatus.OPEN.value, _due(due, today))
     rows = plain_rows(conn.execute(query).mappings())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -194,31 +199,29 @@ def list_tasks(
 
 
 def _due(due: str, today: date | None) -> Any:
-    tasks = _t("tasks")
     if due not in WHEN:
         raise InvalidInput(f"due: one of {', '.join(WHEN)}, not {due!r}")
     if due == "undated":
-        return tasks.c.due_on.is_(None)
+        return Task.due_on.is_(None)
     if today is None:
         raise InvalidInput("due: needs today's date")
     return {
-        "overdue": tasks.c.due_on < today,
-        "today": tasks.c.due_on == today,
-        "later": tasks.c.due_on > today,
+        "overdue": Task.due_on < today,
+        "today": Task.due_on == today,
+        "later": Task.due_on > today,
     }[due]
 
 
 def counts(conn: Connection, assignee_id: int, today: date) -> dict[str, int]:
     """Count a user's open tasks by when they are due, and the ones done."""
-    tasks = _t("tasks")
-    open_ = tasks.c.status == TaskStatus.OPEN.value
+    open_ = Task.status == TaskStatus.OPEN.value
     row = conn.execute(
         select(
-            func.count().filter(open_, tasks.c.due_on < today).label("overdue"),
-            func.count().filter(open_, tasks.c.due_on == today).label("today"),
-            func.count().filter(open_, tasks.c.due_on > today).label("later"),
-            func.count().filter(open_, tasks.c.due_on.is_(None)).label("undated"),
-            func.count().filter(tasks.c.status == TaskStatus.DONE.value).label("done"),
-        ).where(tasks.c.assignee_id == assignee_id)
+            func.count().filter(open_, Task.due_on < today).label("overdue"),
+            func.count().filter(open_, Task.due_on == today).label("today"),
+            func.count().filter(open_, Task.due_on > today).label("later"),
+            func.count().filter(open_, Task.due_on.is_(None)).label("undated"),
+            func.count().filter(Task.status == TaskStatus.DONE.value).label("done"),
+        ).where(Task.assignee_id == assignee_id)
     ).one()
     return {k: int(v) for k, v in row._mapping.items()}
