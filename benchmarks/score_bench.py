@@ -52,7 +52,7 @@ def build(store: Path, customers: int) -> None:
 
 def run(store: Path) -> dict[str, object]:
     """One scoring run on a copy-free store; return its phases and this process's peak."""
-    from tenure.domains.scoring.service import run_scoring
+    from tenure.domains.scoring.run import run_scoring
     from tenure.kit.settings import Settings
     from tenure.storage.arrow import arrow_reader
     from tenure.storage.engine import make_engine

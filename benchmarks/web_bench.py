@@ -73,7 +73,7 @@ def build(url: str, customers: int) -> None:
     from tenure.demo.config import DemoConfig
     from tenure.demo.generate import generate
     from tenure.demo.load import load_into_store
-    from tenure.domains.scoring.service import run_scoring
+    from tenure.domains.scoring.run import run_scoring
     from tenure.kit.settings import Settings
     from tenure.storage.engine import bulk_load, make_engine
     from tenure.storage.migrate import upgrade

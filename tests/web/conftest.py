@@ -17,7 +17,7 @@ from tenure.demo.config import DemoConfig
 from tenure.demo.generate import generate
 from tenure.demo.load import load_into_store
 from tenure.domains.registry import metadata
-from tenure.domains.scoring.service import run_scoring
+from tenure.domains.scoring.run import run_scoring
 from tenure.domains.users import service as users
 from tenure.domains.users.models import Role
 from tenure.kit.settings import Settings

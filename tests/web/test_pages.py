@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, update
 from tenure.domains.audit import service as audit
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
-from tenure.domains.scoring.service import kpi_report
+from tenure.domains.scoring.reports import kpi_report
 from tenure.kit.settings import Settings
 from tenure.storage.engine import make_engine
 from tenure.storage.migrate import upgrade

@@ -12,8 +12,8 @@ from starlette.exceptions import HTTPException
 
 from tenure.api.auth import PREFIX, Guard, audit_actor
 from tenure.api.params import PathId
+from tenure.domains.scoring import reports as scoring
 from tenure.domains.scoring import requests
-from tenure.domains.scoring import service as scoring
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today

@@ -183,7 +183,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         use_profile_settings(conn, config.profile, settings)
     write_truth(data, truth)
     # the analytics that exist: a scoring run as of the last day of the history
-    from tenure.domains.scoring.service import run_scoring
+    from tenure.domains.scoring.run import run_scoring
     from tenure.storage.arrow import arrow_reader
 
     # two runs, a month apart, so that the stage flow between them shows from the start

@@ -50,7 +50,7 @@ def stages(
 ) -> None:
     """Stage distribution of the latest run, and the moves between stages that led to it."""
     from tenure.cli.score import print_stages
-    from tenure.domains.scoring.service import stage_report
+    from tenure.domains.scoring.reports import stage_report
 
     report = read_or_fail(stage_report)
     data = report.as_dict()
@@ -78,7 +78,7 @@ def segments(
     """RFM segments and value × loyalty quadrants of the latest run, with their CLV."""
     from rich.table import Table
 
-    from tenure.domains.scoring.service import segment_report
+    from tenure.domains.scoring.reports import segment_report
 
     report = read_or_fail(segment_report)
     if as_json:
@@ -113,7 +113,7 @@ def runs(
     """List the scoring runs: day, status, customers, moves, time, the value model's fit."""
     from rich.table import Table
 
-    from tenure.domains.scoring.service import run_list
+    from tenure.domains.scoring.reports import run_list
 
     listed = _query(lambda conn: run_list(conn, limit))
     if as_json:
@@ -165,7 +165,7 @@ def churn(
     """
     from rich.table import Table
 
-    from tenure.domains.scoring.service import churn_report
+    from tenure.domains.scoring.reports import churn_report
     from tenure.kit.i18n import reason_text
 
     report = read_or_fail(lambda conn: churn_report(conn, top))
@@ -223,7 +223,7 @@ def flow(
     """How customers moved between the stages of two runs, stays included (a Sankey's data)."""
     from rich.table import Table
 
-    from tenure.domains.scoring.service import stage_flow
+    from tenure.domains.scoring.reports import stage_flow
 
     report = read_or_fail(lambda conn: stage_flow(conn, from_run, to_run))
     if as_json:

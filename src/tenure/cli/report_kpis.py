@@ -15,7 +15,7 @@ NO_KPIS = "the latest run has no KPIs: run `tenure score` again with this versio
 
 
 def _kpis() -> dict[str, Any]:
-    from tenure.domains.scoring.service import kpi_report
+    from tenure.domains.scoring.reports import kpi_report
 
     report = read_or_fail(kpi_report)
     return report

@@ -7,6 +7,7 @@ from sqlalchemy import MetaData
 from tenure.domains.audit.models import AuditEntry
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event, FeedCursor
+from tenure.domains.lifecycle.models import StageHistory, StageTransition
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.preferences.models import StoredSettings
@@ -16,8 +17,6 @@ from tenure.domains.scoring.models import (
     RunRequest,
     ScoreHistory,
     ScoringRun,
-    StageHistory,
-    StageTransition,
 )
 from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.domains.subscriptions.models import Subscription

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 
-from tenure.domains.scoring.service import RunResult, compute_run, save_run
+from tenure.domains.scoring.run import RunResult, compute_run, save_run
 from tenure.kit.settings import Settings
 from tenure.storage.arrow import arrow_reader
 from tenure.storage.engine import retry_when_busy

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from tenure.domains.reports.service import overview_from_run, store_overview
-from tenure.domains.scoring.service import kpi_report
+from tenure.domains.scoring.reports import kpi_report
 from tests.factories import make_customer, make_order
 from tests.web.conftest import demo_engine  # noqa: F401  (the scored demo store)
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, insert
 
 from tenure.domains.registry import metadata
-from tenure.domains.scoring.service import kpi_report
+from tenure.domains.scoring.reports import kpi_report
 
 
 def test_kpis_kept_under_their_old_names_read_back_under_the_new(conn: Connection) -> None:

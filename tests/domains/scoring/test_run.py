@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+import polars as pl
 import pytest
 from sqlalchemy import Connection, text
 
 from tenure.demo.config import DemoConfig
 from tenure.demo.generate import DemoData, generate
 from tenure.demo.load import load_into_store
-from tenure.domains.scoring.service import run_scoring, stage_report
+from tenure.domains.scoring.reports import stage_report
+from tenure.domains.scoring.run import run_scoring
 from tenure.kit.settings import Settings
 
 END = date(2026, 6, 30)
@@ -51,6 +53,32 @@ def test_every_customer_gets_a_stage_and_a_reason(loaded: Connection) -> None:
     assert len(rows) == CUSTOMERS and all(stage and rule for _, stage, rule in rows)
     current = loaded.execute(text("SELECT COUNT(*), MIN(since) FROM customer_stages")).one()
     assert current[0] == CUSTOMERS
+
+
+def test_a_saved_run_hands_over_the_moves_it_wrote(loaded: Connection) -> None:
+    result = run_scoring(loaded, END, SETTINGS)
+    moves = result.moves
+    assert moves.schema == {
+        "customer_id": pl.Int64,
+        "from_stage": pl.String,
+        "to_stage": pl.String,
+        "reason": pl.String,
+        "as_of": pl.Date,
+    }
+    written = loaded.execute(
+        text(
+            "SELECT customer_id, from_stage, to_stage, rule, as_of FROM stage_transitions "
+            "WHERE run_id = :r ORDER BY customer_id"
+        ),
+        {"r": result.run_id},
+    ).all()
+    assert moves.height == result.transitions == len(written) == CUSTOMERS  # all new
+    assert [(*row[:4], str(row[4])[:10]) for row in written] == [
+        (*row[:4], row[4].isoformat()) for row in moves.sort("customer_id").iter_rows()
+    ]
+    again = run_scoring(loaded, END, SETTINGS)  # reused: its moves were handed over before
+    assert again.reused and again.transitions == CUSTOMERS and again.moves.is_empty()
+    assert again.moves.schema == moves.schema
 
 
 def test_the_same_day_and_data_reuse_the_run(loaded: Connection) -> None:
@@ -122,6 +150,11 @@ def test_transitions_record_the_rule_and_numbers(conn: Connection) -> None:
         (None, "churned", "silent_too_long"),
         ("churned", "won_back", "came_back"),
         ("won_back", "growing", "repeat_buyer"),
+    ]
+    assert [r.moves.rows() for r in results] == [
+        [(1, None, "churned", "silent_too_long", days[0])],
+        [(1, "churned", "won_back", "came_back", days[1])],
+        [(1, "won_back", "growing", "repeat_buyer", days[2])],
     ]
     numbers = moves[1][4]
     numbers = json.loads(numbers) if isinstance(numbers, str) else numbers
@@ -232,7 +265,7 @@ def test_the_run_scores_leads(loaded: Connection) -> None:
 
 
 def test_flow_between_two_runs_and_the_run_list(loaded: Connection) -> None:
-    from tenure.domains.scoring.service import run_list, stage_flow
+    from tenure.domains.scoring.reports import run_list, stage_flow
 
     assert stage_flow(loaded) is None
     early = run_scoring(loaded, date(2026, 3, 31), SETTINGS)
@@ -284,7 +317,7 @@ def test_the_run_rates_churn_risk_and_records_the_models_quality(loaded: Connect
 
 
 def test_the_run_keeps_its_kpis(loaded: Connection) -> None:
-    from tenure.domains.scoring.service import kpi_report
+    from tenure.domains.scoring.reports import kpi_report
 
     result = run_scoring(loaded, END, SETTINGS)
     report = kpi_report(loaded)

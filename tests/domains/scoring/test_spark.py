@@ -22,7 +22,7 @@ from tenure.demo.config import DemoConfig
 from tenure.demo.files import write_files
 from tenure.demo.generate import DemoData, generate
 from tenure.demo.load import load_into_store
-from tenure.domains.scoring.service import run_scoring
+from tenure.domains.scoring.run import run_scoring
 from tenure.domains.scoring.snapshot import take_snapshot
 from tenure.kit.settings import Settings
 

@@ -1,5 +1,6 @@
-"""ORM models of scoring runs, stage and score history, transitions and KPI snapshots.
+"""ORM models of scoring runs, run requests, score history and KPI snapshots.
 
+A run's stage history and transitions are the lifecycle domain's (``tenure.domains.lifecycle``).
 The current stage and scores of every customer are views of the latest run's history
 (``views.py``).
 """
@@ -51,35 +52,6 @@ class RunRequest(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
-
-
-class StageHistory(Base):
-    """Every customer's stage in every run, since when, and the rule and numbers that decided."""
-
-    __tablename__ = "stage_history"
-
-    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
-    stage: Mapped[str] = mapped_column(String(16))
-    since: Mapped[date]
-    rule: Mapped[str] = mapped_column(String(64))
-    numbers: Mapped[dict[str, Any] | None]  # the figures the deciding rule read
-
-
-class StageTransition(Base):
-    """A move between stages: who, from, to, when, which rule, and the numbers that fired it."""
-
-    __tablename__ = "stage_transitions"
-    __table_args__ = (Index("ix_stage_transitions_customer_id_as_of", "customer_id", "as_of"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    as_of: Mapped[date]
-    from_stage: Mapped[str | None] = mapped_column(String(16))
-    to_stage: Mapped[str] = mapped_column(String(16))
-    rule: Mapped[str] = mapped_column(String(64))
-    numbers: Mapped[dict[str, Any] | None]
 
 
 class ScoreColumns:

@@ -14,8 +14,9 @@ from sqlalchemy import Connection, func, select, union
 from tenure.analytics.features import NOT_ACTIVITY
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
+from tenure.domains.lifecycle.models import StageHistory
 from tenure.domains.orders.models import Order, OrderStatus
-from tenure.domains.scoring.models import ScoreHistory, StageHistory
+from tenure.domains.scoring.models import ScoreHistory
 
 RESULT_SCHEMA: dict[str, type[pl.DataType]] = {
     "customer_id": pl.Int64,
@@ -30,26 +31,24 @@ RESULT_SCHEMA: dict[str, type[pl.DataType]] = {
 
 def run_results(conn: Connection, run_id: int) -> pl.DataFrame:
     """Return every customer's stage and scores in run ``run_id``, with their external id."""
-    stage = StageHistory.__table__
-    score = ScoreHistory.__table__
-    customer = Customer.__table__
+    stage, score = StageHistory, ScoreHistory
     query = (
         select(
-            stage.c.customer_id,
-            customer.c.external_id,
-            stage.c.stage,
-            stage.c.rule,
-            score.c.p_alive,
-            score.c.churn_risk,
-            score.c.clv,
+            stage.customer_id,
+            Customer.external_id,
+            stage.stage,
+            stage.rule,
+            score.p_alive,
+            score.churn_risk,
+            score.clv,
         )
         .select_from(stage)
-        .join(customer, customer.c.id == stage.c.customer_id)
+        .join(Customer, Customer.id == stage.customer_id)
         .outerjoin(
             score,
-            (score.c.run_id == stage.c.run_id) & (score.c.customer_id == stage.c.customer_id),
+            (score.run_id == stage.run_id) & (score.customer_id == stage.customer_id),
         )
-        .where(stage.c.run_id == run_id)
+        .where(stage.run_id == run_id)
     )
     rows = conn.execute(query).all()
     return pl.DataFrame(rows, schema=list(RESULT_SCHEMA), orient="row").cast(RESULT_SCHEMA)  # type: ignore[arg-type]
@@ -62,17 +61,15 @@ def active_between(conn: Connection, start: datetime, stop: datetime) -> pl.Seri
     cancellations and the opens and clicks of our own messages
     (``tenure.analytics.features.NOT_ACTIVITY``).
     """
-    order = Order.__table__
-    event = Event.__table__
-    buyers = select(order.c.customer_id).where(
-        order.c.ordered_at >= start,
-        order.c.ordered_at < stop,
-        order.c.status == OrderStatus.PAID.value,
+    buyers = select(Order.customer_id).where(
+        Order.ordered_at >= start,
+        Order.ordered_at < stop,
+        Order.status == OrderStatus.PAID.value,
     )
-    active = select(event.c.customer_id).where(
-        event.c.occurred_at >= start,
-        event.c.occurred_at < stop,
-        event.c.type.not_in(NOT_ACTIVITY),
+    active = select(Event.customer_id).where(
+        Event.occurred_at >= start,
+        Event.occurred_at < stop,
+        Event.type.not_in(NOT_ACTIVITY),
     )
     ids = conn.execute(union(buyers, active)).scalars().all()
     return pl.Series("customer_id", ids, dtype=pl.Int64)
@@ -80,11 +77,10 @@ def active_between(conn: Connection, start: datetime, stop: datetime) -> pl.Seri
 
 def last_purchases(conn: Connection, before: datetime) -> pl.DataFrame:
     """Return customer_id and the instant of their latest paid order before ``before``."""
-    order = Order.__table__
     query = (
-        select(order.c.customer_id, func.max(order.c.ordered_at))
-        .where(order.c.ordered_at < before, order.c.status == OrderStatus.PAID.value)
-        .group_by(order.c.customer_id)
+        select(Order.customer_id, func.max(Order.ordered_at))
+        .where(Order.ordered_at < before, Order.status == OrderStatus.PAID.value)
+        .group_by(Order.customer_id)
     )
     rows = conn.execute(query).all()
     schema = {"customer_id": pl.Int64, "last_paid_at": pl.Datetime("us", "UTC")}

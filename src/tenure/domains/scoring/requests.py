@@ -15,26 +15,21 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from tenure.domains.audit import service as audit
-from tenure.domains.registry import metadata
 from tenure.domains.scoring import failures
 from tenure.domains.scoring.models import RunRequest
 from tenure.kit.errors import NotFound
 from tenure.kit.timeutil import utcnow
+from tenure.storage.base import table_of
 from tenure.storage.rows import plain_row, plain_rows
-
-
-def _t() -> Any:
-    return metadata().tables["run_requests"]
 
 
 def request_run(conn: Connection, actor: audit.Actor, as_of: date) -> int:
     """Queue a scoring run as of ``as_of``; return the request's id."""
-    table = _t()
     request_id = int(
         conn.execute(
-            insert(table)
+            insert(RunRequest)
             .values(as_of=as_of, status="queued", requested_by=actor.user_id, requested_at=utcnow())
-            .returning(table.c.id)
+            .returning(RunRequest.id)
         ).scalar_one()
     )
     audit.record(conn, actor, "run.request", "run_requests", request_id, after={"as_of": as_of})
@@ -43,10 +38,9 @@ def request_run(conn: Connection, actor: audit.Actor, as_of: date) -> int:
 
 def claim(conn: Connection, request_id: int) -> date | None:
     """Mark a queued request running and return its day; None if another worker has it."""
-    table = _t()
     won = conn.execute(
-        update(table)
-        .where(table.c.id == request_id, table.c.status == "queued")
+        update(RunRequest)
+        .where(RunRequest.id == request_id, RunRequest.status == "queued")
         .values(status="running", started_at=utcnow())
     ).rowcount
     if not won:
@@ -58,10 +52,9 @@ def finish(
     conn: Connection, request_id: int, *, run_id: int | None = None, error: str | None = None
 ) -> None:
     """Record how a request ended: the run it made, or the kind of failure that stopped it."""
-    table = _t()
     conn.execute(
-        update(table)
-        .where(table.c.id == request_id)
+        update(RunRequest)
+        .where(RunRequest.id == request_id)
         .values(
             status="failed" if error else "done",
             finished_at=utcnow(),
@@ -73,8 +66,11 @@ def finish(
 
 def get(conn: Connection, request_id: int) -> dict[str, Any]:
     """Return one request: its day, status, times, run id, or failure and its reason."""
-    table = _t()
-    row = conn.execute(select(table).where(table.c.id == request_id)).mappings().first()
+    row = (
+        conn.execute(select(table_of(RunRequest)).where(RunRequest.id == request_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"no run request with id {request_id}")
     return _explained(plain_row(row))
@@ -82,8 +78,9 @@ def get(conn: Connection, request_id: int) -> dict[str, Any]:
 
 def recent(conn: Connection, limit: int = 10) -> list[dict[str, Any]]:
     """Return the latest requests, newest first."""
-    table = _t()
-    rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).mappings()
+    rows = conn.execute(
+        select(table_of(RunRequest)).order_by(RunRequest.id.desc()).limit(limit)
+    ).mappings()
     return [_explained(row) for row in plain_rows(rows)]
 
 

@@ -11,26 +11,36 @@ import polars as pl
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    ColumnExpressionArgument,
     Connection,
     Float,
     Select,
+    Table,
     cast,
     func,
     literal_column,
     select,
 )
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.analytics.features import day_number
-from tenure.domains.registry import metadata
+from tenure.domains.customers.models import Customer
+from tenure.domains.events.models import Event
+from tenure.domains.marketing.models import MarketingSpend
+from tenure.domains.orders.models import Order, OrderLine
+from tenure.domains.subscriptions.models import Subscription
+from tenure.domains.surveys.models import SurveyResponse
 from tenure.kit.timeutil import start_of_day
 from tenure.storage.arrow import ArrowReader
+from tenure.storage.base import table_of
 
 EVENT_WINDOW_DAYS = 90  # the features look at the last 90 days of activity
 TIMESTAMP = pl.Datetime("us", "UTC")
 
 
 Schema = dict[str, pl.DataType | type[pl.DataType]]
-Query = tuple[Select[Any], Schema, str | None]  # statement, schema, table to split it by
+AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
+Query = tuple[AnySelect, Schema, Table | None]  # statement, schema, table to split it by
 
 
 def _typed(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
@@ -44,7 +54,7 @@ def _typed(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
     ).cast(schema)  # type: ignore[arg-type]
 
 
-def _frame(conn: Connection, statement: Select[Any], schema: Schema) -> pl.DataFrame:
+def _frame(conn: Connection, statement: AnySelect, schema: Schema) -> pl.DataFrame:
     # straight from the driver's cursor: the columns need no conversion on the way (epochs,
     # floats, text), and skipping the Row objects saves a quarter of the read
     rows = conn.execute(statement).cursor.fetchall()
@@ -73,12 +83,17 @@ def _frames(
     share the cores evenly (an aggregate, with None, is read whole); without a reader, the
     queries run one by one on ``conn``.
     """
-    tops = {} if reader is None else {t: _top_rowid(conn, t) for _, _, t in queries if t}
+    tops = (
+        {}
+        if reader is None
+        else {t.name: _top_rowid(conn, t) for _, _, t in queries if t is not None}
+    )
     if reader is None or sum(tops.values()) < min_rows:
         return [_frame(conn, statement, schema) for statement, schema, _ in queries]
     texts, owners = [], []
     for index, (statement, _, table) in enumerate(queries):
-        for part in _rowid_ranges(statement, table, tops.get(table or "", 0)):
+        top = 0 if table is None else tops[table.name]
+        for part in _rowid_ranges(statement, table, top):
             compiled = part.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
             texts.append(str(compiled))
             owners.append(index)
@@ -99,26 +114,26 @@ def _frames(
     ]
 
 
-def _top_rowid(conn: Connection, table: str) -> int:
+# _top_rowid and _rowid_ranges take any table, as a Table: the big reads (customers, orders,
+# events) are all split the same way, by SQLite's rowid, which no model declares as a column.
+def _top_rowid(conn: Connection, table: Table) -> int:
     """Return the largest rowid of ``table`` (about its row count; 0 when empty)."""
-    found = conn.execute(
-        select(func.max(literal_column("rowid"))).select_from(metadata().tables[table])
-    ).scalar()
+    found = conn.execute(select(func.max(literal_column("rowid"))).select_from(table)).scalar()
     return int(found or 0)
 
 
-def _rowid_ranges(statement: Select[Any], table: str | None, top: int) -> list[Select[Any]]:
+def _rowid_ranges(statement: AnySelect, table: Table | None, top: int) -> list[AnySelect]:
     """Split ``statement`` into PARTS rowid ranges of ``table`` (None: an aggregate, kept whole)."""
     if table is None:
         return [statement]
     step = top // PARTS + 1
     return [
-        statement.where(literal_column(f"{table}.rowid").between(low, low + step - 1))
+        statement.where(literal_column(f"{table.name}.rowid").between(low, low + step - 1))
         for low in range(0, top + 1, step)
     ]
 
 
-def _epoch(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
+def _epoch(column: ColumnExpressionArgument[Any], dialect: str) -> ColumnElement[int]:
     """Whole seconds since 1970 (UTC), computed by the database.
 
     Integers cross the driver far faster than timestamps, which each become a Python datetime;
@@ -131,7 +146,7 @@ def _epoch(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
     return cast(func.floor(func.extract("epoch", column)), BigInteger)
 
 
-def _scanned(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+def _scanned(column: InstrumentedAttribute[Any], dialect: str) -> ColumnElement[Any]:
     """Return the column in a form SQLite will not answer through an index.
 
     Nearly every order (and a third of the events) passes the cutoff: one scan of the table
@@ -139,8 +154,9 @@ def _scanned(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
     keeps the planner off the index.
     """
     if dialect != "sqlite":
-        return column
-    return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
+        return column.expression
+    table = column.class_.__tablename__  # a model's attribute: its column's table and name
+    return literal_column(f"+{table}.{column.key}", type_=column.expression.type)
 
 
 # Stands for NULL in text columns read through the Arrow reader: its driver types a column
@@ -148,11 +164,11 @@ def _scanned(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
 _NULL_TEXT = "\x00"
 
 
-def _text(column: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+def _text(column: InstrumentedAttribute[str | None], dialect: str) -> ColumnElement[Any]:
     """Return a nullable text column with NULL written as _NULL_TEXT (SQLite only)."""
     if dialect != "sqlite":
-        return column
-    return func.coalesce(column, func.char(0), type_=column.type)
+        return column.expression
+    return func.coalesce(column, func.char(0), type_=column.expression.type)
 
 
 def _untext(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
@@ -162,7 +178,7 @@ def _untext(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
     )
 
 
-def _amount(column: ColumnElement[Any]) -> ColumnElement[float]:
+def _amount(column: ColumnExpressionArgument[Any]) -> ColumnElement[float]:
     """Money as a float (a Decimal per row costs more than the whole scan)."""
     return cast(column, Float)
 
@@ -195,24 +211,17 @@ def take_snapshot(
     Arrow through it, side by side — once those tables hold ``reader_min_rows`` rows.
     """
     cutoff = start_of_day(as_of + timedelta(days=1), timezone)
-    t = metadata().tables
-    c, o, e, s, sub = (
-        t["customers"],
-        t["orders"],
-        t["events"],
-        t["survey_responses"],
-        t["subscriptions"],
-    )
+    c, o, e, s, sub, lines = Customer, Order, Event, SurveyResponse, Subscription, OrderLine
     ts = TIMESTAMP
     dialect = conn.dialect.name
-    known = func.coalesce(c.c.acquired_at, c.c.created_at)
+    known = func.coalesce(c.acquired_at, c.created_at)
     customer_query: Query = (
         select(
-            c.c.id,
+            c.id,
             _epoch(known, dialect),
-            _text(c.c.acquisition_channel, dialect),
-            c.c.email_consent,
-            _text(c.c.company_size, dialect),
+            _text(c.acquisition_channel, dialect),
+            c.email_consent,
+            _text(c.company_size, dialect),
         ).where(known < cutoff),
         {
             "customer_id": pl.Int64,
@@ -221,13 +230,12 @@ def take_snapshot(
             "email_consent": pl.Boolean,
             "company_size": pl.String,
         },
-        "customers",
+        table_of(Customer),
     )
     window = start_of_day(as_of - timedelta(days=event_days), timezone)
-    lines = t["order_lines"]
     order_query = select(
-        o.c.customer_id, _epoch(o.c.ordered_at, dialect), o.c.status, _amount(o.c.amount)
-    ).where(_scanned(o.c.ordered_at, dialect) < cutoff)
+        o.customer_id, _epoch(o.ordered_at, dialect), o.status, _amount(o.amount)
+    ).where(_scanned(o.ordered_at, dialect) < cutoff)
     order_schema: Schema = {
         "customer_id": pl.Int64,
         "at": ts,
@@ -235,25 +243,25 @@ def take_snapshot(
         "amount": pl.Float64,
     }
     event_query: Query = (
-        select(e.c.customer_id, _epoch(e.c.occurred_at, dialect), e.c.type).where(
-            _scanned(e.c.occurred_at, dialect) < cutoff,
-            _scanned(e.c.occurred_at, dialect) >= window,
+        select(e.customer_id, _epoch(e.occurred_at, dialect), e.type).where(
+            _scanned(e.occurred_at, dialect) < cutoff,
+            _scanned(e.occurred_at, dialect) >= window,
         ),
         {"customer_id": pl.Int64, "at": ts, "type": pl.String},
-        "events",
+        table_of(Event),
     )
     # the big reads, side by side when a reader is given; categories feed the cross-sell KPI
     customers, orders, events, categories = _frames(
         conn,
         [
             customer_query,
-            (order_query, order_schema, "orders"),
+            (order_query, order_schema, table_of(Order)),
             event_query,
             (
-                select(o.c.customer_id, func.count(func.distinct(lines.c.category)))
-                .join(lines, lines.c.order_id == o.c.id)
-                .where(o.c.ordered_at < cutoff, o.c.status == "paid")
-                .group_by(o.c.customer_id),
+                select(o.customer_id, func.count(func.distinct(lines.category)))
+                .join(lines, lines.order_id == o.id)
+                .where(o.ordered_at < cutoff, o.status == "paid")
+                .group_by(o.customer_id),
                 {"customer_id": pl.Int64, "categories": pl.Int64},
                 None,
             ),
@@ -264,18 +272,18 @@ def take_snapshot(
     customers = _untext(customers, "acquisition_channel", "company_size")
     surveys = _frame(
         conn,
-        select(s.c.customer_id, _epoch(s.c.answered_at, dialect), s.c.score).where(
-            s.c.answered_at < cutoff
+        select(s.customer_id, _epoch(s.answered_at, dialect), s.score).where(
+            s.answered_at < cutoff
         ),
         {"customer_id": pl.Int64, "at": ts, "score": pl.Int64},
     )
     contracts = _frame(
         conn,
         select(
-            sub.c.customer_id,
-            _epoch(sub.c.started_at, dialect),
-            _epoch(sub.c.cancelled_at, dialect),
-        ).where(sub.c.started_at < cutoff),
+            sub.customer_id,
+            _epoch(sub.started_at, dialect),
+            _epoch(sub.cancelled_at, dialect),
+        ).where(sub.started_at < cutoff),
         {"customer_id": pl.Int64, "started": ts, "cancelled": ts},
     )
     return {
@@ -318,14 +326,11 @@ def take_spend(conn: Connection, as_of: date) -> pl.DataFrame:
 
     A record running past the as-of day is cut at it, its amount in proportion.
     """
-    spend_table = metadata().tables["marketing_spend"]
+    ms = MarketingSpend
     rows = conn.execute(
-        select(
-            spend_table.c.channel,
-            spend_table.c.period_start,
-            spend_table.c.period_end,
-            _amount(spend_table.c.amount),
-        ).where(spend_table.c.period_start <= as_of)
+        select(ms.channel, ms.period_start, ms.period_end, _amount(ms.amount)).where(
+            ms.period_start <= as_of
+        )
     ).all()
     d = day_number(as_of)
     spend = pl.DataFrame(

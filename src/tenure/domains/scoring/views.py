@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, Table
+from sqlalchemy import Column, Date, FromClause, Integer, MetaData, Table
 
-from tenure.domains.registry import metadata
+from tenure.domains.lifecycle.models import StageHistory
+from tenure.domains.scoring.models import ScoreHistory
 
 VIEWS = MetaData()
 
 
-def _copy(table: Table, skip: tuple[str, ...]) -> list[Column[Any]]:
+def _copy(table: FromClause, skip: tuple[str, ...]) -> list[Column[Any]]:
     return [Column(c.name, c.type) for c in table.columns if c.name not in skip]
 
 
-def _current(name: str, history: str) -> Table:
-    source = metadata().tables[history]
+def _current(name: str, source: FromClause) -> Table:
+    """Describe the view ``name`` of ``source``, a history table (its columns, copied)."""
     return Table(
         name,
         VIEWS,
@@ -34,5 +35,5 @@ def _current(name: str, history: str) -> Table:
     )
 
 
-customer_stages = _current("customer_stages", "stage_history")
-customer_scores = _current("customer_scores", "score_history")
+customer_stages = _current("customer_stages", StageHistory.__table__)
+customer_scores = _current("customer_scores", ScoreHistory.__table__)

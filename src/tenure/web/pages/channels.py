@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
-from tenure.domains.scoring.service import kpi_report
+from tenure.domains.scoring.reports import kpi_report
 from tenure.domains.users.permissions import Permission
 from tenure.web import charts, session
 from tenure.web.render import Renderer

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from tenure.domains.reports.charts import nps_by_month
 from tenure.domains.reports.service import overview_from_run, store_overview
-from tenure.domains.scoring.service import kpi_report, stage_flow, stage_report
+from tenure.domains.scoring.reports import kpi_report, stage_flow, stage_report
 from tenure.domains.users.permissions import Permission
 from tenure.web import charts, session
 from tenure.web.pages.value import value_charts

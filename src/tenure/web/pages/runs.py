@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tenure.domains.scoring import requests
-from tenure.domains.scoring.service import churn_report, run_list
+from tenure.domains.scoring.reports import churn_report, run_list
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.timeutil import business_today

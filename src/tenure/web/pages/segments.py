@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
-from tenure.domains.scoring.service import segment_report
+from tenure.domains.scoring.reports import segment_report
 from tenure.domains.segments import service as segments
 from tenure.domains.users.permissions import Permission
 from tenure.storage.engine import write_transaction

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from tenure.domains.customers import listing
 from tenure.domains.reports.charts import clv_histogram, value_by_stage
-from tenure.domains.scoring.service import kpi_report, segment_report
+from tenure.domains.scoring.reports import kpi_report, segment_report
 from tenure.domains.users.permissions import Permission
 from tenure.web import charts, session
 from tenure.web.render import Page, Renderer

@@ -3,6 +3,11 @@
 The run is a pure function of the store as of its day and of the configuration: running the
 same day again with the same data and settings returns the earlier run instead of writing a
 new one, and a past day reproduces the stages of the past.
+
+The stage history and the moves between stages are the lifecycle domain's
+(``tenure.domains.lifecycle.writeback``); a saved run hands its moves back in
+``RunResult.moves`` for the caller to publish. What the pages, the CLI and the API read of the
+runs is in ``reports.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from tenure.analytics.features import (
     day_number,
 )
 from tenure.analytics.kpis import KpiInputs, compute_kpis
-from tenure.analytics.stages import policy, stage_counts, transitions
+from tenure.analytics.stages import policy, stage_counts
+from tenure.domains.lifecycle import repository as lifecycle_repo
+from tenure.domains.lifecycle import writeback
 from tenure.domains.preferences import service as preferences
 from tenure.domains.scoring import pipeline
 from tenure.domains.scoring import repository as repo
@@ -51,6 +58,10 @@ class RunResult:
     stages: dict[str, int] = field(default_factory=dict)
     transitions: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    # the moves the run wrote, for the caller to publish: customer_id, from_stage (None for a
+    # newcomer), to_stage, reason (the rule that decided) and as_of; empty for a reused run,
+    # whose moves went out when it was saved
+    moves: pl.DataFrame = field(default_factory=writeback.no_moves, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the result as plain data."""
@@ -221,6 +232,8 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
 
     Everything is written in this one transaction, so a failure leaves no trace of the run.
     If an equal run (same day, data and settings) was saved meanwhile, that one is returned.
+    The result's ``moves`` are the transitions written, for the caller to publish once the
+    transaction commits.
     """
     if (existing := repo.find_run(conn, run.as_of, run.config, run.data)) is not None:
         return _reused(conn, existing, run.as_of)
@@ -230,10 +243,12 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     )
     # the moves count from the latest run before this day as saved by now (another run may
     # have been saved while this one computed)
-    before = repo.history(conn, repo.previous_run(conn, run.as_of))
-    moved = transitions(before, run.stages)
-    current = _with_since(run.stages, before, run.as_of)
-    _write(conn, run_id, run.as_of, current, moved, run.value)
+    before = lifecycle_repo.history(conn, repo.previous_run(conn, run.as_of))
+    changes = writeback.stage_changes(before, run.stages, run.as_of)
+    scores = run.value.select(
+        pl.lit(run_id, dtype=pl.Int64).alias("run_id"), "customer_id", *SCORE_COLUMNS
+    )
+    repo.write_results(conn, writeback.history_rows(run_id, changes), scores)
     repo.write_kpis(conn, run_id, run.as_of, run.kpis)
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
@@ -246,8 +261,9 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
         reused=False,
         customers=run.stages.height,
         stages=counts,
-        transitions=moved.height,
+        transitions=changes.moved.height,
         seconds={k: round(v, 3) for k, v in seconds.items()},
+        moves=changes.moves(),
     )
     repo.finish_run(
         conn,
@@ -296,194 +312,3 @@ def _churn(
         value_model=settings.value.model,
     )
     return churn_risk(frames, features, as_of, features_at, params)
-
-
-def _with_since(stages: pl.DataFrame, before: pl.DataFrame, as_of: date) -> pl.DataFrame:
-    """Carry 'since' over for customers who stayed in their stage; today for the others."""
-    joined = stages.join(
-        before.rename({"stage": "before", "since": "before_since"}), on="customer_id", how="left"
-    )
-    since = (
-        pl.when(pl.col("before") == pl.col("stage"))
-        .then(pl.col("before_since"))
-        .otherwise(pl.lit(as_of))
-    )
-    return joined.with_columns(since.alias("since")).drop("before", "before_since")
-
-
-def _write(
-    conn: Connection,
-    run_id: int,
-    as_of: date,
-    current: pl.DataFrame,
-    moved: pl.DataFrame,
-    value: pl.DataFrame,
-) -> None:
-    """Write the run's stage history, transitions and scores."""
-    run = pl.lit(run_id, dtype=pl.Int64)
-    day = pl.lit(as_of, dtype=pl.Date)
-    repo.write_results(
-        conn,
-        history=current.select(
-            run.alias("run_id"), "customer_id", "stage", "since", "rule", "numbers"
-        ),
-        moved=moved.select(
-            run.alias("run_id"),
-            "customer_id",
-            day.alias("as_of"),
-            "from_stage",
-            "to_stage",
-            "rule",
-            "numbers",
-        ),
-        scores=value.select(run.alias("run_id"), "customer_id", *SCORE_COLUMNS),
-    )
-
-
-@dataclass
-class StageReport:
-    """Stage distribution of a run and the moves into it."""
-
-    run_id: int
-    as_of: date
-    stages: dict[str, int]
-    flow: list[tuple[str | None, str, int]]
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the report as plain data."""
-        total = sum(self.stages.values()) or 1
-        return {
-            "run_id": self.run_id,
-            "as_of": self.as_of.isoformat(),
-            "stages": [
-                {"stage": s, "customers": n, "share": round(n / total, 4)}
-                for s, n in self.stages.items()
-            ],
-            "flow": [{"from": f, "to": t, "customers": n} for f, t, n in self.flow],
-        }
-
-
-def stage_report(conn: Connection, run_id: int | None = None) -> StageReport | None:
-    """Report the latest run (or ``run_id``); None when nothing has been scored yet."""
-    run_id = run_id or repo.latest_run(conn)
-    if run_id is None:
-        return None
-    record = repo.run_record(conn, run_id)
-    counts = (record["counts"] or {}).get("stages", {})
-    return StageReport(run_id, record["as_of"], counts, repo.transition_flow(conn, run_id))
-
-
-def segment_report(conn: Connection) -> dict[str, Any] | None:
-    """RFM segments and value × loyalty quadrants of the latest run, with their CLV."""
-    run_id = repo.latest_run(conn)
-    if run_id is None:
-        return None
-
-    def rows(column: str) -> list[dict[str, Any]]:
-        return [
-            {"segment": k, "customers": n, "mean_clv": round(avg, 2), "total_clv": round(total, 2)}
-            for k, n, avg, total in repo.segment_rows(conn, column)
-        ]
-
-    record = repo.run_record(conn, run_id)
-    return {
-        "run_id": run_id,
-        "as_of": record["as_of"].isoformat()
-        if hasattr(record["as_of"], "isoformat")
-        else str(record["as_of"]),
-        "rfm_segments": rows("rfm_segment"),
-        "value_quadrants": rows("value_quadrant"),
-    }
-
-
-def run_list(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
-    """Return the recent runs as plain data: day, status, counts, timings, the model's fit."""
-    listed = []
-    for run in repo.runs(conn, limit):
-        counts = run["counts"] or {}
-        model = (counts.get("value") or {}).get("transaction_model") or {}
-        churn = ((counts.get("churn") or {}).get("metrics") or {}).get("model") or {}
-        listed.append(
-            {
-                "run_id": run["id"],
-                "as_of": str(run["as_of"])[:10],
-                "status": run["status"],
-                "customers": counts.get("customers"),
-                "transitions": counts.get("transitions"),
-                "seconds": counts.get("seconds", {}),
-                "value_model": model.get("model"),
-                "log_likelihood": model.get("log_likelihood"),
-                "customer_equity": (counts.get("value") or {}).get("customer_equity"),
-                "churn_roc_auc": churn.get("roc_auc"),
-            }
-        )
-    return listed
-
-
-def stage_flow(
-    conn: Connection, from_run: int | None = None, to_run: int | None = None
-) -> dict[str, Any] | None:
-    """Return the stage-to-stage flow between two runs (default: the latest and the one before)."""
-    to_run = to_run or repo.latest_run(conn)
-    if to_run is None:
-        return None
-    from_run = from_run or repo.previous_of(conn, to_run)
-    if from_run is None:
-        return {"from_run": None, "to_run": to_run, "flow": []}
-    return {
-        "from_run": from_run,
-        "to_run": to_run,
-        "flow": [
-            {"from": a, "to": b, "customers": n} for a, b, n in repo.flow(conn, from_run, to_run)
-        ],
-    }
-
-
-def churn_report(conn: Connection, top: int = 20) -> dict[str, Any] | None:
-    """Return the latest run's churn model against its baselines, and the riskiest customers."""
-    run_id = repo.latest_run(conn)
-    if run_id is None:
-        return None
-    record = repo.run_record(conn, run_id)
-    return {
-        "run_id": run_id,
-        "as_of": str(record["as_of"])[:10],
-        "model": (record["counts"] or {}).get("churn", {}),
-        "riskiest": repo.riskiest(conn, top),
-    }
-
-
-# KPIs renamed since earlier runs kept theirs: section → {name then: name now}
-RENAMED_KPIS = {
-    "base": {"churned_customers": "lapsed_customers"},
-    # "historical CLV" was the margin on what buyers paid
-    "value": {
-        "historical_clv_total": "gross_margin_total",
-        "historical_clv_mean": "gross_margin_mean",
-    },
-}
-
-
-def kpi_report(conn: Connection, run_id: int | None = None) -> dict[str, Any] | None:
-    """Return the KPIs of the latest run (or ``run_id``) with the run's id; None before any run.
-
-    A run kept before a KPI was renamed reads back under the name of today.
-    """
-    run_id = run_id or repo.latest_run(conn)
-    if run_id is None:
-        return None
-    data = repo.kpis(conn, run_id)
-    if data is None:
-        return None
-    for section, names in RENAMED_KPIS.items():
-        part = data.get(section) or {}
-        for then, now in names.items():
-            if then in part:
-                part.setdefault(now, part.pop(then))
-    return {"run_id": run_id, **data}
-
-
-def recent_moves(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
-    """Return the latest run's stage moves: who, from, to, by which rule and numbers."""
-    run_id = repo.latest_run(conn)
-    return [] if run_id is None else repo.recent_moves(conn, run_id, limit)
