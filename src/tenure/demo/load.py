@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from tenure.demo.generate import DemoData
 from tenure.domains.audit.service import SYSTEM
+from tenure.domains.customers import service as customers
 from tenure.domains.preferences import service as preferences
 from tenure.domains.registry import metadata
 from tenure.kit.settings import Settings
@@ -21,14 +22,14 @@ STAMPED = {"users", "customers", "orders", "marketing_spend", "subscriptions"}
 
 def store_has_customers(conn: Connection) -> int:
     """Return how many customers the store holds already."""
-    customers = metadata().tables["customers"]
-    return int(conn.execute(select(func.count()).select_from(customers)).scalar_one())
+    return customers.count(conn)
 
 
 def load_into_store(
     conn: Connection, data: DemoData, now: datetime, step: Callable[[str, int], None] | None = None
 ) -> None:
     """Insert every table of ``data`` (the store must be empty of customers)."""
+    # a bulk load over every table the demo generates, by name: ``Table``s from the metadata
     tables = metadata().tables
     for name, frame in data.tables.items():
         with secondary_indexes_deferred(conn, tables[name]):
@@ -53,5 +54,6 @@ def write_truth(data: DemoData, folder: Path) -> Path:
 
 def clear_store(conn: Connection) -> None:
     """Delete every row of every table (children first); the schema stays."""
+    # every table, in dependency order: only the whole metadata knows them all
     for table in reversed(metadata().sorted_tables):
         conn.execute(table.delete())

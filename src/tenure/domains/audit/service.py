@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from tenure.domains.registry import metadata
+from tenure.domains.audit.models import AuditEntry
+from tenure.domains.users.models import User
 from tenure.kit.timeutil import utcnow
 from tenure.storage.rows import plain_rows
 
@@ -60,7 +61,7 @@ def record(
 ) -> None:
     """Write one entry of the audit log in the caller's transaction."""
     conn.execute(
-        insert(metadata().tables["audit_log"]).values(
+        insert(AuditEntry).values(
             at=utcnow(),
             user_id=actor.user_id,
             via=actor.via,
@@ -82,20 +83,18 @@ def entries(
     entity_id: object = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Return the newest entries (before ``before_id``) with the user's email, and the cursor."""
-    t = metadata().tables
-    log, users = t["audit_log"], t["users"]
     query = (
-        select(log, users.c.email.label("user_email"))
-        .outerjoin(users, users.c.id == log.c.user_id)
-        .order_by(log.c.id.desc())
+        select(AuditEntry.__table__, User.email.label("user_email"))
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .order_by(AuditEntry.id.desc())
         .limit(limit + 1)
     )
     if before_id is not None:
-        query = query.where(log.c.id < before_id)
+        query = query.where(AuditEntry.id < before_id)
     if entity is not None:
-        query = query.where(log.c.entity == entity)
+        query = query.where(AuditEntry.entity == entity)
     if entity_id is not None:
-        query = query.where(log.c.entity_id == str(entity_id))
+        query = query.where(AuditEntry.entity_id == str(entity_id))
     rows = plain_rows(conn.execute(query).mappings())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -5,28 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.domains.audit import service as audit
-from tenure.domains.registry import metadata
+from tenure.domains.customers.models import Customer
+from tenure.domains.events.models import Event
+from tenure.domains.orders.models import Order, OrderLine
+from tenure.domains.scoring.models import ScoreHistory, StageHistory, StageTransition
+from tenure.domains.segments.models import SegmentMember
+from tenure.domains.subscriptions.models import Subscription
+from tenure.domains.surveys.models import SurveyResponse
+from tenure.domains.tasks.models import Task
+from tenure.domains.users.models import User
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
+from tenure.storage.base import Base
 from tenure.storage.rows import plain_row
 
 # where a customer's rows live, children first: erasing a customer empties these
-_OWNED = (
-    "tasks",
-    "segment_members",
-    "score_history",
-    "stage_history",
-    "stage_transitions",
-    "subscriptions",
-    "survey_responses",
-    "events",
+_OWNED: tuple[tuple[type[Base], InstrumentedAttribute[int]], ...] = (
+    (Task, Task.customer_id),
+    (SegmentMember, SegmentMember.customer_id),
+    (ScoreHistory, ScoreHistory.customer_id),
+    (StageHistory, StageHistory.customer_id),
+    (StageTransition, StageTransition.customer_id),
+    (Subscription, Subscription.customer_id),
+    (SurveyResponse, SurveyResponse.customer_id),
+    (Event, Event.customer_id),
 )
-
-
-def _t(name: str) -> Any:
-    return metadata().tables[name]
 
 
 def _tags(tags: list[str] | None) -> list[str] | None:
@@ -39,14 +45,16 @@ def _tags(tags: list[str] | None) -> list[str] | None:
 def _check_owner(conn: Connection, owner_id: int | None) -> None:
     if owner_id is None:
         return
-    users = _t("users")
-    if conn.execute(select(users.c.id).where(users.c.id == owner_id)).first() is None:
+    if conn.execute(select(User.id).where(User.id == owner_id)).first() is None:
         raise InvalidInput(f"owner_id: no user with id {owner_id}")
 
 
 def _row(conn: Connection, customer_id: int) -> dict[str, Any]:
-    customers = _t("customers")
-    row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
+    row = (
+        conn.execute(select(Customer.__table__).where(Customer.id == customer_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"no customer with id {customer_id}")
     return plain_row(row)
@@ -54,12 +62,11 @@ def _row(conn: Connection, customer_id: int) -> dict[str, Any]:
 
 def create_customer(conn: Connection, actor: audit.Actor, fields: dict[str, Any]) -> int:
     """Create a customer from checked fields (``NewCustomer.sent()``); return the new id."""
-    customers = _t("customers")
     external_id = str(fields.get("external_id") or "").strip()
     if not external_id:
         raise InvalidInput("external_id: a customer needs the id your own systems know them by")
     taken = conn.execute(
-        select(customers.c.id).where(customers.c.external_id == external_id)
+        select(Customer.id).where(Customer.external_id == external_id)
     ).scalar_one_or_none()
     if taken is not None:
         raise Conflict(f"external_id {external_id!r} belongs to customer {taken} already")
@@ -69,9 +76,7 @@ def create_customer(conn: Connection, actor: audit.Actor, fields: dict[str, Any]
     values = {k: v for k, v in values.items() if v is not None}
     customer_id = int(
         conn.execute(
-            insert(customers)
-            .values(**values, created_at=now, updated_at=now)
-            .returning(customers.c.id)
+            insert(Customer).values(**values, created_at=now, updated_at=now).returning(Customer.id)
         ).scalar_one()
     )
     audit.record(conn, actor, "customer.create", "customers", customer_id, after=values)
@@ -91,11 +96,8 @@ def update_customer(
         fields = {**fields, "tags": _tags(fields["tags"])}
     before, after = audit.changed(old, fields)
     if after:
-        customers = _t("customers")
         conn.execute(
-            update(customers)
-            .where(customers.c.id == customer_id)
-            .values(**after, updated_at=utcnow())
+            update(Customer).where(Customer.id == customer_id).values(**after, updated_at=utcnow())
         )
         audit.record(
             conn, actor, "customer.update", "customers", customer_id, before=before, after=after
@@ -110,21 +112,16 @@ def erase_customer(conn: Connection, actor: audit.Actor, customer_id: int) -> di
     """
     old = _row(conn, customer_id)
     removed: dict[str, int] = {}
-    orders, lines = _t("orders"), _t("order_lines")
-    their_orders = select(orders.c.id).where(orders.c.customer_id == customer_id)
+    their_orders = select(Order.id).where(Order.customer_id == customer_id)
     removed["order_lines"] = conn.execute(
-        delete(lines).where(lines.c.order_id.in_(their_orders))
+        delete(OrderLine).where(OrderLine.order_id.in_(their_orders))
     ).rowcount
-    removed["orders"] = conn.execute(
-        delete(orders).where(orders.c.customer_id == customer_id)
-    ).rowcount
-    for name in _OWNED:
-        table = _t(name)
-        removed[name] = conn.execute(
-            delete(table).where(table.c.customer_id == customer_id)
+    removed["orders"] = conn.execute(delete(Order).where(Order.customer_id == customer_id)).rowcount
+    for model, owner in _OWNED:
+        removed[model.__tablename__] = conn.execute(
+            delete(model).where(owner == customer_id)
         ).rowcount
-    customers = _t("customers")
-    conn.execute(delete(customers).where(customers.c.id == customer_id))
+    conn.execute(delete(Customer).where(Customer.id == customer_id))
     audit.record(
         conn,
         actor,

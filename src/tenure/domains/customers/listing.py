@@ -23,17 +23,28 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import InstrumentedAttribute
 
-from tenure.domains.registry import metadata
+from tenure.domains.customers.models import Customer
 from tenure.domains.scoring import views
 from tenure.domains.segments import fields
+from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.kit.errors import InvalidInput
 from tenure.kit.filters import to_sql
 from tenure.kit.ids import MAX_ID
 from tenure.storage.rows import plain_rows
 
 SORTS = ("id", "-clv", "-churn_risk")
-LISTED = ("external_id", "name", "email", "company", "acquisition_channel", "owner_id", "tags")
+_LISTED: tuple[InstrumentedAttribute[Any], ...] = (
+    Customer.external_id,
+    Customer.name,
+    Customer.email,
+    Customer.company,
+    Customer.acquisition_channel,
+    Customer.owner_id,
+    Customer.tags,
+)
+LISTED = tuple(column.key for column in _LISTED)
 LISTED_SCORES = ("clv", "p_alive", "churn_risk", "health_score", "rfm_segment")
 
 
@@ -51,31 +62,27 @@ class ListQuery:
 
 
 def _search(q: str) -> ColumnElement[bool]:
-    customers = metadata().tables["customers"]
     like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(
-        customers.c.external_id == q,
-        func.lower(customers.c.email) == q.lower(),
-        customers.c.name.ilike(like, escape="\\"),
-        customers.c.company.ilike(like, escape="\\"),
+        Customer.external_id == q,
+        func.lower(Customer.email) == q.lower(),
+        Customer.name.ilike(like, escape="\\"),
+        Customer.company.ilike(like, escape="\\"),
     )
 
 
 def _has_tag(conn: Connection, tag: str) -> ColumnElement[bool]:
-    customers = metadata().tables["customers"]
     if conn.dialect.name == "postgresql":
-        return type_coerce(customers.c.tags, JSONB).contains([tag])  # JSONB @>
-    each = func.json_each(customers.c.tags).table_valued("value")
+        return type_coerce(Customer.tags, JSONB).contains([tag])  # JSONB @>
+    each = func.json_each(Customer.tags).table_valued("value")
     return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
 
 
 def _in_segment(name: str) -> ColumnElement[bool]:
-    t = metadata().tables
-    segments, members = t["segments"], t["segment_members"]
-    return t["customers"].c.id.in_(
-        select(members.c.customer_id)
-        .join(segments, segments.c.id == members.c.segment_id)
-        .where(segments.c.name == name)
+    return Customer.id.in_(
+        select(SegmentMember.customer_id)
+        .join(Segment, Segment.id == SegmentMember.segment_id)
+        .where(Segment.name == name)
     )
 
 
@@ -87,13 +94,12 @@ def _id(text: str) -> int:
 
 
 def _after(sort: str, cursor: str) -> ColumnElement[bool]:
-    customers = metadata().tables["customers"]
     try:
         if sort == "id":
-            return customers.c.id > _id(cursor)
+            return Customer.id > _id(cursor)
         value, _, last = cursor.rpartition("|")
         score = views.customer_scores.c[sort[1:]]
-        return or_(score < float(value), and_(score == float(value), customers.c.id < _id(last)))
+        return or_(score < float(value), and_(score == float(value), Customer.id < _id(last)))
     except ValueError:
         raise InvalidInput(f"after: {cursor!r} is not a cursor this list gave out") from None
 
@@ -102,11 +108,10 @@ def listing(conn: Connection, query: ListQuery) -> tuple[list[dict[str, Any]], s
     """Return one page of customers with stage and key scores, and the next page's cursor."""
     if query.sort not in SORTS:
         raise InvalidInput(f"sort: one of {', '.join(SORTS)}, not {query.sort!r}")
-    customers = metadata().tables["customers"]
     scores = views.customer_scores
     statement = fields.view(
-        customers.c.id,
-        *(customers.c[c] for c in LISTED),
+        Customer.id,
+        *_LISTED,
         views.customer_stages.c.stage,
         *(scores.c[c] for c in LISTED_SCORES),
     ).limit(query.limit + 1)  # one more tells whether a next page exists
@@ -119,12 +124,10 @@ def listing(conn: Connection, query: ListQuery) -> tuple[list[dict[str, Any]], s
     if query.segment:
         statement = statement.where(_in_segment(query.segment))
     if query.sort == "id":
-        statement = statement.order_by(customers.c.id)
+        statement = statement.order_by(Customer.id)
     else:
         score = scores.c[query.sort[1:]]
-        statement = statement.where(score.is_not(None)).order_by(
-            score.desc(), customers.c.id.desc()
-        )
+        statement = statement.where(score.is_not(None)).order_by(score.desc(), Customer.id.desc())
     if query.after:
         statement = statement.where(_after(query.sort, query.after))
     rows = plain_rows(conn.execute(statement).mappings())
@@ -135,3 +138,13 @@ def listing(conn: Connection, query: ListQuery) -> tuple[list[dict[str, Any]], s
     last = rows[-1]
     cursor = str(last["id"]) if query.sort == "id" else f"{last[query.sort[1:]]!r}|{last['id']}"
     return rows, cursor
+
+
+def acquisition_channels(conn: Connection) -> list[str]:
+    """Return the acquisition channels customers came through, sorted (the list's filter)."""
+    found = conn.execute(
+        select(Customer.acquisition_channel)
+        .distinct()
+        .where(Customer.acquisition_channel.is_not(None))
+    ).scalars()
+    return sorted(str(v) for v in found)

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
-from tenure.domains.registry import metadata
+from tenure.domains.customers.models import Customer
 from tenure.domains.scoring import views
-from tenure.domains.scoring.models import SCORE_COLUMNS
+from tenure.domains.scoring.models import SCORE_COLUMNS, ScoringRun, StageHistory
 from tenure.kit.errors import NotFound
 from tenure.storage.rows import plain_row
 
-PROFILE = (
-    "external_id",
-    "name",
-    "email",
-    "company",
-    "industry",
-    "company_size",
-    "country",
-    "city",
-    "acquisition_channel",
-    "acquired_at",
-    "owner_id",
-    "tags",
-    "email_consent",
+PROFILE: tuple[InstrumentedAttribute[Any], ...] = (
+    Customer.external_id,
+    Customer.name,
+    Customer.email,
+    Customer.company,
+    Customer.industry,
+    Customer.company_size,
+    Customer.country,
+    Customer.city,
+    Customer.acquisition_channel,
+    Customer.acquired_at,
+    Customer.owner_id,
+    Customer.tags,
+    Customer.email_consent,
 )
 
 
@@ -35,23 +36,21 @@ def profile(conn: Connection, customer_id: int) -> dict[str, Any]:
     Two queries: the customer with their current stage and scores in one row (the views are
     looked up by the run's primary key), then the stage in each finished run.
     """
-    t = metadata().tables
-    customers, history, runs = t["customers"], t["stage_history"], t["scoring_runs"]
     stages, scores = views.customer_stages, views.customer_scores
     stage_columns = ("stage", "since", "rule", "numbers")
     row = (
         conn.execute(
             select(
-                customers.c.id,
-                *(customers.c[c] for c in PROFILE),
+                Customer.id,
+                *PROFILE,
                 *(stages.c[c].label(f"stage__{c}") for c in stage_columns),
                 scores.c.customer_id.label("scored"),
                 *(scores.c[c].label(f"score__{c}") for c in SCORE_COLUMNS),
             )
-            .select_from(customers)
-            .outerjoin(stages, stages.c.customer_id == customers.c.id)
-            .outerjoin(scores, scores.c.customer_id == customers.c.id)
-            .where(customers.c.id == customer_id)
+            .select_from(Customer)
+            .outerjoin(stages, stages.c.customer_id == Customer.id)
+            .outerjoin(scores, scores.c.customer_id == Customer.id)
+            .where(Customer.id == customer_id)
         )
         .mappings()
         .first()
@@ -59,10 +58,10 @@ def profile(conn: Connection, customer_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no customer with id {customer_id}")
     past = conn.execute(
-        select(runs.c.as_of, history.c.stage, history.c.rule)
-        .join(runs, runs.c.id == history.c.run_id)
-        .where(history.c.customer_id == customer_id, runs.c.status == "done")
-        .order_by(runs.c.as_of, runs.c.id)
+        select(ScoringRun.as_of, StageHistory.stage, StageHistory.rule)
+        .join(ScoringRun, ScoringRun.id == StageHistory.run_id)
+        .where(StageHistory.customer_id == customer_id, ScoringRun.status == "done")
+        .order_by(ScoringRun.as_of, ScoringRun.id)
     ).mappings()
     found = plain_row(row)
     stage = {c: found.pop(f"stage__{c}") for c in stage_columns}
@@ -74,3 +73,8 @@ def profile(conn: Connection, customer_id: int) -> dict[str, Any]:
         "scores": score if scored else None,
         "stage_history": [dict(p) for p in past],
     }
+
+
+def count(conn: Connection) -> int:
+    """Return how many customers the store holds."""
+    return int(conn.execute(select(func.count()).select_from(Customer)).scalar_one())

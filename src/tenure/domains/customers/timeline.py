@@ -10,29 +10,27 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tenure.domains.registry import metadata
+from tenure.domains.events.models import Event
+from tenure.domains.orders.models import Order
+from tenure.domains.surveys.models import SurveyResponse
+from tenure.domains.tasks.models import Task
 from tenure.storage.rows import plain_rows
-
-
-def _t(name: str) -> Any:
-    return metadata().tables[name]
 
 
 def orders(conn: Connection, customer_id: int, limit: int = 100) -> list[dict[str, Any]]:
     """Return a customer's latest orders, newest first."""
-    table = _t("orders")
     rows = conn.execute(
         select(
-            table.c.id,
-            table.c.external_id,
-            table.c.ordered_at,
-            table.c.status,
-            table.c.amount,
-            table.c.currency,
-            table.c.channel,
+            Order.id,
+            Order.external_id,
+            Order.ordered_at,
+            Order.status,
+            Order.amount,
+            Order.currency,
+            Order.channel,
         )
-        .where(table.c.customer_id == customer_id)
-        .order_by(table.c.ordered_at.desc())
+        .where(Order.customer_id == customer_id)
+        .order_by(Order.ordered_at.desc())
         .limit(limit)
     ).mappings()
     return plain_rows(rows)
@@ -43,7 +41,6 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
 
     Each entry: {"at", "kind" (order, event, survey, task), "title", "detail", "id"}.
     """
-    events, surveys, tasks = _t("events"), _t("survey_responses"), _t("tasks")
     entries: list[dict[str, Any]] = [
         {
             "at": o["ordered_at"],
@@ -55,9 +52,9 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
         for o in orders(conn, customer_id, limit)
     ]
     for row in conn.execute(
-        select(events.c.occurred_at, events.c.type, events.c.properties, events.c.external_id)
-        .where(events.c.customer_id == customer_id)
-        .order_by(events.c.occurred_at.desc())
+        select(Event.occurred_at, Event.type, Event.properties, Event.external_id)
+        .where(Event.customer_id == customer_id)
+        .order_by(Event.occurred_at.desc())
         .limit(limit)
     ):
         detail = ", ".join(f"{k}: {v}" for k, v in (row.properties or {}).items())
@@ -71,9 +68,14 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
             }
         )
     for row in conn.execute(
-        select(surveys.c.answered_at, surveys.c.survey, surveys.c.score, surveys.c.comment)
-        .where(surveys.c.customer_id == customer_id)
-        .order_by(surveys.c.answered_at.desc())
+        select(
+            SurveyResponse.answered_at,
+            SurveyResponse.survey,
+            SurveyResponse.score,
+            SurveyResponse.comment,
+        )
+        .where(SurveyResponse.customer_id == customer_id)
+        .order_by(SurveyResponse.answered_at.desc())
         .limit(limit)
     ):
         entries.append(
@@ -86,9 +88,9 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
             }
         )
     for row in conn.execute(
-        select(tasks.c.id, tasks.c.created_at, tasks.c.title, tasks.c.status, tasks.c.outcome)
-        .where(tasks.c.customer_id == customer_id)
-        .order_by(tasks.c.created_at.desc())
+        select(Task.id, Task.created_at, Task.title, Task.status, Task.outcome)
+        .where(Task.customer_id == customer_id)
+        .order_by(Task.created_at.desc())
         .limit(limit)
     ):
         entries.append(

@@ -8,6 +8,7 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy import Connection, Table, delete, func, select
 
+from tenure.domains.orders.models import OrderLine
 from tenure.domains.registry import metadata
 from tenure.storage.bulk import write_frame
 
@@ -15,7 +16,11 @@ _CHUNK = 5_000  # keeps IN (...) lists under every database's parameter limit
 
 
 def table(name: str) -> Table:
-    """Return the store table called ``name``."""
+    """Return the store table called ``name``.
+
+    The import is one bulk loader over every entity it knows (``fields.ENTITIES`` names each
+    one's table), so it looks tables up by name; they are typed ``Table``, never ``Any``.
+    """
     return metadata().tables[name]
 
 
@@ -70,10 +75,11 @@ def upsert(
 
 def delete_stale_lines(conn: Connection, kept: pl.DataFrame) -> None:
     """Remove lines beyond each re-imported order's new line count."""
-    lines = table("order_lines")
     # Few distinct line counts: one DELETE per (count, chunk of orders), not one per order.
     for (count,), group in kept.group_by(["lines"]):
         ids = group["order_id"].to_list()
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            conn.execute(delete(lines).where(lines.c.order_id.in_(chunk), lines.c.line_no > count))
+            conn.execute(
+                delete(OrderLine).where(OrderLine.order_id.in_(chunk), OrderLine.line_no > count)
+            )

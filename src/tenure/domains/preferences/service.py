@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, delete, insert, select
 
 from tenure.domains.audit import service as audit
-from tenure.domains.registry import metadata
+from tenure.domains.preferences.models import StoredSettings
 from tenure.kit.errors import InvalidInput
 from tenure.kit.settings import HealthSettings, Settings, StageSettings
 from tenure.kit.timeutil import utcnow
@@ -20,14 +20,11 @@ from tenure.kit.timeutil import utcnow
 GROUPS: dict[str, type[BaseModel]] = {"stages": StageSettings, "health": HealthSettings}
 
 
-def _t() -> Any:
-    return metadata().tables["stored_settings"]
-
-
 def stored(conn: Connection) -> dict[str, dict[str, Any]]:
     """Return every saved group's values."""
-    table = _t()
-    return {g: dict(v) for g, v in conn.execute(select(table.c.group, table.c["values"]))}
+    return {
+        g: dict(v) for g, v in conn.execute(select(StoredSettings.group, StoredSettings.values))
+    }
 
 
 def effective(conn: Connection, settings: Settings) -> Settings:
@@ -67,10 +64,9 @@ def save(
     before = getattr(current, group).model_dump() if group in GROUPS else {}
     checked = check(group, {**before, **values})
     after = checked.model_dump()
-    table = _t()
-    conn.execute(delete(table).where(table.c.group == group))
+    conn.execute(delete(StoredSettings).where(StoredSettings.group == group))
     conn.execute(
-        insert(table).values(
+        insert(StoredSettings).values(
             group=group, values=after, updated_at=utcnow(), updated_by=actor.user_id
         )
     )
@@ -81,6 +77,5 @@ def save(
 
 def reset(conn: Connection, actor: audit.Actor, group: str) -> None:
     """Forget a saved group: the file's and environment's values apply again."""
-    table = _t()
-    conn.execute(delete(table).where(table.c.group == group))
+    conn.execute(delete(StoredSettings).where(StoredSettings.group == group))
     audit.record(conn, actor, "settings.reset", "stored_settings", group)

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, case, func, literal, select
 
 from tenure.analytics.stages import STAGES
-from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
+from tenure.domains.surveys.models import SurveyResponse
 
 # the CLV histogram's bucket edges, in the business currency; the last bucket is open
 CLV_EDGES = (0, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
@@ -79,16 +79,15 @@ def clv_histogram(conn: Connection) -> list[dict[str, Any]]:
 
 def nps_by_month(conn: Connection, months: int = 24) -> list[dict[str, Any]]:
     """Return NPS (% promoters 9–10 − % detractors 0–6) and answers per UTC month, oldest first."""
-    surveys = metadata().tables["survey_responses"]
     if conn.dialect.name == "postgresql":
-        month = func.to_char(surveys.c.answered_at, "YYYY-MM")
+        month = func.to_char(SurveyResponse.answered_at, "YYYY-MM")
     else:
-        month = func.strftime("%Y-%m", surveys.c.answered_at)
-    promoters = func.sum(case((surveys.c.score >= 9, 1), else_=0))
-    detractors = func.sum(case((surveys.c.score <= 6, 1), else_=0))
+        month = func.strftime("%Y-%m", SurveyResponse.answered_at)
+    promoters = func.sum(case((SurveyResponse.score >= 9, 1), else_=0))
+    detractors = func.sum(case((SurveyResponse.score <= 6, 1), else_=0))
     rows = conn.execute(
         select(month, func.count(), promoters, detractors)
-        .where(surveys.c.survey == "nps")
+        .where(SurveyResponse.survey == "nps")
         .group_by(month)
         .order_by(month.desc())
         .limit(months)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, select
+from sqlalchemy.orm import InstrumentedAttribute
 
-from tenure.domains.registry import metadata
+from tenure.domains.customers.models import Customer
 from tenure.domains.scoring import views
 from tenure.domains.scoring.models import REASON_COLUMNS, SCORE_COLUMNS
 from tenure.storage.rows import plain_row
@@ -33,8 +34,9 @@ FIELDS = ("customer_id", *CUSTOMER_FIELDS, "stage", *SCORE_FIELDS)
 
 def columns() -> dict[str, ColumnElement[Any]]:
     """Return field name → column of the customer view (customers ⟕ stages ⟕ scores)."""
-    t = metadata().tables
-    customers, stages, scores = t["customers"], views.customer_stages, views.customer_scores
+    # A filter names its fields: this registry maps each name to its column, so the customer
+    # fields are looked up by name in the customers table (typed ``Table``, not ``Any``).
+    customers, stages, scores = Customer.__table__, views.customer_stages, views.customer_scores
     out: dict[str, ColumnElement[Any]] = {"customer_id": customers.c.id}
     out |= {name: customers.c[name] for name in CUSTOMER_FIELDS}
     out["stage"] = stages.c.stage
@@ -42,15 +44,14 @@ def columns() -> dict[str, ColumnElement[Any]]:
     return out
 
 
-def view(*selected: ColumnElement[Any]) -> Select[Any]:
+def view(*selected: ColumnElement[Any] | InstrumentedAttribute[Any]) -> Select[Any]:
     """Select ``selected`` from every customer, with their current stage and scores if any."""
-    t = metadata().tables
-    customers, stages, scores = t["customers"], views.customer_stages, views.customer_scores
+    stages, scores = views.customer_stages, views.customer_scores
     return (
         select(*selected)
-        .select_from(customers)
-        .outerjoin(stages, stages.c.customer_id == customers.c.id)
-        .outerjoin(scores, scores.c.customer_id == customers.c.id)
+        .select_from(Customer)
+        .outerjoin(stages, stages.c.customer_id == Customer.id)
+        .outerjoin(scores, scores.c.customer_id == Customer.id)
     )
 
 

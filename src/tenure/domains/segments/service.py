@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, literal, select, update
 
 from tenure.domains.audit import service as audit
-from tenure.domains.registry import metadata
 from tenure.domains.segments import fields
+from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.filters import matches, to_sql
 from tenure.kit.timeutil import utcnow
@@ -32,11 +32,6 @@ def parse_filter(text: str) -> dict[str, Any]:
     return tree
 
 
-def _tables() -> tuple[Any, Any]:
-    t = metadata().tables
-    return t["segments"], t["segment_members"]
-
-
 def create(
     conn: Connection,
     name: str,
@@ -46,13 +41,12 @@ def create(
     actor: audit.Actor,
 ) -> dict[str, Any]:
     """Save a segment and fill it; refuses a name already taken."""
-    segments, _ = _tables()
     to_sql(tree, fields.columns())
-    if conn.execute(select(segments.c.id).where(segments.c.name == name)).first() is not None:
+    if conn.execute(select(Segment.id).where(Segment.name == name)).first() is not None:
         raise Conflict(f"a segment named {name!r} exists; delete it first or choose another name")
     now = utcnow()
     segment_id = conn.execute(
-        insert(segments)
+        insert(Segment)
         .values(
             name=name,
             description=description,
@@ -61,7 +55,7 @@ def create(
             created_at=now,
             updated_at=now,
         )
-        .returning(segments.c.id)
+        .returning(Segment.id)
     ).scalar_one()
     members = refresh(conn, int(segment_id))
     audit.record(
@@ -77,24 +71,21 @@ def create(
 
 def get(conn: Connection, name: str) -> dict[str, Any]:
     """Return a segment by name."""
-    segments, _ = _tables()
-    row = conn.execute(select(segments).where(segments.c.name == name)).mappings().first()
+    row = conn.execute(select(Segment.__table__).where(Segment.name == name)).mappings().first()
     if row is None:
-        known = conn.execute(select(segments.c.name).order_by(segments.c.name)).scalars().all()
+        known = conn.execute(select(Segment.name).order_by(Segment.name)).scalars().all()
         raise NotFound(f"no segment named {name!r}; segments: {', '.join(known) or 'none yet'}")
     return plain_row(row)
 
 
 def list_all(conn: Connection) -> list[dict[str, Any]]:
     """Return every segment with its member count at the last refresh."""
-    segments, _ = _tables()
-    rows = conn.execute(select(segments).order_by(segments.c.name)).mappings().all()
+    rows = conn.execute(select(Segment.__table__).order_by(Segment.name)).mappings().all()
     return plain_rows(rows)
 
 
 def delete_segment(conn: Connection, name: str, *, actor: audit.Actor) -> None:
     """Delete a segment and its memberships."""
-    segments, members = _tables()
     old = get(conn, name)
     segment_id = old["id"]
     audit.record(
@@ -105,48 +96,45 @@ def delete_segment(conn: Connection, name: str, *, actor: audit.Actor) -> None:
         segment_id,
         before={"name": name, "filter": old["filter"], "description": old["description"]},
     )
-    conn.execute(delete(members).where(members.c.segment_id == segment_id))
-    conn.execute(delete(segments).where(segments.c.id == segment_id))
+    conn.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment_id))
+    conn.execute(delete(Segment).where(Segment.id == segment_id))
 
 
 def refresh(conn: Connection, segment_id: int) -> int:
     """Recompute a segment's members in SQL from its filter; return how many there are."""
-    segments, members = _tables()
-    tree = conn.execute(select(segments.c.filter).where(segments.c.id == segment_id)).scalar_one()
+    tree = conn.execute(select(Segment.filter).where(Segment.id == segment_id)).scalar_one()
     cols = fields.columns()
-    conn.execute(delete(members).where(members.c.segment_id == segment_id))
+    conn.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment_id))
     chosen = fields.view(literal(segment_id).label("segment_id"), cols["customer_id"]).where(
         to_sql(tree, cols)
     )
-    conn.execute(insert(members).from_select(["segment_id", "customer_id"], chosen))
+    conn.execute(insert(SegmentMember).from_select(["segment_id", "customer_id"], chosen))
     count = conn.execute(
-        select(func.count()).select_from(members).where(members.c.segment_id == segment_id)
+        select(func.count())
+        .select_from(SegmentMember)
+        .where(SegmentMember.segment_id == segment_id)
     ).scalar_one()
     conn.execute(
-        update(segments)
-        .where(segments.c.id == segment_id)
-        .values(members=count, refreshed_at=utcnow())
+        update(Segment).where(Segment.id == segment_id).values(members=count, refreshed_at=utcnow())
     )
     return int(count)
 
 
 def refresh_all(conn: Connection) -> dict[str, int]:
     """Refresh every segment (a scoring run calls this after it updates the current scores)."""
-    segments, _ = _tables()
-    rows = conn.execute(select(segments.c.id, segments.c.name)).all()
+    rows = conn.execute(select(Segment.id, Segment.name)).all()
     return {name: refresh(conn, int(segment_id)) for segment_id, name in rows}
 
 
 def member_ids(conn: Connection, name: str) -> list[int]:
     """Return the ids of a segment's members, in order."""
     segment = get(conn, name)
-    _, members = _tables()
     return [
         int(i)
         for i in conn.execute(
-            select(members.c.customer_id)
-            .where(members.c.segment_id == segment["id"])
-            .order_by(members.c.customer_id)
+            select(SegmentMember.customer_id)
+            .where(SegmentMember.segment_id == segment["id"])
+            .order_by(SegmentMember.customer_id)
         ).scalars()
     ]
 

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from tenure.domains.audit import service as audit
 from tenure.domains.audit.service import Actor
-from tenure.domains.registry import metadata
 from tenure.domains.users import credentials
-from tenure.domains.users.models import Role
+from tenure.domains.users.models import ApiToken, Role, User, WebSession
 from tenure.domains.users.permissions import SCOPES
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
@@ -24,11 +23,6 @@ from tenure.storage.rows import plain_rows
 LAST_USE_PRECISION = timedelta(minutes=1)
 # users and tokens are managed with `tenure users` on the server's own command line
 COMMAND_LINE = Actor(None, "cli")
-
-
-def _tables() -> tuple[Any, Any]:
-    t = metadata().tables
-    return t["users"], t["api_tokens"]
 
 
 @dataclass(frozen=True)
@@ -54,16 +48,15 @@ def create_user(
     conn: Connection, name: str, email: str, role: str, *, actor: Actor = COMMAND_LINE
 ) -> tuple[int, str]:
     """Create a user with a one-time password; return (id, the password, shown only now)."""
-    users, _ = _tables()
     email = email.strip().lower()
     if "@" not in email:
         raise InvalidInput(f"{email!r} is not an email address")
-    if conn.execute(select(users.c.id).where(users.c.email == email)).first() is not None:
+    if conn.execute(select(User.id).where(User.email == email)).first() is not None:
         raise Conflict(f"a user with the email {email} exists already")
     password = credentials.one_time_password()
     now = utcnow()
     user_id = conn.execute(
-        insert(users)
+        insert(User)
         .values(
             name=name,
             email=email,
@@ -73,7 +66,7 @@ def create_user(
             created_at=now,
             updated_at=now,
         )
-        .returning(users.c.id)
+        .returning(User.id)
     ).scalar_one()
     audit.record(conn, actor, "user.create", "users", user_id, after={"email": email, "role": role})
     return int(user_id), password
@@ -85,10 +78,9 @@ def set_password(
     """Give a user a new password (at least 12 characters)."""
     if len(password) < 12:
         raise InvalidInput("a password needs at least 12 characters")
-    users, _ = _tables()
     changed = conn.execute(
-        update(users)
-        .where(users.c.email == email.strip().lower())
+        update(User)
+        .where(User.email == email.strip().lower())
         .values(password_hash=credentials.hash_password(password), updated_at=utcnow())
     ).rowcount
     if not changed:
@@ -110,11 +102,10 @@ def check_password(conn: Connection, email: str, password: str) -> Principal | N
     The slow part of a sign-in (the password hash): callers on SQLite run it before they take
     the write lock, so that a sign-in does not hold every writer up.
     """
-    users, _ = _tables()
     row = conn.execute(
-        select(
-            users.c.id, users.c.email, users.c.role, users.c.password_hash, users.c.active
-        ).where(users.c.email == email.strip().lower())
+        select(User.id, User.email, User.role, User.password_hash, User.active).where(
+            User.email == email.strip().lower()
+        )
     ).first()
     if row is None or not row.active:
         credentials.spend_like_a_check(password)
@@ -126,12 +117,12 @@ def check_password(conn: Connection, email: str, password: str) -> Principal | N
 
 def record_sign_in(conn: Connection, who: Principal, password: str) -> None:
     """Note the sign-in; rehash the password if its hash's parameters are out of date."""
-    users, _ = _tables()
-    current = conn.execute(select(users.c.password_hash).where(users.c.id == who.user_id))
+    current = conn.execute(select(User.password_hash).where(User.id == who.user_id)).scalar_one()
     values: dict[str, Any] = {"last_login_at": utcnow()}
-    if credentials.needs_rehash(current.scalar_one()):
+    # a user who signed in has a hash (``check_password`` matched it)
+    if current is not None and credentials.needs_rehash(current):
         values["password_hash"] = credentials.hash_password(password)
-    conn.execute(update(users).where(users.c.id == who.user_id).values(**values))
+    conn.execute(update(User).where(User.id == who.user_id).values(**values))
 
 
 def create_token(
@@ -143,15 +134,14 @@ def create_token(
         raise InvalidInput(
             f"scopes must be some of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}"
         )
-    users, tokens = _tables()
     user_id = conn.execute(
-        select(users.c.id).where(users.c.email == email.strip().lower())
+        select(User.id).where(User.email == email.strip().lower())
     ).scalar_one_or_none()
     if user_id is None:
         raise NotFound(f"no user with the email {email}")
     token = credentials.new_token()
     token_id = conn.execute(
-        insert(tokens)
+        insert(ApiToken)
         .values(
             user_id=user_id,
             name=name,
@@ -160,7 +150,7 @@ def create_token(
             scopes=sorted(set(scopes)),
             created_at=utcnow(),
         )
-        .returning(tokens.c.id)
+        .returning(ApiToken.id)
     ).scalar_one()
     audit.record(
         conn,
@@ -175,21 +165,20 @@ def create_token(
 
 def check_token(conn: Connection, token: str) -> Principal | None:
     """Return who a token speaks for, or None when it is unknown, revoked or its user inactive."""
-    users, tokens = _tables()
     row = conn.execute(
         select(
-            tokens.c.id,
-            tokens.c.scopes,
-            tokens.c.last_used_at,
-            users.c.id.label("user_id"),
-            users.c.email,
-            users.c.role,
+            ApiToken.id,
+            ApiToken.scopes,
+            ApiToken.last_used_at,
+            User.id.label("user_id"),
+            User.email,
+            User.role,
         )
-        .join(users, users.c.id == tokens.c.user_id)
+        .join(User, User.id == ApiToken.user_id)
         .where(
-            tokens.c.token_hash == credentials.token_digest(token),
-            tokens.c.revoked_at.is_(None),
-            users.c.active.is_(True),
+            ApiToken.token_hash == credentials.token_digest(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
         )
     ).first()
     if row is None:
@@ -198,7 +187,7 @@ def check_token(conn: Connection, token: str) -> Principal | None:
     # a minute's precision is enough, and spares a write (on SQLite, the store's write lock)
     # on every request of a busy client
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION:
-        conn.execute(update(tokens).where(tokens.c.id == row.id).values(last_used_at=now))
+        conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     return Principal(int(row.user_id), row.email, row.role, list(row.scopes))
 
 
@@ -206,10 +195,9 @@ def revoke_token(
     conn: Connection, token_id: int, when: datetime | None = None, *, actor: Actor = COMMAND_LINE
 ) -> None:
     """Revoke a token for good."""
-    _, tokens = _tables()
     changed = conn.execute(
-        update(tokens)
-        .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=when or utcnow())
     ).rowcount
     if not changed:
@@ -219,44 +207,41 @@ def revoke_token(
 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
     """Return every user (never their password hash)."""
-    users, _ = _tables()
     rows = conn.execute(
         select(
-            users.c.id,
-            users.c.name,
-            users.c.email,
-            users.c.role,
-            users.c.active,
-            users.c.last_login_at,
-        ).order_by(users.c.id)
+            User.id,
+            User.name,
+            User.email,
+            User.role,
+            User.active,
+            User.last_login_at,
+        ).order_by(User.id)
     )
     return plain_rows(rows.mappings())
 
 
 def list_tokens(conn: Connection) -> list[dict[str, Any]]:
     """Return every API token's record (its prefix, never the token)."""
-    users, tokens = _tables()
     rows = conn.execute(
         select(
-            tokens.c.id,
-            users.c.email,
-            tokens.c.name,
-            tokens.c.prefix,
-            tokens.c.scopes,
-            tokens.c.created_at,
-            tokens.c.last_used_at,
-            tokens.c.revoked_at,
+            ApiToken.id,
+            User.email,
+            ApiToken.name,
+            ApiToken.prefix,
+            ApiToken.scopes,
+            ApiToken.created_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
         )
-        .join(users, users.c.id == tokens.c.user_id)
-        .order_by(tokens.c.id)
+        .join(User, User.id == ApiToken.user_id)
+        .order_by(ApiToken.id)
     )
     return plain_rows(rows.mappings())
 
 
 def set_language(conn: Connection, user_id: int, language: str | None) -> None:
     """Save the language a user reads Tenure in (None: follow the browser)."""
-    users, _ = _tables()
-    conn.execute(update(users).where(users.c.id == user_id).values(language=language))
+    conn.execute(update(User).where(User.id == user_id).values(language=language))
 
 
 def issue_password(conn: Connection, email: str) -> str:
@@ -271,9 +256,8 @@ def first_sign_in(conn: Connection, email: str) -> tuple[str | None, bool]:
 
     The demo prints a login each time it starts, without undoing a password the admin chose.
     """
-    users, _ = _tables()
     row = conn.execute(
-        select(users.c.last_login_at).where(users.c.email == email.strip().lower())
+        select(User.last_login_at).where(User.email == email.strip().lower())
     ).first()
     if row is None:
         return None, False
@@ -284,12 +268,11 @@ def first_sign_in(conn: Connection, email: str) -> tuple[str | None, bool]:
 
 def set_role(conn: Connection, actor: Actor, user_id: int, role: str) -> None:
     """Give a user another role (their API tokens follow: scopes never exceed the role)."""
-    users, _ = _tables()
-    old = conn.execute(select(users.c.role).where(users.c.id == user_id)).scalar_one_or_none()
+    old = conn.execute(select(User.role).where(User.id == user_id)).scalar_one_or_none()
     if old is None:
         raise NotFound(f"no user with id {user_id}")
     new = _role(role)
-    conn.execute(update(users).where(users.c.id == user_id).values(role=new, updated_at=utcnow()))
+    conn.execute(update(User).where(User.id == user_id).values(role=new, updated_at=utcnow()))
     audit.record(
         conn, actor, "user.role", "users", user_id, before={"role": old}, after={"role": new}
     )
@@ -297,15 +280,13 @@ def set_role(conn: Connection, actor: Actor, user_id: int, role: str) -> None:
 
 def set_active(conn: Connection, actor: Actor, user_id: int, active: bool) -> None:
     """Let a user sign in again, or stop them: an inactive user's sessions end and tokens fail."""
-    users, _ = _tables()
     if actor.user_id == user_id and not active:
         raise Conflict("you cannot deactivate yourself; ask another admin")
     changed = conn.execute(
-        update(users).where(users.c.id == user_id).values(active=active, updated_at=utcnow())
+        update(User).where(User.id == user_id).values(active=active, updated_at=utcnow())
     ).rowcount
     if not changed:
         raise NotFound(f"no user with id {user_id}")
     if not active:
-        sessions = metadata().tables["web_sessions"]
-        conn.execute(sessions.delete().where(sessions.c.user_id == user_id))
+        conn.execute(delete(WebSession).where(WebSession.user_id == user_id))
     audit.record(conn, actor, "user.active", "users", user_id, after={"active": active})

@@ -12,13 +12,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.orm import InstrumentedAttribute
 
-from tenure.domains.registry import metadata
 from tenure.domains.users import credentials
 from tenure.domains.users import service as users_service
+from tenure.domains.users.models import LoginAttempt, User, WebSession
 from tenure.domains.users.service import Principal
 from tenure.kit.errors import TenureError
 from tenure.kit.timeutil import utcnow
@@ -45,15 +45,12 @@ class SignedIn:
     language: str | None = None  # the user's chosen language; None: the browser's
 
 
-def _t(name: str) -> Any:
-    return metadata().tables[name]
-
-
-def _failures(conn: Connection, column: Any, value: str, since: datetime) -> int:
-    attempts = _t("login_attempts")
+def _failures(
+    conn: Connection, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
     return int(
         conn.execute(
-            select(func.count()).where(column == value, attempts.c.at >= since)
+            select(func.count()).where(column == value, LoginAttempt.at >= since)
         ).scalar_one()
     )
 
@@ -82,11 +79,10 @@ def check(
     """
     now = now or utcnow()
     email = email.strip().lower()
-    attempts = _t("login_attempts")
     since = now - WINDOW
     if (
-        _failures(conn, attempts.c.email, email, since) >= PER_EMAIL
-        or _failures(conn, attempts.c.address, address, since) >= PER_ADDRESS
+        _failures(conn, LoginAttempt.email, email, since) >= PER_EMAIL
+        or _failures(conn, LoginAttempt.address, address, since) >= PER_ADDRESS
     ):
         raise TooManyAttempts(
             f"too many failed sign-ins; try again in {WINDOW.seconds // 60} minutes"
@@ -96,10 +92,9 @@ def check(
 
 def record_failure(conn: Connection, email: str, address: str, now: datetime | None = None) -> None:
     """Count a failed sign-in against the email and the address."""
-    attempts = _t("login_attempts")
     email = email.strip().lower()
     conn.execute(
-        insert(attempts).values(at=now or utcnow(), email=email[:320], address=address[:64])
+        insert(LoginAttempt).values(at=now or utcnow(), email=email[:320], address=address[:64])
     )
 
 
@@ -109,13 +104,11 @@ def open_session(
     """Open a session for a user whose password was checked: (cookie key, session)."""
     now = now or utcnow()
     users_service.record_sign_in(conn, who, password)
-    attempts = _t("login_attempts")
-    conn.execute(delete(attempts).where(attempts.c.email == who.email))
-    sessions = _t("web_sessions")
-    conn.execute(delete(sessions).where(sessions.c.expires_at < now))  # tidy as we go
+    conn.execute(delete(LoginAttempt).where(LoginAttempt.email == who.email))
+    conn.execute(delete(WebSession).where(WebSession.expires_at < now))  # tidy as we go
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     conn.execute(
-        insert(sessions).values(
+        insert(WebSession).values(
             key_hash=credentials.token_digest(key),
             user_id=who.user_id,
             csrf_token=csrf,
@@ -127,27 +120,25 @@ def open_session(
 
 
 def _name(conn: Connection, user_id: int) -> str:
-    users = _t("users")
-    return str(conn.execute(select(users.c.name).where(users.c.id == user_id)).scalar_one())
+    return str(conn.execute(select(User.name).where(User.id == user_id)).scalar_one())
 
 
 def session_of(conn: Connection, key: str, now: datetime | None = None) -> SignedIn | None:
     """Return the live session a cookie key opens, or None (expired, signed out, inactive)."""
-    sessions, users = _t("web_sessions"), _t("users")
     row = conn.execute(
         select(
-            sessions.c.csrf_token,
-            users.c.id,
-            users.c.email,
-            users.c.role,
-            users.c.name,
-            users.c.language,
+            WebSession.csrf_token,
+            User.id,
+            User.email,
+            User.role,
+            User.name,
+            User.language,
         )
-        .join(users, users.c.id == sessions.c.user_id)
+        .join(User, User.id == WebSession.user_id)
         .where(
-            sessions.c.key_hash == credentials.token_digest(key),
-            sessions.c.expires_at > (now or utcnow()),
-            users.c.active.is_(True),
+            WebSession.key_hash == credentials.token_digest(key),
+            WebSession.expires_at > (now or utcnow()),
+            User.active.is_(True),
         )
     ).first()
     if row is None:
@@ -159,11 +150,9 @@ def session_of(conn: Connection, key: str, now: datetime | None = None) -> Signe
 
 def sign_out(conn: Connection, key: str) -> None:
     """End the session a cookie key opens."""
-    sessions = _t("web_sessions")
-    conn.execute(delete(sessions).where(sessions.c.key_hash == credentials.token_digest(key)))
+    conn.execute(delete(WebSession).where(WebSession.key_hash == credentials.token_digest(key)))
 
 
 def end_all(conn: Connection, user_id: int) -> None:
     """End every session of a user (after a password change or deactivation)."""
-    sessions = _t("web_sessions")
-    conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+    conn.execute(delete(WebSession).where(WebSession.user_id == user_id))

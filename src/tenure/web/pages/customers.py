@@ -11,10 +11,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from tenure.domains.customers import listing
-from tenure.domains.registry import metadata
 from tenure.domains.segments import service as segments
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
@@ -102,15 +101,9 @@ def channels(conn: Connection) -> list[str]:
     cached = _CHANNELS.get("all")
     if cached and time.monotonic() - cached[0] < 300:
         return cached[1]
-    c = metadata().tables["customers"].c
-    found = [
-        str(v)
-        for v in conn.execute(
-            select(c.acquisition_channel).distinct().where(c.acquisition_channel.is_not(None))
-        ).scalars()
-    ]
-    _CHANNELS["all"] = (time.monotonic(), sorted(found))
-    return sorted(found)
+    found = listing.acquisition_channels(conn)
+    _CHANNELS["all"] = (time.monotonic(), found)
+    return found
 
 
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
