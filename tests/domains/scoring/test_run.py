@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
 from tenure.demo.config import DemoConfig
 from tenure.demo.generate import DemoData, generate
 from tenure.demo.load import load_into_store
+from tenure.domains.events.models import Event
 from tenure.domains.scoring.reports import stage_report
 from tenure.domains.scoring.run import run_scoring
 from tenure.kit.settings import Settings
@@ -330,3 +331,39 @@ def test_the_run_keeps_its_kpis(loaded: Connection) -> None:
     assert sum(c["customers"] for c in report["cohorts"]["cohorts"]) == report["base"]["buyers"]
     assert {row["channel"] for row in report["channels"]["total"]} >= {"referral", "search_ads"}
     assert report["value"]["customer_equity"] > 0
+
+
+def test_a_current_run_writes_its_stage_changes_to_the_feed(loaded: Connection) -> None:
+    first = run_scoring(loaded, date(2026, 5, 31), SETTINGS)
+    system = "SELECT COUNT(*) FROM events WHERE type = 'stage_changed'"
+    assert loaded.execute(text(system)).scalar_one() == 0  # first stages are no change
+    second = run_scoring(loaded, END, SETTINGS)
+    moved = second.moves.filter(pl.col("from_stage").is_not_null())
+    assert moved.height > 0
+    events = loaded.execute(
+        select(Event.customer_id, Event.properties, Event.source, Event.occurred_at)
+        .where(Event.type == "stage_changed")
+        .order_by(Event.customer_id)
+    ).all()
+    assert {row.source for row in events} == {"run"}
+    got = [
+        (row.customer_id, *(row.properties[k] for k in ("from", "to", "rule", "run_id")))
+        for row in events
+    ]
+    assert got == [
+        (c, before, after, rule, second.run_id)
+        for c, before, after, rule in moved.sort("customer_id")
+        .select("customer_id", "from_stage", "to_stage", "reason")
+        .iter_rows()
+    ]
+    assert events[0].occurred_at == datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC)  # day's end
+    # a run of a past day changes no current stage: it writes no event
+    run_scoring(loaded, date(2026, 5, 15), SETTINGS)
+    assert loaded.execute(text(system)).scalar_one() == len(events)
+    # the features ignore Tenure's own events: scoring again gives the same stages
+    loaded.execute(
+        text("UPDATE scoring_runs SET status = 'superseded' WHERE id = :r"), {"r": second.run_id}
+    )
+    again = run_scoring(loaded, END, SETTINGS)
+    assert _stages(loaded, again.run_id) == _stages(loaded, second.run_id)
+    assert first.run_id < second.run_id

@@ -10,8 +10,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from tenure.domains.audit import service as audit
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
+from tenure.domains.lifecycle.models import StageHistory, StageTransition
 from tenure.domains.orders.models import Order, OrderLine
-from tenure.domains.scoring.models import ScoreHistory, StageHistory, StageTransition
+from tenure.domains.scoring.models import ScoreHistory
 from tenure.domains.segments.models import SegmentMember
 from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse

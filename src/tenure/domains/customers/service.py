@@ -8,8 +8,9 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.domains.customers.models import Customer
+from tenure.domains.lifecycle.models import StageHistory
 from tenure.domains.scoring import views
-from tenure.domains.scoring.models import SCORE_COLUMNS, ScoringRun, StageHistory
+from tenure.domains.scoring.models import SCORE_COLUMNS, ScoringRun
 from tenure.kit.errors import NotFound
 from tenure.storage.rows import plain_row
 

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tenure.domains.audit import service as audit
-from tenure.domains.events.models import EventSource
+from tenure.domains.customers.models import Customer
+from tenure.domains.events.models import Event, EventSource
 from tenure.domains.events.schemas import IncomingEvent, IngestResult
-from tenure.domains.registry import metadata
 from tenure.kit.timeutil import as_utc
+from tenure.storage.base import table_of
 from tenure.storage.upsert import insert_new
 
 MAX_BATCH = 1000
@@ -23,14 +24,10 @@ def ingest(conn: Connection, actor: audit.Actor, batch: Sequence[IncomingEvent])
     A refused event is reported by its position in the batch and does not stop the others,
     so the sender can fix and resend just those.
     """
-    t = metadata().tables
-    customers, events = t["customers"], t["events"]
     wanted = {e.customer for e in batch}
     known = dict(
         conn.execute(
-            select(customers.c.external_id, customers.c.id).where(
-                customers.c.external_id.in_(wanted)
-            )
+            select(Customer.external_id, Customer.id).where(Customer.external_id.in_(wanted))
         ).all()
     )
     rows: dict[str, dict[str, Any]] = {}
@@ -57,7 +54,7 @@ def ingest(conn: Connection, actor: audit.Actor, batch: Sequence[IncomingEvent])
                 "source": EventSource.API.value,
             },
         )
-    accepted = insert_new(conn, events, list(rows.values()), "external_id")
+    accepted = insert_new(conn, table_of(Event), list(rows.values()), "external_id")
     duplicates = len(batch) - len(rejected) - accepted
     if accepted:
         audit.record(

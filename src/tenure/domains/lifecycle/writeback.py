@@ -2,20 +2,23 @@
 
 A scoring run decides every customer's stage; here those stages are compared with the run
 before (``repository.history``), each customer's ``since`` is carried over or reset, and the
-moves become the rows of ``stage_transitions``. The run writes the rows in its own
-transaction, and hands the moves (``StageChanges.moves``) to whoever publishes them.
+moves become the rows of ``stage_transitions`` and, for the event feed that playbook
+triggers read, ``stage_changed`` events (``stage_events``), all in the run's one transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 from sqlalchemy import Table
 
 from tenure.analytics.stages import transitions
+from tenure.domains.events import feed
+from tenure.domains.events.models import SystemEventType
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
+from tenure.kit.timeutil import start_of_day
 from tenure.storage.base import table_of
 
 # What a run hands over of every move it wrote: who, from (None for a newcomer), to, the rule
@@ -101,4 +104,26 @@ def history_rows(run_id: int, changes: StageChanges) -> list[tuple[Table, pl.Dat
                 "numbers",
             ),
         ),
+    ]
+
+
+def stage_events(run_id: int, changes: StageChanges, timezone: str) -> list[feed.NewEvent]:
+    """Return the run's moves between stages as ``stage_changed`` events for the feed.
+
+    A customer's first stage is not a change and gets none. The event is dated at the end
+    of the run's day (business time): what the customer did that day came before it.
+    """
+    moved = changes.moves().filter(pl.col("from_stage").is_not_null())
+    at = start_of_day(changes.as_of + timedelta(days=1), timezone) - timedelta(seconds=1)
+    return [
+        feed.NewEvent(
+            key=f"run:{run_id}:stage:{customer_id}",
+            customer_id=customer_id,
+            type=SystemEventType.STAGE_CHANGED,
+            occurred_at=at,
+            properties={"from": before, "to": after, "rule": rule, "run_id": run_id},
+        )
+        for customer_id, before, after, rule in moved.select(
+            "customer_id", "from_stage", "to_stage", "reason"
+        ).iter_rows()
     ]

@@ -5,9 +5,10 @@ same day again with the same data and settings returns the earlier run instead o
 new one, and a past day reproduces the stages of the past.
 
 The stage history and the moves between stages are the lifecycle domain's
-(``tenure.domains.lifecycle.writeback``); a saved run hands its moves back in
-``RunResult.moves`` for the caller to publish. What the pages, the CLI and the API read of the
-runs is in ``reports.py``.
+(``tenure.domains.lifecycle.writeback``). A run that becomes the current one hands its moves
+to playbook triggers the one way every domain does: as ``stage_changed`` events in the feed,
+written in its own transaction (``tenure.domains.events.feed``). What the pages, the CLI
+and the API read of the runs is in ``reports.py``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from tenure.analytics.features import (
 )
 from tenure.analytics.kpis import KpiInputs, compute_kpis
 from tenure.analytics.stages import policy, stage_counts
+from tenure.domains.events import feed
+from tenure.domains.events.models import EventSource
 from tenure.domains.lifecycle import repository as lifecycle_repo
 from tenure.domains.lifecycle import writeback
 from tenure.domains.preferences import service as preferences
@@ -58,9 +61,8 @@ class RunResult:
     stages: dict[str, int] = field(default_factory=dict)
     transitions: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-    # the moves the run wrote, for the caller to publish: customer_id, from_stage (None for a
-    # newcomer), to_stage, reason (the rule that decided) and as_of; empty for a reused run,
-    # whose moves went out when it was saved
+    # the moves the run wrote: customer_id, from_stage (None for a newcomer), to_stage,
+    # reason (the rule that decided) and as_of; empty for a reused run
     moves: pl.DataFrame = field(default_factory=writeback.no_moves, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,6 +109,7 @@ class ComputedRun:
     kpis: dict[str, Any]
     diagnostics: dict[str, Any]
     seconds: dict[str, float]
+    timezone: str = "UTC"  # the business day's zone: when the run's stage changes happened
 
 
 def run_scoring(
@@ -224,6 +227,7 @@ def compute_run(
             "lead_conversion": conversion_diagnostics,
         },
         seconds=timings,
+        timezone=settings.business.timezone,
     )
 
 
@@ -232,8 +236,8 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
 
     Everything is written in this one transaction, so a failure leaves no trace of the run.
     If an equal run (same day, data and settings) was saved meanwhile, that one is returned.
-    The result's ``moves`` are the transitions written, for the caller to publish once the
-    transaction commits.
+    A run that is the latest also writes its moves to the event feed (``stage_changed``),
+    in the same transaction; a run of a past day changes no current stage and writes none.
     """
     if (existing := repo.find_run(conn, run.as_of, run.config, run.data)) is not None:
         return _reused(conn, existing, run.as_of)
@@ -252,6 +256,8 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     repo.write_kpis(conn, run_id, run.as_of, run.kpis)
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
+    if repo.latest_run(conn) == run_id:  # triggers act on current stages, not a past day's
+        feed.append(conn, EventSource.RUN, writeback.stage_events(run_id, changes, run.timezone))
     segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
     seconds = {**run.seconds, "write": time.perf_counter() - clock}
     counts = stage_counts(run.stages)

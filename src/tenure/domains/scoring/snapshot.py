@@ -25,7 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.analytics.features import day_number
 from tenure.domains.customers.models import Customer
-from tenure.domains.events.models import Event
+from tenure.domains.events.models import Event, SystemEventType
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.subscriptions.models import Subscription
@@ -246,6 +246,8 @@ def take_snapshot(
         select(e.customer_id, _epoch(e.occurred_at, dialect), e.type).where(
             _scanned(e.occurred_at, dialect) < cutoff,
             _scanned(e.occurred_at, dialect) >= window,
+            # what Tenure and its users did (stage changes, tasks …) is no customer activity
+            e.type.not_in([kind.value for kind in SystemEventType]),
         ),
         {"customer_id": pl.Int64, "at": ts, "type": pl.String},
         table_of(Event),
