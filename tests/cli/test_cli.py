@@ -167,3 +167,33 @@ def test_demo_out_writes_import_files(tmp_path: Path, empty_sqlite_url: str, fmt
     names = sorted(p.name for p in (tmp_path / "files").iterdir())
     assert f"subscriptions.{fmt}" in names
     assert "truth.parquet" in names
+
+
+def test_playbooks_from_files_to_the_store(tmp_path: Path, empty_sqlite_url: str) -> None:
+    copied = tenure("playbooks", "presets", "pb", url=empty_sqlite_url, cwd=tmp_path)
+    assert copied.returncode == 0 and (tmp_path / "pb" / "win-back.yaml").is_file()
+    applied = tenure("playbooks", "apply", "pb", "--json", url=empty_sqlite_url, cwd=tmp_path)
+    assert applied.returncode == 0, applied.stderr
+    assert {a["outcome"] for a in json.loads(applied.stdout)} == {"created"}
+    # a mistake: named with file, line and field; nothing is published
+    broken = (
+        (tmp_path / "pb" / "win-back.yaml")
+        .read_text()
+        .replace("due_in_days: 3", "due_in_days: soon")
+    )
+    (tmp_path / "pb" / "win-back.yaml").write_text(broken)
+    refused = tenure("playbooks", "apply", "pb", url=empty_sqlite_url, cwd=tmp_path)
+    assert refused.returncode == 1
+    said = " ".join(refused.stderr.split())
+    assert "win-back.yaml, line" in said and "steps[0].create_task.due_in_days" in said
+    assert "nothing was published" in said and "Traceback" not in refused.stderr
+    listed = tenure("playbooks", "list", "--json", url=empty_sqlite_url, cwd=tmp_path)
+    assert {p["name"]: p["version"] for p in json.loads(listed.stdout)}["win-back"] == 1
+    paused = tenure("playbooks", "pause", "win-back", url=empty_sqlite_url, cwd=tmp_path)
+    assert paused.returncode == 0
+    shown = tenure("playbooks", "show", "win-back", "--json", url=empty_sqlite_url, cwd=tmp_path)
+    assert json.loads(shown.stdout)["status"] == "paused"
+    source = tenure("playbooks", "show", "win-back", "--source", url=empty_sqlite_url, cwd=tmp_path)
+    assert source.stdout.startswith("# A customer who starts to decline")
+    missing = tenure("playbooks", "show", "nope", url=empty_sqlite_url, cwd=tmp_path)
+    assert missing.returncode == 1 and "no playbook called 'nope'" in missing.stderr

@@ -12,6 +12,7 @@ from tenure.cli import (
     exporting,
     importing,
     init,
+    playbooks,
     report,
     score,
     segments,
@@ -43,6 +44,7 @@ app.add_typer(clv.app, name="clv")
 app.command("score")(score.score)
 app.add_typer(report.app, name="report")
 app.add_typer(segments.app, name="segments")
+app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(users.app, name="users")
 app.command("worker")(worker.worker)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from tenure.domains.audit.models import AuditEntry
+from tenure.domains.automation.models import PlaybookRecord, PlaybookVersion
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event, FeedCursor
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
@@ -51,6 +52,8 @@ ALL_MODELS = (
     FeedCursor,
     WorkerLease,
     ScheduleSlot,
+    PlaybookRecord,
+    PlaybookVersion,
 )
 
 

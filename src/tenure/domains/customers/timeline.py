@@ -10,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tenure.domains.events.models import Event
+from tenure.domains.events.models import Event, SystemEventType
 from tenure.domains.orders.models import Order
 from tenure.domains.surveys.models import SurveyResponse
 from tenure.domains.tasks.models import Task
 from tenure.storage.rows import plain_rows
+
+SYSTEM_TYPES = frozenset(kind.value for kind in SystemEventType)
 
 
 def orders(conn: Connection, customer_id: int, limit: int = 100) -> list[dict[str, Any]]:
@@ -57,7 +59,8 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
         .order_by(Event.occurred_at.desc())
         .limit(limit)
     ):
-        detail = ", ".join(f"{k}: {v}" for k, v in (row.properties or {}).items())
+        properties = row.properties or {}
+        detail = ", ".join(f"{k}: {v}" for k, v in properties.items())
         entries.append(
             {
                 "at": row.occurred_at,
@@ -65,6 +68,9 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
                 "title": row.type,
                 "detail": detail,
                 "id": row.external_id,
+                # Tenure's own events (a stage change, a task completed) are worded by the page
+                "system": row.type if row.type in SYSTEM_TYPES else None,
+                "properties": properties,
             }
         )
     for row in conn.execute(

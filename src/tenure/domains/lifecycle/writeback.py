@@ -107,13 +107,19 @@ def history_rows(run_id: int, changes: StageChanges) -> list[tuple[Table, pl.Dat
     ]
 
 
-def stage_events(run_id: int, changes: StageChanges, timezone: str) -> list[feed.NewEvent]:
-    """Return the run's moves between stages as ``stage_changed`` events for the feed.
+def stage_events(
+    run_id: int, changes: StageChanges, timezone: str, *, first: bool = False
+) -> list[feed.NewEvent]:
+    """Return the run's moves as ``stage_changed`` events for the feed.
 
-    A customer's first stage is not a change and gets none. The event is dated at the end
-    of the run's day (business time): what the customer did that day came before it.
+    A customer placed for the first time (a new lead, a first purchase) enters a stage from
+    none (``from`` is null) — except in a store's ``first`` run, which places everyone at
+    once. The event is dated at the end of the run's day (business time): what the customer
+    did that day came before it.
     """
-    moved = changes.moves().filter(pl.col("from_stage").is_not_null())
+    moved = changes.moves()
+    if first:
+        moved = moved.filter(pl.col("from_stage").is_not_null())
     at = start_of_day(changes.as_of + timedelta(days=1), timezone) - timedelta(seconds=1)
     return [
         feed.NewEvent(

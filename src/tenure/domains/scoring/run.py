@@ -247,7 +247,8 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     )
     # the moves count from the latest run before this day as saved by now (another run may
     # have been saved while this one computed)
-    before = lifecycle_repo.history(conn, repo.previous_run(conn, run.as_of))
+    previous = repo.previous_run(conn, run.as_of)
+    before = lifecycle_repo.history(conn, previous)
     changes = writeback.stage_changes(before, run.stages, run.as_of)
     scores = run.value.select(
         pl.lit(run_id, dtype=pl.Int64).alias("run_id"), "customer_id", *SCORE_COLUMNS
@@ -257,7 +258,9 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
     if repo.latest_run(conn) == run_id:  # triggers act on current stages, not a past day's
-        feed.append(conn, EventSource.RUN, writeback.stage_events(run_id, changes, run.timezone))
+        # a store's first run places everyone at once: that is no news to react to
+        events = writeback.stage_events(run_id, changes, run.timezone, first=previous is None)
+        feed.append(conn, EventSource.RUN, events)
     segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
     seconds = {**run.seconds, "write": time.perf_counter() - clock}
     counts = stage_counts(run.stages)

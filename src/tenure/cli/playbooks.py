@@ -1,0 +1,183 @@
+"""``tenure playbooks …``: publish playbook files, list, show, pause and resume them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import typer
+from sqlalchemy import Connection
+
+from tenure.cli import context
+
+app = typer.Typer(
+    help=(
+        "Playbooks: when something happens to a customer (a stage entered, a score crossed, "
+        "an event, a date, a survey answer), check conditions, then act step by step — send "
+        "an email, create a task for the owner, wait, branch. Written as YAML files; each "
+        "apply publishes a new version when a file changed. See docs/playbooks.md."
+    ),
+    no_args_is_help=True,
+)
+
+
+def _actor() -> Any:
+    from tenure.domains.audit.service import Actor
+
+    return Actor(None, "cli")
+
+
+@app.command("apply")
+def apply(
+    path: Path = typer.Argument(
+        ..., help="A playbook file (.yaml) or a folder of them, e.g. playbooks/."
+    ),
+    paused: bool = typer.Option(
+        False, "--paused", help="New playbooks start paused (nobody enrolls until resumed)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print what was published as JSON."),
+) -> None:
+    """Check playbook files and publish each one that changed as a new version.
+
+    Every file is checked first; if any has a mistake, each is printed with its file, line and
+    field, and nothing is published. A file whose content is unchanged (comments and layout
+    aside) publishes nothing. Customers already enrolled finish on the version they started.
+    """
+    from tenure.domains.automation import loading, service
+
+    if not path.exists():
+        context.fail(f"{path}: no such file or folder")
+    try:
+        loaded = loading.read_all(path)
+    except loading.PlaybookInvalid as exc:
+        context.fail(f"{len(exc.mistakes)} mistake(s); nothing was published:\n{exc.message}")
+    done = context.in_store(lambda conn: service.apply(conn, _actor(), loaded, paused=paused))
+    if as_json:
+        context.print_json([vars(item) for item in done])
+        return
+    for item in done:
+        context.console.print(f"{item.name}: version {item.version} ({item.outcome})")
+
+
+@app.command("list")
+def list_playbooks(
+    as_json: bool = typer.Option(False, "--json", help="Print the playbooks as JSON."),
+) -> None:
+    """List the playbooks: status, current version, trigger, number of steps."""
+    from tenure.domains.automation import service
+
+    found = context.in_store(service.listing)
+    rows = [
+        {
+            "name": p.name,
+            "status": p.status,
+            "version": p.version,
+            "versions": p.versions,
+            "title": p.definition["title"],
+            "trigger": [next(iter(t)) for t in p.definition["trigger"]],
+            "steps": len(p.definition["steps"]),
+            "published_at": p.published_at,
+        }
+        for p in found
+    ]
+    if as_json:
+        context.print_json(rows)
+        return
+    if not rows:
+        context.console.print("No playbooks yet: `tenure playbooks apply FOLDER` publishes them.")
+        return
+    from rich.table import Table
+
+    table = Table("playbook", "status", "version", "trigger", "steps")
+    for row in rows:
+        table.add_row(
+            row["name"],
+            row["status"],
+            str(row["version"]),
+            ", ".join(row["trigger"]),
+            str(row["steps"]),
+        )
+    context.console.print(table)
+
+
+@app.command("show")
+def show(
+    name: str = typer.Argument(..., help="The playbook's name."),
+    source: bool = typer.Option(False, "--source", help="Print the YAML as it was published."),
+    as_json: bool = typer.Option(False, "--json", help="Print the playbook as JSON."),
+) -> None:
+    """Show a playbook's current version: its definition, or its YAML with --source."""
+    from tenure.domains.automation import service
+
+    def read(conn: Connection) -> tuple[Any, list[dict[str, Any]]]:
+        return service.get(conn, name), service.versions(conn, name)
+
+    found, versions = context.in_store(read)
+    if source:
+        typer.echo(found.source, nl=False)
+        return
+    data = {
+        "name": found.name,
+        "status": found.status,
+        "version": found.version,
+        "definition": found.definition,
+        "versions": versions,
+    }
+    if as_json:
+        context.print_json(data)
+        return
+    context.console.print(
+        f"[bold]{found.name}[/] — {found.status}, version {found.version} of {found.versions}"
+    )
+    context.console.print(json.dumps(found.definition, ensure_ascii=False, indent=2))
+
+
+def _set_status(name: str, paused: bool) -> None:
+    from tenure.domains.automation import service
+    from tenure.domains.automation.models import PlaybookStatus
+
+    status = PlaybookStatus.PAUSED if paused else PlaybookStatus.ACTIVE
+    context.in_store(lambda conn: service.set_status(conn, _actor(), name, status))
+    context.console.print(f"{name}: {status.value}")
+
+
+@app.command("pause")
+def pause(name: str = typer.Argument(..., help="The playbook's name.")) -> None:
+    """Pause a playbook: nobody new enrolls; enrolled customers wait at their step."""
+    _set_status(name, paused=True)
+
+
+@app.command("resume")
+def resume(name: str = typer.Argument(..., help="The playbook's name.")) -> None:
+    """Resume a paused playbook."""
+    _set_status(name, paused=False)
+
+
+@app.command("presets")
+def presets(
+    folder: Path = typer.Argument(
+        Path("playbooks"), help="Where to copy the shipped playbooks (default ./playbooks)."
+    ),
+) -> None:
+    """Copy the shipped playbooks (lead welcome, onboarding, win-back, NPS) to edit them."""
+    from tenure.domains.automation.presets import FOLDER
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in sorted(FOLDER.glob("*.yaml")):
+        target = folder / file.name
+        if target.exists():
+            context.console.print(f"{target}: kept (it exists)")
+            continue
+        shutil.copyfile(file, target)
+        context.console.print(f"{target}: copied")
+    context.console.print(f"Edit them, then: tenure playbooks apply {folder}")
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of a playbook file (for editors' completion and checks)."""
+    from tenure.domains.automation.definition import json_schema
+
+    context.print_json(json_schema())

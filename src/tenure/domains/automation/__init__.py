@@ -1,0 +1,1 @@
+"""Playbooks: declarative trigger → conditions → steps, their published versions and runs."""

@@ -1,0 +1,420 @@
+"""What a playbook file says: trigger → conditions → steps, goal and enrollment policy.
+
+A playbook is declarative data a marketer or a customer-success lead writes in YAML
+(``playbooks/*.yaml``; docs/playbooks.md). These pydantic models are its grammar: they refuse
+an unknown key, a step pointing at a step that does not exist or a filter on an unknown field,
+and ``tenure playbooks apply`` names the file, line and field of each mistake (``loading.py``).
+The JSON Schema editors use comes from the same models (``json_schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from tenure.analytics.stages import STAGES
+from tenure.domains.segments.fields import FIELDS
+from tenure.domains.users.models import Role
+from tenure.kit import filters
+from tenure.kit.errors import InvalidInput
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+StageName = Literal["potential", "new", "growing", "mature", "declining", "churned", "won_back"]
+if set(get_args(StageName)) != set(STAGES):  # one list of stages, checked at import
+    raise RuntimeError("StageName and analytics.stages.STAGES disagree")
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class Strict(BaseModel):
+    """A part of a playbook: unknown keys are mistakes, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Words(Strict):
+    """A text in both languages (one given alone serves both)."""
+
+    en: Text | None = None
+    zh: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> Words:
+        if self.en is None and self.zh is None:
+            raise ValueError("give the text in en, zh or both")
+        return self
+
+
+def _condition(tree: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Check a filter tree against the fields a condition may name (segments' fields)."""
+    if tree is None:
+        return None
+    try:
+        filters.to_polars(tree, fields=set(FIELDS))
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a filter tree: {exc}") from None
+    return tree
+
+
+Condition = Annotated[dict[str, Any], Field(description="A filter tree (docs/segments.md).")]
+
+
+# Triggers: what enrolls a customer. Exactly one key per trigger.
+
+
+class StageEntered(Strict):
+    """The customer entered one of ``to`` (from one of ``from``, if given)."""
+
+    to: list[StageName] = Field(min_length=1)
+    from_: list[StageName] | None = Field(default=None, alias="from")
+
+
+class ScoreCrossed(Strict):
+    """A score went above or below a line, or a band became one of ``becomes``."""
+
+    score: Literal[
+        "churn_risk", "p_alive", "clv", "lead_score", "health_score", "health_band", "lead_band"
+    ]
+    above: float | None = None
+    below: float | None = None
+    becomes: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_line(self) -> ScoreCrossed:
+        given = [x for x in (self.above, self.below, self.becomes) if x is not None]
+        if len(given) != 1:
+            raise ValueError("give one of above, below (a number) or becomes (bands)")
+        if self.score.endswith("_band") and self.becomes is None:
+            raise ValueError(f"{self.score} is a band: use becomes, e.g. [red]")
+        if not self.score.endswith("_band") and self.becomes is not None:
+            raise ValueError(f"{self.score} is a number: use above or below")
+        return self
+
+
+class EventReceived(Strict):
+    """An event of ``type`` arrived (imported, streamed or written by Tenure)."""
+
+    type: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    properties: dict[str, Any] | None = Field(
+        default=None, description="Each property must equal the value given."
+    )
+
+
+class Inactive(Strict):
+    """No event of ``kinds`` (any kind if empty) for ``days`` days."""
+
+    days: int = Field(ge=1, le=3650)
+    kinds: list[str] = Field(default_factory=list)
+
+
+class DateReached(Strict):
+    """A yearly or contractual date: a birthday, the first order's anniversary, a renewal."""
+
+    date: Literal["birthday", "first_order_anniversary", "renewal"]
+    days_before: int = Field(default=0, ge=0, le=365)
+
+
+class SegmentChange(Strict):
+    """The customer entered or left a saved segment."""
+
+    entered: Name | None = None
+    left: Name | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> SegmentChange:
+        if (self.entered is None) == (self.left is None):
+            raise ValueError("give entered or left (a segment's name)")
+        return self
+
+
+class SurveyAnswered(Strict):
+    """An answer to ``survey`` with a score in [min, max]."""
+
+    survey: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "nps"
+    min: float | None = None
+    max: float | None = None
+
+
+class TaskCompleted(Strict):
+    """A task (of ``playbook``, if given) was completed (with ``outcome``, if given)."""
+
+    playbook: Name | None = None
+    outcome: str | None = None
+
+
+class Trigger(Strict):
+    """What enrolls a customer: exactly one of the kinds below."""
+
+    stage_entered: StageEntered | None = None
+    score_crossed: ScoreCrossed | None = None
+    event: EventReceived | None = None
+    inactive: Inactive | None = None
+    date: DateReached | None = None
+    segment: SegmentChange | None = None
+    survey_answered: SurveyAnswered | None = None
+    task_completed: TaskCompleted | None = None
+    manual: Literal[True] | None = Field(
+        default=None, description="Only people and API clients enroll (tenure playbooks enroll)."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Trigger:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            kinds = ", ".join(type(self).model_fields)
+            raise ValueError(f"a trigger is exactly one of {kinds}; got {len(given)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The trigger's kind (its one key)."""
+        return next(name for name in type(self).model_fields if getattr(self, name) is not None)
+
+
+# Steps: what a playbook does. Each step has an id and exactly one action.
+
+
+class SendEmail(Strict):
+    """Send the email ``template`` (templates/<name>.<lang>.liquid)."""
+
+    template: Name
+    category: Literal["marketing", "service"] = "marketing"
+
+
+class Assignee(Strict):
+    """Who gets a task: the customer's owner, a role, or round-robin among a team."""
+
+    to: Literal["owner", "role", "team"] = "owner"
+    role: Role | None = None
+    team: Name | None = None
+    fallback: Role | None = Field(
+        default=Role.MANAGER, description="Who gets it when the first choice has nobody."
+    )
+
+
+class CreateTask(Strict):
+    """A task for a person, with checklist steps and a due day."""
+
+    title: Words
+    description: Words | None = None
+    checklist: list[Words] = Field(default_factory=list)
+    due_in_days: int = Field(default=1, ge=0, le=365)
+    assignee: Assignee = Field(default_factory=Assignee)
+    requires_root_cause: bool = Field(
+        default=False,
+        description="Completing it asks for the root cause: product, service, price or other.",
+    )
+
+
+class Webhook(Strict):
+    """POST the enrollment and customer to ``url`` (Standard Webhooks signature, retries)."""
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)]
+
+
+class WaitFor(Strict):
+    """Wait until an event of ``types`` arrives, at most ``days``; each outcome has its way."""
+
+    types: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        min_length=1
+    )
+    days: int = Field(ge=1, le=365)
+    arrived: Name | None = Field(
+        default=None, description="The step after the event (default: next)."
+    )
+    timed_out: Name | None = Field(
+        default=None, description="The step after the wait (default: next)."
+    )
+
+
+class Wait(Strict):
+    """Wait ``days`` and ``hours``, or until the next ``weekday`` at ``hour`` (customer time)."""
+
+    days: int = Field(default=0, ge=0, le=365)
+    hours: int = Field(default=0, ge=0, le=23)
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
+    hour: int | None = Field(default=None, ge=0, le=23)
+
+    @model_validator(mode="after")
+    def _something(self) -> Wait:
+        if not (self.days or self.hours or self.weekday or self.hour is not None):
+            raise ValueError("wait how long? give days, hours, or weekday and hour")
+        return self
+
+
+class Branch(Strict):
+    """Go to ``then`` if the condition holds for the customer now, else to ``else``."""
+
+    if_: Condition = Field(alias="if")
+    then: Name
+    else_: Name | None = Field(default=None, alias="else")
+
+    _check = field_validator("if_")(_condition)
+
+
+class Share(Strict):
+    """One way of a random split."""
+
+    share: float = Field(gt=0, le=1)
+    go: Name
+
+
+class Step(Strict):
+    """One step: an ``id`` other steps may point at, and exactly one action."""
+
+    id: Name | None = None
+    send_email: SendEmail | None = None
+    create_task: CreateTask | None = None
+    set_fields: dict[str, Any] | None = None
+    add_tags: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = None
+    remove_tags: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = None
+    webhook: Webhook | None = None
+    wait: Wait | None = None
+    wait_for: WaitFor | None = None
+    branch: Branch | None = None
+    split: list[Share] | None = None
+    exit: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Step:
+        kinds = [n for n in ACTIONS if getattr(self, n) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"a step is exactly one of {', '.join(ACTIONS)}; got {len(kinds)}")
+        if self.split is not None and abs(sum(s.share for s in self.split) - 1) > 1e-9:
+            raise ValueError("the shares of a split add up to 1")
+        return self
+
+    @property
+    def action(self) -> str:
+        """The step's kind (its one action key)."""
+        return next(n for n in ACTIONS if getattr(self, n) is not None)
+
+    def targets(self) -> list[str]:
+        """Return the ids of the steps this one may go to besides the next."""
+        if self.branch is not None:
+            return [t for t in (self.branch.then, self.branch.else_) if t]
+        if self.wait_for is not None:
+            return [t for t in (self.wait_for.arrived, self.wait_for.timed_out) if t]
+        if self.split is not None:
+            return [s.go for s in self.split]
+        return []
+
+
+ACTIONS = (
+    "send_email",
+    "create_task",
+    "set_fields",
+    "add_tags",
+    "remove_tags",
+    "webhook",
+    "wait",
+    "wait_for",
+    "branch",
+    "split",
+    "exit",
+)
+
+
+class Goal(Strict):
+    """What counts as success and ends the enrollment: a purchase, an event or a condition."""
+
+    within_days: int = Field(ge=1, le=730)
+    purchase: Literal[True] | None = None
+    event: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    condition: Condition | None = None
+
+    _check = field_validator("condition")(_condition)
+
+    @model_validator(mode="after")
+    def _one(self) -> Goal:
+        given = [x for x in (self.purchase, self.event, self.condition) if x is not None]
+        if len(given) != 1:
+            raise ValueError("a goal is one of purchase, event or condition")
+        return self
+
+
+class Enrollment(Strict):
+    """Who may enter, how often, and who is held out for measuring."""
+
+    again_after_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Enroll again after this many days (default: once).",
+    )
+    holdout: float = Field(
+        default=0.1, ge=0, le=0.9, description="Share of enrollments that get no step (measuring)."
+    )
+    suppress_segment: Name | None = Field(
+        default=None, description="Customers in this saved segment never enter."
+    )
+    exit_when_condition_fails: bool = False
+
+
+class Playbook(Strict):
+    """A whole playbook, as its file states it."""
+
+    name: Name
+    title: Words
+    description: Words | None = None
+    kind: Literal["marketing", "service"] = Field(
+        default="marketing",
+        description="Marketing emails count against the frequency cap; service ones do not.",
+    )
+    priority: int = Field(default=50, ge=0, le=100, description="Wins a frequency-cap tie.")
+    trigger: list[Trigger] = Field(
+        min_length=1, description="One trigger, or a list: any of them enrolls."
+    )
+    conditions: Condition | None = None
+    enrollment: Enrollment = Field(default_factory=Enrollment)
+    goal: Goal | None = None
+    steps: list[Step] = Field(min_length=1)
+
+    _check = field_validator("conditions")(_condition)
+
+    @field_validator("trigger", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_hang_together(cls, steps: list[Step]) -> list[Step]:
+        ids = [step.id for step in steps if step.id is not None]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"step ids are unique: {', '.join(twice)} used twice")
+        for index, step in enumerate(steps):
+            unknown = [t for t in step.targets() if t not in ids]
+            if unknown:
+                raise ValueError(
+                    f"steps[{index}] goes to {', '.join(unknown)}, which no step is called"
+                )
+        return steps
+
+    def step_ids(self) -> list[str]:
+        """Every step's id: its own, or ``step-N`` (1-based) where the file gives none."""
+        return [step.id or f"step-{n}" for n, step in enumerate(self.steps, start=1)]
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a playbook file, for editors (docs/playbook.schema.json)."""
+    schema = Playbook.model_json_schema(by_alias=True)
+    # one trigger may stand alone, without the list around it
+    listed = schema["properties"]["trigger"]
+    schema["properties"]["trigger"] = {
+        "anyOf": [{"$ref": "#/$defs/Trigger"}, listed],
+        "description": listed.get("description", ""),
+    }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Tenure playbook"
+    return schema

@@ -1,0 +1,135 @@
+"""Every query on playbooks and their published versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from tenure.domains.automation.models import PlaybookRecord, PlaybookStatus, PlaybookVersion
+
+
+@dataclass(frozen=True)
+class Published:
+    """A playbook with its current version."""
+
+    id: int
+    name: str
+    status: str
+    version: int
+    checksum: str
+    definition: dict[str, Any]
+    source: str
+    published_at: datetime
+    versions: int
+
+
+def _published() -> Any:
+    latest = (
+        select(PlaybookVersion.playbook_id, func.count().label("versions"))
+        .group_by(PlaybookVersion.playbook_id)
+        .subquery()
+    )
+    return (
+        select(
+            PlaybookRecord.id,
+            PlaybookRecord.name,
+            PlaybookRecord.status,
+            PlaybookVersion.version,
+            PlaybookVersion.checksum,
+            PlaybookVersion.definition,
+            PlaybookVersion.source,
+            PlaybookVersion.published_at,
+            latest.c.versions,
+        )
+        .join(
+            PlaybookVersion,
+            (PlaybookVersion.playbook_id == PlaybookRecord.id)
+            & (PlaybookVersion.version == PlaybookRecord.current_version),
+        )
+        .join(latest, latest.c.playbook_id == PlaybookRecord.id)
+    )
+
+
+def find(conn: Connection, name: str) -> Published | None:
+    """Return the playbook called ``name`` with its current version, if there is one."""
+    row = conn.execute(_published().where(PlaybookRecord.name == name)).first()
+    return None if row is None else Published(*row)
+
+
+def all_published(conn: Connection) -> list[Published]:
+    """Return every playbook with its current version, by name."""
+    rows = conn.execute(_published().order_by(PlaybookRecord.name)).all()
+    return [Published(*row) for row in rows]
+
+
+def create(conn: Connection, name: str, status: PlaybookStatus, now: datetime) -> int:
+    """Add a playbook (its first version comes with ``publish``); return its id."""
+    return int(
+        conn.execute(
+            insert(PlaybookRecord)
+            .values(
+                name=name, status=status.value, current_version=0, created_at=now, updated_at=now
+            )
+            .returning(PlaybookRecord.id)
+        ).scalar_one()
+    )
+
+
+def publish(
+    conn: Connection,
+    playbook_id: int,
+    definition: dict[str, Any],
+    source: str,
+    checksum: str,
+    now: datetime,
+    by: int | None,
+) -> int:
+    """Publish the next version of a playbook and make it current; return its number."""
+    latest = conn.execute(
+        select(func.max(PlaybookVersion.version)).where(PlaybookVersion.playbook_id == playbook_id)
+    ).scalar_one()
+    version = int(latest or 0) + 1
+    conn.execute(
+        insert(PlaybookVersion).values(
+            playbook_id=playbook_id,
+            version=version,
+            definition=definition,
+            source=source,
+            checksum=checksum,
+            published_at=now,
+            published_by=by,
+        )
+    )
+    conn.execute(
+        update(PlaybookRecord)
+        .where(PlaybookRecord.id == playbook_id)
+        .values(current_version=version, updated_at=now)
+    )
+    return version
+
+
+def set_status(conn: Connection, playbook_id: int, status: PlaybookStatus, now: datetime) -> None:
+    """Pause or resume a playbook."""
+    conn.execute(
+        update(PlaybookRecord)
+        .where(PlaybookRecord.id == playbook_id)
+        .values(status=status.value, updated_at=now)
+    )
+
+
+def versions(conn: Connection, playbook_id: int) -> list[dict[str, Any]]:
+    """Return a playbook's versions, newest first: number, when, by whom, checksum."""
+    rows = conn.execute(
+        select(
+            PlaybookVersion.version,
+            PlaybookVersion.published_at,
+            PlaybookVersion.published_by,
+            PlaybookVersion.checksum,
+        )
+        .where(PlaybookVersion.playbook_id == playbook_id)
+        .order_by(PlaybookVersion.version.desc())
+    ).mappings()
+    return [dict(row) for row in rows]

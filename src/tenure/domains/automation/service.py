@@ -1,0 +1,143 @@
+"""Publish playbooks from their files, list them, pause and resume them; audited.
+
+Applying a file publishes a new immutable version only when what it says changed (comments
+and layout do not count): applying the same folder twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from tenure.domains.audit import service as audit
+from tenure.domains.automation import repository as repo
+from tenure.domains.automation.definition import Playbook
+from tenure.domains.automation.loading import Loaded, Mistake, PlaybookInvalid
+from tenure.domains.automation.models import PlaybookStatus
+from tenure.domains.segments.models import Segment
+from tenure.kit.errors import NotFound
+from tenure.kit.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one playbook did: created, updated (a new version) or unchanged."""
+
+    name: str
+    version: int
+    outcome: str
+    file: str
+
+
+def definition_of(playbook: Playbook) -> dict[str, Any]:
+    """Return the playbook as plain data, the way it is stored and compared."""
+    return playbook.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def checksum(definition: dict[str, Any]) -> str:
+    """Return a fingerprint of what a playbook says (not how its file is laid out)."""
+    text = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_against_store(conn: Connection, loaded: list[Loaded]) -> None:
+    """Refuse playbooks that name saved segments the store does not have."""
+    known = set(conn.execute(select(Segment.name)).scalars())
+    mistakes = []
+    for item in loaded:
+        playbook = item.playbook
+        named = [("enrollment.suppress_segment", playbook.enrollment.suppress_segment)]
+        named += [
+            (f"trigger[{n}].segment", t.segment.entered or t.segment.left)
+            for n, t in enumerate(playbook.trigger)
+            if t.segment is not None
+        ]
+        for field, segment in named:
+            if segment is not None and segment not in known:
+                mistakes.append(
+                    Mistake(
+                        item.file,
+                        1,
+                        field,
+                        f"no saved segment is called {segment!r}; "
+                        f"saved: {', '.join(sorted(known)) or 'none'}",
+                    )
+                )
+    if mistakes:
+        raise PlaybookInvalid(mistakes)
+
+
+def apply(
+    conn: Connection, actor: audit.Actor, loaded: list[Loaded], *, paused: bool = False
+) -> list[Applied]:
+    """Publish each playbook whose definition changed; new ones start active (or paused)."""
+    _check_against_store(conn, loaded)
+    now = utcnow()
+    done = []
+    for item in loaded:
+        definition = definition_of(item.playbook)
+        fingerprint = checksum(definition)
+        existing = repo.find(conn, item.playbook.name)
+        if existing is not None and existing.checksum == fingerprint:
+            done.append(Applied(existing.name, existing.version, "unchanged", item.file))
+            continue
+        if existing is None:
+            status = PlaybookStatus.PAUSED if paused else PlaybookStatus.ACTIVE
+            playbook_id = repo.create(conn, item.playbook.name, status, now)
+        else:
+            playbook_id = existing.id
+        version = repo.publish(
+            conn, playbook_id, definition, item.source, fingerprint, now, actor.user_id
+        )
+        outcome = "created" if existing is None else "updated"
+        audit.record(
+            conn,
+            actor,
+            f"playbook.{'create' if existing is None else 'publish'}",
+            "playbooks",
+            playbook_id,
+            before=None if existing is None else {"version": existing.version},
+            after={"name": item.playbook.name, "version": version, "checksum": fingerprint},
+        )
+        done.append(Applied(item.playbook.name, version, outcome, item.file))
+    return done
+
+
+def get(conn: Connection, name: str) -> repo.Published:
+    """Return one playbook with its current version; NotFound names the known ones."""
+    found = repo.find(conn, name)
+    if found is None:
+        known = ", ".join(p.name for p in repo.all_published(conn)) or "none yet"
+        raise NotFound(f"no playbook called {name!r}; playbooks: {known}")
+    return found
+
+
+def listing(conn: Connection) -> list[repo.Published]:
+    """Return every playbook with its current version."""
+    return repo.all_published(conn)
+
+
+def set_status(conn: Connection, actor: audit.Actor, name: str, status: PlaybookStatus) -> None:
+    """Pause a playbook (nobody new enrolls) or resume it; audited."""
+    found = get(conn, name)
+    if found.status == status.value:
+        return
+    repo.set_status(conn, found.id, status, utcnow())
+    audit.record(
+        conn,
+        actor,
+        f"playbook.{'pause' if status is PlaybookStatus.PAUSED else 'resume'}",
+        "playbooks",
+        found.id,
+        before={"status": found.status},
+        after={"status": status.value},
+    )
+
+
+def versions(conn: Connection, name: str) -> list[dict[str, Any]]:
+    """Return a playbook's published versions, newest first."""
+    return repo.versions(conn, get(conn, name).id)
