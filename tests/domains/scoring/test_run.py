@@ -361,9 +361,31 @@ def test_a_current_run_writes_its_stage_changes_to_the_feed(loaded: Connection) 
         key=str,
     )
     assert events[0].occurred_at == datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC)  # day's end
+    # bands that changed between the two runs are score_crossed events, checked against SQL
+    expected = loaded.execute(
+        text(
+            "SELECT a.customer_id, 'health_band', b.health_band, a.health_band "
+            "FROM score_history a JOIN score_history b ON a.customer_id = b.customer_id "
+            "WHERE a.run_id = :second AND b.run_id = :first AND a.health_band <> b.health_band "
+            "UNION ALL SELECT a.customer_id, 'lead_band', b.lead_band, a.lead_band "
+            "FROM score_history a JOIN score_history b ON a.customer_id = b.customer_id "
+            "WHERE a.run_id = :second AND b.run_id = :first AND a.lead_band <> b.lead_band"
+        ),
+        {"first": first.run_id, "second": second.run_id},
+    ).all()
+    crossed = loaded.execute(
+        select(Event.customer_id, Event.properties).where(Event.type == "score_crossed")
+    ).all()
+    assert len(expected) > 0
+    assert sorted(tuple(row) for row in expected) == sorted(
+        (c, p["score"], p["from"], p["to"]) for c, p in crossed
+    )
     # a run of a past day changes no current stage: it writes no event
     run_scoring(loaded, date(2026, 5, 15), SETTINGS)
     assert loaded.execute(text(system)).scalar_one() == len(events)
+    assert loaded.execute(
+        text("SELECT COUNT(*) FROM events WHERE type = 'score_crossed'")
+    ).scalar_one() == len(crossed)
     # the features ignore Tenure's own events: scoring again gives the same stages
     loaded.execute(
         text("UPDATE scoring_runs SET status = 'superseded' WHERE id = :r"), {"r": second.run_id}

@@ -171,3 +171,16 @@ def kpis(conn: Connection, run_id: int) -> dict[str, Any] | None:
         select(KpiSnapshot.data).where(KpiSnapshot.run_id == run_id)
     ).scalar_one_or_none()
     return found
+
+
+def bands(conn: Connection, run_id: int | None) -> pl.DataFrame:
+    """Return each customer's health and lead band in a run (empty without a run)."""
+    schema = {"customer_id": pl.Int64, "health_band": pl.String, "lead_band": pl.String}
+    if run_id is None:
+        return pl.DataFrame(schema=schema)
+    rows = conn.execute(
+        select(ScoreHistory.customer_id, ScoreHistory.health_band, ScoreHistory.lead_band).where(
+            ScoreHistory.run_id == run_id
+        )
+    ).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -40,7 +40,7 @@ from tenure.domains.events.models import EventSource
 from tenure.domains.lifecycle import repository as lifecycle_repo
 from tenure.domains.lifecycle import writeback
 from tenure.domains.preferences import service as preferences
-from tenure.domains.scoring import pipeline
+from tenure.domains.scoring import crossings, pipeline
 from tenure.domains.scoring import repository as repo
 from tenure.domains.scoring.models import SCORE_COLUMNS
 from tenure.domains.scoring.snapshot import fingerprint, take_snapshot, take_spend
@@ -260,6 +260,8 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     if repo.latest_run(conn) == run_id:  # triggers act on current stages, not a past day's
         # a store's first run places everyone at once: that is no news to react to
         events = writeback.stage_events(run_id, changes, run.timezone, first=previous is None)
+        crossed = crossings.band_changes(repo.bands(conn, previous), run.value)
+        events += crossings.crossing_events(run_id, crossed, run.as_of, run.timezone)
         feed.append(conn, EventSource.RUN, events)
     segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
     seconds = {**run.seconds, "write": time.perf_counter() - clock}
