@@ -13,9 +13,11 @@ def worker(
     ),
     as_json: bool = typer.Option(False, "--json", help="With --once: print what it did as JSON."),
 ) -> None:
-    """Do the store's background work: the daily scoring run, and the runs people ask for.
+    """Do the store's background work: the daily run, asked-for runs, playbooks' steps.
 
-    Runs until Ctrl+C (or SIGTERM), looking for work every few seconds (worker.poll_seconds).
+    Runs until Ctrl+C (or SIGTERM), looking for work every few seconds (worker.poll_seconds):
+    customers set off by new events enter the playbooks (docs/playbooks.md), and the steps
+    that are due run — a task for the owner, a wait, a branch.
     The daily run starts at worker.daily_run_at, business time; the first start only sets the
     schedule (score a new store with `tenure score`). A run whose worker was killed is taken
     over once that worker's lease runs out (worker.lease_seconds); a run that kills its worker
@@ -40,6 +42,7 @@ def worker(
     try:
         if once:
             done = work.tick()
+            played = done.playbooks
             if as_json:
                 context.print_json(
                     {
@@ -47,12 +50,17 @@ def worker(
                         "scheduled": done.scheduled,
                         "runs_done": done.runs_done,
                         "runs_failed": done.runs_failed,
+                        "enrolled": played.enrolled,
+                        "steps": played.steps,
+                        "steps_failed": played.failed,
                     }
                 )
             else:
                 context.console.print(
                     f"Scheduled: {', '.join(done.scheduled) or 'nothing'}; runs done: "
-                    f"{len(done.runs_done)}; runs failed: {len(done.runs_failed)}."
+                    f"{len(done.runs_done)}; runs failed: {len(done.runs_failed)}; enrolled in "
+                    f"playbooks: {played.enrolled}; playbook steps: {played.steps} "
+                    f"({played.failed} failed)."
                 )
             return
         stop = threading.Event()
@@ -68,5 +76,7 @@ def worker(
             "(Ctrl+C stops it after the work in hand)"
         )
         work.run_until(stop)
+    except AnotherWorkerRuns as other:  # it lost its lease (a long pause) to another worker
+        context.fail(other.message)
     finally:
         work.stop()

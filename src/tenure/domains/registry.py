@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from tenure.domains.audit.models import AuditEntry
-from tenure.domains.automation.models import PlaybookRecord, PlaybookVersion
+from tenure.domains.automation.models import (
+    Enrollment,
+    PlaybookRecord,
+    PlaybookVersion,
+    StepRun,
+)
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event, FeedCursor
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
@@ -54,6 +59,8 @@ ALL_MODELS = (
     ScheduleSlot,
     PlaybookRecord,
     PlaybookVersion,
+    Enrollment,
+    StepRun,
 )
 
 

@@ -1,7 +1,8 @@
 """The worker: the background work of a store, done by one loop that holds a lease.
 
 Each *tick* renews the worker's lease, starts the schedule's due jobs (the daily scoring
-run) and carries out the queued scoring runs, oldest first. Nothing waits in memory: a queued
+run), carries out the queued scoring runs, oldest first, then enrolls customers in playbooks
+from the event feed and runs the playbook steps that are due. Nothing waits in memory: a queued
 run, a schedule slot and (with playbooks) a waiting step are rows, so a worker that is killed
 loses nothing — the next one finds the rows, and takes over a run whose worker's lease ran out.
 
@@ -34,6 +35,8 @@ from tenure.kit.clock import Clock, SystemClock
 from tenure.kit.errors import TenureError
 from tenure.kit.settings import Settings
 from tenure.storage.engine import retry_when_busy
+from tenure.worker import playbooks
+from tenure.worker.playbooks import PlaybookTick
 from tenure.worker.runs import score
 
 log = logging.getLogger(__name__)
@@ -82,11 +85,12 @@ class Tick:
     scheduled: list[str] = field(default_factory=list)  # jobs whose slot came
     runs_done: list[int] = field(default_factory=list)  # request ids
     runs_failed: list[int] = field(default_factory=list)
+    playbooks: PlaybookTick = field(default_factory=PlaybookTick)
 
     @property
     def busy(self) -> bool:
         """True if the tick did any work (the next one may find more)."""
-        return bool(self.scheduled or self.runs_done or self.runs_failed)
+        return bool(self.scheduled or self.runs_done or self.runs_failed or self.playbooks.busy)
 
 
 def daily_slot(now: datetime, at: time, timezone: str) -> datetime:
@@ -171,6 +175,8 @@ class Worker:
                 done.runs_done.append(claimed.request_id)
             else:
                 done.runs_failed.append(claimed.request_id)
+        # after the runs: their stage changes are in the feed for the triggers
+        done.playbooks = playbooks.tick(self.engine, self.settings, self.clock.now())
         return done
 
     def run_until(self, stop: threading.Event) -> None:
@@ -178,6 +184,8 @@ class Worker:
         while not stop.is_set():
             try:
                 busy = self.tick().busy
+            except AnotherWorkerRuns:
+                raise  # this worker lost the store to another one: it stops
             except Exception:  # a tick that fails is logged; the next one tries again
                 log.exception("worker %s: a tick failed", self.worker_id)
                 busy = False
@@ -193,20 +201,26 @@ class Worker:
             self.engine,
             lambda conn: schedule.renew(conn, self.worker_id, now, self.options.lease),
         )
-        if not kept:  # paused longer than the lease (a suspended machine): say so, go on
-            log.warning("worker %s: its lease had run out; renewing it", self.worker_id)
-            retry_when_busy(
-                self.engine,
-                lambda conn: schedule.register(
-                    conn,
-                    f"{self.worker_id}:{uuid.uuid4().hex[:4]}",
-                    socket.gethostname(),
-                    os.getpid(),
-                    now,
-                    self.options.lease,
-                    alone=False,
-                ),
-            )
+        if kept:
+            return
+        # paused longer than its lease (a suspended machine): another worker may have started
+        log.warning("worker %s: its lease had run out", self.worker_id)
+        self.worker_id = f"{self.worker_id.rsplit('~', 1)[0]}~{uuid.uuid4().hex[:4]}"
+        other = retry_when_busy(
+            self.engine,
+            lambda conn: schedule.register(
+                conn,
+                self.worker_id,
+                socket.gethostname(),
+                os.getpid(),
+                now,
+                self.options.lease,
+                alone=self.alone,
+            ),
+        )
+        if other is not None:  # on SQLite the other one goes on alone
+            self._started = False
+            raise AnotherWorkerRuns(other)
 
     def _daily_run_due(self) -> bool:
         at = self.options.daily_run_at

@@ -65,5 +65,8 @@ class ServerWorker:
                 continue
             try:
                 self.worker.run_until(self._stop)
+            except AnotherWorkerRuns as other:
+                log.info("the server leaves the background work to %s", other.other.worker_id)
+                self._stop.wait(self.worker.options.lease.total_seconds())
             finally:
                 self.worker.stop()

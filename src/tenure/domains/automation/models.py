@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base, Timestamped
@@ -47,3 +47,60 @@ class PlaybookVersion(Base):
     checksum: Mapped[str] = mapped_column(String(64))  # of the definition: unchanged or not
     published_at: Mapped[datetime]
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EnrollmentStatus(StrEnum):
+    """Where an enrollment stands: running, or how it ended."""
+
+    ACTIVE = "active"  # steps to run, a wait, or its goal's window still open
+    CONVERTED = "converted"  # the goal was reached
+    COMPLETED = "completed"  # every step ran (and the goal's window closed without it)
+    EXITED = "exited"  # an exit step, or the conditions stopped holding
+    FAILED = "failed"  # a step could not run; ``reason`` says why
+
+
+class Enrollment(Base):
+    """A customer's journey through one version of a playbook.
+
+    Waiting costs a row: ``next_at`` is when the worker next looks at it. A holdout
+    enrollment runs no step; it is followed only to see whether its goal is reached.
+    """
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        Index("ix_enrollments_status_next_at", "status", "next_at"),
+        Index("ix_enrollments_playbook_id_customer_id", "playbook_id", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook_id: Mapped[int] = mapped_column(ForeignKey("playbooks.id"))
+    version: Mapped[int]
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    holdout: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(16))
+    step: Mapped[int] = mapped_column(default=0)  # the index of the next step to run
+    seq: Mapped[int] = mapped_column(default=0)  # steps run so far: part of each step's key
+    next_at: Mapped[datetime | None]
+    waiting_since: Mapped[datetime | None]  # a wait_for step: since when it waits
+    enrolled_at: Mapped[datetime]
+    goal_until: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    trigger: Mapped[str] = mapped_column(String(32))  # which trigger, or "manual"
+    event_id: Mapped[int | None] = mapped_column(BigInteger)  # the event that enrolled
+
+
+class StepRun(Base):
+    """One step an enrollment ran: its key (enrollment, seq) makes running it twice impossible."""
+
+    __tablename__ = "step_runs"
+    __table_args__ = (UniqueConstraint("enrollment_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    seq: Mapped[int]
+    step_id: Mapped[str] = mapped_column(String(63))
+    action: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None]
+    at: Mapped[datetime]

@@ -16,8 +16,10 @@ from sqlalchemy import Connection, select
 from tenure.domains.audit import service as audit
 from tenure.domains.automation import repository as repo
 from tenure.domains.automation.definition import Playbook
+from tenure.domains.automation.enrollment import consumer
 from tenure.domains.automation.loading import Loaded, Mistake, PlaybookInvalid
 from tenure.domains.automation.models import PlaybookStatus
+from tenure.domains.events import feed
 from tenure.domains.segments.models import Segment
 from tenure.kit.errors import NotFound
 from tenure.kit.timeutil import utcnow
@@ -88,6 +90,8 @@ def apply(
         if existing is None:
             status = PlaybookStatus.PAUSED if paused else PlaybookStatus.ACTIVE
             playbook_id = repo.create(conn, item.playbook.name, status, now)
+            # it reacts to what happens from now on, not to the feed's history
+            feed.subscribe(conn, consumer(item.playbook.name))
         else:
             playbook_id = existing.id
         version = repo.publish(

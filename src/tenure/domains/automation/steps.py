@@ -1,0 +1,446 @@
+"""Carry out due enrollments' steps, each internal effect exactly once.
+
+A step's effect, its record and the enrollment's move commit in one transaction, so an
+internal effect (a task, a field, a tag) happens exactly once.
+
+A step's key is (enrollment, seq): ``step_runs`` refuses a second row with it, so even two
+workers that both reached the same enrollment cannot both run its step — one of them fails
+its savepoint and moves on. Emails and webhooks are queued in their outboxes in the same
+transaction (exactly once); delivering them is the outboxes' work, at most once for SMTP and
+at least once, with the step's key as its id, for webhooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, exists, func, insert, select, update
+
+from tenure.domains.audit.service import Actor
+from tenure.domains.automation.definition import (
+    Assignee,
+    CreateTask,
+    Playbook,
+    Share,
+    Step,
+    Wait,
+    Words,
+)
+from tenure.domains.automation.enrollment import version_of
+from tenure.domains.automation.models import Enrollment, EnrollmentStatus, StepRun
+from tenure.domains.customers import changes
+from tenure.domains.customers.models import Customer
+from tenure.domains.events.models import Event
+from tenure.domains.orders.models import Order, OrderStatus
+from tenure.domains.segments import fields
+from tenure.domains.tasks import service as tasks
+from tenure.domains.tasks.models import Task, TaskStatus
+from tenure.domains.users.models import User
+from tenure.kit import filters
+
+log = logging.getLogger(__name__)
+
+PLAYBOOK = Actor(None, "playbook")
+MAX_STEPS_PER_VISIT = 100  # a playbook that loops without waiting stops here
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What steps need to know of the business: its time zone and language."""
+
+    timezone: str = "UTC"
+    language: str = "en"
+    # hands an outbox the email or webhook of a step: (conn, key, enrollment, step) -> detail
+    send_email: Callable[[Connection, str, dict[str, Any], Step], dict[str, Any]] | None = None
+    call_webhook: Callable[[Connection, str, dict[str, Any], Step], dict[str, Any]] | None = None
+
+
+@dataclass
+class Report:
+    """What one pass did."""
+
+    enrollments: int = 0
+    steps: int = 0
+    failed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+class StepFailed(Exception):
+    """A step that cannot run (no such user, no outbox …): the enrollment fails with why."""
+
+
+def words(text: Words | None, language: str) -> str:
+    """Return a bilingual text in ``language`` (or the other, when only that one is given)."""
+    if text is None:
+        return ""
+    chosen = text.zh if language == "zh" else text.en
+    return chosen or text.en or text.zh or ""
+
+
+def wake_at(now: datetime, wait: Wait, timezone: str) -> datetime:
+    """Return when a wait step ends: after days and hours, or at the next weekday and hour."""
+    later = now + timedelta(days=wait.days, hours=wait.hours)
+    if wait.weekday is None and wait.hour is None:
+        return later
+    zone = ZoneInfo(timezone)
+    local = later.astimezone(zone)
+    hour = wait.hour if wait.hour is not None else 9
+    for ahead in range(8):
+        day = local.date() + timedelta(days=ahead)
+        if wait.weekday is not None and WEEKDAYS[day.weekday()] != wait.weekday:
+            continue
+        moment = datetime.combine(day, time(hour), tzinfo=zone)
+        if moment >= local:
+            return moment.astimezone(now.tzinfo)
+    raise AssertionError("a week always holds the weekday")  # pragma: no cover
+
+
+def _record(conn: Connection, customer_id: int) -> dict[str, Any]:
+    return fields.record(conn, customer_id) or {}
+
+
+def goal_reached(conn: Connection, row: dict[str, Any], playbook: Playbook, now: datetime) -> bool:
+    """Return whether an enrollment's goal has been reached since it began."""
+    goal = playbook.goal
+    if goal is None:
+        return False
+    since, until = row["enrolled_at"], min(now, row["goal_until"] or now)
+    customer_id = row["customer_id"]
+    if goal.purchase:
+        return bool(
+            conn.execute(
+                select(
+                    exists().where(
+                        Order.customer_id == customer_id,
+                        Order.status == OrderStatus.PAID.value,
+                        Order.ordered_at > since,
+                        Order.ordered_at <= until,
+                    )
+                )
+            ).scalar()
+        )
+    if goal.event is not None:
+        return bool(
+            conn.execute(
+                select(
+                    exists().where(
+                        Event.customer_id == customer_id,
+                        Event.type == goal.event,
+                        Event.occurred_at > since,
+                        Event.occurred_at <= until,
+                    )
+                )
+            ).scalar()
+        )
+    if goal.condition is not None:
+        return filters.matches(goal.condition, _record(conn, customer_id))
+    return False
+
+
+def _assignee(conn: Connection, customer_id: int, who: Assignee) -> int | None:
+    """Return the customer's owner, or the active user of a role with the fewest open tasks."""
+    if who.to == "owner":
+        owner = conn.execute(
+            select(Customer.owner_id).where(Customer.id == customer_id)
+        ).scalar_one_or_none()
+        if owner is not None:
+            return int(owner)
+    roles = [r for r in (who.role if who.to == "role" else None, who.fallback) if r is not None]
+    for role in roles:
+        open_tasks = (
+            select(func.count())
+            .where(Task.assignee_id == User.id, Task.status == TaskStatus.OPEN.value)
+            .scalar_subquery()
+        )
+        found = conn.execute(
+            select(User.id)
+            .where(User.role == role.value, User.active.is_(True))
+            .order_by(open_tasks, User.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def _create_task(
+    conn: Connection,
+    row: dict[str, Any],
+    playbook: Playbook,
+    spec: CreateTask,
+    context: Context,
+    now: datetime,
+) -> dict[str, Any]:
+    lines = [words(spec.description, context.language)]
+    lines += [f"☐ {words(item, context.language)}" for item in spec.checklist]
+    if spec.requires_root_cause:
+        lines.append(
+            "根本原因：产品 / 服务 / 价格 / 其他"
+            if context.language == "zh"
+            else "Root cause: product / service / price / other"
+        )
+    due = now.astimezone(ZoneInfo(context.timezone)).date() + timedelta(days=spec.due_in_days)
+    made = tasks.create_task(
+        conn,
+        PLAYBOOK,
+        customer_id=row["customer_id"],
+        title=words(spec.title, context.language),
+        due_on=due,
+        assignee_id=_assignee(conn, row["customer_id"], spec.assignee),
+        notes="\n".join(line for line in lines if line)[:2000] or None,
+        source=f"playbook:{playbook.name}",
+    )
+    return {"task_id": made["id"], "assignee_id": made["assignee_id"], "due_on": due.isoformat()}
+
+
+def _change_customer(conn: Connection, row: dict[str, Any], step: Step) -> dict[str, Any]:
+    customer_id = row["customer_id"]
+    if step.set_fields is not None:
+        changed = changes.update_customer(conn, PLAYBOOK, customer_id, dict(step.set_fields))
+        return {"changed": sorted(changed)}
+    current = conn.execute(select(Customer.tags).where(Customer.id == customer_id)).scalar_one()
+    tags = list(current or [])
+    if step.add_tags is not None:
+        tags += [t for t in step.add_tags if t not in tags]
+    if step.remove_tags is not None:
+        tags = [t for t in tags if t not in step.remove_tags]
+    changes.update_customer(conn, PLAYBOOK, customer_id, {"tags": tags})
+    return {"tags": tags}
+
+
+def _split(enrollment_id: int, step_id: str, ways: list[Share]) -> str:
+    digest = hashlib.sha256(f"{enrollment_id}:{step_id}".encode()).digest()
+    draw = int.from_bytes(digest[:8], "big") / 2**64
+    total = 0.0
+    for way in ways:
+        total += way.share
+        if draw < total:
+            return way.go
+    return ways[-1].go
+
+
+def _arrived(conn: Connection, row: dict[str, Any], types: list[str]) -> bool:
+    return bool(
+        conn.execute(
+            select(
+                exists().where(
+                    Event.customer_id == row["customer_id"],
+                    Event.type.in_(types),
+                    Event.occurred_at >= row["waiting_since"],
+                )
+            )
+        ).scalar()
+    )
+
+
+@dataclass
+class Move:
+    """How an enrollment changes after a visit."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def visit(
+    conn: Connection, row: dict[str, Any], playbook: Playbook, context: Context, now: datetime
+) -> Move:
+    """Run an enrollment's due steps until it waits or ends; return what changed."""
+    ids = playbook.step_ids()
+    step_index, seq = int(row["step"]), int(row["seq"])
+    waiting_since = row["waiting_since"]
+    move = Move()
+
+    def finish(status: EnrollmentStatus, reason: str) -> Move:
+        move.values |= {
+            "status": status.value,
+            "reason": reason,
+            "finished_at": now,
+            "next_at": None,
+            "step": step_index,
+            "seq": seq,
+            "waiting_since": None,
+        }
+        return move
+
+    def ran(step_id: str, action: str, outcome: str, detail: dict[str, Any] | None) -> None:
+        nonlocal seq
+        move.runs.append(
+            {
+                "enrollment_id": row["id"],
+                "seq": seq,
+                "step_id": step_id,
+                "action": action,
+                "outcome": outcome,
+                "detail": detail,
+                "at": now,
+            }
+        )
+        seq += 1
+
+    for _ in range(MAX_STEPS_PER_VISIT):
+        if goal_reached(conn, row, playbook, now):
+            return finish(EnrollmentStatus.CONVERTED, "goal")
+        if row["holdout"] or step_index >= len(playbook.steps):
+            goal_until = row["goal_until"]
+            if goal_until is not None and now < goal_until:  # the goal's window is still open
+                move.values |= {"step": step_index, "seq": seq, "next_at": goal_until}
+                return move
+            return finish(EnrollmentStatus.COMPLETED, "holdout" if row["holdout"] else "done")
+        if playbook.enrollment.exit_when_condition_fails and playbook.conditions is not None:
+            if not filters.matches(playbook.conditions, _record(conn, row["customer_id"])):
+                return finish(EnrollmentStatus.EXITED, "conditions")
+        step, step_id = playbook.steps[step_index], ids[step_index]
+        action = step.action
+        go_to: str | None = None
+        if step.wait is not None:
+            ran(step_id, action, "waiting", None)
+            move.values |= {
+                "step": step_index + 1,
+                "seq": seq,
+                "next_at": wake_at(now, step.wait, context.timezone),
+            }
+            return move
+        if step.wait_for is not None:
+            if waiting_since is None:
+                until = now + timedelta(days=step.wait_for.days)
+                move.values |= {
+                    "step": step_index,
+                    "seq": seq,
+                    "waiting_since": now,
+                    "next_at": until,
+                }
+                return move
+            wait_row = {**row, "waiting_since": waiting_since}
+            if _arrived(conn, wait_row, step.wait_for.types):
+                ran(step_id, action, "arrived", None)
+                go_to = step.wait_for.arrived
+            elif now >= waiting_since + timedelta(days=step.wait_for.days):
+                ran(step_id, action, "timed_out", None)
+                go_to = step.wait_for.timed_out
+            else:
+                move.values |= {
+                    "step": step_index,
+                    "seq": seq,
+                    "next_at": waiting_since + timedelta(days=step.wait_for.days),
+                }
+                return move
+            waiting_since = None
+            move.values["waiting_since"] = None
+        elif step.branch is not None:
+            holds = filters.matches(step.branch.if_, _record(conn, row["customer_id"]))
+            go_to = step.branch.then if holds else step.branch.else_
+            ran(step_id, action, "then" if holds else "else", {"to": go_to})
+        elif step.split is not None:
+            go_to = _split(row["id"], step_id, step.split)
+            ran(step_id, action, "split", {"to": go_to})
+        elif step.exit is not None:
+            ran(step_id, action, "exit", None)
+            step_index += 1
+            return finish(EnrollmentStatus.EXITED, "exit step")
+        else:
+            key = f"enrollment:{row['id']}:step:{step_id}:{seq}"
+            detail = _act(conn, key, row, playbook, step, context, now)
+            ran(step_id, action, "done", detail)
+        step_index = ids.index(go_to) if go_to is not None else step_index + 1
+    return finish(EnrollmentStatus.FAILED, f"more than {MAX_STEPS_PER_VISIT} steps without a wait")
+
+
+def _act(
+    conn: Connection,
+    key: str,
+    row: dict[str, Any],
+    playbook: Playbook,
+    step: Step,
+    context: Context,
+    now: datetime,
+) -> dict[str, Any]:
+    if step.create_task is not None:
+        return _create_task(conn, row, playbook, step.create_task, context, now)
+    if step.set_fields is not None or step.add_tags is not None or step.remove_tags is not None:
+        return _change_customer(conn, row, step)
+    if step.send_email is not None:
+        if context.send_email is None:
+            raise StepFailed("send_email: no outbox is set up")
+        return context.send_email(conn, key, {**row, "playbook": playbook.name}, step)
+    if step.webhook is not None:
+        if context.call_webhook is None:
+            raise StepFailed("webhook: no webhook outbox is set up")
+        return context.call_webhook(conn, key, {**row, "playbook": playbook.name}, step)
+    raise StepFailed(f"{step.action}: not a step this version can run")  # pragma: no cover
+
+
+ROW = (
+    Enrollment.id,
+    Enrollment.playbook_id,
+    Enrollment.version,
+    Enrollment.customer_id,
+    Enrollment.holdout,
+    Enrollment.step,
+    Enrollment.seq,
+    Enrollment.waiting_since,
+    Enrollment.enrolled_at,
+    Enrollment.goal_until,
+)
+
+
+def run_due(conn: Connection, context: Context, now: datetime, limit: int = 200) -> Report:
+    """Run the steps of up to ``limit`` due enrollments, each in its own savepoint."""
+    pick = (
+        select(*ROW)
+        .where(Enrollment.status == EnrollmentStatus.ACTIVE.value, Enrollment.next_at <= now)
+        .order_by(Enrollment.next_at, Enrollment.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":  # several workers pass over each other's rows
+        pick = pick.with_for_update(skip_locked=True)
+    rows = [dict(r) for r in conn.execute(pick).mappings()]
+    report = Report(enrollments=len(rows))
+    versions: dict[tuple[int, int], Playbook] = {}
+    for row in rows:
+        ref = (int(row["playbook_id"]), int(row["version"]))
+        if ref not in versions:
+            versions[ref] = version_of(conn, *ref)
+        try:
+            with conn.begin_nested():
+                move = visit(conn, row, versions[ref], context, now)
+                if move.runs:
+                    conn.execute(insert(StepRun), move.runs)
+                conn.execute(
+                    update(Enrollment).where(Enrollment.id == row["id"]).values(**move.values)
+                )
+        except Exception as exc:  # this enrollment fails alone; the batch goes on
+            reason = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "enrollment %s failed: %s",
+                row["id"],
+                reason,
+                exc_info=not isinstance(exc, StepFailed),
+            )
+            conn.execute(
+                update(Enrollment)
+                .where(Enrollment.id == row["id"])
+                .values(
+                    status=EnrollmentStatus.FAILED.value,
+                    reason=reason[:200],
+                    finished_at=now,
+                    next_at=None,
+                )
+            )
+            report.failed += 1
+            continue
+        report.steps += len(move.runs)
+        outcome = move.values.get("status", "active")
+        report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+    return report
+
+
+def today(now: datetime, timezone: str) -> date:
+    """Return the business day of ``now``."""
+    return now.astimezone(ZoneInfo(timezone)).date()

@@ -1,0 +1,292 @@
+"""The playbook engine on a frozen clock, on both databases: from a stage change in the feed to
+enrollments, tasks, waits, branches, goals and the holdout — each step exactly once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, insert, select, text
+
+from tenure.domains.audit.service import Actor
+from tenure.domains.automation import enrollment, service, steps
+from tenure.domains.automation.loading import parse
+from tenure.domains.automation.models import Enrollment, StepRun
+from tenure.domains.customers import changes
+from tenure.domains.events import feed
+from tenure.domains.events.models import Event, EventSource, SystemEventType
+from tenure.domains.orders.models import Order
+from tenure.domains.tasks.models import Task
+from tenure.domains.users import service as users
+from tenure.kit.clock import FrozenClock
+from tenure.kit.settings import Settings
+from tenure.storage.engine import make_engine, write_transaction
+from tenure.storage.migrate import upgrade
+from tenure.worker.process import Worker, WorkerOptions
+from tests.conftest import fresh_pg_database
+
+START = datetime(2026, 5, 4, 9, tzinfo=UTC)  # a Monday
+PERSON = Actor(None, "cli")
+PLAYBOOK = """\
+name: save-them
+title: {en: Save them, zh: 挽回}
+trigger: {stage_entered: {to: [declining]}}
+conditions: {field: email_consent, op: "=", value: true}
+enrollment: {holdout: 0}
+goal: {purchase: true, within_days: 30}
+steps:
+  - create_task:
+      title: {en: Call them, zh: 致电}
+      checklist: [{en: Find the root cause}]
+      due_in_days: 2
+      assignee: {to: owner, fallback: csm}
+  - wait: {days: 2}
+  - branch: {if: {field: city, op: "=", value: Lost City}, then: tag, else: done}
+  - id: tag
+    add_tags: [lost]
+  - id: done
+    exit: true
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A fresh, empty, migrated store: the engine commits, and the feed shows committed rows."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('engine') / 'store.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _customer(engine: Engine, external_id: str, **fields: object) -> int:
+    with write_transaction(engine) as conn:
+        return changes.create_customer(conn, PERSON, {"external_id": external_id, **fields})
+
+
+def _stage_change(engine: Engine, customer_id: int, before: str, after: str, key: str) -> None:
+    with write_transaction(engine) as conn:
+        change = feed.NewEvent(
+            key=key,
+            customer_id=customer_id,
+            type=SystemEventType.STAGE_CHANGED,
+            occurred_at=START,
+            properties={"from": before, "to": after, "rule": "test"},
+        )
+        feed.append(conn, EventSource.RUN, [change])
+
+
+def _apply(engine: Engine, text_: str = PLAYBOOK) -> None:
+    with write_transaction(engine) as conn:
+        service.apply(conn, PERSON, [parse(text_, "p.yaml")])
+
+
+def _worker(engine: Engine, clock: FrozenClock) -> Worker:
+    worker = Worker(
+        engine,
+        Settings(),
+        clock=clock,
+        options=WorkerOptions(daily_run_at=None),
+        worker_id=f"w-{id(clock)}",
+    )
+    worker.start()
+    return worker
+
+
+def _enrollments(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                Enrollment.customer_id,
+                Enrollment.status,
+                Enrollment.step,
+                Enrollment.reason,
+                Enrollment.holdout,
+            ).order_by(Enrollment.id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def test_a_stage_change_becomes_a_task_a_wait_and_an_exit(store: Engine) -> None:
+    clock = FrozenClock(START)
+    with write_transaction(store) as conn:
+        owner = users.create_user(conn, "Olga Owner", "olga@t.test", "sales")[0]
+    yes = _customer(store, "yes", email_consent=True, owner_id=owner)
+    lost = _customer(store, "lost", email_consent=True, city="Lost City")
+    no_consent = _customer(store, "quiet", email_consent=False)
+    _stage_change(store, yes, "mature", "declining", "before-publishing")  # before: not seen
+    _apply(store)
+    _stage_change(store, yes, "mature", "declining", "e1")
+    _stage_change(store, lost, "growing", "declining", "e2")
+    _stage_change(store, no_consent, "mature", "declining", "e3")
+    worker = _worker(store, clock)
+    try:
+        first = worker.tick().playbooks
+        assert (first.enrolled, first.steps) == (2, 4)  # a task and a wait each
+        with store.connect() as conn:
+            made = conn.execute(
+                select(Task.customer_id, Task.assignee_id, Task.due_on, Task.source, Task.notes)
+            ).all()
+        assert {(t.customer_id, t.assignee_id) for t in made} == {(yes, owner), (lost, None)}
+        assert {t.source for t in made} == {"playbook:save-them"}
+        assert {str(t.due_on)[:10] for t in made} == {"2026-05-06"}
+        assert all("☐ Find the root cause" in (t.notes or "") for t in made)
+        assert not worker.tick().playbooks.busy  # waiting: nothing due
+        clock.advance(timedelta(days=2))
+        second = worker.tick().playbooks
+        assert second.steps == 5  # branch + exit for "yes"; branch + tag + exit for "lost"
+    finally:
+        worker.stop()
+    assert [(e["customer_id"], e["status"], e["reason"]) for e in _enrollments(store)] == [
+        (yes, "exited", "exit step"),
+        (lost, "exited", "exit step"),
+    ]
+    with store.connect() as conn:
+        tags = conn.execute(text("SELECT tags FROM customers WHERE external_id = 'lost'")).scalar()
+        assert "lost" in str(tags)
+        assert conn.execute(select(func.count()).select_from(Task)).scalar_one() == 2
+        runs = conn.execute(select(StepRun.step_id, StepRun.outcome).order_by(StepRun.id)).all()
+    assert [tuple(r) for r in runs].count(("step-1", "done")) == 2
+
+
+def test_the_goal_converts_and_a_second_trigger_does_not_enroll_twice(store: Engine) -> None:
+    clock = FrozenClock(START)
+    buyer = _customer(store, "buyer", email_consent=True)
+    _apply(store)
+    _stage_change(store, buyer, "mature", "declining", "first")
+    worker = _worker(store, clock)
+    try:
+        worker.tick()
+        _stage_change(store, buyer, "declining", "declining", "again")  # while enrolled
+        clock.advance(timedelta(days=1))
+        with write_transaction(store) as conn:
+            conn.execute(
+                insert(Order).values(
+                    external_id="o-1",
+                    customer_id=buyer,
+                    ordered_at=clock.now(),
+                    status="paid",
+                    amount=Decimal("40.00"),
+                    currency="USD",
+                )
+            )
+        clock.advance(timedelta(days=1, seconds=1))
+        assert worker.tick().playbooks.enrolled == 0
+    finally:
+        worker.stop()
+    [only] = _enrollments(store)
+    assert (only["status"], only["reason"]) == ("converted", "goal")
+
+
+def test_holdout_customers_are_enrolled_but_get_no_step(store: Engine) -> None:
+    clock = FrozenClock(START)
+    ids = [_customer(store, f"c{n}", email_consent=True) for n in range(120)]
+    _apply(store, PLAYBOOK.replace("holdout: 0", "holdout: 0.5"))
+    for n, customer_id in enumerate(ids):
+        _stage_change(store, customer_id, "mature", "declining", f"h{n}")
+    worker = _worker(store, clock)
+    try:
+        assert worker.tick().playbooks.enrolled == 120
+    finally:
+        worker.stop()
+    rows = _enrollments(store)
+    held = {r["customer_id"] for r in rows if r["holdout"]}
+    assert held == {c for c in ids if enrollment.in_holdout("save-them", c, 0.5)}  # stable draw
+    assert 35 <= len(held) <= 85
+    with store.connect() as conn:
+        tasked = set(conn.execute(select(Task.customer_id)).scalars())
+    assert tasked == set(ids) - held  # the holdout gets no task
+
+
+def test_wait_for_an_event_takes_the_arrived_way(store: Engine) -> None:
+    clock = FrozenClock(START)
+    lead = _customer(store, "lead", email_consent=True)
+    slow = _customer(store, "slow", email_consent=True)
+    _apply(
+        store,
+        PLAYBOOK.replace(
+            """  - create_task:
+      title: {en: Call them, zh: 致电}
+      checklist: [{en: Find the root cause}]
+      due_in_days: 2
+      assignee: {to: owner, fallback: csm}
+  - wait: {days: 2}
+""",
+            """  - wait_for: {types: [login], days: 7, arrived: done}
+  - create_task: {title: {en: Nudge them}}
+""",
+        ),
+    )
+    _stage_change(store, lead, "mature", "declining", "l1")
+    _stage_change(store, slow, "mature", "declining", "s1")
+    worker = _worker(store, clock)
+    try:
+        worker.tick()
+        clock.advance(timedelta(days=1))
+        with write_transaction(store) as conn:
+            conn.execute(
+                insert(Event).values(
+                    external_id="login-1", customer_id=lead, type="login", occurred_at=clock.now()
+                )
+            )
+            conn.execute(
+                text("UPDATE enrollments SET next_at = :now WHERE customer_id = :c"),
+                {"now": clock.now(), "c": lead},
+            )
+        worker.tick()
+        clock.advance(timedelta(days=7))
+        worker.tick()
+    finally:
+        worker.stop()
+    with store.connect() as conn:
+        tasked = list(conn.execute(select(Task.customer_id, Task.title)).all())
+    assert [tuple(t) for t in tasked] == [(slow, "Nudge them")]  # the lead logged in
+
+
+def test_two_workers_on_postgresql_run_each_step_once(store: Engine) -> None:
+    if store.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one worker")
+    ids = [_customer(store, f"p{n}", email_consent=True) for n in range(300)]
+    _apply(store)
+    for n, customer_id in enumerate(ids):
+        _stage_change(store, customer_id, "mature", "declining", f"p{n}")
+    with write_transaction(store) as conn:
+        version = enrollment.current_versions(conn)[0]
+        assert enrollment.enroll_from_feed(conn, version, START) == 300
+    context = steps.Context()
+    reports: list[steps.Report] = []
+
+    def work() -> None:
+        while True:
+            with write_transaction(store) as conn:
+                report = steps.run_due(conn, context, START, limit=25)
+            reports.append(report)
+            if report.enrollments == 0:
+                return
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with store.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Task)).scalar_one() == 300
+        per_customer = conn.execute(
+            select(Task.customer_id, func.count()).group_by(Task.customer_id)
+        ).all()
+    assert {n for _, n in per_customer} == {1}
+    assert sum(r.failed for r in reports) == 0
+    assert all(r.enrollments < 25 or r.steps > 0 for r in reports)
