@@ -12,6 +12,7 @@ from tenure.cli import (
     exporting,
     importing,
     init,
+    messages,
     playbooks,
     report,
     score,
@@ -45,6 +46,7 @@ app.command("score")(score.score)
 app.add_typer(report.app, name="report")
 app.add_typer(segments.app, name="segments")
 app.add_typer(playbooks.app, name="playbooks")
+app.add_typer(messages.app, name="messages")
 app.add_typer(users.app, name="users")
 app.command("worker")(worker.worker)
 

@@ -15,6 +15,7 @@ from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event, FeedCursor
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
 from tenure.domains.marketing.models import MarketingSpend
+from tenure.domains.messaging.models import Message
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.preferences.models import StoredSettings
 from tenure.domains.scheduling.models import ScheduleSlot, WorkerLease
@@ -61,6 +62,7 @@ ALL_MODELS = (
     PlaybookVersion,
     Enrollment,
     StepRun,
+    Message,
 )
 
 

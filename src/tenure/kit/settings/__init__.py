@@ -12,6 +12,7 @@ from tenure.kit.settings.database import DEFAULT_DATABASE_URL, DatabaseSettings
 from tenure.kit.settings.health import HealthSettings
 from tenure.kit.settings.imports import ImportSettings
 from tenure.kit.settings.leads import LeadSettings
+from tenure.kit.settings.messaging import MessagingSettings
 from tenure.kit.settings.root import Settings, get_settings, load_settings
 from tenure.kit.settings.server import ServerSettings
 from tenure.kit.settings.stages import StageSettings
@@ -26,6 +27,7 @@ __all__ = [
     "HealthSettings",
     "ImportSettings",
     "LeadSettings",
+    "MessagingSettings",
     "ServerSettings",
     "Settings",
     "StageSettings",

@@ -20,6 +20,7 @@ from tenure.kit.settings.database import DatabaseSettings
 from tenure.kit.settings.health import HealthSettings
 from tenure.kit.settings.imports import ImportSettings
 from tenure.kit.settings.leads import LeadSettings
+from tenure.kit.settings.messaging import MessagingSettings
 from tenure.kit.settings.server import ServerSettings
 from tenure.kit.settings.stages import StageSettings
 from tenure.kit.settings.value import ValueSettings
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    messaging: MessagingSettings = Field(default_factory=MessagingSettings)
 
     @classmethod
     def settings_customise_sources(

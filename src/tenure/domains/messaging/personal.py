@@ -1,0 +1,124 @@
+"""What a template may say about its reader, the reader's language, and unsubscribe links.
+
+The values handed to Liquid are plain (text, numbers, lists and dicts of them): a template
+reads them and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from tenure.domains.customers.models import Customer
+from tenure.domains.segments import fields
+from tenure.kit.errors import ConfigurationError, NotFound
+from tenure.kit.settings import Settings
+
+CUSTOMER_FIELDS = (
+    "name",
+    "email",
+    "external_id",
+    "phone",
+    "company",
+    "industry",
+    "company_size",
+    "region",
+    "country",
+    "city",
+    "acquisition_channel",
+    "attributes",
+)
+_TOKEN_BYTES = 16  # 128 bits of signature: unguessable, short enough for a link
+
+
+def language_for(settings: Settings) -> str:
+    """Return the language to write to a customer in.
+
+    Customers have no language of their own in the store: the business locale decides
+    (zh or en; a template without that language falls back to English).
+    """
+    return "zh" if settings.business.locale.lower().startswith("zh") else "en"
+
+
+def company_name(settings: Settings) -> str:
+    """Return the business's name for templates (there is no such setting yet: "Tenure")."""
+    return str(getattr(settings.business, "name", None) or "Tenure")
+
+
+def variables(conn: Connection, customer_id: int, settings: Settings) -> dict[str, Any]:
+    """Return a customer's personalisation: ``customer``, ``scores``, ``company``, the link."""
+    row = (
+        conn.execute(
+            select(*(getattr(Customer, f) for f in CUSTOMER_FIELDS)).where(
+                Customer.id == customer_id
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    customer = {name: _plain(row[name]) for name in CUSTOMER_FIELDS}
+    name = (row["name"] or "").strip()
+    customer["first_name"] = name.split()[0] if name else None
+    found = fields.record(conn, customer_id) or {}
+    scores = {k: _plain(found.get(k)) for k in ("stage", *fields.SCORE_FIELDS)}
+    return {
+        "customer": customer,
+        "scores": scores,
+        "company": company_name(settings),
+        "unsubscribe_url": unsubscribe_url(customer_id, settings),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Return ``value`` as Liquid should see it: money and numbers as numbers, dates as text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _secret(settings: Settings) -> bytes:
+    configured = settings.messaging.secret
+    if configured:
+        return configured.encode()
+    if settings.environment == "production":
+        raise ConfigurationError(
+            "set messaging.secret (TENURE_MESSAGING__SECRET): unsubscribe links are signed "
+            "with it, and production does not use the default derived from the database URL"
+        )
+    return hashlib.sha256(b"tenure-unsubscribe:" + settings.database.url.encode()).digest()
+
+
+def _signature(customer_id: int, settings: Settings) -> str:
+    digest = hmac.new(_secret(settings), f"unsubscribe:{customer_id}".encode(), "sha256")
+    return base64.urlsafe_b64encode(digest.digest()[:_TOKEN_BYTES]).decode().rstrip("=")
+
+
+def unsubscribe_token(customer_id: int, settings: Settings) -> str:
+    """Return the signed token of a customer's unsubscribe link (it does not expire)."""
+    return f"{customer_id}.{_signature(customer_id, settings)}"
+
+
+def customer_of_token(token: str, settings: Settings) -> int | None:
+    """Return the customer a token was made for, or None if it is not one of ours."""
+    head, _, signature = token.partition(".")
+    if not head.isdigit() or not signature:
+        return None
+    customer_id = int(head)
+    expected = _signature(customer_id, settings)
+    return customer_id if hmac.compare_digest(expected, signature) else None
+
+
+def unsubscribe_url(customer_id: int, settings: Settings) -> str:
+    """Return the customer's one-click unsubscribe link."""
+    base = settings.messaging.unsubscribe_base_url.rstrip("/")
+    return f"{base}/unsubscribe/{unsubscribe_token(customer_id, settings)}"

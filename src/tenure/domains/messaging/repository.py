@@ -1,0 +1,233 @@
+"""Every query of the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tenure.domains.customers.models import Customer
+from tenure.domains.messaging.models import Message, MessageCategory, MessageStatus
+
+COUNTED = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What queueing needs to know of a customer."""
+
+    id: int
+    external_id: str
+    email: str | None
+    email_consent: bool
+
+
+def recipient(conn: Connection, customer_id: int) -> Recipient | None:
+    """Return the customer ``customer_id`` as a recipient, or None."""
+    row = conn.execute(
+        select(Customer.id, Customer.external_id, Customer.email, Customer.email_consent).where(
+            Customer.id == customer_id
+        )
+    ).first()
+    return None if row is None else Recipient(row[0], row[1], row[2], bool(row[3]))
+
+
+def customer_id_of(conn: Connection, external_id: str) -> int | None:
+    """Return the id of the customer known as ``external_id`` in the user's systems."""
+    return conn.execute(
+        select(Customer.id).where(Customer.external_id == external_id)
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A message as queueing answers with it."""
+
+    id: int
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message claimed for sending."""
+
+    id: int
+    customer_id: int
+    category: str
+    template: str
+    source: str | None
+    to_address: str
+    subject: str
+    html: str
+    text: str
+    unsubscribe_url: str | None
+    attempts: int
+
+
+def message_by_key(conn: Connection, key: str) -> Stored | None:
+    """Return the message queued under ``key``."""
+    row = conn.execute(
+        select(Message.id, Message.status, Message.reason).where(Message.key == key)
+    ).first()
+    return None if row is None else Stored(int(row[0]), str(row[1]), row[2])
+
+
+def message(conn: Connection, message_id: int) -> dict[str, Any] | None:
+    """Return one message as a dict."""
+    row = conn.execute(select(Message.__table__).where(Message.id == message_id)).mappings()
+    first = row.first()
+    return None if first is None else {str(k): v for k, v in first.items()}
+
+
+def messages(
+    conn: Connection, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Return the newest messages (of ``status``), without their bodies."""
+    query = (
+        select(
+            Message.id,
+            Message.key,
+            Message.customer_id,
+            Customer.external_id.label("customer"),
+            Message.category,
+            Message.template,
+            Message.language,
+            Message.to_address,
+            Message.subject,
+            Message.status,
+            Message.reason,
+            Message.attempts,
+            Message.created_at,
+            Message.sent_at,
+            Message.source,
+        )
+        .join(Customer, Customer.id == Message.customer_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Message.status == status)
+    return [{str(k): v for k, v in r.items()} for r in conn.execute(query).mappings()]
+
+
+def marketing_count(conn: Connection, customer_id: int, since: datetime) -> int:
+    """Count the customer's marketing messages queued, sending or sent since ``since``."""
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.customer_id == customer_id,
+                Message.category == MessageCategory.MARKETING.value,
+                Message.status.in_([s.value for s in COUNTED]),
+                Message.created_at >= since,
+            )
+        ).scalar_one()
+    )
+
+
+def insert_message(conn: Connection, values: dict[str, Any]) -> None:
+    """Insert a message unless its key is taken (two callers at once: one row)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(Message).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def expire_claims(conn: Connection, now: datetime) -> list[int]:
+    """Mark ``unknown`` every message whose ``sending`` claim ran out; return their ids."""
+    expired = conn.execute(
+        update(Message)
+        .where(Message.status == MessageStatus.SENDING.value, Message.next_attempt_at <= now)
+        .values(status=MessageStatus.UNKNOWN.value, reason="sender_stopped", next_attempt_at=None)
+        .returning(Message.id)
+    )
+    return [int(i) for i in expired.scalars()]
+
+
+def claim_next(
+    conn: Connection, now: datetime, lease_until: datetime, skip: Sequence[int]
+) -> Claimed | None:
+    """Claim the next due queued message: mark it ``sending`` until ``lease_until``.
+
+    PostgreSQL: the candidate is locked with SKIP LOCKED and the update re-checks it is still
+    queued, so two workers never take the same message. SQLite runs one worker.
+    """
+    candidate = (
+        select(Message.id)
+        .where(Message.status == MessageStatus.QUEUED.value, Message.next_attempt_at <= now)
+        .order_by(Message.next_attempt_at, Message.id)
+        .limit(1)
+    )
+    if skip:
+        candidate = candidate.where(Message.id.not_in(list(skip)))
+    if conn.dialect.name == "postgresql":
+        candidate = candidate.with_for_update(skip_locked=True)
+    found = conn.execute(candidate).scalar_one_or_none()
+    if found is None:
+        return None
+    claimed = conn.execute(
+        update(Message)
+        .where(Message.id == found, Message.status == MessageStatus.QUEUED.value)
+        .values(
+            status=MessageStatus.SENDING.value,
+            attempts=Message.attempts + 1,
+            next_attempt_at=lease_until,
+        )
+        .returning(Message.id)
+    ).scalar_one_or_none()
+    if claimed is None:
+        return None
+    row = conn.execute(
+        select(
+            Message.id,
+            Message.customer_id,
+            Message.category,
+            Message.template,
+            Message.source,
+            Message.to_address,
+            Message.subject,
+            Message.html,
+            Message.text,
+            Message.unsubscribe_url,
+            Message.attempts,
+        ).where(Message.id == claimed)
+    ).one()
+    return Claimed(
+        id=row.id,
+        customer_id=row.customer_id,
+        category=row.category,
+        template=row.template,
+        source=row.source,
+        to_address=row.to_address or "",
+        subject=row.subject or "",
+        html=row.html or "",
+        text=row.text or "",
+        unsubscribe_url=row.unsubscribe_url,
+        attempts=row.attempts,
+    )
+
+
+def finish(conn: Connection, message_id: int, **values: Any) -> bool:
+    """Move a ``sending`` message on (sent, queued again, failed); False if it was not sending."""
+    done = conn.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.SENDING.value)
+        .values(**values)
+        .returning(Message.id)
+    ).scalar_one_or_none()
+    return done is not None
+
+
+def set_email_consent(conn: Connection, customer_id: int, consent: bool) -> bool:
+    """Set the customer's email consent; return what it was before."""
+    before = conn.execute(
+        select(Customer.email_consent).where(Customer.id == customer_id)
+    ).scalar_one()
+    conn.execute(update(Customer).where(Customer.id == customer_id).values(email_consent=consent))
+    return bool(before)

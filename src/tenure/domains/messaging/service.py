@@ -1,0 +1,192 @@
+"""Queue email in the caller's transaction, preview it, read the outbox, unsubscribe.
+
+Services take a connection and never commit: a playbook step queues its email in the step's
+own transaction, so the message exists exactly when the step is recorded as done. Sending is
+``delivery.deliver_due``'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tenure.domains.audit import service as audit
+from tenure.domains.messaging import personal, repository, templates
+from tenure.domains.messaging.models import MessageCategory, MessageStatus
+from tenure.domains.messaging.templates import Rendered
+from tenure.kit.errors import InvalidInput, NotFound
+from tenure.kit.settings import Settings, get_settings
+from tenure.kit.timeutil import as_utc
+
+
+@dataclass(frozen=True)
+class QueuedEmail:
+    """What queueing did: the message's id, its status (queued or skipped) and why."""
+
+    message_id: int
+    status: str
+    reason: str | None
+
+
+def queue_email(
+    conn: Connection,
+    *,
+    key: str,
+    customer_id: int,
+    template: str,
+    category: str,
+    source: str | None,
+    now: datetime,
+    settings: Settings | None = None,
+) -> QueuedEmail:
+    """Queue template ``template`` for a customer under the idempotency ``key``.
+
+    A second call with the same key returns the first call's message. The email is rendered
+    now, in the customer's language. It is stored ``skipped`` (with the reason) when the
+    customer has no email address (``no_address``), or, for marketing mail, no email consent
+    (``no_consent``) or ``marketing_cap`` messages in the last ``cap_days`` (``frequency_cap``).
+    A template that does not exist or does not parse raises (``NotFound``, ``TemplateInvalid``).
+    """
+    config = settings or get_settings()
+    kind = _category(category)
+    now = as_utc(now)
+    stored = repository.message_by_key(conn, key)
+    if stored is not None:
+        return QueuedEmail(stored.id, stored.status, stored.reason)
+    who = repository.recipient(conn, customer_id)
+    if who is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    language = personal.language_for(config)
+    rendered = preview(conn, template, customer_id, lang=language, settings=config)
+    reason = _refusal(conn, who, kind, now, config)
+    marketing = kind is MessageCategory.MARKETING
+    repository.insert_message(
+        conn,
+        {
+            "key": key,
+            "customer_id": customer_id,
+            "channel": "email",
+            "category": kind.value,
+            "template": template,
+            "language": rendered.language,
+            "to_address": who.email,
+            "subject": rendered.subject,
+            "html": rendered.html,
+            "text": rendered.text,
+            "unsubscribe_url": personal.unsubscribe_url(customer_id, config) if marketing else None,
+            "status": (MessageStatus.SKIPPED if reason else MessageStatus.QUEUED).value,
+            "reason": reason,
+            "attempts": 0,
+            "next_attempt_at": None if reason else now,
+            "created_at": now,
+            "source": source,
+        },
+    )
+    stored = repository.message_by_key(conn, key)
+    if stored is None:  # pragma: no cover - the insert or a concurrent one left a row
+        raise RuntimeError(f"message {key!r} was not stored")
+    return QueuedEmail(stored.id, stored.status, stored.reason)
+
+
+def _category(category: str) -> MessageCategory:
+    try:
+        return MessageCategory(category)
+    except ValueError:
+        raise InvalidInput(f"category must be marketing or service, not {category!r}") from None
+
+
+def _refusal(
+    conn: Connection,
+    who: repository.Recipient,
+    kind: MessageCategory,
+    now: datetime,
+    settings: Settings,
+) -> str | None:
+    """Return why this email must not go (a short code), or None."""
+    if not who.email or "@" not in who.email:
+        return "no_address"
+    if kind is MessageCategory.SERVICE:
+        return None  # service mail (an order, an account) needs no marketing consent
+    if not who.email_consent:
+        return "no_consent"
+    since = now - timedelta(days=settings.messaging.cap_days)
+    if repository.marketing_count(conn, who.id, since) >= settings.messaging.marketing_cap:
+        return "frequency_cap"
+    return None
+
+
+def preview(
+    conn: Connection,
+    template: str,
+    customer_id: int,
+    *,
+    lang: str | None = None,
+    settings: Settings | None = None,
+) -> Rendered:
+    """Render ``template`` for a customer as it would be sent (in ``lang``, if given)."""
+    config = settings or get_settings()
+    context = personal.variables(conn, customer_id, config)
+    return templates.render(
+        template,
+        lang or personal.language_for(config),
+        context,
+        templates_dir=config.messaging.templates_dir,
+    )
+
+
+def customer_by_external_id(conn: Connection, external_id: str) -> int:
+    """Return the id of the customer ``external_id``; ``NotFound`` if there is none."""
+    found = repository.customer_id_of(conn, external_id)
+    if found is None:
+        raise NotFound(f"no customer {external_id!r}")
+    return found
+
+
+def listing(
+    conn: Connection, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Return the newest messages (of ``status``), without their bodies."""
+    if status is not None and status not in {s.value for s in MessageStatus}:
+        raise InvalidInput(
+            f"status must be one of {', '.join(s.value for s in MessageStatus)}, not {status!r}"
+        )
+    return repository.messages(conn, status=status, limit=limit)
+
+
+def show(conn: Connection, message_id: int) -> dict[str, Any]:
+    """Return one message with its rendered subject, HTML and text."""
+    found = repository.message(conn, message_id)
+    if found is None:
+        raise NotFound(f"no message {message_id}")
+    return found
+
+
+def unsubscribe_token(customer_id: int, settings: Settings | None = None) -> str:
+    """Return the signed token of a customer's unsubscribe link."""
+    return personal.unsubscribe_token(customer_id, settings or get_settings())
+
+
+def customer_of_token(token: str, settings: Settings | None = None) -> int | None:
+    """Return the customer an unsubscribe token was made for, or None if it is not valid."""
+    return personal.customer_of_token(token, settings or get_settings())
+
+
+def unsubscribe(conn: Connection, customer_id: int, actor: audit.Actor) -> bool:
+    """Withdraw a customer's email consent (audited); return whether it was given before."""
+    if repository.recipient(conn, customer_id) is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    before = repository.set_email_consent(conn, customer_id, False)
+    if before:
+        audit.record(
+            conn,
+            actor,
+            "unsubscribe",
+            "customer",
+            customer_id,
+            before={"email_consent": True},
+            after={"email_consent": False},
+        )
+    return before
