@@ -53,7 +53,13 @@ def apply(
         loaded = loading.read_all(path)
     except loading.PlaybookInvalid as exc:
         context.fail(f"{len(exc.mistakes)} mistake(s); nothing was published:\n{exc.message}")
-    done = context.in_store(lambda conn: service.apply(conn, _actor(), loaded, paused=paused))
+    from tenure.domains.messaging.templates import names
+
+    settings = context.settings()
+    known = set(names(settings.messaging.templates_dir))
+    done = context.in_store(  # a mistake found against the store is printed the same way
+        lambda conn: service.apply(conn, _actor(), loaded, paused=paused, templates=known)
+    )
     if as_json:
         context.print_json([vars(item) for item in done])
         return

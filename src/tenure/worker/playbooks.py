@@ -1,4 +1,4 @@
-"""The playbook part of a worker's tick: enroll from the feed, then run the due steps.
+"""The playbook part of a worker's tick: enroll from the feed, run the due steps, deliver.
 
 Each batch is its own short write transaction, so people and API clients keep writing
 between them (on SQLite the write lock is held for one batch at a time).
@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from tenure.domains.automation import enrollment, steps
+from tenure.domains.automation.definition import Step
+from tenure.domains.messaging import delivery, transports
+from tenure.domains.messaging import service as messaging
+from tenure.kit.clock import Clock
 from tenure.kit.settings import Settings
 from tenure.storage.engine import retry_when_busy
 
@@ -27,29 +32,52 @@ class PlaybookTick:
     steps: int = 0
     failed: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, int] = field(default_factory=dict)  # delivered this tick, by outcome
 
     @property
     def busy(self) -> bool:
         """True if anything happened."""
-        return bool(self.enrolled or self.steps or self.failed or self.outcomes)
+        return bool(self.enrolled or self.steps or self.failed or self.outcomes or self.emails)
 
 
-def context_of(settings: Settings) -> steps.Context:
-    """Return what the steps need of the settings."""
-    return steps.Context(timezone=settings.business.timezone, language=settings.business.locale)
+def context_of(settings: Settings, now: datetime) -> steps.Context:
+    """Return what the steps need: the business's zone and language, and the outboxes."""
+
+    def send_email(conn: Connection, key: str, row: dict[str, Any], step: Step) -> dict[str, Any]:
+        spec = step.send_email
+        if spec is None:  # pragma: no cover  (only send_email steps are handed over)
+            raise steps.StepFailed("send_email: the step has no email")
+        queued = messaging.queue_email(
+            conn,
+            key=key,
+            customer_id=row["customer_id"],
+            template=spec.template,
+            category=spec.category,
+            source=f"playbook:{row['playbook']}",
+            now=now,
+            settings=settings,
+        )
+        return {"message_id": queued.message_id, "status": queued.status, "reason": queued.reason}
+
+    return steps.Context(
+        timezone=settings.business.timezone,
+        language=settings.business.locale,
+        send_email=send_email,
+    )
 
 
-def tick(engine: Engine, settings: Settings, now: datetime) -> PlaybookTick:
-    """Enroll whom the feed's new events set off, then run every enrollment due by ``now``."""
+def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
+    """Enroll whom the feed's new events set off, run every step due by now, send the mail."""
     done = PlaybookTick()
+    now = clock.now()
 
     def enroll(conn: Connection) -> int:
-        return sum(
-            enrollment.enroll_from_feed(conn, v, now) for v in enrollment.current_versions(conn)
-        )
+        versions = enrollment.current_versions(conn)
+        enrollment.wake_waiting(conn, now)
+        return sum(enrollment.enroll_from_feed(conn, v, now) for v in versions)
 
     done.enrolled = retry_when_busy(engine, enroll)
-    context = context_of(settings)
+    context = context_of(settings, now)
     for _ in range(MAX_BATCHES):
         report = retry_when_busy(engine, lambda conn: steps.run_due(conn, context, now, BATCH))
         done.steps += report.steps
@@ -58,4 +86,20 @@ def tick(engine: Engine, settings: Settings, now: datetime) -> PlaybookTick:
             done.outcomes[outcome] = done.outcomes.get(outcome, 0) + count
         if report.enrollments < BATCH:
             break
+    sent = delivery.deliver_due(
+        engine,
+        transports.from_settings(settings.messaging),
+        clock,
+        lease_seconds=settings.messaging.sending_lease_seconds,
+    )
+    done.emails = {
+        outcome: len(ids)
+        for outcome, ids in (
+            ("sent", sent.sent),
+            ("retrying", sent.retrying),
+            ("failed", sent.failed),
+            ("unknown", sent.unknown),
+        )
+        if ids
+    }
     return done

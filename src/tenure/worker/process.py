@@ -176,7 +176,7 @@ class Worker:
             else:
                 done.runs_failed.append(claimed.request_id)
         # after the runs: their stage changes are in the feed for the triggers
-        done.playbooks = playbooks.tick(self.engine, self.settings, self.clock.now())
+        done.playbooks = playbooks.tick(self.engine, self.settings, self.clock)
         return done
 
     def run_until(self, stop: threading.Event) -> None:

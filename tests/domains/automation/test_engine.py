@@ -242,11 +242,8 @@ def test_wait_for_an_event_takes_the_arrived_way(store: Engine) -> None:
                     external_id="login-1", customer_id=lead, type="login", occurred_at=clock.now()
                 )
             )
-            conn.execute(
-                text("UPDATE enrollments SET next_at = :now WHERE customer_id = :c"),
-                {"now": clock.now(), "c": lead},
-            )
-        worker.tick()
+        woken = worker.tick()  # the login wakes the lead's wait at once
+        assert woken.playbooks.outcomes == {"exited": 1}
         clock.advance(timedelta(days=7))
         worker.tick()
     finally:
@@ -290,3 +287,43 @@ def test_two_workers_on_postgresql_run_each_step_once(store: Engine) -> None:
     assert {n for _, n in per_customer} == {1}
     assert sum(r.failed for r in reports) == 0
     assert all(r.enrollments < 25 or r.steps > 0 for r in reports)
+
+
+def test_an_email_step_queues_once_and_the_outbox_sends_it(store: Engine) -> None:
+    clock = FrozenClock(START)
+    reader = _customer(store, "reader", email_consent=True, email="reader@t.test", name="Rea")
+    silent = _customer(store, "silent", email_consent=False, email="silent@t.test")
+    _apply(
+        store,
+        PLAYBOOK.replace(
+            """  - create_task:
+      title: {en: Call them, zh: 致电}
+      checklist: [{en: Find the root cause}]
+      due_in_days: 2
+      assignee: {to: owner, fallback: csm}
+""",
+            """  - send_email: {template: win-back-offer}
+""",
+        ).replace('conditions: {field: email_consent, op: "=", value: true}\n', ""),
+    )
+    _stage_change(store, reader, "mature", "declining", "r1")
+    _stage_change(store, silent, "mature", "declining", "s1")
+    worker = _worker(store, clock)
+    try:
+        done = worker.tick().playbooks
+        assert done.emails == {"sent": 1}  # the embedded outbox: no mail server needed
+        assert not worker.tick().playbooks.emails  # nothing is sent twice
+    finally:
+        worker.stop()
+    with store.connect() as conn:
+        rows = conn.execute(
+            text("SELECT customer_id, status, reason, source FROM messages ORDER BY customer_id")
+        ).all()
+        sent_events = conn.execute(
+            select(func.count()).select_from(Event).where(Event.type == "message_sent")
+        ).scalar_one()
+    assert [tuple(r) for r in rows] == [
+        (reader, "sent", None, "playbook:save-them"),
+        (silent, "skipped", "no_consent", "playbook:save-them"),
+    ]
+    assert sent_events == 1

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select
+from sqlalchemy import Connection, case, func, insert, select, update
 
 from tenure.domains.automation import repository as repo
 from tenure.domains.automation import triggers
@@ -222,3 +222,29 @@ def enroll_by_hand(conn: Connection, version: Version, customer_id: int, now: da
             )
         ).scalar_one()
     )
+
+
+WAITS = "automation:waits"  # the feed cursor that wakes enrollments waiting for an event
+
+
+def wake_waiting(conn: Connection, now: datetime, limit: int = 10_000) -> int:
+    """Wake the enrollments waiting for an event whose customers have new events.
+
+    A woken enrollment looks for the awaited event types itself and sleeps again if none
+    came; waking too many costs a look each, missing one would cost a journey.
+    """
+    batch = feed.read(conn, WAITS, limit=limit)
+    customers = sorted({event.customer_id for event in batch.events})
+    woken = 0
+    for chunk in _chunks(customers):
+        woken += conn.execute(
+            update(Enrollment)
+            .where(
+                Enrollment.status == EnrollmentStatus.ACTIVE.value,
+                Enrollment.waiting_since.is_not(None),
+                Enrollment.customer_id.in_(chunk),
+            )
+            .values(next_at=now)
+        ).rowcount
+    feed.advance(conn, WAITS, batch.end)
+    return int(woken)

@@ -46,12 +46,26 @@ def checksum(definition: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _check_against_store(conn: Connection, loaded: list[Loaded]) -> None:
-    """Refuse playbooks that name saved segments the store does not have."""
+def _check_against_store(
+    conn: Connection, loaded: list[Loaded], templates: set[str] | None
+) -> None:
+    """Refuse playbooks that name saved segments or email templates that do not exist."""
     known = set(conn.execute(select(Segment.name)).scalars())
     mistakes = []
     for item in loaded:
         playbook = item.playbook
+        for index, step in enumerate(playbook.steps):
+            email = step.send_email
+            if templates is not None and email is not None and email.template not in templates:
+                mistakes.append(
+                    Mistake(
+                        item.file,
+                        1,
+                        f"steps[{index}].send_email.template",
+                        f"no email template is called {email.template!r}; "
+                        f"templates: {', '.join(sorted(templates)) or 'none'}",
+                    )
+                )
         named = [("enrollment.suppress_segment", playbook.enrollment.suppress_segment)]
         named += [
             (f"trigger[{n}].segment", t.segment.entered or t.segment.left)
@@ -74,10 +88,19 @@ def _check_against_store(conn: Connection, loaded: list[Loaded]) -> None:
 
 
 def apply(
-    conn: Connection, actor: audit.Actor, loaded: list[Loaded], *, paused: bool = False
+    conn: Connection,
+    actor: audit.Actor,
+    loaded: list[Loaded],
+    *,
+    paused: bool = False,
+    templates: set[str] | None = None,
 ) -> list[Applied]:
-    """Publish each playbook whose definition changed; new ones start active (or paused)."""
-    _check_against_store(conn, loaded)
+    """Publish each playbook whose definition changed; new ones start active (or paused).
+
+    ``templates``, when given, are the email templates there are: a playbook sending another
+    is refused.
+    """
+    _check_against_store(conn, loaded, templates)
     now = utcnow()
     done = []
     for item in loaded:

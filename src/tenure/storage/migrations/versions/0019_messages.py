@@ -1,7 +1,7 @@
 """messages: the email outbox
 
 Revision ID: 0019
-Revises: 0018 (to become 0018 at merge: 0018 is being written in parallel)
+Revises: 0018
 Create Date: 2026-12-01 10:00:00
 """
 
