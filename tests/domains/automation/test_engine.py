@@ -327,3 +327,7 @@ def test_an_email_step_queues_once_and_the_outbox_sends_it(store: Engine) -> Non
         (silent, "skipped", "no_consent", "playbook:save-them"),
     ]
     assert sent_events == 1
+    # a person's right to erasure reaches their journeys and their mail
+    with write_transaction(store) as conn:
+        removed = changes.erase_customer(conn, PERSON, reader)
+    assert removed["enrollments"] == 1 and removed["messages"] == 1 and removed["step_runs"] >= 1

@@ -8,9 +8,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.domains.audit import service as audit
+from tenure.domains.automation.models import Enrollment, StepRun
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
+from tenure.domains.messaging.models import Message
 from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.scoring.models import ScoreHistory
 from tenure.domains.segments.models import SegmentMember
@@ -33,6 +35,8 @@ _OWNED: tuple[tuple[type[Base], InstrumentedAttribute[int]], ...] = (
     (Subscription, Subscription.customer_id),
     (SurveyResponse, SurveyResponse.customer_id),
     (Event, Event.customer_id),
+    (Enrollment, Enrollment.customer_id),
+    (Message, Message.customer_id),
 )
 
 
@@ -118,6 +122,10 @@ def erase_customer(conn: Connection, actor: audit.Actor, customer_id: int) -> di
         delete(OrderLine).where(OrderLine.order_id.in_(their_orders))
     ).rowcount
     removed["orders"] = conn.execute(delete(Order).where(Order.customer_id == customer_id)).rowcount
+    their_enrollments = select(Enrollment.id).where(Enrollment.customer_id == customer_id)
+    removed["step_runs"] = conn.execute(
+        delete(StepRun).where(StepRun.enrollment_id.in_(their_enrollments))
+    ).rowcount
     for model, owner in _OWNED:
         removed[model.__tablename__] = conn.execute(
             delete(model).where(owner == customer_id)
