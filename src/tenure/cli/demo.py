@@ -183,13 +183,21 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         use_profile_settings(conn, config.profile, settings)
     write_truth(data, truth)
     # the analytics that exist: a scoring run as of the last day of the history
+    from tenure.demo.load import publish_presets
     from tenure.domains.scoring.run import run_scoring
+    from tenure.kit.clock import SystemClock
     from tenure.storage.arrow import arrow_reader
+    from tenure.worker.playbooks import tick as playbook_tick
 
+    # the shipped playbooks, published before the second run: its stage changes enroll
+    # customers, so a first look shows enrollments, tasks for their owners and sent mail
+    with eng.begin() as conn:
+        publish_presets(conn)
     # two runs, a month apart, so that the stage flow between them shows from the start
     for day in (config.end - timedelta(days=30), config.end):
         with eng.begin() as conn:  # the load is committed: big tables may come through Arrow
             scored = run_scoring(conn, day, settings, arrow_reader(eng))
+    acted = playbook_tick(eng, settings, SystemClock())
     password = _demo_login(eng)
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)
@@ -203,6 +211,11 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
                 "seconds": seconds,
                 "stages": scored.stages,
                 "scoring_run": scored.run_id,
+                "playbooks": {
+                    "enrolled": acted.enrolled,
+                    "steps": acted.steps,
+                    "emails": acted.emails,
+                },
                 **_login_json(password),
             }
         )
@@ -215,6 +228,11 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     from tenure.cli.score import print_stages
 
     print_stages(scored.stages, f"Lifecycle stages as of {config.end}")
+    sent = acted.emails.get("sent", 0)
+    context.console.print(
+        f"Playbooks: {acted.enrolled:,} customers enrolled, {acted.steps:,} steps run, "
+        f"{sent:,} emails in the outbox (`tenure playbooks list`, `tenure messages list`)"
+    )
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")
     _print_login(password)
 

@@ -57,3 +57,12 @@ def clear_store(conn: Connection) -> None:
     # every table, in dependency order: only the whole metadata knows them all
     for table in reversed(metadata().sorted_tables):
         conn.execute(table.delete())
+
+
+def publish_presets(conn: Connection) -> None:
+    """Publish the shipped playbooks in the demo store (lead welcome, onboarding, win-back, NPS)."""
+    from tenure.domains.audit.service import SYSTEM
+    from tenure.domains.automation import loading, service
+    from tenure.domains.automation.presets import FOLDER
+
+    service.apply(conn, SYSTEM, loading.read_all(FOLDER))
