@@ -331,3 +331,41 @@ def test_an_email_step_queues_once_and_the_outbox_sends_it(store: Engine) -> Non
     with write_transaction(store) as conn:
         removed = changes.erase_customer(conn, PERSON, reader)
     assert removed["enrollments"] == 1 and removed["messages"] == 1 and removed["step_runs"] >= 1
+
+
+def test_imported_nps_answers_set_off_the_detractor_follow_up(
+    store: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tenure.domains.automation.presets import FOLDER
+    from tests.domains.dataio.helpers import run, write
+
+    clock = FrozenClock(START)
+    unhappy = _customer(store, "unhappy", email_consent=True)
+    happy = _customer(store, "happy", email_consent=True)
+    with write_transaction(store) as conn:
+        service.apply(conn, PERSON, [parse((FOLDER / "nps-detractors.yaml").read_text(), "d")])
+    answers = write(
+        tmp_path_factory.mktemp("nps") / "nps.csv",
+        "customer_id,score,answered_at\nunhappy,3,2026-05-03 10:00\nhappy,10,2026-05-03 11:00\n",
+    )
+    for _ in range(2):  # a file imported twice is news once
+        with write_transaction(store) as conn:
+            run(conn, "surveys", answers)
+    with store.connect() as conn:
+        bands = conn.execute(
+            select(Event.customer_id, Event.properties).where(Event.type == "survey_answered")
+        ).all()
+    assert sorted((c, p["band"], p["score"]) for c, p in bands) == [
+        (unhappy, "detractor", 3),
+        (happy, "promoter", 10),
+    ]
+    worker = _worker(store, clock)
+    try:
+        worker.tick()
+    finally:
+        worker.stop()
+    with store.connect() as conn:
+        tasked = conn.execute(select(Task.customer_id, Task.title, Task.due_on)).all()
+    assert [(t.customer_id, t.title, str(t.due_on)[:10]) for t in tasked] == [
+        (unhappy, "Call a detractor", "2026-05-06")
+    ]

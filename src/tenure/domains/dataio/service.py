@@ -33,6 +33,8 @@ from tenure.domains.dataio.validate import (
     CheckedBatch,
     check_batch,
 )
+from tenure.domains.events.models import EventSource
+from tenure.domains.surveys import answers
 from tenure.kit.errors import InvalidInput
 from tenure.storage.bulk import secondary_indexes_deferred
 
@@ -292,6 +294,8 @@ class _Importer:
         self.report.unchanged += frame.height - changed
         if LINE_NO in good.columns:
             write_lines(self.conn, good)
+        if self.spec.name == "surveys":  # answers are news for playbooks (NPS follow-up)
+            answers.publish(self.conn, frame, EventSource.IMPORT)
 
 
 def import_file(

@@ -28,6 +28,8 @@ from sqlalchemy import Connection, and_, insert, or_, select, text, update
 
 from tenure.domains.events.models import Event, EventSource, FeedCursor, SystemEventType
 from tenure.kit.timeutil import as_utc, utcnow
+from tenure.storage.base import table_of
+from tenure.storage.upsert import insert_new
 
 # above every transaction id SQLite's rows carry (0) and PostgreSQL's for a long while
 _UNBOUNDED = 2**62
@@ -85,8 +87,17 @@ class NewEvent:
     properties: dict[str, Any] | None = None
 
 
-def append(conn: Connection, source: EventSource, events: Iterable[NewEvent]) -> int:
-    """Write Tenure's own events to the feed; return how many were written."""
+def append(
+    conn: Connection,
+    source: EventSource,
+    events: Iterable[NewEvent],
+    *,
+    skip_existing: bool = False,
+) -> int:
+    """Write Tenure's own events to the feed; return how many were written.
+
+    ``skip_existing`` passes over events whose key is stored already (a file imported again).
+    """
     rows = [
         {
             "external_id": event.key,
@@ -98,6 +109,8 @@ def append(conn: Connection, source: EventSource, events: Iterable[NewEvent]) ->
         }
         for event in events
     ]
+    if skip_existing:
+        return insert_new(conn, table_of(Event), rows, "external_id")
     if rows:
         conn.execute(insert(Event), rows)
     return len(rows)
