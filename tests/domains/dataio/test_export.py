@@ -30,7 +30,8 @@ SNAPSHOTS = {
     "order_lines": """SELECT o.external_id, l.line_no, l.product_id, l.product_name, l.category,
         l.quantity, l.unit_price FROM order_lines l JOIN orders o ON o.id = l.order_id""",
     "events": """SELECT e.external_id, c.external_id, e.occurred_at, e.type, e.properties
-        FROM events e JOIN customers c ON c.id = e.customer_id""",
+        FROM events e JOIN customers c ON c.id = e.customer_id
+        WHERE e.type <> 'survey_answered'""",
     "marketing_spend": "SELECT channel, period_start, period_end, amount, currency "
     "FROM marketing_spend",
     "survey_responses": """SELECT c.external_id, s.survey, s.score, s.comment, s.answered_at

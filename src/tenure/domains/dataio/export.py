@@ -15,10 +15,20 @@ import polars as pl
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, text
 
+from tenure.domains.events.models import SystemEventType
 from tenure.kit.errors import InvalidInput
 
 _TS = "%Y-%m-%d %H:%M:%S%.6f+00:00"
 _BATCH = 100_000
+
+# Tenure's own events (stage changes, survey answers …) are derived: an import refuses them
+_SYSTEM = ", ".join(f"'{kind.value}'" for kind in SystemEventType)
+_EVENTS = f"""
+        SELECT e.external_id AS event_id, c.external_id AS customer_id, e.occurred_at, e.type,
+               e.properties AS __extras
+        FROM events e JOIN customers c ON c.id = e.customer_id
+        WHERE e.type NOT IN ({_SYSTEM})
+        ORDER BY e.id"""  # noqa: S608  (the vocabulary's own values, no input)
 
 QUERIES = {
     "customers": """
@@ -33,10 +43,7 @@ QUERIES = {
                l.product_id, l.product_name, l.category, l.quantity, l.unit_price
         FROM orders o JOIN customers c ON c.id = o.customer_id
         LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.id, l.line_no""",
-    "events": """
-        SELECT e.external_id AS event_id, c.external_id AS customer_id, e.occurred_at, e.type,
-               e.properties AS __extras
-        FROM events e JOIN customers c ON c.id = e.customer_id ORDER BY e.id""",
+    "events": _EVENTS,
     "spend": """
         SELECT channel, period_start, period_end, amount, currency
         FROM marketing_spend ORDER BY channel, period_start""",
