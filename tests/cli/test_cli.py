@@ -197,3 +197,10 @@ def test_playbooks_from_files_to_the_store(tmp_path: Path, empty_sqlite_url: str
     assert source.stdout.startswith("# A customer who starts to decline")
     missing = tenure("playbooks", "show", "nope", url=empty_sqlite_url, cwd=tmp_path)
     assert missing.returncode == 1 and "no playbook called 'nope'" in missing.stderr
+    resumed = tenure("playbooks", "resume", "win-back", url=empty_sqlite_url, cwd=tmp_path)
+    assert resumed.returncode == 0
+    nobody = tenure("playbooks", "enroll", "win-back", "C404", url=empty_sqlite_url, cwd=tmp_path)
+    assert nobody.returncode == 1 and "no customer with external id 'C404'" in nobody.stderr
+    worked = tenure("worker", "--once", "--json", url=empty_sqlite_url, cwd=tmp_path)
+    assert worked.returncode == 0, worked.stderr
+    assert json.loads(worked.stdout)["enrolled"] == 0
