@@ -22,6 +22,7 @@ SECTIONS = {
     "churn": "ChurnSettings",
     "server": "ServerSettings",
     "worker": "WorkerSettings",
+    "webhooks": "WebhookSettings",
 }
 
 

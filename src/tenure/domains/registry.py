@@ -24,6 +24,7 @@ from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse
 from tenure.domains.tasks.models import Task
 from tenure.domains.users.models import ApiToken, LoginAttempt, User, WebSession
+from tenure.domains.webhooks.models import WebhookDelivery
 from tenure.storage.base import Base
 
 ALL_MODELS = (
@@ -54,6 +55,7 @@ ALL_MODELS = (
     ScheduleSlot,
     PlaybookRecord,
     PlaybookVersion,
+    WebhookDelivery,
 )
 
 

@@ -23,6 +23,7 @@ from tenure.kit.settings.leads import LeadSettings
 from tenure.kit.settings.server import ServerSettings
 from tenure.kit.settings.stages import StageSettings
 from tenure.kit.settings.value import ValueSettings
+from tenure.kit.settings.webhooks import WebhookSettings
 from tenure.kit.settings.worker import WorkerSettings
 
 
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @classmethod
     def settings_customise_sources(
