@@ -93,6 +93,8 @@ def deliver_due(
     config = settings or get_settings()
     hooks = config.webhooks
     report = DeliveryReport()
+    if limit < 1:
+        return report
     with engine.connect() as conn:
         if not repository.any_due(conn, clock.now()):
             return report
