@@ -113,8 +113,8 @@ def settings(**hooks: object) -> Settings:
     """Test settings: a fixed secret, short timeout and lease, loopback allowed."""
     values: dict[str, object] = {
         "secret": SECRET,
-        "timeout_seconds": 0.5,
-        "lease_seconds": 5,
+        "timeout_seconds": 5,  # generous: a loaded test machine must not turn a 200 into a retry
+        "lease_seconds": 10,
         "concurrency": 4,
         "allow_private": True,
         **hooks,

@@ -132,11 +132,11 @@ def test_a_hanging_receiver_times_out_and_the_others_still_go_out(
     hanging = _queue(store, clock, receiver.url("/hang"), key="hang")
     others = [_queue(store, clock, receiver.url(f"/ok{n}"), key=f"ok-{n}") for n in range(3)]
     # one sender thread: the hanging call comes first and holds it only for the timeout
-    report = deliver_due(store, clock, settings=settings(concurrency=1))
+    report = deliver_due(store, clock, settings=settings(concurrency=1, timeout_seconds=1.5))
     assert report.retrying == [hanging]
     assert sorted(report.delivered) == others
     stuck = _get(store, hanging)
-    assert stuck.status == "queued" and stuck.last_error == "timed out after 0.5 s"
+    assert stuck.status == "queued" and stuck.last_error == "timed out after 1.5 s"
     assert stuck.next_attempt_at == clock.now() + BACKOFF[0]
     receiver.release.set()
     clock.advance(BACKOFF[0])
