@@ -23,6 +23,7 @@ SECTIONS = {
     "server": "ServerSettings",
     "worker": "WorkerSettings",
     "messaging": "MessagingSettings",
+    "webhooks": "WebhookSettings",
 }
 
 

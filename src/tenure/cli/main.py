@@ -19,6 +19,7 @@ from tenure.cli import (
     segments,
     serve,
     users,
+    webhooks,
     worker,
 )
 from tenure.cli import report_kpis as _report_kpis  # noqa: F401  (adds report kpis, cohorts, channels)
@@ -48,6 +49,7 @@ app.add_typer(segments.app, name="segments")
 app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(messages.app, name="messages")
 app.add_typer(users.app, name="users")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("worker")(worker.worker)
 
 

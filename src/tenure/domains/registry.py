@@ -30,6 +30,7 @@ from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse
 from tenure.domains.tasks.models import Task
 from tenure.domains.users.models import ApiToken, LoginAttempt, User, WebSession
+from tenure.domains.webhooks.models import WebhookDelivery
 from tenure.storage.base import Base
 
 ALL_MODELS = (
@@ -63,6 +64,7 @@ ALL_MODELS = (
     Enrollment,
     StepRun,
     Message,
+    WebhookDelivery,
 )
 
 

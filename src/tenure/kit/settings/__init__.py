@@ -17,6 +17,7 @@ from tenure.kit.settings.root import Settings, get_settings, load_settings
 from tenure.kit.settings.server import ServerSettings
 from tenure.kit.settings.stages import StageSettings
 from tenure.kit.settings.value import ValueSettings
+from tenure.kit.settings.webhooks import WebhookSettings
 from tenure.kit.settings.worker import WorkerSettings
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Settings",
     "StageSettings",
     "ValueSettings",
+    "WebhookSettings",
     "WorkerSettings",
     "get_settings",
     "load_settings",

@@ -24,6 +24,7 @@ from tenure.kit.settings.messaging import MessagingSettings
 from tenure.kit.settings.server import ServerSettings
 from tenure.kit.settings.stages import StageSettings
 from tenure.kit.settings.value import ValueSettings
+from tenure.kit.settings.webhooks import WebhookSettings
 from tenure.kit.settings.worker import WorkerSettings
 
 
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @classmethod
     def settings_customise_sources(

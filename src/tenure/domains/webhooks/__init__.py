@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks): an outbox of deliveries, sent and retried by the worker."""
