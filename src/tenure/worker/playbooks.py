@@ -16,6 +16,8 @@ from tenure.domains.automation import enrollment, steps
 from tenure.domains.automation.definition import Step
 from tenure.domains.messaging import delivery, transports
 from tenure.domains.messaging import service as messaging
+from tenure.domains.webhooks import delivery as hooks
+from tenure.domains.webhooks import service as webhooks
 from tenure.kit.clock import Clock
 from tenure.kit.settings import Settings
 from tenure.storage.engine import retry_when_busy
@@ -33,11 +35,19 @@ class PlaybookTick:
     failed: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)  # delivered this tick, by outcome
+    webhooks: dict[str, int] = field(default_factory=dict)
 
     @property
     def busy(self) -> bool:
         """True if anything happened."""
-        return bool(self.enrolled or self.steps or self.failed or self.outcomes or self.emails)
+        return bool(
+            self.enrolled
+            or self.steps
+            or self.failed
+            or self.outcomes
+            or self.emails
+            or self.webhooks
+        )
 
 
 def context_of(settings: Settings, now: datetime) -> steps.Context:
@@ -59,10 +69,35 @@ def context_of(settings: Settings, now: datetime) -> steps.Context:
         )
         return {"message_id": queued.message_id, "status": queued.status, "reason": queued.reason}
 
+    def call_webhook(conn: Connection, key: str, row: dict[str, Any], step: Step) -> dict[str, Any]:
+        spec = step.webhook
+        if spec is None:  # pragma: no cover  (only webhook steps are handed over)
+            raise steps.StepFailed("webhook: the step has no url")
+        payload = {
+            "playbook": row["playbook"],
+            "version": row["version"],
+            "enrollment_id": row["id"],
+            "step": key,
+            "customer": webhooks.customer_payload(conn, row["customer_id"]),
+        }
+        delivery_id = webhooks.queue(
+            conn,
+            key=key,
+            url=spec.url,
+            event_type="playbook.step",
+            payload=payload,
+            source=f"playbook:{row['playbook']}",
+            customer_id=row["customer_id"],
+            now=now,
+            allow_private=webhooks.private_allowed(settings),
+        )
+        return {"delivery_id": delivery_id}
+
     return steps.Context(
         timezone=settings.business.timezone,
         language=settings.business.locale,
         send_email=send_email,
+        call_webhook=call_webhook,
     )
 
 
@@ -92,6 +127,16 @@ def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
         clock,
         lease_seconds=settings.messaging.sending_lease_seconds,
     )
+    called = hooks.deliver_due(engine, clock, settings=settings)
+    done.webhooks = {
+        outcome: len(ids)
+        for outcome, ids in (
+            ("delivered", called.delivered),
+            ("retrying", called.retrying),
+            ("failed", called.failed),
+        )
+        if ids
+    }
     done.emails = {
         outcome: len(ids)
         for outcome, ids in (

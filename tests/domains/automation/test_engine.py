@@ -369,3 +369,63 @@ def test_imported_nps_answers_set_off_the_detractor_follow_up(
     assert [(t.customer_id, t.title, str(t.due_on)[:10]) for t in tasked] == [
         (unhappy, "Call a detractor", "2026-05-06")
     ]
+
+
+def test_a_webhook_step_is_delivered_signed_with_the_step_s_key(store: Engine) -> None:
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from standardwebhooks import Webhook
+
+    got: list[tuple[dict[str, str], bytes]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((dict(self.headers.items()), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    clock = FrozenClock(datetime.now(UTC))  # receivers refuse stale signature times
+    customer = _customer(store, "hooked", email_consent=True, name="Hu Ke")
+    _apply(
+        store,
+        PLAYBOOK.replace(
+            """  - create_task:
+      title: {en: Call them, zh: 致电}
+      checklist: [{en: Find the root cause}]
+      due_in_days: 2
+      assignee: {to: owner, fallback: csm}
+""",
+            f"""  - webhook: {{url: "{url}"}}
+""",
+        ),
+    )
+    _stage_change(store, customer, "mature", "declining", "w1")
+    worker = _worker(store, clock)
+    try:
+        assert worker.tick().playbooks.webhooks == {"delivered": 1}
+        assert not worker.tick().playbooks.webhooks  # delivered once
+    finally:
+        worker.stop()
+        server.shutdown()
+    [(headers, body)] = got
+    with store.connect() as conn:
+        from tenure.domains.webhooks.signing import signing_secret
+
+        secret = signing_secret(conn, None, clock.now())
+    lowered = {k.lower(): v for k, v in headers.items()}
+    Webhook(secret).verify(body, lowered)  # raises unless the signature holds
+    sent = json.loads(body)
+    assert (
+        lowered["webhook-id"].startswith("enrollment:") and ":step:step-1:" in lowered["webhook-id"]
+    )
+    assert sent["type"] == "playbook.step"
+    assert sent["data"]["customer"]["external_id"] == "hooked"
+    assert sent["data"]["playbook"] == "save-them"

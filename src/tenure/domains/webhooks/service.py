@@ -10,8 +10,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
+from tenure.domains.customers.models import Customer
+from tenure.domains.segments import fields
 from tenure.domains.webhooks import repository, signing
 from tenure.domains.webhooks.models import DeliveryStatus
 from tenure.domains.webhooks.repository import Delivery
@@ -97,3 +99,21 @@ def retry(conn: Connection, delivery_id: int, now: datetime) -> Delivery:
 def secret(conn: Connection, settings: Settings, now: datetime) -> str:
     """Return the signing secret receivers verify with (made and kept on first use)."""
     return signing.signing_secret(conn, settings.webhooks.secret, now)
+
+
+def customer_payload(conn: Connection, customer_id: int) -> dict[str, Any]:
+    """Return what a webhook says of a customer: ids, name, email, stage and main scores."""
+    record = fields.record(conn, customer_id) or {}
+    external = conn.execute(
+        select(Customer.external_id, Customer.name, Customer.email).where(
+            Customer.id == customer_id
+        )
+    ).first()
+    kept = ("stage", "clv", "p_alive", "churn_risk", "health_band", "lead_band", "owner_id")
+    return {
+        "id": customer_id,
+        "external_id": None if external is None else external.external_id,
+        "name": None if external is None else external.name,
+        "email": None if external is None else external.email,
+        **{key: record.get(key) for key in kept},
+    }
