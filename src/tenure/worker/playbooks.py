@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from tenure.domains.automation import enrollment, steps
+from tenure.domains.automation import crossings, enrollment, steps
 from tenure.domains.automation.definition import Step
 from tenure.domains.messaging import delivery, transports
 from tenure.domains.messaging import service as messaging
@@ -109,7 +109,8 @@ def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
     def enroll(conn: Connection) -> int:
         versions = enrollment.current_versions(conn)
         enrollment.wake_waiting(conn, now)
-        return sum(enrollment.enroll_from_feed(conn, v, now) for v in versions)
+        from_feed = sum(enrollment.enroll_from_feed(conn, v, now) for v in versions)
+        return from_feed + sum(crossings.enroll_from_scores(conn, v, now) for v in versions)
 
     done.enrolled = retry_when_busy(engine, enroll)
     context = context_of(settings, now)

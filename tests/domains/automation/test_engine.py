@@ -429,3 +429,51 @@ def test_a_webhook_step_is_delivered_signed_with_the_step_s_key(store: Engine) -
     assert sent["type"] == "playbook.step"
     assert sent["data"]["customer"]["external_id"] == "hooked"
     assert sent["data"]["playbook"] == "save-them"
+
+
+def test_a_playbook_s_own_score_line_enrolls_who_crossed_it_between_runs(store: Engine) -> None:
+    from datetime import date
+
+    from tenure.domains.scoring.models import ScoreHistory, ScoringRun
+
+    crossing = _customer(store, "crossing", email_consent=True)
+    above = _customer(store, "above", email_consent=True)
+    below = _customer(store, "below", email_consent=True)
+
+    def run(day: date, risks: dict[int, float]) -> None:
+        with write_transaction(store) as conn:
+            run_id = conn.execute(
+                insert(ScoringRun)
+                .values(
+                    as_of=day,
+                    status="done",
+                    preset="ecommerce",
+                    config_hash="c",
+                    data_fingerprint=str(day),
+                    started_at=START,
+                )
+                .returning(ScoringRun.id)
+            ).scalar_one()
+            conn.execute(
+                insert(ScoreHistory),
+                [{"run_id": run_id, "customer_id": c, "churn_risk": r} for c, r in risks.items()],
+            )
+
+    run(date(2026, 5, 1), {crossing: 0.5, above: 0.8, below: 0.6})
+    _apply(
+        store,
+        PLAYBOOK.replace(
+            "trigger: {stage_entered: {to: [declining]}}",
+            "trigger: {score_crossed: {score: churn_risk, above: 0.7}}",
+        ),
+    )
+    clock = FrozenClock(START)
+    worker = _worker(store, clock)
+    try:
+        assert worker.tick().playbooks.enrolled == 0  # the run before publishing is history
+        run(date(2026, 5, 2), {crossing: 0.8, above: 0.9, below: 0.65})
+        assert worker.tick().playbooks.enrolled == 1
+        assert worker.tick().playbooks.enrolled == 0  # each run is looked at once
+    finally:
+        worker.stop()
+    assert [e["customer_id"] for e in _enrollments(store)] == [crossing]

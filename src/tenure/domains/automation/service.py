@@ -14,12 +14,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tenure.domains.audit import service as audit
+from tenure.domains.automation import crossings
 from tenure.domains.automation import repository as repo
 from tenure.domains.automation.definition import Playbook
 from tenure.domains.automation.enrollment import consumer
 from tenure.domains.automation.loading import Loaded, Mistake, PlaybookInvalid
 from tenure.domains.automation.models import PlaybookStatus
 from tenure.domains.events import feed
+from tenure.domains.scoring import repository as scoring
 from tenure.domains.segments.models import Segment
 from tenure.kit.errors import NotFound
 from tenure.kit.timeutil import utcnow
@@ -115,6 +117,9 @@ def apply(
             playbook_id = repo.create(conn, item.playbook.name, status, now)
             # it reacts to what happens from now on, not to the feed's history
             feed.subscribe(conn, consumer(item.playbook.name))
+            latest = scoring.latest_run(conn)
+            if latest is not None:  # and to the runs after this one
+                crossings.mark_seen(conn, item.playbook.name, latest, now)
         else:
             playbook_id = existing.id
         version = repo.publish(
