@@ -9,17 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
-from tenure.domains.automation import crossings, enrollment, steps
+from tenure.domains.automation import crossings, enrollment, scheduled, steps
 from tenure.domains.automation.definition import Step
 from tenure.domains.messaging import delivery, transports
 from tenure.domains.messaging import service as messaging
+from tenure.domains.scheduling import repository as schedule
 from tenure.domains.webhooks import delivery as hooks
 from tenure.domains.webhooks import service as webhooks
 from tenure.kit.clock import Clock
 from tenure.kit.settings import Settings
+from tenure.kit.timeutil import start_of_day
 from tenure.storage.engine import retry_when_busy
 
 BATCH = 200  # enrollments per transaction
@@ -101,6 +104,33 @@ def context_of(settings: Settings, now: datetime) -> steps.Context:
     )
 
 
+def calendar(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Once per business day and playbook: enroll whom the calendar sets off today.
+
+    Taking the day's slot and enrolling commit together: a day is looked at once, even with
+    several workers, and a crash in between leaves the day to the next tick.
+    """
+    zone = settings.business.timezone
+    today = now.astimezone(ZoneInfo(zone)).date()
+    slot = start_of_day(today, zone)
+    enrolled = 0
+    with engine.connect() as conn:
+        versions = [
+            v
+            for v in enrollment.current_versions(conn)
+            if v.status == "active" and scheduled.is_calendar(v)
+        ]
+    for version in versions:
+
+        def look(conn: Connection, version: enrollment.Version = version) -> int:
+            if not schedule.take_slot(conn, f"playbook:{version.name}:day", slot, now):
+                return 0
+            return scheduled.enroll_for_day(conn, version, today, zone, now)
+
+        enrolled += retry_when_busy(engine, look)
+    return enrolled
+
+
 def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
     """Enroll whom the feed's new events set off, run every step due by now, send the mail."""
     done = PlaybookTick()
@@ -113,6 +143,7 @@ def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
         return from_feed + sum(crossings.enroll_from_scores(conn, v, now) for v in versions)
 
     done.enrolled = retry_when_busy(engine, enroll)
+    done.enrolled += calendar(engine, settings, now)
     context = context_of(settings, now)
     for _ in range(MAX_BATCHES):
         report = retry_when_busy(engine, lambda conn: steps.run_due(conn, context, now, BATCH))

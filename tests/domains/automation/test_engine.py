@@ -477,3 +477,40 @@ def test_a_playbook_s_own_score_line_enrolls_who_crossed_it_between_runs(store: 
     finally:
         worker.stop()
     assert [e["customer_id"] for e in _enrollments(store)] == [crossing]
+
+
+def test_the_calendar_enrolls_who_went_quiet_today_and_birthdays_ahead(store: Engine) -> None:
+    from datetime import date
+
+    quiet = _customer(store, "quiet30", email_consent=True)
+    older = _customer(store, "quiet31", email_consent=True)
+    busy = _customer(store, "busy", email_consent=True)
+    born = _customer(store, "born", email_consent=True, birthday=date(1990, 5, 11))
+    with write_transaction(store) as conn:
+        for external, customer_id, days in (("q", quiet, 30), ("o", older, 31), ("b", busy, 2)):
+            conn.execute(
+                insert(Event).values(
+                    external_id=f"login-{external}",
+                    customer_id=customer_id,
+                    type="login",
+                    occurred_at=START - timedelta(days=days),
+                )
+            )
+    _apply(
+        store,
+        PLAYBOOK.replace(
+            "trigger: {stage_entered: {to: [declining]}}",
+            "trigger:\n  - inactive: {days: 30, kinds: [login]}\n"
+            "  - date: {date: birthday, days_before: 7}",
+        ),
+    )
+    clock = FrozenClock(START)  # 2026-05-04: the birthday is a week ahead
+    worker = _worker(store, clock)
+    try:
+        assert worker.tick().playbooks.enrolled == 2
+        assert worker.tick().playbooks.enrolled == 0  # the day is looked at once
+        clock.advance(timedelta(days=1))  # the next day, "older" has not crossed again
+        assert worker.tick().playbooks.enrolled == 0
+    finally:
+        worker.stop()
+    assert sorted(e["customer_id"] for e in _enrollments(store)) == sorted([quiet, born])
