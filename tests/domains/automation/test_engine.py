@@ -514,3 +514,37 @@ def test_the_calendar_enrolls_who_went_quiet_today_and_birthdays_ahead(store: En
     finally:
         worker.stop()
     assert sorted(e["customer_id"] for e in _enrollments(store)) == sorted([quiet, born])
+
+
+def test_entering_a_saved_segment_enrolls(store: Engine) -> None:
+    from tenure.domains.segments import service as segments
+
+    mover = _customer(store, "mover", email_consent=True, city="Old Town")
+    with write_transaction(store) as conn:
+        segments.create(
+            conn,
+            "new-towners",
+            {"field": "city", "op": "=", "value": "New Town"},
+            None,
+            actor=PERSON,
+        )
+    _apply(
+        store,
+        PLAYBOOK.replace(
+            "trigger: {stage_entered: {to: [declining]}}",
+            "trigger: {segment: {entered: new-towners}}",
+        ),
+    )
+    with write_transaction(store) as conn:
+        changes.update_customer(conn, PERSON, mover, {"city": "New Town"})
+        assert segments.refresh_all(conn) == {"new-towners": 1}  # a scoring run does this
+    worker = _worker(store, FrozenClock(START))
+    try:
+        assert worker.tick().playbooks.enrolled == 1
+    finally:
+        worker.stop()
+    with store.connect() as conn:
+        props = conn.execute(
+            select(Event.properties).where(Event.type == "segment_changed")
+        ).scalar_one()
+    assert props == {"segment": "new-towners", "change": "entered"}

@@ -1,8 +1,9 @@
 """Which events of the feed enroll a customer in a playbook: pure matching, no store.
 
 The feed-driven triggers read Tenure's own events (a stage entered, a band crossed, a task
-completed, a survey answered) and any event type a playbook names. The others — no activity
-for N days, a date, a segment entered or left — come from the schedule, not from one event.
+completed, a survey answered, a segment entered or left) and any event type a playbook names.
+The others — no activity for N days, a date — come from the calendar (``scheduled.py``), and a
+playbook's own score line from two runs' scores (``crossings.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from tenure.domains.automation.definition import (
 from tenure.domains.events.feed import FeedEvent
 from tenure.domains.events.models import SystemEventType
 
-FROM_FEED = ("stage_entered", "score_crossed", "event", "survey_answered", "task_completed")
+FROM_FEED = (
+    "stage_entered",
+    "score_crossed",
+    "event",
+    "survey_answered",
+    "task_completed",
+    "segment",
+)
 
 
 def feed_types(playbook: Playbook) -> list[str]:
@@ -39,6 +47,8 @@ def feed_types(playbook: Playbook) -> list[str]:
             types.add(SystemEventType.SURVEY_ANSWERED.value)
         elif trigger.task_completed is not None:
             types.add(SystemEventType.TASK_COMPLETED.value)
+        elif trigger.segment is not None:
+            types.add(SystemEventType.SEGMENT_CHANGED.value)
     return sorted(types)
 
 
@@ -110,6 +120,14 @@ def _sets_off(trigger: Trigger, event: FeedEvent, props: dict[str, Any]) -> bool
     if trigger.task_completed is not None:
         return kind == SystemEventType.TASK_COMPLETED and _task_completed(
             trigger.task_completed, props
+        )
+    if trigger.segment is not None:
+        rule = trigger.segment
+        change, name = ("entered", rule.entered) if rule.entered else ("left", rule.left)
+        return (
+            kind == SystemEventType.SEGMENT_CHANGED
+            and props.get("segment") == name
+            and props.get("change") == change
         )
     return False
 

@@ -39,6 +39,7 @@ class SystemEventType(StrEnum):
     MESSAGE_SENT = "message_sent"
     SURVEY_ANSWERED = "survey_answered"
     TIER_CHANGED = "tier_changed"
+    SEGMENT_CHANGED = "segment_changed"
 
 
 class EventSource(StrEnum):

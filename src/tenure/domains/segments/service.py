@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, literal, select, update
 
 from tenure.domains.audit import service as audit
+from tenure.domains.events import feed
+from tenure.domains.events.models import EventSource, SystemEventType
 from tenure.domains.segments import fields
 from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
@@ -100,9 +103,25 @@ def delete_segment(conn: Connection, name: str, *, actor: audit.Actor) -> None:
     conn.execute(delete(Segment).where(Segment.id == segment_id))
 
 
-def refresh(conn: Connection, segment_id: int) -> int:
-    """Recompute a segment's members in SQL from its filter; return how many there are."""
-    tree = conn.execute(select(Segment.filter).where(Segment.id == segment_id)).scalar_one()
+def _members(conn: Connection, segment_id: int) -> set[int]:
+    return {
+        int(i)
+        for i in conn.execute(
+            select(SegmentMember.customer_id).where(SegmentMember.segment_id == segment_id)
+        ).scalars()
+    }
+
+
+def refresh(conn: Connection, segment_id: int, *, publish: EventSource | None = None) -> int:
+    """Recompute a segment's members in SQL from its filter; return how many there are.
+
+    With ``publish``, who entered and who left since the last refresh become
+    ``segment_changed`` events in the feed (playbooks' segment triggers read them).
+    """
+    tree, name = conn.execute(
+        select(Segment.filter, Segment.name).where(Segment.id == segment_id)
+    ).one()
+    before = _members(conn, segment_id) if publish is not None else set()
     cols = fields.columns()
     conn.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment_id))
     chosen = fields.view(literal(segment_id).label("segment_id"), cols["customer_id"]).where(
@@ -114,16 +133,39 @@ def refresh(conn: Connection, segment_id: int) -> int:
         .select_from(SegmentMember)
         .where(SegmentMember.segment_id == segment_id)
     ).scalar_one()
+    now = utcnow()
     conn.execute(
-        update(Segment).where(Segment.id == segment_id).values(members=count, refreshed_at=utcnow())
+        update(Segment).where(Segment.id == segment_id).values(members=count, refreshed_at=now)
     )
+    if publish is not None:
+        after = _members(conn, segment_id)
+        feed.append(conn, publish, _changes(segment_id, name, before, after, now))
     return int(count)
+
+
+def _changes(
+    segment_id: int, name: str, before: set[int], after: set[int], now: datetime
+) -> list[feed.NewEvent]:
+    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    return [
+        feed.NewEvent(
+            key=f"segment:{segment_id}:{change}:{customer_id}:{stamp}",
+            customer_id=customer_id,
+            type=SystemEventType.SEGMENT_CHANGED,
+            occurred_at=now,
+            properties={"segment": name, "change": change},
+        )
+        for change, ids in (("entered", after - before), ("left", before - after))
+        for customer_id in sorted(ids)
+    ]
 
 
 def refresh_all(conn: Connection) -> dict[str, int]:
     """Refresh every segment (a scoring run calls this after it updates the current scores)."""
     rows = conn.execute(select(Segment.id, Segment.name)).all()
-    return {name: refresh(conn, int(segment_id)) for segment_id, name in rows}
+    return {
+        name: refresh(conn, int(segment_id), publish=EventSource.RUN) for segment_id, name in rows
+    }
 
 
 def member_ids(conn: Connection, name: str) -> list[int]:
