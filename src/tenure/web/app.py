@@ -24,6 +24,7 @@ from tenure.web.pages import (
     customer,
     customers,
     overview,
+    playbooks,
     runs,
     segments,
     stages,
@@ -87,7 +88,18 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     app.include_router(api_router(engine, settings, worker))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages = APIRouter()
-    for area in (auth, overview, customers, customer, tasks, stages, value, segments, channels):
+    for area in (
+        auth,
+        overview,
+        customers,
+        customer,
+        tasks,
+        playbooks,
+        stages,
+        value,
+        segments,
+        channels,
+    ):
         area.routes(engine, render, pages)
     runs.routes(engine, render, worker, pages)
     for admin_area in (settings_page, users, audit):
