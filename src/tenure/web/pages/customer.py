@@ -20,7 +20,7 @@ from tenure.kit.i18n import reason_text
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
-from tenure.web.pages.playbooks import ACTIONS, ENROLLMENT_STATUS, OUTCOMES
+from tenure.web.pages.playbooks import ACTIONS, ENROLLMENT_STATUS, OUTCOMES, REASONS
 from tenure.web.render import Renderer
 
 # From this churn risk the reasons are "why at risk"; below it the risk is low and the reasons
@@ -64,6 +64,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             actions=ACTIONS,
             outcomes=OUTCOMES,
             enrollment_status=ENROLLMENT_STATUS,
+            enrollment_reasons=REASONS,
         )
 
     @router.post("/customers/{customer_id}/edit", include_in_schema=False)

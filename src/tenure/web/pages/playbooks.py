@@ -48,6 +48,14 @@ OUTCOMES = {
     "split": N_("split"),
     "exit": N_("exit"),
 }
+# why an enrollment ended, as the engine records it; other reasons are shown as they are
+REASONS = {
+    "exit step": N_("an exit step"),
+    "goal": N_("goal reached"),
+    "done": N_("every step ran"),
+    "holdout": N_("held out"),
+    "conditions": N_("conditions no longer held"),
+}
 PLAYBOOK_STATUS = {"active": N_("Running"), "paused": N_("Paused")}
 ENROLLMENT_STATUS = {
     "active": N_("In progress"),
@@ -282,6 +290,7 @@ class Box:
     """One step of the flow as the page draws it."""
 
     step_id: str
+    named: bool  # the file gave the step its id (else it is ``step-N``)
     number: int
     action: str
     text: str
@@ -302,6 +311,7 @@ def flow(playbook: Playbook, counts: list[reports.StepCount], page: Page) -> lis
         boxes.append(
             Box(
                 step_id=ids[n],
+                named=step.id is not None,
                 number=n + 1,
                 action=_(ACTIONS[step.action]),
                 text=step_words(step, next_id, page),
@@ -311,7 +321,8 @@ def flow(playbook: Playbook, counts: list[reports.StepCount], page: Page) -> lis
                 if step.action in ("branch", "wait_for", "split")
                 else [],
                 jumps=[t for t in dict.fromkeys(step.targets()) if t != next_id],
-                next_arrow=falls_through(step) and next_id is not None,
+                next_arrow=next_id is not None
+                and (falls_through(step) or next_id in step.targets()),
             )
         )
     return boxes
@@ -374,6 +385,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             description=words(playbook.description, page.lang),
             triggers=[trigger_words(t, page) for t in playbook.trigger],
             goal=goal_words(playbook.goal, page),
+            has_goal=playbook.goal is not None,
             holdout=playbook.enrollment.holdout,
             boxes=flow(playbook, counts, page),
             versions=versions,
@@ -383,6 +395,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             mistakes=mistakes or [],
             status=PLAYBOOK_STATUS,
             enrollment_status=ENROLLMENT_STATUS,
+            reasons=REASONS,
             published=request.query_params.get("published"),
         )
 
