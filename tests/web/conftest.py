@@ -16,14 +16,20 @@ from sqlalchemy import Engine, select, update
 from tenure.demo.config import DemoConfig
 from tenure.demo.generate import generate
 from tenure.demo.load import load_into_store
+from tenure.domains.automation import service
+from tenure.domains.automation.loading import read
+from tenure.domains.automation.presets import FOLDER
+from tenure.domains.customers.models import Customer
 from tenure.domains.registry import metadata
 from tenure.domains.scoring.run import run_scoring
 from tenure.domains.users import service as users
 from tenure.domains.users.models import Role
 from tenure.kit.settings import Settings
-from tenure.storage.engine import make_engine
+from tenure.kit.timeutil import utcnow
+from tenure.storage.engine import make_engine, write_transaction
 from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
+from tests import journeys
 
 END = date(2026, 3, 31)
 PASSWORD = "correct horse battery"  # noqa: S105  (a test account's)
@@ -128,3 +134,28 @@ def owned_customer(engine: Engine, owner_email: str = "sales@web.test") -> int:
             .values(owner_id=owner_id)
         )
     return int(customer_id)
+
+
+JOURNEY = "web-save"  # the playbook customers go through in the web tests (tests/journeys.py)
+
+
+@pytest.fixture(scope="session")
+def journeys_store(demo_engine: Engine) -> dict[str, Any]:
+    """The demo store with playbooks: ``web-save`` with five customers on their way through it
+    (two past its wait, three waiting), and the shipped win-back, paused."""
+    with write_transaction(demo_engine) as conn:
+        service.apply(conn, journeys.PERSON, [read(FOLDER / "win-back.yaml")], paused=True)
+    journeys.publish(demo_engine, JOURNEY)
+    with demo_engine.connect() as conn:
+        ids = [
+            int(i)
+            for i in conn.execute(
+                select(Customer.id).order_by(Customer.id.desc()).limit(5)
+            ).scalars()
+        ]
+    now = utcnow()
+    journeys.decline(demo_engine, ids[:2], now - timedelta(days=3), "web-early")
+    journeys.tick(demo_engine, now - timedelta(days=3))
+    journeys.decline(demo_engine, ids[2:], now, "web-late")
+    journeys.tick(demo_engine, now)
+    return {"name": JOURNEY, "customers": ids}

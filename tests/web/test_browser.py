@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -142,6 +143,7 @@ def test_an_admin_visits_every_page_in_both_languages(server: str, browser: Brow
         "/",
         "/customers",
         "/tasks",
+        "/playbooks",
         "/stages",
         "/value",
         "/segments",
@@ -160,3 +162,40 @@ def test_an_admin_visits_every_page_in_both_languages(server: str, browser: Brow
             assert page.locator("h1").count() == 1, href
             name = (href or "/").strip("/") or "overview"
             _shot(page, f"{name}-{lang}")
+
+
+def test_a_playbook_reads_well_on_a_phone(
+    server: str, browser: Browser, journeys_store: dict[str, Any]
+) -> None:
+    """At 390 px the flow's boxes, their counts and the source fit the screen's width."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(locale="en-US", viewport={"width": 390, "height": 844})
+    page.goto(server + "/login?next=/playbooks")
+    page.fill('input[name="email"]', "marketing@web.test")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login button[type="submit"]')
+    page.wait_for_url("**/playbooks")
+    assert page.locator("#playbooks tbody tr").count() >= 2
+    _shot(page, "playbooks-phone-en")
+    page.click(f'#playbooks a[href="/playbooks/{journeys_store["name"]}"]')
+    page.wait_for_url(f"**/playbooks/{journeys_store['name']}")
+    steps = page.locator("#flow li.step[data-step]")
+    assert steps.count() == 4
+    for n in range(4):
+        assert steps.nth(n).is_visible()
+    assert page.locator('#step-step-2 [data-waiting="3"]').is_visible()
+    assert page.locator("#source-text").is_visible()
+    assert "add_tags" in page.locator("#source-text").inner_text()
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    culprits = page.evaluate(
+        "[...document.querySelectorAll('main *')]"
+        ".filter(e => e.getBoundingClientRect().right > 391).slice(0, 5)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className)"
+    )
+    assert wide <= 390, f"the page is {wide} px wide on a 390 px screen: {culprits}"
+    page.click("#edit-source summary")
+    assert page.locator('#source-form textarea[name="source"]').is_visible()
+    _shot(page, "playbook-phone-en")
+    page.goto(f"{server}/playbooks/{journeys_store['name']}?lang=zh")
+    assert page.locator("#flow").inner_text().count("已执行") == 4
+    _shot(page, "playbook-phone-zh")

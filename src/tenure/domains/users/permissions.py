@@ -24,10 +24,12 @@ class Permission(StrEnum):
     CHANGE_SETTINGS = "change_settings"  # stage thresholds, health weights
     MANAGE_USERS = "manage_users"  # users, roles and everyone's API tokens
     READ_AUDIT = "read_audit"  # the audit log
+    READ_PLAYBOOKS = "read_playbooks"  # playbooks, their enrollments and step counts
+    MANAGE_PLAYBOOKS = "manage_playbooks"  # publish, pause and resume; enroll by hand
 
 
 P = Permission
-_READ = {P.READ_CUSTOMERS, P.READ_REPORTS}
+_READ = {P.READ_CUSTOMERS, P.READ_REPORTS, P.READ_PLAYBOOKS}
 
 ALLOWED: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
@@ -41,9 +43,12 @@ ALLOWED: dict[Role, frozenset[Permission]] = {
             P.IMPORT_DATA,
             P.RUN_SCORING,
             P.CHANGE_SETTINGS,
+            P.MANAGE_PLAYBOOKS,
         }
     ),
-    Role.MARKETING: frozenset(_READ | {P.READ_SPEND, P.MANAGE_SEGMENTS, P.IMPORT_DATA}),
+    Role.MARKETING: frozenset(
+        _READ | {P.READ_SPEND, P.MANAGE_SEGMENTS, P.IMPORT_DATA, P.MANAGE_PLAYBOOKS}
+    ),
     Role.SALES: frozenset(_READ | {P.EDIT_CUSTOMERS, P.MANAGE_TASKS}),
     Role.CSM: frozenset(_READ | {P.EDIT_CUSTOMERS, P.MANAGE_TASKS, P.MANAGE_SEGMENTS}),
     Role.VIEWER: frozenset(_READ),
@@ -51,8 +56,8 @@ ALLOWED: dict[Role, frozenset[Permission]] = {
 
 # An API token carries scopes; what it may do is what both its scopes and its owner's role allow.
 SCOPES: dict[str, frozenset[Permission]] = {
-    "read": frozenset({P.READ_CUSTOMERS, P.READ_REPORTS, P.READ_SPEND}),
-    "write": frozenset({P.EDIT_CUSTOMERS, P.MANAGE_SEGMENTS, P.MANAGE_TASKS}),
+    "read": frozenset({P.READ_CUSTOMERS, P.READ_REPORTS, P.READ_SPEND, P.READ_PLAYBOOKS}),
+    "write": frozenset({P.EDIT_CUSTOMERS, P.MANAGE_SEGMENTS, P.MANAGE_TASKS, P.MANAGE_PLAYBOOKS}),
     "ingest": frozenset({P.IMPORT_DATA}),
     "score": frozenset({P.RUN_SCORING}),
 }

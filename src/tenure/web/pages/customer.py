@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tenure.api.params import PathId
+from tenure.domains.automation import reports as playbook_reports
 from tenure.domains.customers import changes, timeline
 from tenure.domains.customers import service as customers
 from tenure.domains.tasks import service as tasks
@@ -19,6 +20,7 @@ from tenure.kit.i18n import reason_text
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
+from tenure.web.pages.playbooks import ACTIONS, ENROLLMENT_STATUS, OUTCOMES, REASONS
 from tenure.web.render import Renderer
 
 # From this churn risk the reasons are "why at risk"; below it the risk is low and the reasons
@@ -39,6 +41,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             entries = timeline.timeline(conn, customer_id)
             open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
             people = users.list_users(conn)
+            journeys = playbook_reports.of_customer(conn, customer_id)
         scores = found["scores"] or {}
         risk = scores.get("churn_risk")
         reasons = [
@@ -57,6 +60,11 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             tasks=open_tasks,
             people=people,
             owners={u["id"]: u["name"] for u in people},
+            journeys=journeys,
+            actions=ACTIONS,
+            outcomes=OUTCOMES,
+            enrollment_status=ENROLLMENT_STATUS,
+            enrollment_reasons=REASONS,
         )
 
     @router.post("/customers/{customer_id}/edit", include_in_schema=False)

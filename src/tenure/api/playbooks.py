@@ -1,0 +1,181 @@
+"""Playbooks: what each did, its steps and enrollments; publish, pause, resume, enroll by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, select
+from starlette.exceptions import HTTPException
+
+from tenure.api.auth import Guard, audit_actor
+from tenure.api.params import QueryId
+from tenure.domains.audit import service as audit
+from tenure.domains.automation import editor, enrollment, reports, service
+from tenure.domains.automation.definition import Playbook
+from tenure.domains.automation.loading import PlaybookInvalid
+from tenure.domains.automation.models import EnrollmentStatus, PlaybookStatus
+from tenure.domains.customers.models import Customer
+from tenure.domains.users.permissions import Permission as P
+from tenure.kit.errors import InvalidInput
+from tenure.kit.timeutil import utcnow
+from tenure.storage.engine import write_transaction
+
+YAML_TYPES = ("text/yaml", "application/yaml", "application/x-yaml", "text/plain")
+
+
+class ManualEnrollment(BaseModel):
+    """A customer to enroll now, by the id your own systems know them by."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer: str = Field(min_length=1, max_length=128, examples=["C000017"])
+
+
+def mistakes_response(exc: PlaybookInvalid) -> JSONResponse:
+    """Answer 422 with every mistake: the playbook's name, the line, the field, what is wrong."""
+    body = {
+        "error": "invalid",
+        "detail": exc.message,
+        "mistakes": [
+            {"file": m.file, "line": m.line, "field": m.field, "message": m.message}
+            for m in exc.mistakes
+        ],
+    }
+    return JSONResponse(body, 422)
+
+
+def detail(engine: Engine, name: str) -> dict[str, Any]:
+    """Return one playbook: its current definition and source, versions and step counts."""
+    with engine.connect() as conn:
+        found = service.get(conn, name)
+        counts = [c.as_dict() for c in reports.step_counts(conn, name)]
+        versions = service.versions(conn, name)
+        [summary] = [s for s in reports.summary(conn) if s.name == name]
+    return {
+        **summary.as_dict(),
+        "definition": found.definition,
+        "source": found.source,
+        "versions": versions,
+        "steps": counts,
+    }
+
+
+def routes(engine: Engine, router: APIRouter) -> None:
+    """Add the playbook routes to ``router``."""
+    guard = Guard(engine, router)
+
+    @guard.route("GET", "/playbooks", P.READ_PLAYBOOKS)
+    def list_playbooks() -> dict[str, Any]:
+        """List every playbook with its enrollments counted by status and its conversion rate."""
+        with engine.connect() as conn:
+            return {"items": [s.as_dict() for s in reports.summary(conn)]}
+
+    @guard.route("GET", "/playbooks/{name}", P.READ_PLAYBOOKS)
+    def get_playbook(name: str) -> dict[str, Any]:
+        """Return one playbook: current definition, YAML source, versions, each step's counts."""
+        return detail(engine, name)
+
+    @guard.route(
+        "PUT",
+        "/playbooks/{name}",
+        P.MANAGE_PLAYBOOKS,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {t: {"schema": {"type": "string"}} for t in YAML_TYPES[:2]},
+            }
+        },
+        responses={201: {"description": "A new playbook was published."}},
+    )
+    async def put_playbook(name: str, request: Request) -> Any:
+        """Publish the YAML sent as the playbook's next version (unchanged text changes nothing).
+
+        422 lists every mistake with its line; a new name creates the playbook (201).
+        """
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in YAML_TYPES:
+            raise HTTPException(
+                415, f"send the playbook as YAML (Content-Type: text/yaml), not {kind or 'nothing'}"
+            )
+        body = await request.body()
+        actor = audit_actor(request)
+
+        def publish() -> Any:
+            try:
+                text = editor.decode(body, name)
+                with write_transaction(engine) as conn:
+                    applied = editor.publish(conn, actor, name, text)
+            except PlaybookInvalid as exc:
+                return mistakes_response(exc)
+            answer = {"name": applied.name, "version": applied.version, "outcome": applied.outcome}
+            return JSONResponse(answer, 201 if applied.outcome == "created" else 200)
+
+        return await anyio.to_thread.run_sync(publish)
+
+    @guard.route("POST", "/playbooks/{name}/pause", P.MANAGE_PLAYBOOKS)
+    def pause(name: str, request: Request) -> dict[str, Any]:
+        """Pause a playbook: nobody new enrolls; running enrollments wait where they are."""
+        with write_transaction(engine) as conn:
+            service.set_status(conn, audit_actor(request), name, PlaybookStatus.PAUSED)
+        return {"name": name, "status": PlaybookStatus.PAUSED.value}
+
+    @guard.route("POST", "/playbooks/{name}/resume", P.MANAGE_PLAYBOOKS)
+    def resume(name: str, request: Request) -> dict[str, Any]:
+        """Resume a paused playbook."""
+        with write_transaction(engine) as conn:
+            service.set_status(conn, audit_actor(request), name, PlaybookStatus.ACTIVE)
+        return {"name": name, "status": PlaybookStatus.ACTIVE.value}
+
+    @guard.route("GET", "/playbooks/{name}/enrollments", P.READ_PLAYBOOKS)
+    def list_enrollments(
+        name: str,
+        status: Annotated[
+            EnrollmentStatus | None, Query(description="Only the enrollments in this status.")
+        ] = None,
+        after: QueryId = None,
+        limit: int = Query(50, ge=1, le=500),
+    ) -> dict[str, Any]:
+        """List a playbook's enrollments, newest first, a page at a time."""
+        with engine.connect() as conn:
+            items, cursor = reports.enrollments(
+                conn, name, status=status.value if status else None, after=after, limit=limit
+            )
+        return {"items": items, "next": cursor}
+
+    @guard.route("POST", "/playbooks/{name}/enrollments", P.MANAGE_PLAYBOOKS, status_code=201)
+    def enroll(name: str, body: ManualEnrollment, request: Request) -> dict[str, Any]:
+        """Enroll a customer now; 422 when they do not qualify, 409 when enrolled already."""
+        actor = audit_actor(request)
+        with write_transaction(engine) as conn:
+            found = service.get(conn, name)
+            customer_id = conn.execute(
+                select(Customer.id).where(Customer.external_id == body.customer.strip())
+            ).scalar_one_or_none()
+            if customer_id is None:
+                raise InvalidInput(f"customer: no customer has the external id {body.customer!r}")
+            version = enrollment.Version(
+                found.id,
+                found.name,
+                found.version,
+                found.status,
+                Playbook.model_validate(found.definition),
+            )
+            enrollment_id = enrollment.enroll_by_hand(conn, version, customer_id, utcnow())
+            audit.record(
+                conn,
+                actor,
+                "playbook.enroll",
+                "enrollments",
+                enrollment_id,
+                after={"playbook": name, "customer_id": customer_id, "version": found.version},
+            )
+        return {
+            "id": enrollment_id,
+            "playbook": name,
+            "customer_id": customer_id,
+            "version": found.version,
+        }

@@ -1,0 +1,134 @@
+"""The playbook pages: the list, a playbook's flow with counts, editing its source, pause and
+resume; the customer 360's playbooks card — in both languages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tenure.domains.audit import service as audit
+from tests import journeys
+from tests.web.conftest import sign_in, table_rows
+
+
+def _boxes(page: str) -> dict[str, tuple[int, int]]:
+    found = re.findall(
+        r'data-step="([^"]+)".*?data-ran="(\d+)".*?data-waiting="(\d+)"', page, re.DOTALL
+    )
+    return {step: (int(ran), int(waiting)) for step, ran, waiting in found}
+
+
+def test_the_list_of_playbooks_in_both_languages(
+    app_client: TestClient, journeys_store: dict[str, Any]
+) -> None:
+    sign_in(app_client, "viewer")
+    page = app_client.get("/playbooks")
+    assert page.status_code == 200
+    assert '<a href="/playbooks" class="active"' in page.text
+    rows = {r[0]: r for r in table_rows(page.text, "playbooks")}  # title, then name
+    save = rows["Save a declining customerweb-save"]
+    assert save[1] == "Running" and save[2] == "1" and save[3] == "Enters DecliningEnrolled by hand"
+    assert save[4:8] == ["5", "3", "0", "0"]  # enrolled, in progress, converted, holdout
+    assert save[8] == "0%"  # two finished (exited), none converted
+    win_back = rows["Win back a declining customerwin-back"]
+    assert win_back[1] == "Paused" and win_back[8] == "—"  # none finished: no rate
+    assert "Health becomes red" in win_back[3]
+    zh = app_client.get("/playbooks?lang=zh").text
+    assert "<h1>剧本</h1>" in zh and "挽回衰退客户" in zh and "进入「衰退客户」阶段" in zh
+    assert "已暂停" in zh
+
+
+def test_a_playbook_page_draws_the_flow_with_each_steps_counts(
+    app_client: TestClient, journeys_store: dict[str, Any], demo_engine: Engine
+) -> None:
+    sign_in(app_client, "csm")
+    name = journeys_store["name"]
+    page = app_client.get(f"/playbooks/{name}").text
+    ran = journeys.runs_by_step(demo_engine, name)  # counted straight from step_runs
+    assert ran == {"mark": 5, "step-2": 5, "step-3": 2, "done": 2}
+    assert _boxes(page) == {
+        "mark": (ran["mark"], 0),
+        "step-2": (ran["step-2"], 3),  # three wait out the two days
+        "step-3": (ran["step-3"], 0),
+        "done": (ran["done"], 0),
+    }
+    assert f"Add the tags {name}" in page and "Wait 2 days" in page
+    assert "If city = Atlantis → done, else → done" in page and "End the enrollment" in page
+    assert 'id="source-text"' in page and "add_tags: [web-save]" in page
+    assert "<textarea" not in page and "/pause" not in page  # a csm reads, does not manage
+    rows = table_rows(page, "enrollments")
+    assert len(rows) == 5 and sum("waits at step-2" in r[2] for r in rows) == 3
+    assert {int(i) for i in re.findall(r'href="/customers/(\d+)"', page)} == set(
+        journeys_store["customers"]
+    )
+    zh = app_client.get(f"/playbooks/{name}?lang=zh").text
+    assert f"添加标签 {name}" in zh and "等待 2 天" in zh and "结束本次参与" in zh
+    assert _boxes(zh) == _boxes(page)
+    win_back = app_client.get("/playbooks/win-back").text
+    assert (
+        "Create a task for the owner: Win back this customer (due in 3 days)" in win_back
+        and "Wait 45 days" in win_back
+        and "If stage = churned → second-offer, else → done" in win_back
+    )
+    win_back_zh = app_client.get("/playbooks/win-back?lang=zh").text
+    assert "为负责人创建任务：挽回该客户（3 天内到期）" in win_back_zh
+    assert app_client.get("/playbooks/no-such-one").status_code == 404
+
+
+def test_editing_pausing_and_resuming_a_playbook(
+    app_client: TestClient, journeys_store: dict[str, Any], demo_engine: Engine
+) -> None:
+    csrf = sign_in(app_client, "viewer")
+    forged = app_client.post("/playbooks/win-back/pause", data={"csrf": csrf})
+    assert forged.status_code == 403
+    app_client.cookies.clear()
+    csrf = sign_in(app_client, "marketing")
+    page = app_client.get("/playbooks/win-back").text
+    assert "<textarea" in page and 'id="playbook-resume"' in page
+    source = re.search(r'<textarea name="source"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+    assert source is not None
+    text = source[1].replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    broken = text.replace("due_in_days: 3", "due_in_days: soon")
+    line = broken.splitlines().index("      due_in_days: soon") + 1
+    answer = app_client.post("/playbooks/win-back/source", data={"csrf": csrf, "source": broken})
+    assert answer.status_code == 422
+    assert f'data-line="{line}"' in answer.text
+    assert "steps[0].create_task.due_in_days" in answer.text
+    assert "due_in_days: soon" in answer.text  # the draft is kept for fixing
+    done = app_client.post(
+        "/playbooks/win-back/source",
+        data={"csrf": csrf, "source": text.replace("days: 45", "days: 40")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and "published=2" in done.headers["location"]
+    shown = app_client.get(done.headers["location"]).text
+    assert "Published as version 2." in shown and "Wait 40 days" in shown
+    assert app_client.post("/playbooks/win-back/resume", data={"csrf": csrf}).status_code == 200
+    assert 'id="playbook-pause"' in app_client.get("/playbooks/win-back").text
+    app_client.post("/playbooks/win-back/pause", data={"csrf": csrf})
+    with demo_engine.connect() as conn:
+        entries, _ = audit.entries(conn, entity="playbooks", limit=500)
+    assert [(e["action"], e["via"]) for e in entries[:3]] == [
+        ("playbook.pause", "web"),
+        ("playbook.resume", "web"),
+        ("playbook.publish", "web"),
+    ]
+
+
+def test_the_customer_360_lists_the_playbooks_of_the_customer(
+    app_client: TestClient, journeys_store: dict[str, Any]
+) -> None:
+    sign_in(app_client, "sales")
+    early = journeys_store["customers"][0]
+    page = app_client.get(f"/customers/{early}").text
+    card = page[page.index('id="playbooks"') :]
+    assert "Save a declining customer" in card and "Exited" in card
+    assert card.count("<li><time>") >= 4  # tag, wait, branch, exit
+    assert "Add tags" in card and "condition failed" in card
+    zh = app_client.get(f"/customers/{early}?lang=zh").text
+    assert "挽回衰退客户" in zh and "已退出" in zh
+    other = app_client.get("/customers/1").text
+    assert 'id="no-playbooks"' in other
