@@ -10,7 +10,9 @@ Usage: python benchmarks/feed_bench.py [--customers N] [--store PATH] [--pg-url 
    builds the events (``writeback.stage_events``) and inserts them (``feed.append``), timed
    by wrappers installed here. Then the snapshot with and without the type filter
    (``type NOT IN (system types)``): the same SQL texts through the same Arrow reader, the
-   predicate cut out of the texts for "without".
+   predicate cut out of the texts for "without", and the same filter done in Polars after
+   the unfiltered read (the proposal). Where feed.append's time goes: the same rows through
+   the driver's executemany, and into a copy of ``events`` without its indexes.
 2. Feed reads in batches of 1000 through a consumer's cursor (``feed.read`` + ``feed.advance``
    in a write transaction, as docs/events.md shows), all types and ``stage_changed`` only,
    from the start, the middle and near the end of the feed — with the current ``read_after``
@@ -53,7 +55,9 @@ LIMIT = 1000
 TYPE_INDEX = "ix_events_type_tx_id"  # proposed: (type, tx, id), in place of ix_events_type
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/tenure_feed_bench"
 # the snapshot's filter of Tenure's own types, as compiled into the reader's SQL texts
-TYPE_FILTER = re.compile(r"\s+AND events\.type NOT IN \([^)]*\)")
+TYPE_FILTER = re.compile(
+    r"\s+AND (\(events\.type NOT IN \([^)]*\)\)|events\.type NOT IN \([^)]*\))"
+)
 
 ReadAfter = Callable[..., Any]
 
@@ -66,11 +70,16 @@ def read_after_two_seeks(
 ) -> Any:
     """``feed.read_after`` with the cursor condition as two index seeks instead of an OR.
 
-    ``tx > p.tx OR (tx = p.tx AND id > p.id)`` gives the planners (SQLite, PostgreSQL) only
-    ``tx >= p.tx`` to seek on: every event of the cursor's own transaction before the cursor
-    is walked and thrown away, on each read — on SQLite, where every row has tx 0, the whole
-    history. Reading ``tx = p.tx AND id > p.id`` first, then ``tx > p.tx AND tx < bound``
-    for the rest of the batch, seeks straight to the cursor both times.
+    ``tx > p.tx OR (tx = p.tx AND id > p.id)`` costs a read time proportional to the feed's
+    length. SQLite (every row tx 0) answers it by MULTI-INDEX OR: the arm ``tx = 0 AND
+    id > p.id`` hands every event after the cursor to a temp B-tree that keeps the first
+    1000 — the whole history for a reader replaying from the start. PostgreSQL seeks on
+    ``tx < bound`` only and filters the OR row by row: every event of the cursor's own
+    transaction before the cursor is walked and thrown away. Reading ``tx = p.tx AND
+    id > p.id`` first, then ``tx > p.tx AND tx < bound`` for the rest of the batch, seeks
+    straight to the cursor both times. With a type filter it needs an index on
+    (type, tx, id) (in place of ix_events_type), or SQLite walks ix_events_tx_id looking
+    each row's type up.
     """
     from sqlalchemy import select
 
@@ -243,7 +252,10 @@ def run_phase(store: Path, repeats: int) -> dict[str, Any]:
 
 def snapshot_phase(store: Path, repeats: int) -> dict[str, Any]:
     """take_snapshot with and without the type filter; the events read alone, likewise."""
+    import polars as pl
+
     from tenure.analytics.features import FEATURE_EVENT_DAYS
+    from tenure.domains.events.models import SystemEventType
     from tenure.domains.preferences import service as preferences
     from tenure.domains.scoring.snapshot import take_snapshot
     from tenure.kit.settings import Settings
@@ -272,6 +284,8 @@ def snapshot_phase(store: Path, repeats: int) -> dict[str, Any]:
         days = FEATURE_EVENT_DAYS + 2 * horizon
         tz = settings.business.timezone
         whole: dict[str, list[float]] = {"filtered": [], "unfiltered": []}
+        in_polars: list[float] = []
+        system = [kind.value for kind in SystemEventType]
         rows: dict[str, int] = {}
         for _ in range(repeats):
             for name, wrapped in (("filtered", as_is), ("unfiltered", unfiltered)):
@@ -279,6 +293,11 @@ def snapshot_phase(store: Path, repeats: int) -> dict[str, Any]:
                 frames = take_snapshot(conn, END, tz, days, wrapped, reader_min_rows=0)
                 whole[name].append(time.perf_counter() - started)
                 rows[name] = frames["events"].height
+                if name == "unfiltered":  # the proposal: the same filter, in Polars
+                    started = time.perf_counter()
+                    kept = frames["events"].filter(~pl.col("type").is_in(system))
+                    in_polars.append(time.perf_counter() - started)
+                    rows["filtered in Polars"] = kept.height
         event_texts = [t for t in seen if "FROM events" in t]
         alone: dict[str, list[float]] = {"filtered": [], "unfiltered": []}
         for _ in range(repeats):
@@ -301,9 +320,68 @@ def snapshot_phase(store: Path, repeats: int) -> dict[str, Any]:
         "snapshot": {k: round(statistics.median(v), 2) for k, v in whole.items()},
         "events_read": {k: round(statistics.median(v), 2) for k, v in alone.items()},
         "event_rows": rows,
+        "polars_filter": round(statistics.median(in_polars), 3),
         "sql": event_texts[0],
         "plans": plans,
     }
+
+
+def insert_phase(store: Path, rows: int, repeats: int) -> dict[str, Any]:
+    """Where feed.append's time goes: the same ``rows`` stage_changed events written
+    through feed.append, through the driver's executemany (values ready), and into a copy
+    of the table without its indexes; each in a transaction rolled back."""
+    import random
+
+    from tenure.domains.events.models import EventSource, SystemEventType
+    from tenure.kit.timeutil import as_utc
+
+    engine = _engine(store)
+    with engine.connect() as conn:
+        top = int(conn.exec_driver_sql("SELECT max(id) FROM customers").scalar_one())
+    customers = random.Random(7).sample(range(1, top + 1), rows)
+    at = datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC)
+    events = [
+        feed.NewEvent(
+            key=f"bench:{c}",
+            customer_id=c,
+            type=SystemEventType.STAGE_CHANGED,
+            occurred_at=at,
+            properties={"from": "active", "to": "at_risk", "rule": "r", "run_id": 1},
+        )
+        for c in customers
+    ]
+    ready = [
+        (
+            f"bench:{e.customer_id}",
+            e.customer_id,
+            "stage_changed",
+            as_utc(e.occurred_at).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            json.dumps(e.properties),
+            "run",
+        )
+        for e in events
+    ]
+    sql = (
+        "INSERT INTO {} (external_id, customer_id, type, occurred_at, properties, source) "
+        "VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    timings: dict[str, list[float]] = {"feed.append": [], "executemany": [], "no indexes": []}
+    for _ in range(repeats):
+        for name in timings:
+            with engine.begin() as conn:
+                raw = conn.connection.driver_connection
+                if name == "no indexes":
+                    raw.execute("CREATE TEMP TABLE bare AS SELECT * FROM events WHERE 0")
+                started = time.perf_counter()
+                if name == "feed.append":
+                    feed.append(conn, EventSource.RUN, events)
+                else:
+                    raw.executemany(
+                        sql.format("events" if name == "executemany" else "bare"), ready
+                    )
+                timings[name].append(time.perf_counter() - started)
+                conn.rollback()
+    return {"rows": rows, **{k: round(statistics.median(v), 3) for k, v in timings.items()}}
 
 
 # ---------------------------------------------------------------- 2. reading the feed
@@ -408,18 +486,35 @@ def read_cases(
     return cases
 
 
+def _feed_columns() -> tuple[Any, ...]:
+    from tenure.domains.events.models import Event
+
+    return (
+        Event.id,
+        Event.tx,
+        Event.customer_id,
+        Event.type,
+        Event.occurred_at,
+        Event.source,
+        Event.properties,
+    )
+
+
 def sqlite_plans(engine: Any) -> dict[str, list[str]]:
-    """EXPLAIN QUERY PLAN of the feed's reads (current and proposed) on the store."""
+    """EXPLAIN QUERY PLAN of the feed's reads (current and proposed) on the store.
+
+    The statements as read_after sends them: its columns and bound parameters — with the
+    id alone, or with literal values, SQLite picks another plan than the one that runs.
+    """
     from sqlalchemy import select, tuple_
 
     from tenure.domains.events.models import Event
 
     position = feed.Position(0, 15_000_000)
-    bound = feed.horizon
     statements: dict[str, Any] = {}
     with engine.connect() as conn:
-        b = bound(conn)
-        base = select(Event.id).order_by(Event.tx, Event.id).limit(LIMIT)
+        b = feed.horizon(conn)
+        base = select(*_feed_columns()).order_by(Event.tx, Event.id).limit(LIMIT)
         current = base.where(feed._after(position), Event.tx < b)
         statements["current, all types"] = current
         statements["current, stage_changed"] = current.where(Event.type.in_(["stage_changed"]))
@@ -437,12 +532,13 @@ def sqlite_plans(engine: Any) -> dict[str, list[str]]:
         )
         plans = {}
         for name, statement in statements.items():
-            sql = str(
-                statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+            compiled = statement.compile(
+                dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
             )
-            plans[name] = [
-                str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql).fetchall()
-            ]
+            values = compiled.construct_params()
+            params = tuple(values[key] for key in compiled.positiontup or ())
+            found = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params)
+            plans[name] = [str(r[3]) for r in found.fetchall()]
     return plans
 
 
@@ -598,7 +694,7 @@ def pg_plans(engine: Any, *, types_only: bool = False) -> dict[str, list[str]]:
         ).one()
         position = feed.Position(int(tx), int(event_id))
         bound = feed.horizon(conn)
-        base = select(Event.id, Event.type).order_by(Event.tx, Event.id).limit(LIMIT)
+        base = select(*_feed_columns()).order_by(Event.tx, Event.id).limit(LIMIT)
         statements = {
             "current": base.where(feed._after(position), Event.tx < bound),
             "row values": base.where(
@@ -666,11 +762,15 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per read case")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="'' skips PostgreSQL")
     parser.add_argument("--pg-customers", type=int, default=7_000)
+    parser.add_argument("--insert-rows", type=int, default=22_394, help=argparse.SUPPRESS)
     parser.add_argument("--skip-run", action="store_true", help="only the reads")
-    parser.add_argument("--phase", choices=["run", "snapshot", "sqlite", "pg"])
+    parser.add_argument("--phase", choices=["run", "insert", "snapshot", "sqlite", "pg"])
     args = parser.parse_args()
     if args.phase == "run":
         print(json.dumps(run_phase(args.store, args.repeats)))
+        return
+    if args.phase == "insert":
+        print(json.dumps(insert_phase(args.store, args.insert_rows, args.repeats)))
         return
     if args.phase == "snapshot":
         print(json.dumps(snapshot_phase(args.store, args.repeats)))
@@ -713,16 +813,25 @@ def main() -> None:
             f"{insert_s:.2f} s — {100 * (build_s + insert_s) / write:.0f}% of it"
         )
         print(f"  every repeat: {json.dumps(runs)}")
-        snap = _child([*common, "--phase", "snapshot"])
-        print(
-            f"snapshot ({snap['event_days']} days of events), median of {args.repeats}: "
-            f"with the type filter {snap['snapshot']['filtered']:.2f} s, without "
-            f"{snap['snapshot']['unfiltered']:.2f} s; the events read alone "
-            f"{snap['events_read']['filtered']:.2f} s vs {snap['events_read']['unfiltered']:.2f} s "
-            f"(rows {snap['event_rows']})"
-        )
-        print(f"  SQL: {' '.join(snap['sql'].split())}")
-        _print_plans(snap["plans"])
+    # where the feed insert's time goes, and the snapshot with and without the type filter
+    ins = _child([*common, "--insert-rows", str(args.insert_rows), "--phase", "insert"])
+    print(
+        f"  {ins['rows']:,} stage_changed rows, median of {args.repeats}: feed.append "
+        f"{ins['feed.append']:.2f} s; the driver's executemany, values ready, "
+        f"{ins['executemany']:.2f} s; into a copy of events without indexes "
+        f"{ins['no indexes']:.2f} s"
+    )
+    snap = _child([*common, "--phase", "snapshot"])
+    print(
+        f"snapshot ({snap['event_days']} days of events), median of {args.repeats}: "
+        f"with the type filter {snap['snapshot']['filtered']:.2f} s, without "
+        f"{snap['snapshot']['unfiltered']:.2f} s; the events read alone "
+        f"{snap['events_read']['filtered']:.2f} s vs {snap['events_read']['unfiltered']:.2f} s "
+        f"(rows {snap['event_rows']}); the same filter in Polars after an unfiltered read "
+        f"{snap['polars_filter']:.3f} s"
+    )
+    print(f"  SQL: {' '.join(snap['sql'].split())}")
+    _print_plans(snap["plans"])
     reads = _child([*common, "--phase", "sqlite"])
     print(
         f"SQLite feed: {reads['events']:,} events, {reads['stage_changed']:,} stage_changed; "
