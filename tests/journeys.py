@@ -16,6 +16,7 @@ from tenure.domains.automation.loading import parse
 from tenure.domains.automation.models import Enrollment, PlaybookRecord, StepRun
 from tenure.domains.events import feed
 from tenure.domains.events.models import EventSource, SystemEventType
+from tenure.kit.clock import FrozenClock
 from tenure.kit.settings import Settings
 from tenure.storage.engine import write_transaction
 from tenure.worker import playbooks as worker
@@ -69,7 +70,7 @@ def decline(engine: Engine, customer_ids: list[int], at: datetime, key: str) -> 
 
 def tick(engine: Engine, now: datetime) -> worker.PlaybookTick:
     """Run the worker's playbook pass at ``now``."""
-    return worker.tick(engine, Settings(), now)
+    return worker.tick(engine, Settings(), FrozenClock(now))
 
 
 def runs_by_step(engine: Engine, name: str) -> dict[str, int]:

@@ -175,22 +175,31 @@ def read_after(
 ) -> Batch:
     """Return up to ``limit`` events after ``position`` (of ``types`` only, if given)."""
     bound = horizon(conn)
-    statement = (
-        select(
-            Event.id,
-            Event.tx,
-            Event.customer_id,
-            Event.type,
-            Event.occurred_at,
-            Event.source,
-            Event.properties,
-        )
-        .where(_after(position), Event.tx < bound)
-        .order_by(Event.tx, Event.id)
-        .limit(limit)
+    columns = (
+        Event.id,
+        Event.tx,
+        Event.customer_id,
+        Event.type,
+        Event.occurred_at,
+        Event.source,
+        Event.properties,
     )
+    # Two seeks, not one OR: "(tx = a AND id > b) OR tx > a" made SQLite sort every event
+    # after the cursor to keep a batch (8.6 s a batch from the start of 30M events, 13 ms
+    # this way); first the rest of the cursor's transaction, then the transactions after it.
+    same_tx = select(*columns).where(Event.tx == position.tx, Event.id > position.event_id)
+    later_tx = select(*columns).where(Event.tx > position.tx, Event.tx < bound)
     if types is not None:
-        statement = statement.where(Event.type.in_(list(types)))
+        kinds = list(types)
+        same_tx, later_tx = (
+            same_tx.where(Event.type.in_(kinds)),
+            later_tx.where(Event.type.in_(kinds)),
+        )
+    rows = []
+    if position.tx < bound:
+        rows = list(conn.execute(same_tx.order_by(Event.id).limit(limit)))
+    if len(rows) < limit:
+        rows += list(conn.execute(later_tx.order_by(Event.tx, Event.id).limit(limit - len(rows))))
     events = [
         FeedEvent(
             id=int(row.id),
@@ -201,7 +210,7 @@ def read_after(
             source=str(row.source),
             properties=row.properties,
         )
-        for row in conn.execute(statement)
+        for row in rows
     ]
     if len(events) == limit:
         return Batch(events, events[-1].position)

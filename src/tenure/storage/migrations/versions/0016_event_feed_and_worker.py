@@ -36,6 +36,9 @@ def upgrade() -> None:
             )
         )
         batch_op.create_index(batch_op.f("ix_events_tx_id"), ["tx", "id"], unique=False)
+        # replaces the index on type alone: a reader of some types walks them in feed order
+        batch_op.drop_index("ix_events_type")
+        batch_op.create_index("ix_events_type_tx_id", ["type", "tx", "id"], unique=False)
 
     op.create_table(
         "feed_cursors",
@@ -86,6 +89,8 @@ def downgrade() -> None:
     op.drop_table("worker_leases")
     op.drop_table("feed_cursors")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_type_tx_id")
+        batch_op.create_index("ix_events_type", ["type"], unique=False)
         batch_op.drop_index(batch_op.f("ix_events_tx_id"))
         batch_op.drop_column("tx")
         batch_op.drop_column("source")
