@@ -204,3 +204,7 @@ def test_playbooks_from_files_to_the_store(tmp_path: Path, empty_sqlite_url: str
     worked = tenure("worker", "--once", "--json", url=empty_sqlite_url, cwd=tmp_path)
     assert worked.returncode == 0, worked.stderr
     assert json.loads(worked.stdout)["enrolled"] == 0
+    listed_enrollments = tenure(
+        "playbooks", "enrollments", "win-back", "--json", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert listed_enrollments.returncode == 0 and json.loads(listed_enrollments.stdout) == []

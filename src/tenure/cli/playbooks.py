@@ -161,6 +161,43 @@ def resume(name: str = typer.Argument(..., help="The playbook's name.")) -> None
     _set_status(name, paused=False)
 
 
+@app.command("enrollments")
+def enrollments(
+    name: str = typer.Argument(..., help="The playbook's name."),
+    status: str | None = typer.Option(
+        None, "--status", help="Only these: active, converted, completed, exited or failed."
+    ),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print the enrollments as JSON."),
+) -> None:
+    """List a playbook's enrollments, newest first: who, where in the flow, how it ended."""
+    from tenure.domains.automation import reports
+
+    rows, _ = context.in_store(
+        lambda conn: reports.enrollments(conn, name, status=status, limit=limit)
+    )
+    if as_json:
+        context.print_json(rows)
+        return
+    if not rows:
+        context.console.print(f"{name}: nobody enrolled yet")
+        return
+    from rich.table import Table
+
+    table = Table("id", "customer", "status", "step", "next", "holdout", "reason")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["customer_external_id"]),
+            str(row["status"]),
+            str(row["step"]),
+            str(row["next_at"] or "")[:16],
+            "yes" if row["holdout"] else "",
+            str(row["reason"] or ""),
+        )
+    context.console.print(table)
+
+
 @app.command("enroll")
 def enroll(
     name: str = typer.Argument(..., help="The playbook's name."),
