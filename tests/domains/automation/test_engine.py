@@ -548,3 +548,87 @@ def test_entering_a_saved_segment_enrolls(store: Engine) -> None:
             select(Event.properties).where(Event.type == "segment_changed")
         ).scalar_one()
     assert props == {"segment": "new-towners", "change": "entered"}
+
+
+def test_kill_9_in_the_middle_of_the_steps_loses_nothing_and_doubles_nothing(
+    store: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # a real worker process, killed while it works through 3,000 enrollments; the next one
+    # finishes: every customer gets exactly one task, every step one record
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if store.dialect.name != "sqlite":
+        pytest.skip("one crash story is enough; PostgreSQL's claims are tested with two workers")
+    url = store.url.render_as_string(hide_password=False)
+    ids = []
+    with write_transaction(store) as conn:
+        ids = [
+            changes.create_customer(conn, PERSON, {"external_id": f"k{n}", "email_consent": True})
+            for n in range(3000)
+        ]
+    _apply(store)
+    with write_transaction(store) as conn:
+        feed.append(
+            conn,
+            EventSource.RUN,
+            [
+                feed.NewEvent(
+                    key=f"k{n}",
+                    customer_id=customer_id,
+                    type=SystemEventType.STAGE_CHANGED,
+                    occurred_at=START,
+                    properties={"from": "mature", "to": "declining", "rule": "test"},
+                )
+                for n, customer_id in enumerate(ids)
+            ],
+        )
+    env = {
+        **os.environ,
+        "TENURE_DATABASE_URL": url,
+        "TENURE_WORKER__DAILY_RUN": "false",
+        "TENURE_WORKER__LEASE_SECONDS": "5",
+    }
+    cwd = tmp_path_factory.mktemp("kill")
+    doomed = subprocess.Popen(
+        [sys.executable, "-m", "tenure", "worker"], env=env, cwd=cwd, stderr=subprocess.DEVNULL
+    )
+
+    def tasks() -> int:
+        with store.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Task)).scalar_one())
+
+    give_up = time.monotonic() + 300  # a guard against a hang, not a timing check
+    while tasks() < 400 and time.monotonic() < give_up:
+        time.sleep(0.05)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    midway = tasks()
+    assert 0 < midway < 3000, midway  # killed in the middle of the work
+    time.sleep(5.5)  # the dead worker's lease runs out
+    heir = subprocess.run(
+        [sys.executable, "-m", "tenure", "worker", "--once", "--json"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert heir.returncode == 0, heir.stderr
+    with store.connect() as conn:
+        per_customer = dict(
+            conn.execute(select(Task.customer_id, func.count()).group_by(Task.customer_id)).all()
+        )
+        records = conn.execute(
+            select(StepRun.enrollment_id, StepRun.seq, func.count()).group_by(
+                StepRun.enrollment_id, StepRun.seq
+            )
+        ).all()
+        enrolled = conn.execute(select(func.count()).select_from(Enrollment)).scalar_one()
+    assert enrolled == 3000
+    assert set(per_customer) == set(ids) and set(per_customer.values()) == {1}
+    assert {n for *_, n in records} == {1}
