@@ -26,7 +26,7 @@ from tenure.web import session
 from tenure.web.render import N_, Page, Renderer
 
 ACTIONS = {
-    "send_email": N_("Email"),
+    "send_email": N_("Send email"),
     "create_task": N_("Task"),
     "set_fields": N_("Set fields"),
     "add_tags": N_("Add tags"),
