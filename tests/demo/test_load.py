@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from tenure.demo.config import DemoConfig
 from tenure.demo.files import write_files
@@ -39,12 +39,14 @@ def test_demo_files_import_cleanly(
     for entity in ("customers", "orders", "events", "spend", "surveys"):
         report = import_file(conn, ImportOptions(entity, files[entity]), now=NOW)
         assert not report.problems, (entity, report.problems[:3])
-    for table in (
-        "customers",
-        "orders",
-        "order_lines",
-        "events",
-        "marketing_spend",
-        "survey_responses",
-    ):
+    for table in ("customers", "orders", "order_lines", "marketing_spend", "survey_responses"):
         assert count(conn, table) == small.counts()[table], table
+    customer_events = conn.execute(
+        text("SELECT COUNT(*) FROM events WHERE type <> 'survey_answered'")
+    ).scalar_one()
+    assert customer_events == small.counts()["events"]
+    # each imported survey answer is also news in the feed, once
+    answered = conn.execute(
+        text("SELECT COUNT(*) FROM events WHERE type = 'survey_answered'")
+    ).scalar_one()
+    assert answered == small.counts()["survey_responses"]
