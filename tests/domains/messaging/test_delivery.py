@@ -172,7 +172,8 @@ def test_messages_arrive_with_their_headers_in_both_languages(
         for p in ("We miss you", "Thank you")
     )
     unsubscribe = _message(store, offer)["unsubscribe_url"]
-    assert marketing["List-Unsubscribe"] == f"<{unsubscribe}>"
+    # a long header may be folded on the wire; unfolded, the space it leaves means nothing
+    assert marketing["List-Unsubscribe"].strip() == f"<{unsubscribe}>"
     assert marketing["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert service_mail["List-Unsubscribe"] is None
     assert service_mail["List-Unsubscribe-Post"] is None
