@@ -231,7 +231,8 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     sent = acted.emails.get("sent", 0)
     context.console.print(
         f"Playbooks: {acted.enrolled:,} customers enrolled, {acted.steps:,} steps run, "
-        f"{sent:,} emails in the outbox (`tenure playbooks list`, `tenure messages list`)"
+        f"{sent:,} emails sent through the outbox, the rest as the worker ticks "
+        "(`tenure playbooks list`, `tenure messages list`)"
     )
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")
     _print_login(password)
