@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -21,6 +21,11 @@ def as_utc(value: datetime) -> datetime:
 def start_of_day(day: date, tz_name: str) -> datetime:
     """Return the UTC instant at which ``day`` begins in the business time zone."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
+
+
+def end_of_day(day: date, tz_name: str) -> datetime:
+    """Return the last second of ``day`` in the business time zone, in UTC."""
+    return start_of_day(day + timedelta(days=1), tz_name) - timedelta(seconds=1)
 
 
 def business_today(tz_name: str) -> date:

@@ -130,10 +130,17 @@ class Worker:
 
     def start(self) -> None:
         """Take this worker's lease; raise ``AnotherWorkerRuns`` if SQLite has a worker already."""
-        now = self.clock.now()
+        other = self._register(self.clock.now())
+        if other is not None:
+            raise AnotherWorkerRuns(other)
+        self._started = True
+        log.info("worker %s started", self.worker_id)
 
-        def register(conn: Connection) -> schedule.LiveWorker | None:
-            return schedule.register(
+    def _register(self, now: datetime) -> schedule.LiveWorker | None:
+        """Take a lease under this worker's id; return the live worker that refused it."""
+        return retry_when_busy(
+            self.engine,
+            lambda conn: schedule.register(
                 conn,
                 self.worker_id,
                 socket.gethostname(),
@@ -141,13 +148,8 @@ class Worker:
                 now,
                 self.options.lease,
                 alone=self.alone,
-            )
-
-        other = retry_when_busy(self.engine, register)
-        if other is not None:
-            raise AnotherWorkerRuns(other)
-        self._started = True
-        log.info("worker %s started", self.worker_id)
+            ),
+        )
 
     def stop(self) -> None:
         """Give the lease back, so another worker may start at once."""
@@ -206,18 +208,7 @@ class Worker:
         # paused longer than its lease (a suspended machine): another worker may have started
         log.warning("worker %s: its lease had run out", self.worker_id)
         self.worker_id = f"{self.worker_id.rsplit('~', 1)[0]}~{uuid.uuid4().hex[:4]}"
-        other = retry_when_busy(
-            self.engine,
-            lambda conn: schedule.register(
-                conn,
-                self.worker_id,
-                socket.gethostname(),
-                os.getpid(),
-                now,
-                self.options.lease,
-                alone=self.alone,
-            ),
-        )
+        other = self._register(now)
         if other is not None:  # on SQLite the other one goes on alone
             self._started = False
             raise AnotherWorkerRuns(other)

@@ -30,6 +30,13 @@ from tests.conftest import fresh_pg_database
 
 START = datetime(2026, 5, 4, 9, tzinfo=UTC)  # a Monday
 PERSON = Actor(None, "cli")
+TASK_STEP = """\
+  - create_task:
+      title: {en: Call them, zh: 致电}
+      checklist: [{en: Find the root cause}]
+      due_in_days: 2
+      assignee: {to: owner, fallback: csm}
+"""
 PLAYBOOK = """\
 name: save-them
 title: {en: Save them, zh: 挽回}
@@ -296,12 +303,7 @@ def test_an_email_step_queues_once_and_the_outbox_sends_it(store: Engine) -> Non
     _apply(
         store,
         PLAYBOOK.replace(
-            """  - create_task:
-      title: {en: Call them, zh: 致电}
-      checklist: [{en: Find the root cause}]
-      due_in_days: 2
-      assignee: {to: owner, fallback: csm}
-""",
+            TASK_STEP,
             """  - send_email: {template: win-back-offer}
 """,
         ).replace('conditions: {field: email_consent, op: "=", value: true}\n', ""),
@@ -397,12 +399,7 @@ def test_a_webhook_step_is_delivered_signed_with_the_step_s_key(store: Engine) -
     _apply(
         store,
         PLAYBOOK.replace(
-            """  - create_task:
-      title: {en: Call them, zh: 致电}
-      checklist: [{en: Find the root cause}]
-      due_in_days: 2
-      assignee: {to: owner, fallback: csm}
-""",
+            TASK_STEP,
             f"""  - webhook: {{url: "{url}"}}
 """,
         ),

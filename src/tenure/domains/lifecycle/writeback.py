@@ -9,7 +9,7 @@ triggers read, ``stage_changed`` events (``stage_events``), all in the run's one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 from sqlalchemy import Table
@@ -18,7 +18,7 @@ from tenure.analytics.stages import transitions
 from tenure.domains.events import feed
 from tenure.domains.events.models import SystemEventType
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
-from tenure.kit.timeutil import start_of_day
+from tenure.kit.timeutil import end_of_day
 from tenure.storage.base import table_of
 
 # What a run hands over of every move it wrote: who, from (None for a newcomer), to, the rule
@@ -120,7 +120,7 @@ def stage_events(
     moved = changes.moves()
     if first:
         moved = moved.filter(pl.col("from_stage").is_not_null())
-    at = start_of_day(changes.as_of + timedelta(days=1), timezone) - timedelta(seconds=1)
+    at = end_of_day(changes.as_of, timezone)
     return [
         feed.NewEvent(
             key=f"run:{run_id}:stage:{customer_id}",

@@ -7,13 +7,13 @@ playbook can react to ("health turns red"). Customers without a band in either r
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 
 from tenure.domains.events import feed
 from tenure.domains.events.models import SystemEventType
-from tenure.kit.timeutil import start_of_day
+from tenure.kit.timeutil import end_of_day
 
 BANDS = ("health_band", "lead_band")
 
@@ -43,7 +43,7 @@ def crossing_events(
     run_id: int, changes: pl.DataFrame, as_of: date, timezone: str
 ) -> list[feed.NewEvent]:
     """Return the band changes as events, dated at the end of the run's day."""
-    at = start_of_day(as_of + timedelta(days=1), timezone) - timedelta(seconds=1)
+    at = end_of_day(as_of, timezone)
     return [
         feed.NewEvent(
             key=f"run:{run_id}:{score}:{customer_id}",
