@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
-from tenure.kit.settings import Settings
+from tenure.kit.settings import Settings, WorkerSettings
 from tenure.web.app import create_app
 from tests.conftest import ROOT, served
 from tests.web.conftest import PASSWORD
@@ -31,7 +31,10 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="module")
 def server(demo_engine: Engine) -> Iterator[str]:
-    with served(create_app(demo_engine, Settings())) as url:
+    # no in-server worker: these tests need none, and it would go on ticking on the shared
+    # store after them
+    quiet = Settings(worker=WorkerSettings(in_server=False))
+    with served(create_app(demo_engine, quiet)) as url:
         yield url
 
 
