@@ -104,7 +104,9 @@ def context_of(settings: Settings, now: datetime) -> steps.Context:
     )
 
 
-def calendar(engine: Engine, settings: Settings, now: datetime) -> int:
+def calendar(
+    engine: Engine, settings: Settings, now: datetime, versions: list[enrollment.Version]
+) -> int:
     """Once per business day and playbook: enroll whom the calendar sets off today.
 
     Taking the day's slot and enrolling commit together: a day is looked at once, even with
@@ -114,13 +116,9 @@ def calendar(engine: Engine, settings: Settings, now: datetime) -> int:
     today = now.astimezone(ZoneInfo(zone)).date()
     slot = start_of_day(today, zone)
     enrolled = 0
-    with engine.connect() as conn:
-        versions = [
-            v
-            for v in enrollment.current_versions(conn)
-            if v.status == "active" and scheduled.is_calendar(v)
-        ]
     for version in versions:
+        if version.status != "active" or not scheduled.is_calendar(version):
+            continue
 
         def look(conn: Connection, version: enrollment.Version = version) -> int:
             if not schedule.take_slot(conn, f"playbook:{version.name}:day", slot, now):
@@ -136,14 +134,16 @@ def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
     done = PlaybookTick()
     now = clock.now()
 
+    versions: list[enrollment.Version] = []
+
     def enroll(conn: Connection) -> int:
-        versions = enrollment.current_versions(conn)
+        versions[:] = enrollment.current_versions(conn)  # read once a tick, parsed once
         enrollment.wake_waiting(conn, now)
         from_feed = sum(enrollment.enroll_from_feed(conn, v, now) for v in versions)
         return from_feed + sum(crossings.enroll_from_scores(conn, v, now) for v in versions)
 
     done.enrolled = retry_when_busy(engine, enroll)
-    done.enrolled += calendar(engine, settings, now)
+    done.enrolled += calendar(engine, settings, now, versions)
     context = context_of(settings, now)
     for _ in range(MAX_BATCHES):
         report = retry_when_busy(engine, lambda conn: steps.run_due(conn, context, now, BATCH))

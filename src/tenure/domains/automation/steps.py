@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -439,8 +439,3 @@ def run_due(conn: Connection, context: Context, now: datetime, limit: int = 200)
         outcome = move.values.get("status", "active")
         report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
     return report
-
-
-def today(now: datetime, timezone: str) -> date:
-    """Return the business day of ``now``."""
-    return now.astimezone(ZoneInfo(timezone)).date()

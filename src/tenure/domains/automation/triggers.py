@@ -23,15 +23,6 @@ from tenure.domains.automation.definition import (
 from tenure.domains.events.feed import FeedEvent
 from tenure.domains.events.models import SystemEventType
 
-FROM_FEED = (
-    "stage_entered",
-    "score_crossed",
-    "event",
-    "survey_answered",
-    "task_completed",
-    "segment",
-)
-
 
 def feed_types(playbook: Playbook) -> list[str]:
     """Return the event types that may enroll a customer in ``playbook`` (none: not by feed)."""
