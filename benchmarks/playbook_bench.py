@@ -449,145 +449,7 @@ def sqlite_phases(
     if args.profile and max(steps_by_limit.values()) < TARGETS["sqlite_steps_per_s"]:
         say("  profile of 1,000 enrollments at limit 200:")
         say(profile_top(lambda: run_steps(engine, later, 200, 1000)))
-        what_if(engine, later, args.what_if)
     return engine, version
-
-
-# --------------------------------------------------------------------------- what-ifs
-
-
-def _patch_lean() -> Callable[[], None]:
-    """Statements built once and given their values as parameters, and no re-reads.
-
-    The same rows and checks as the services (the task and its audit entry, the customer's
-    change and its audit entry), but: ``insert(T)`` executed with a parameter dict instead of
-    ``insert(T).values(**row)`` — SQLAlchemy then neither builds a bound parameter per value
-    nor walks them for the cache key — and ``create_task`` answers with what it inserted
-    instead of re-reading the task through the task listing (a three-table join).
-    """
-    from sqlalchemy import bindparam, insert, select, update
-
-    from tenure.domains.audit import service as audit
-    from tenure.domains.audit.models import AuditEntry
-    from tenure.domains.customers import changes
-    from tenure.domains.customers.models import Customer
-    from tenure.domains.tasks import service as tasks
-    from tenure.domains.tasks.models import Task, TaskStatus
-    from tenure.kit.timeutil import utcnow
-
-    saved = (audit.record, tasks.create_task, changes.update_customer)
-    add_entry = insert(AuditEntry)
-    add_task = insert(Task).returning(Task.id)
-    owner_of = select(Customer.owner_id).where(Customer.id == bindparam("id"))
-    row_of = select(Customer.__table__).where(Customer.id == bindparam("id"))
-    set_tags = (
-        update(Customer)
-        .where(Customer.id == bindparam("cid"))
-        .values(tags=bindparam("tags"), updated_at=bindparam("at"))
-    )
-
-    def record(
-        conn: Any,
-        actor: Any,
-        action: str,
-        entity: str,
-        entity_id: object,
-        *,
-        before: Any = None,
-        after: Any = None,
-    ) -> None:
-        conn.execute(
-            add_entry,
-            {
-                "at": utcnow(),
-                "user_id": actor.user_id,
-                "via": actor.via,
-                "action": action,
-                "entity": entity,
-                "entity_id": None if entity_id is None else str(entity_id),
-                "before": audit._plain(before),
-                "after": audit._plain(after),
-            },
-        )
-
-    def create_task(
-        conn: Any,
-        actor: Any,
-        *,
-        customer_id: int,
-        title: str,
-        due_on: Any = None,
-        assignee_id: int | None = None,
-        notes: str | None = None,
-        source: str = "person",
-    ) -> dict[str, Any]:
-        owner = conn.execute(owner_of, {"id": customer_id}).first()
-        assignee = assignee_id if assignee_id is not None else owner.owner_id
-        if assignee is not None:
-            tasks._active_user(conn, assignee)
-        now = utcnow()
-        values = {
-            "customer_id": customer_id,
-            "assignee_id": assignee,
-            "created_by_id": actor.user_id,
-            "title": tasks._title(title),
-            "notes": notes,
-            "due_on": due_on,
-            "status": TaskStatus.OPEN.value,
-            "source": source,
-            "created_at": now,
-            "updated_at": now,
-        }
-        task_id = int(conn.execute(add_task, values).scalar_one())
-        record(conn, actor, "task.create", "tasks", task_id, after=values)
-        return {"id": task_id, **values}
-
-    def update_customer(
-        conn: Any, actor: Any, customer_id: int, fields: dict[str, Any]
-    ) -> dict[str, Any]:
-        if set(fields) != {"tags"}:
-            return saved[2](conn, actor, customer_id, fields)
-        old = dict(conn.execute(row_of, {"id": customer_id}).mappings().one())
-        before, after = audit.changed(old, {"tags": changes._tags(fields["tags"])})
-        if after:
-            conn.execute(set_tags, {"cid": customer_id, "tags": after["tags"], "at": utcnow()})
-            record(
-                conn,
-                actor,
-                "customer.update",
-                "customers",
-                customer_id,
-                before=before,
-                after=after,
-            )
-        return {k: [before[k], after[k]] for k in after}
-
-    audit.record = record  # type: ignore[assignment]
-    tasks.create_task = create_task  # type: ignore[assignment]
-    changes.update_customer = update_customer  # type: ignore[assignment]
-
-    def undo() -> None:
-        audit.record, tasks.create_task, changes.update_customer = saved  # type: ignore[assignment]
-
-    return undo
-
-
-def what_if(engine: Any, now: datetime, enrollments: int) -> None:
-    """Run the steps as they are and with the lean statements, alternately, on equal shares."""
-    plain, lean = [], []
-    for _ in range(3):
-        plain.append(run_steps(engine, now, 200, enrollments))
-        undo = _patch_lean()
-        try:
-            lean.append(run_steps(engine, now, 200, enrollments))
-        finally:
-            undo()
-    for name, got in (("as it is", plain), ("lean statements", lean)):
-        say(
-            f"  what-if, {name:<16}: {median([g['steps_per_s'] for g in got]):>6,.0f} steps/s, "
-            f"{median([g['steps_per_cpu_s'] for g in got]):>6,.0f} steps/CPU-s "
-            f"(limit 200, {enrollments:,} enrollments × 3, alternating)"
-        )
 
 
 # --------------------------------------------------------------------------- 2b: PostgreSQL
@@ -707,7 +569,6 @@ def pg_phase(args: argparse.Namespace, results: dict[str, Any]) -> None:
             later = now + timedelta(seconds=1)
             say("  profile of one process running 1,000 enrollments at limit 200 on PostgreSQL:")
             say(profile_top(lambda: run_steps(engine, later, 200, 1000)))
-            what_if(engine, later, 500)
     finally:
         engine.dispose()
         drop_pg(args.pg_url, name)
@@ -1052,7 +913,6 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--enroll-limits", type=int, nargs="+", default=[5000, 20_000, 50_000])
     parser.add_argument("--step-enrollments", type=int, default=3_000)
-    parser.add_argument("--what-if", type=int, default=1_000)
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--pg-customers", type=int, default=200_000)
     parser.add_argument("--pg-events", type=int, default=6_000)

@@ -60,17 +60,35 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Write one entry of the audit log in the caller's transaction."""
+    record_many(conn, actor, action, entity, [(entity_id, before, after)])
+
+
+def record_many(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    entity: str,
+    changes: list[tuple[object, dict[str, Any] | None, dict[str, Any] | None]],
+) -> None:
+    """Write one entry per (entity id, before, after) in one statement (a batch's changes)."""
+    if not changes:
+        return
+    at = utcnow()
     conn.execute(
-        insert(AuditEntry).values(
-            at=utcnow(),
-            user_id=actor.user_id,
-            via=actor.via,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            before=_plain(before),
-            after=_plain(after),
-        )
+        insert(AuditEntry),
+        [
+            {
+                "at": at,
+                "user_id": actor.user_id,
+                "via": actor.via,
+                "action": action,
+                "entity": entity,
+                "entity_id": None if entity_id is None else str(entity_id),
+                "before": _plain(before),
+                "after": _plain(after),
+            }
+            for entity_id, before, after in changes
+        ],
     )
 
 

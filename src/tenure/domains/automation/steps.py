@@ -20,9 +20,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
 
-from tenure.domains.audit.service import Actor
 from tenure.domains.automation.definition import (
     Assignee,
     CreateTask,
@@ -32,13 +31,11 @@ from tenure.domains.automation.definition import (
     Wait,
     Words,
 )
+from tenure.domains.automation.effects import Effects
 from tenure.domains.automation.enrollment import version_of
 from tenure.domains.automation.models import Enrollment, EnrollmentStatus, StepRun
-from tenure.domains.customers import changes
-from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
 from tenure.domains.orders.models import Order, OrderStatus
-from tenure.domains.segments import fields
 from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.models import Task, TaskStatus
 from tenure.domains.users.models import User
@@ -46,7 +43,6 @@ from tenure.kit import filters
 
 log = logging.getLogger(__name__)
 
-PLAYBOOK = Actor(None, "playbook")
 MAX_STEPS_PER_VISIT = 100  # a playbook that loops without waiting stops here
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -102,11 +98,9 @@ def wake_at(now: datetime, wait: Wait, timezone: str) -> datetime:
     raise AssertionError("a week always holds the weekday")  # pragma: no cover
 
 
-def _record(conn: Connection, customer_id: int) -> dict[str, Any]:
-    return fields.record(conn, customer_id) or {}
-
-
-def goal_reached(conn: Connection, row: dict[str, Any], playbook: Playbook, now: datetime) -> bool:
+def goal_reached(
+    conn: Connection, row: dict[str, Any], playbook: Playbook, now: datetime, effects: Effects
+) -> bool:
     """Return whether an enrollment's goal has been reached since it began."""
     goal = playbook.goal
     if goal is None:
@@ -140,19 +134,20 @@ def goal_reached(conn: Connection, row: dict[str, Any], playbook: Playbook, now:
             ).scalar()
         )
     if goal.condition is not None:
-        return filters.matches(goal.condition, _record(conn, customer_id))
+        return filters.matches(goal.condition, effects.record(customer_id))
     return False
 
 
-def _assignee(conn: Connection, customer_id: int, who: Assignee) -> int | None:
+def _assignee(effects: Effects, customer_id: int, who: Assignee) -> int | None:
     """Return the customer's owner, or the active user of a role with the fewest open tasks."""
     if who.to == "owner":
-        owner = conn.execute(
-            select(Customer.owner_id).where(Customer.id == customer_id)
-        ).scalar_one_or_none()
+        owner = effects.customer(customer_id).get("owner_id")
         if owner is not None:
             return int(owner)
     roles = [r for r in (who.role if who.to == "role" else None, who.fallback) if r is not None]
+    if roles:
+        effects.flush()  # the batch's own new tasks count as open
+    conn = effects.conn
     for role in roles:
         open_tasks = (
             select(func.count())
@@ -171,7 +166,7 @@ def _assignee(conn: Connection, customer_id: int, who: Assignee) -> int | None:
 
 
 def _create_task(
-    conn: Connection,
+    effects: Effects,
     row: dict[str, Any],
     playbook: Playbook,
     spec: CreateTask,
@@ -187,31 +182,29 @@ def _create_task(
             else "Root cause: product / service / price / other"
         )
     due = now.astimezone(ZoneInfo(context.timezone)).date() + timedelta(days=spec.due_in_days)
-    made = tasks.create_task(
-        conn,
-        PLAYBOOK,
+    assignee = _assignee(effects, row["customer_id"], spec.assignee)
+    new = tasks.NewTask(
         customer_id=row["customer_id"],
         title=words(spec.title, context.language),
         due_on=due,
-        assignee_id=_assignee(conn, row["customer_id"], spec.assignee),
+        assignee_id=assignee,
         notes="\n".join(line for line in lines if line)[:2000] or None,
         source=f"playbook:{playbook.name}",
     )
-    return {"task_id": made["id"], "assignee_id": made["assignee_id"], "due_on": due.isoformat()}
+    detail = {"task_id": None, "assignee_id": assignee, "due_on": due.isoformat()}
+    return effects.create_task(new, detail)
 
 
-def _change_customer(conn: Connection, row: dict[str, Any], step: Step) -> dict[str, Any]:
+def _change_customer(effects: Effects, row: dict[str, Any], step: Step) -> dict[str, Any]:
     customer_id = row["customer_id"]
     if step.set_fields is not None:
-        changed = changes.update_customer(conn, PLAYBOOK, customer_id, dict(step.set_fields))
-        return {"changed": sorted(changed)}
-    current = conn.execute(select(Customer.tags).where(Customer.id == customer_id)).scalar_one()
-    tags = list(current or [])
+        return {"changed": effects.change(customer_id, dict(step.set_fields))}
+    tags = list(effects.customer(customer_id).get("tags") or [])
     if step.add_tags is not None:
         tags += [t for t in step.add_tags if t not in tags]
     if step.remove_tags is not None:
         tags = [t for t in tags if t not in step.remove_tags]
-    changes.update_customer(conn, PLAYBOOK, customer_id, {"tags": tags})
+    effects.change(customer_id, {"tags": tags})
     return {"tags": tags}
 
 
@@ -249,9 +242,13 @@ class Move:
 
 
 def visit(
-    conn: Connection, row: dict[str, Any], playbook: Playbook, context: Context, now: datetime
+    effects: Effects, row: dict[str, Any], playbook: Playbook, context: Context, now: datetime
 ) -> Move:
-    """Run an enrollment's due steps until it waits or ends; return what changed."""
+    """Run an enrollment's due steps until it waits or ends; return what changed.
+
+    Internal effects wait in ``effects`` until the caller flushes them (see effects.py).
+    """
+    conn = effects.conn
     ids = playbook.step_ids()
     step_index, seq = int(row["step"]), int(row["seq"])
     waiting_since = row["waiting_since"]
@@ -285,7 +282,7 @@ def visit(
         seq += 1
 
     for _ in range(MAX_STEPS_PER_VISIT):
-        if goal_reached(conn, row, playbook, now):
+        if goal_reached(conn, row, playbook, now, effects):
             return finish(EnrollmentStatus.CONVERTED, "goal")
         if row["holdout"] or step_index >= len(playbook.steps):
             goal_until = row["goal_until"]
@@ -294,7 +291,7 @@ def visit(
                 return move
             return finish(EnrollmentStatus.COMPLETED, "holdout" if row["holdout"] else "done")
         if playbook.enrollment.exit_when_condition_fails and playbook.conditions is not None:
-            if not filters.matches(playbook.conditions, _record(conn, row["customer_id"])):
+            if not filters.matches(playbook.conditions, effects.record(row["customer_id"])):
                 return finish(EnrollmentStatus.EXITED, "conditions")
         step, step_id = playbook.steps[step_index], ids[step_index]
         action = step.action
@@ -334,7 +331,7 @@ def visit(
             waiting_since = None
             move.values["waiting_since"] = None
         elif step.branch is not None:
-            holds = filters.matches(step.branch.if_, _record(conn, row["customer_id"]))
+            holds = filters.matches(step.branch.if_, effects.record(row["customer_id"]))
             go_to = step.branch.then if holds else step.branch.else_
             ran(step_id, action, "then" if holds else "else", {"to": go_to})
         elif step.split is not None:
@@ -346,14 +343,14 @@ def visit(
             return finish(EnrollmentStatus.EXITED, "exit step")
         else:
             key = f"enrollment:{row['id']}:step:{step_id}:{seq}"
-            detail = _act(conn, key, row, playbook, step, context, now)
+            detail = _act(effects, key, row, playbook, step, context, now)
             ran(step_id, action, "done", detail)
         step_index = ids.index(go_to) if go_to is not None else step_index + 1
     return finish(EnrollmentStatus.FAILED, f"more than {MAX_STEPS_PER_VISIT} steps without a wait")
 
 
 def _act(
-    conn: Connection,
+    effects: Effects,
     key: str,
     row: dict[str, Any],
     playbook: Playbook,
@@ -362,9 +359,11 @@ def _act(
     now: datetime,
 ) -> dict[str, Any]:
     if step.create_task is not None:
-        return _create_task(conn, row, playbook, step.create_task, context, now)
+        return _create_task(effects, row, playbook, step.create_task, context, now)
     if step.set_fields is not None or step.add_tags is not None or step.remove_tags is not None:
-        return _change_customer(conn, row, step)
+        return _change_customer(effects, row, step)
+    effects.flush()  # an email or a webhook reads the customer as the steps left them
+    conn = effects.conn
     if step.send_email is not None:
         if context.send_email is None:
             raise StepFailed("send_email: no outbox is set up")
@@ -391,7 +390,12 @@ ROW = (
 
 
 def run_due(conn: Connection, context: Context, now: datetime, limit: int = 200) -> Report:
-    """Run the steps of up to ``limit`` due enrollments, each in its own savepoint."""
+    """Run the steps of up to ``limit`` due enrollments.
+
+    The batch runs in one savepoint with its effects written set-wise (effects.py). If any
+    enrollment of it fails, that savepoint is rolled back and the batch runs again one
+    enrollment per savepoint, so the failing one fails alone and the others go on.
+    """
     pick = (
         select(*ROW)
         .where(Enrollment.status == EnrollmentStatus.ACTIVE.value, Enrollment.next_at <= now)
@@ -407,35 +411,59 @@ def run_due(conn: Connection, context: Context, now: datetime, limit: int = 200)
         ref = (int(row["playbook_id"]), int(row["version"]))
         if ref not in versions:
             versions[ref] = version_of(conn, *ref)
-        try:
-            with conn.begin_nested():
-                move = visit(conn, row, versions[ref], context, now)
-                if move.runs:
-                    conn.execute(insert(StepRun), move.runs)
-                conn.execute(
-                    update(Enrollment).where(Enrollment.id == row["id"]).values(**move.values)
-                )
-        except Exception as exc:  # this enrollment fails alone; the batch goes on
-            reason = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "enrollment %s failed: %s",
-                row["id"],
-                reason,
-                exc_info=not isinstance(exc, StepFailed),
-            )
-            conn.execute(
-                update(Enrollment)
-                .where(Enrollment.id == row["id"])
-                .values(
-                    status=EnrollmentStatus.FAILED.value,
-                    reason=reason[:200],
-                    finished_at=now,
-                    next_at=None,
-                )
-            )
-            report.failed += 1
-            continue
+        row["playbook"] = versions[ref]
+    try:
+        with conn.begin_nested():
+            moves = _run(conn, rows, context, now)
+    except Exception:  # noqa: BLE001 — one of them failed: find it, alone
+        moves = []
+        for row in rows:
+            try:
+                with conn.begin_nested():
+                    moves += _run(conn, [row], context, now)
+            except Exception as exc:
+                _fail(conn, row, exc, now)
+                report.failed += 1
+    for move in moves:
         report.steps += len(move.runs)
         outcome = move.values.get("status", "active")
         report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
     return report
+
+
+def _run(
+    conn: Connection, rows: list[dict[str, Any]], context: Context, now: datetime
+) -> list[Move]:
+    """Visit ``rows``, then write their effects, step records and moves set-wise."""
+    effects = Effects.for_customers(conn, (row["customer_id"] for row in rows))
+    moves = [visit(effects, row, row["playbook"], context, now) for row in rows]
+    effects.flush()
+    runs = [run for move in moves for run in move.runs]
+    if runs:
+        conn.execute(insert(StepRun), runs)
+    # one executemany per shape of move (a wait sets other columns than an ending)
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row, move in zip(rows, moves, strict=True):
+        by_columns.setdefault(tuple(sorted(move.values)), []).append(
+            {**move.values, "_id": row["id"]}
+        )
+    for params in by_columns.values():  # the SET clause comes from the parameters' keys
+        conn.execute(update(Enrollment).where(Enrollment.id == bindparam("_id")), params)
+    return moves
+
+
+def _fail(conn: Connection, row: dict[str, Any], exc: Exception, now: datetime) -> None:
+    reason = str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+    log.warning(
+        "enrollment %s failed: %s", row["id"], reason, exc_info=not isinstance(exc, StepFailed)
+    )
+    conn.execute(
+        update(Enrollment)
+        .where(Enrollment.id == row["id"])
+        .values(
+            status=EnrollmentStatus.FAILED.value,
+            reason=reason[:200],
+            finished_at=now,
+            next_at=None,
+        )
+    )

@@ -6,6 +6,7 @@ user's open tasks into overdue, due today and later, by the business day the cal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -38,6 +39,18 @@ def _title(title: str | None) -> str:
     return title[:200]
 
 
+@dataclass(frozen=True)
+class NewTask:
+    """A task to create: for a customer, assigned to ``assignee_id`` or else their owner."""
+
+    customer_id: int
+    title: str
+    due_on: date | None = None
+    assignee_id: int | None = None
+    notes: str | None = None
+    source: str = "person"
+
+
 def create_task(
     conn: Connection,
     actor: audit.Actor,
@@ -50,30 +63,66 @@ def create_task(
     source: str = "person",
 ) -> dict[str, Any]:
     """Create an open task for a customer, assigned to ``assignee_id`` or else their owner."""
-    owner = conn.execute(
-        select(Customer.id, Customer.owner_id).where(Customer.id == customer_id)
-    ).first()
-    if owner is None:
-        raise NotFound(f"no customer with id {customer_id}")
-    assignee = assignee_id if assignee_id is not None else owner.owner_id
-    if assignee is not None:
-        _active_user(conn, assignee)
-    now = utcnow()
-    values = {
-        "customer_id": customer_id,
-        "assignee_id": assignee,
-        "created_by_id": actor.user_id,
-        "title": _title(title),
-        "notes": notes,
-        "due_on": due_on,
-        "status": TaskStatus.OPEN.value,
-        "source": source,
-        "created_at": now,
-        "updated_at": now,
-    }
-    task_id = int(conn.execute(insert(Task).values(**values).returning(Task.id)).scalar_one())
-    audit.record(conn, actor, "task.create", "tasks", task_id, after=values)
+    new = NewTask(customer_id, title, due_on, assignee_id, notes, source)
+    [task_id] = create_tasks(conn, actor, [new])
     return get_task(conn, task_id)
+
+
+def create_tasks(conn: Connection, actor: audit.Actor, new: list[NewTask]) -> list[int]:
+    """Create open tasks set-wise (a playbook's batch); return their ids in the given order.
+
+    The same checks as one at a time — the customer exists, the assignee is an active user —
+    read in one query each, then one insert and one audit write for the lot.
+    """
+    if not new:
+        return []
+    customer_ids = {t.customer_id for t in new}
+    owners = {
+        int(customer_id): owner_id
+        for customer_id, owner_id in conn.execute(
+            select(Customer.id, Customer.owner_id).where(Customer.id.in_(customer_ids))
+        )
+    }
+    for task in new:
+        if task.customer_id not in owners:
+            raise NotFound(f"no customer with id {task.customer_id}")
+    assignees = [t.assignee_id if t.assignee_id is not None else owners[t.customer_id] for t in new]
+    wanted = {a for a in assignees if a is not None}
+    active = set(
+        conn.execute(select(User.id).where(User.id.in_(wanted), User.active.is_(True))).scalars()
+    )
+    for assignee in sorted(wanted - active):
+        raise InvalidInput(f"assignee_id: no active user with id {assignee}")
+    now = utcnow()
+    rows = [
+        {
+            "customer_id": task.customer_id,
+            "assignee_id": assignee,
+            "created_by_id": actor.user_id,
+            "title": _title(task.title),
+            "notes": task.notes,
+            "due_on": task.due_on,
+            "status": TaskStatus.OPEN.value,
+            "source": task.source,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for task, assignee in zip(new, assignees, strict=True)
+    ]
+    ids = [
+        int(i)
+        for i in conn.execute(
+            insert(Task).returning(Task.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    ]
+    audit.record_many(
+        conn,
+        actor,
+        "task.create",
+        "tasks",
+        [(i, None, row) for i, row in zip(ids, rows, strict=True)],
+    )
+    return ids
 
 
 def get_task(conn: Connection, task_id: int) -> dict[str, Any]:
