@@ -200,7 +200,7 @@ def test_playbooks_from_files_to_the_store(tmp_path: Path, empty_sqlite_url: str
     resumed = tenure("playbooks", "resume", "win-back", url=empty_sqlite_url, cwd=tmp_path)
     assert resumed.returncode == 0
     nobody = tenure("playbooks", "enroll", "win-back", "C404", url=empty_sqlite_url, cwd=tmp_path)
-    assert nobody.returncode == 1 and "no customer with external id 'C404'" in nobody.stderr
+    assert nobody.returncode == 1 and "no customer has the external id 'C404'" in nobody.stderr
     worked = tenure("worker", "--once", "--json", url=empty_sqlite_url, cwd=tmp_path)
     assert worked.returncode == 0, worked.stderr
     assert json.loads(worked.stdout)["enrolled"] == 0

@@ -7,9 +7,15 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from tenure.domains.audit import service as audit
+from tenure.domains.audit.models import AuditEntry
+from tenure.domains.automation import service
+from tenure.domains.automation.loading import parse
+from tenure.domains.automation.models import Enrollment
+from tenure.domains.automation.models import PlaybookRecord as PlaybookRow
+from tenure.storage.engine import write_transaction
 from tests import journeys
 from tests.web.conftest import sign_in, table_rows
 
@@ -132,3 +138,65 @@ def test_the_customer_360_lists_the_playbooks_of_the_customer(
     assert "挽回衰退客户" in zh and "已退出" in zh
     other = app_client.get("/customers/1").text
     assert 'id="no-playbooks"' in other
+
+
+BY_HAND = """\
+name: web-by-hand
+title: {en: A call by hand, zh: 人工致电}
+trigger: {manual: true}
+enrollment: {holdout: 0}
+steps:
+  - add_tags: [called]
+  - exit: true
+"""
+
+
+def test_a_person_enrolls_a_customer_from_the_customer_360(
+    app_client: TestClient, journeys_store: dict[str, Any], demo_engine: Engine
+) -> None:
+    with write_transaction(demo_engine) as conn:
+        service.apply(conn, journeys.PERSON, [parse(BY_HAND, "web-by-hand.yaml")])
+    customer = journeys_store["customers"][0]
+    csrf = sign_in(app_client, "sales")  # sales read playbooks: no form for them
+    page = app_client.get(f"/customers/{customer}").text
+    assert 'id="enroll-form"' not in page
+    refused = app_client.post(
+        f"/customers/{customer}/playbooks", data={"playbook": "web-by-hand", "csrf": csrf}
+    )
+    assert refused.status_code == 403
+    csrf = sign_in(app_client, "marketing")
+    page = app_client.get(f"/customers/{customer}").text
+    form = page[page.index('id="enroll-form"') :]
+    form = form[: form.index("</form>")]
+    assert '<option value="web-by-hand">A call by hand</option>' in form
+    assert 'value="win-back"' not in form  # paused: nobody is enrolled in it by hand
+    zh = app_client.get(f"/customers/{customer}?lang=zh").text
+    assert "人工致电" in zh and "加入剧本" in zh
+    done = app_client.post(
+        f"/customers/{customer}/playbooks",
+        data={"playbook": "web-by-hand", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("#playbooks")
+    with demo_engine.connect() as conn:
+        [(status, trigger)] = conn.execute(
+            select(Enrollment.status, Enrollment.trigger)
+            .join(PlaybookRow, PlaybookRow.id == Enrollment.playbook_id)
+            .where(PlaybookRow.name == "web-by-hand", Enrollment.customer_id == customer)
+        ).all()
+        logged = conn.execute(
+            select(AuditEntry.after).where(AuditEntry.action == "playbook.enroll")
+        ).scalars()
+    assert (status, trigger) == ("active", "manual")
+    assert {"playbook": "web-by-hand", "customer_id": customer, "version": 1} in list(logged)
+    card = app_client.get(f"/customers/{customer}").text
+    card = card[card.index('id="playbooks"') :]
+    assert "A call by hand" in card
+    offered = card[card.index('id="enroll-form"') :] if 'id="enroll-form"' in card else ""
+    assert 'value="web-by-hand"' not in offered[: offered.find("</form>")]  # in it now
+    again = app_client.post(
+        f"/customers/{customer}/playbooks", data={"playbook": "web-by-hand", "csrf": csrf}
+    )
+    assert again.status_code == 409 and "already enrolled" in again.text
+    nothing = app_client.post(f"/customers/{customer}/playbooks", data={"csrf": csrf})
+    assert nothing.status_code == 422 and "playbook" in nothing.text

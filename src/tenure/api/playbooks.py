@@ -8,19 +8,15 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from tenure.api.auth import Guard, audit_actor
 from tenure.api.params import QueryId
-from tenure.domains.audit import service as audit
-from tenure.domains.automation import editor, enrollment, reports, service
-from tenure.domains.automation.definition import Playbook
+from tenure.domains.automation import editor, reports, service
 from tenure.domains.automation.loading import PlaybookInvalid
 from tenure.domains.automation.models import EnrollmentStatus, PlaybookStatus
-from tenure.domains.customers.models import Customer
 from tenure.domains.users.permissions import Permission as P
-from tenure.kit.errors import InvalidInput
 from tenure.kit.timeutil import utcnow
 from tenure.storage.engine import write_transaction
 
@@ -149,33 +145,11 @@ def routes(engine: Engine, router: APIRouter) -> None:
     @guard.route("POST", "/playbooks/{name}/enrollments", P.MANAGE_PLAYBOOKS, status_code=201)
     def enroll(name: str, body: ManualEnrollment, request: Request) -> dict[str, Any]:
         """Enroll a customer now; 422 when they do not qualify, 409 when enrolled already."""
-        actor = audit_actor(request)
         with write_transaction(engine) as conn:
-            found = service.get(conn, name)
-            customer_id = conn.execute(
-                select(Customer.id).where(Customer.external_id == body.customer.strip())
-            ).scalar_one_or_none()
-            if customer_id is None:
-                raise InvalidInput(f"customer: no customer has the external id {body.customer!r}")
-            version = enrollment.Version(
-                found.id,
-                found.name,
-                found.version,
-                found.status,
-                Playbook.model_validate(found.definition),
-            )
-            enrollment_id = enrollment.enroll_by_hand(conn, version, customer_id, utcnow())
-            audit.record(
-                conn,
-                actor,
-                "playbook.enroll",
-                "enrollments",
-                enrollment_id,
-                after={"playbook": name, "customer_id": customer_id, "version": found.version},
-            )
+            made = service.enroll(conn, audit_actor(request), name, body.customer, utcnow())
         return {
-            "id": enrollment_id,
-            "playbook": name,
-            "customer_id": customer_id,
-            "version": found.version,
+            "id": made.id,
+            "playbook": made.playbook,
+            "customer_id": made.customer_id,
+            "version": made.version,
         }

@@ -208,26 +208,11 @@ def enroll(
 
     The worker runs the first step at its next tick (`tenure worker --once` runs it now).
     """
-    from sqlalchemy import select
-
-    from tenure.domains.audit.service import record
-    from tenure.domains.automation import enrollment
-    from tenure.domains.customers.models import Customer
-    from tenure.kit.errors import NotFound
+    from tenure.domains.automation import service
     from tenure.kit.timeutil import utcnow
 
     def enroll_one(conn: Connection) -> int:
-        found = [v for v in enrollment.current_versions(conn) if v.name == name]
-        if not found:
-            raise NotFound(f"no playbook called {name!r}")
-        customer_id = conn.execute(
-            select(Customer.id).where(Customer.external_id == customer)
-        ).scalar_one_or_none()
-        if customer_id is None:
-            raise NotFound(f"no customer with external id {customer!r}")
-        made = enrollment.enroll_by_hand(conn, found[0], customer_id, utcnow())
-        record(conn, _actor(), "playbook.enroll", "enrollments", made, after={"playbook": name})
-        return made
+        return service.enroll(conn, _actor(), name, customer, utcnow()).id
 
     made = context.in_store(enroll_one)
     if as_json:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -17,13 +18,14 @@ from tenure.domains.audit import service as audit
 from tenure.domains.automation import crossings
 from tenure.domains.automation import repository as repo
 from tenure.domains.automation.definition import Playbook
-from tenure.domains.automation.enrollment import consumer
+from tenure.domains.automation.enrollment import Version, consumer, enroll_by_hand
 from tenure.domains.automation.loading import Loaded, Mistake, PlaybookInvalid
 from tenure.domains.automation.models import PlaybookStatus
+from tenure.domains.customers.models import Customer
 from tenure.domains.events import feed
 from tenure.domains.scoring import repository as scoring
 from tenure.domains.segments.models import Segment
-from tenure.kit.errors import NotFound
+from tenure.kit.errors import InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
 
 
@@ -173,3 +175,43 @@ def set_status(conn: Connection, actor: audit.Actor, name: str, status: Playbook
 def versions(conn: Connection, name: str) -> list[dict[str, Any]]:
     """Return a playbook's published versions, newest first."""
     return repo.versions(conn, get(conn, name).id)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """A customer enrolled by hand."""
+
+    id: int
+    playbook: str
+    version: int
+    customer_id: int
+
+
+def enroll(
+    conn: Connection, actor: audit.Actor, name: str, external_id: str, now: datetime
+) -> Enrolled:
+    """Enroll a customer, named by their external id, in a playbook now; audited.
+
+    The playbook's conditions, suppression segment and re-enrollment policy still apply
+    (``enrollment.enroll_by_hand`` says which refused). The API, the CLI and the customer
+    page all enroll through here.
+    """
+    found = get(conn, name)
+    customer_id = conn.execute(
+        select(Customer.id).where(Customer.external_id == external_id.strip())
+    ).scalar_one_or_none()
+    if customer_id is None:
+        raise InvalidInput(f"customer: no customer has the external id {external_id!r}")
+    version = Version(
+        found.id, found.name, found.version, found.status, Playbook.model_validate(found.definition)
+    )
+    made = enroll_by_hand(conn, version, int(customer_id), now)
+    audit.record(
+        conn,
+        actor,
+        "playbook.enroll",
+        "enrollments",
+        made,
+        after={"playbook": name, "customer_id": customer_id, "version": found.version},
+    )
+    return Enrolled(made, name, found.version, int(customer_id))

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from tenure.api.params import PathId
 from tenure.domains.automation import reports as playbook_reports
+from tenure.domains.automation import service as playbook_service
 from tenure.domains.customers import changes, timeline
 from tenure.domains.customers import service as customers
 from tenure.domains.tasks import service as tasks
@@ -17,10 +18,11 @@ from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.i18n import reason_text
+from tenure.kit.timeutil import utcnow
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
-from tenure.web.pages.playbooks import ACTIONS, ENROLLMENT_STATUS, OUTCOMES, REASONS
+from tenure.web.pages.playbooks import ACTIONS, ENROLLMENT_STATUS, OUTCOMES, REASONS, title_of
 from tenure.web.render import Renderer
 
 # From this churn risk the reasons are "why at risk"; below it the risk is low and the reasons
@@ -42,6 +44,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
             people = users.list_users(conn)
             journeys = playbook_reports.of_customer(conn, customer_id)
+            playbooks = [p for p in playbook_service.listing(conn) if p.status == "active"]
         scores = found["scores"] or {}
         risk = scores.get("churn_risk")
         reasons = [
@@ -61,6 +64,12 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             people=people,
             owners={u["id"]: u["name"] for u in people},
             journeys=journeys,
+            # a person may enroll the customer in an active playbook they are not running in
+            enrollable=[
+                {"name": p.name, "title": title_of(p.definition["title"], lang)}
+                for p in playbooks
+                if not any(j.playbook == p.name and j.status == "active" for j in journeys)
+            ],
             actions=ACTIONS,
             outcomes=OUTCOMES,
             enrollment_status=ENROLLMENT_STATUS,
@@ -108,3 +117,17 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 assignee_id=user_id_of(assignee),
             )
         return RedirectResponse(f"/customers/{customer_id}#tasks", 303)
+
+    @router.post("/customers/{customer_id}/playbooks", include_in_schema=False)
+    def enroll(
+        request: Request, customer_id: PathId, playbook: str = Form(""), csrf: str = Form("")
+    ) -> Response:
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_PLAYBOOKS)
+        if not playbook.strip():
+            raise InvalidInput("playbook: choose the playbook to enroll the customer in")
+        with write_transaction(engine) as conn:
+            found = customers.profile(conn, customer_id)
+            playbook_service.enroll(
+                conn, session.actor(signed), playbook, found["external_id"], utcnow()
+            )
+        return RedirectResponse(f"/customers/{customer_id}#playbooks", 303)
