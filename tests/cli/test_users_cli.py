@@ -72,3 +72,36 @@ def test_mistakes_are_one_line_errors(tmp_path: Path, empty_sqlite_url: str) -> 
     assert "Traceback" not in wrong.stderr
     gone = tenure("users", "token", "revoke", "7", url=empty_sqlite_url, cwd=tmp_path)
     assert gone.returncode == 1 and "no active API token with id 7" in gone.stderr
+
+
+def test_put_a_user_in_a_team_and_out_again(tmp_path: Path, empty_sqlite_url: str) -> None:
+    made = tenure(
+        "users",
+        "create",
+        "lin@example.com",
+        "--name",
+        "Lin Yue",
+        "--role",
+        "csm",
+        "--team",
+        "success",
+        url=empty_sqlite_url,
+        cwd=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    listed = tenure("users", "list", "--json", url=empty_sqlite_url, cwd=tmp_path)
+    assert '"team": "success"' in listed.stdout
+    moved = tenure(
+        "users", "team", "lin@example.com", "sales-east", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert moved.returncode == 0 and "in the team sales-east" in moved.stdout
+    out = tenure("users", "team", "lin@example.com", url=empty_sqlite_url, cwd=tmp_path)
+    assert out.returncode == 0 and "in no team" in out.stdout
+    listed = tenure("users", "list", "--json", url=empty_sqlite_url, cwd=tmp_path)
+    assert '"team": null' in listed.stdout
+    wrong = tenure(
+        "users", "team", "lin@example.com", "A team!", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert wrong.returncode == 1 and "team: 'a team!' is not a team name" in wrong.stderr
+    nobody = tenure("users", "team", "no@example.com", "x", url=empty_sqlite_url, cwd=tmp_path)
+    assert nobody.returncode == 1 and "no user with the email" in nobody.stderr

@@ -104,9 +104,15 @@ def test_an_admin_adds_a_user_who_then_signs_in(
     assert nia is not None
     app_client.post(f"/users/{nia[1]}/active", data={"csrf": csrf, "active": "no"})
     assert newcomer.get("/", follow_redirects=False).status_code == 303  # her session ended
+    app_client.post(f"/users/{nia[1]}/team", data={"csrf": csrf, "team": " Success"})
+    listed = app_client.get("/users?lang=zh").text.split('data-user="nia@web.test"')[1]
+    assert 'name="team" value="success"' in listed.split("</tr>")[0]
+    assert "团队" in app_client.get("/users?lang=zh").text
+    bad = app_client.post(f"/users/{nia[1]}/team", data={"csrf": csrf, "team": "the A team"})
+    assert bad.status_code == 422 and "team:" in bad.text
     with demo_engine.connect() as conn:
-        actions = [e["action"] for e in audit.entries(conn, entity="users")[0][:2]]
-    assert actions == ["user.active", "user.create"]
+        actions = [e["action"] for e in audit.entries(conn, entity="users")[0][:3]]
+    assert actions == ["user.team", "user.active", "user.create"]
 
 
 def test_start_a_run_from_the_runs_page(app_client: TestClient) -> None:

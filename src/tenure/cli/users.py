@@ -28,15 +28,20 @@ def create(
     role: str = typer.Option(
         "viewer", "--role", help="admin, manager, marketing, sales, csm or viewer."
     ),
+    team: str | None = typer.Option(
+        None,
+        "--team",
+        help="A team, e.g. success: playbook tasks for the team go round-robin to its members.",
+    ),
 ) -> None:
     """Create a user and print a one-time password (shown once; they change it on sign-in).
 
-    Example: tenure users create ana@example.com --name "Ana Lima" --role admin
+    Example: tenure users create ana@example.com --name "Ana Lima" --role csm --team success
     """
     from tenure.domains.users import service
 
     def make(conn: Connection) -> tuple[int, str]:
-        return service.create_user(conn, name, email, role)
+        return service.create_user(conn, name, email, role, team=team)
 
     user_id, password = context.in_store(make)
     context.console.print(f"User {user_id}: {email.lower()} ({role})")
@@ -56,17 +61,51 @@ def list_users(
     if as_json:
         context.print_json(found)
         return
-    table = Table("id", "name", "email", "role", "active", "last sign-in", title="Users")
+    table = Table("id", "name", "email", "role", "team", "active", "last sign-in", title="Users")
     for u in found:
         table.add_row(
             str(u["id"]),
             u["name"],
             u["email"],
             u["role"],
+            u["team"] or "",
             "yes" if u["active"] else "no",
             str(u["last_login_at"] or "never")[:19],
         )
     context.console.print(table)
+
+
+@app.command("team")
+def team(
+    email: str = typer.Argument(..., help="The user's email."),
+    name: str = typer.Argument(
+        "", help="The team, e.g. success; leave it out to take the user out of their team."
+    ),
+) -> None:
+    """Put a user in a team, or in none; playbooks may give tasks to a team.
+
+    A task for a team (assignee: {to: team, team: NAME}) goes to its active member with the
+    fewest open tasks.
+
+    Example: tenure users team lin@example.com success
+    """
+    from sqlalchemy import select
+
+    from tenure.domains.users import service
+    from tenure.domains.users.models import User
+    from tenure.kit.errors import NotFound
+
+    def move(conn: Connection) -> None:
+        found = conn.execute(
+            select(User.id).where(User.email == email.strip().lower())
+        ).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"no user with the email {email!r}")
+        service.set_team(conn, service.COMMAND_LINE, int(found), name or None)
+
+    context.in_store(move)
+    said = f"in the team {name.strip().lower()}" if name.strip() else "in no team"
+    context.console.print(f"{email.lower()} is {said}")
 
 
 @app.command("password")

@@ -310,6 +310,8 @@ def users_frame() -> pl.DataFrame:
             "name": [t[0] for t in TEAM],
             "email": [t[1] for t in TEAM],
             "role": [t[2] for t in TEAM],
+            # playbooks may give tasks to a team: sales, or customer success
+            "team": [{"sales": "sales", "csm": "success"}.get(t[2]) for t in TEAM],
         }
     )
 

@@ -17,6 +17,7 @@ from tenure.domains.automation.models import Enrollment, StepRun
 from tenure.domains.customers.models import Customer
 from tenure.domains.tasks.models import Task
 from tenure.domains.users import service as users
+from tenure.domains.users.models import User
 from tenure.kit.clock import FrozenClock
 from tenure.storage.engine import write_transaction
 from tests.domains.automation.test_engine import (
@@ -141,3 +142,49 @@ def test_one_failing_enrollment_fails_alone_and_its_batch_goes_on(store: Engine)
     assert f"no active user with id {leaves}" in (reason or "")
     assert sorted(tasks) == sorted(good)  # one each, none for the failed one
     assert not bad_tags and not bad_runs  # its tag step rolled back with its task
+
+
+TEAM = """\
+name: to-the-team
+title: {en: To the team}
+trigger: {stage_entered: {to: [declining]}}
+enrollment: {holdout: 0}
+steps:
+  - create_task:
+      title: {en: Look after them}
+      assignee: {to: team, team: success, fallback: manager}
+  - exit: true
+"""
+
+
+def test_a_team_s_tasks_go_round_robin_to_its_active_members(store: Engine) -> None:  # noqa: F811
+    with write_transaction(store) as conn:
+        lin = users.create_user(conn, "Lin", "lin@t.test", "csm", team="success")[0]
+        casey = users.create_user(conn, "Casey", "casey@t.test", "csm", team="success")[0]
+        gone = users.create_user(conn, "Gone", "gone@t.test", "csm", team="success")[0]
+        users.create_user(conn, "Other", "other@t.test", "csm", team="sales")
+        boss = users.create_user(conn, "Boss", "boss@t.test", "manager")[0]
+        users.set_active(conn, PERSON, gone, False)
+    owned = [_customer(store, f"t{n}", owner_id=boss) for n in range(5)]
+    _apply(store, TEAM)
+    for customer in owned:
+        _stage_change(store, customer, "mature", "declining", f"t{customer}")
+    worker = _worker(store, FrozenClock(START))
+    try:
+        assert worker.tick().playbooks.failed == 0
+        with store.connect() as conn:
+            given = conn.execute(select(Task.assignee_id)).scalars().all()
+        assert sorted(given) == sorted([lin, casey, lin, casey, lin])  # by load, then id
+        with write_transaction(store) as conn:  # nobody left in the team: the fallback role
+            users.set_team(conn, PERSON, lin, None)
+            users.set_team(conn, PERSON, casey, "Sales ")
+        late = _customer(store, "late")
+        _stage_change(store, late, "mature", "declining", "late")
+        worker.tick()
+    finally:
+        worker.stop()
+    with store.connect() as conn:
+        last = conn.execute(select(Task.assignee_id).where(Task.customer_id == late)).scalar()
+        team = conn.execute(select(User.team).where(User.id == casey)).scalar()
+    assert last == boss
+    assert team == "sales"  # trimmed, lower case

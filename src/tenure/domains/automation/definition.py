@@ -200,6 +200,14 @@ class Assignee(Strict):
         default=Role.MANAGER, description="Who gets it when the first choice has nobody."
     )
 
+    @model_validator(mode="after")
+    def _named(self) -> Assignee:
+        if self.to == "role" and self.role is None:
+            raise ValueError("to: role needs the role, e.g. {to: role, role: csm}")
+        if self.to == "team" and self.team is None:
+            raise ValueError("to: team needs the team, e.g. {to: team, team: success}")
+        return self
+
 
 class CreateTask(Strict):
     """A task for a person, with checklist steps and a due day."""

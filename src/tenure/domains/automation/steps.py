@@ -139,24 +139,34 @@ def goal_reached(
 
 
 def _assignee(effects: Effects, customer_id: int, who: Assignee) -> int | None:
-    """Return the customer's owner, or the active user of a role with the fewest open tasks."""
+    """Return who gets a task, or None when nobody qualifies.
+
+    The customer's owner, or the active member of a team or a role with the fewest open tasks
+    (each new task raises a count: a round-robin by load), else the fallback role's.
+    """
     if who.to == "owner":
         owner = effects.customer(customer_id).get("owner_id")
         if owner is not None:
             return int(owner)
-    roles = [r for r in (who.role if who.to == "role" else None, who.fallback) if r is not None]
-    if roles:
-        effects.flush()  # the batch's own new tasks count as open
-    conn = effects.conn
-    for role in roles:
-        open_tasks = (
-            select(func.count())
-            .where(Task.assignee_id == User.id, Task.status == TaskStatus.OPEN.value)
-            .scalar_subquery()
-        )
-        found = conn.execute(
+    groups: list[Any] = []
+    if who.to == "team" and who.team is not None:
+        groups.append(User.team == who.team)
+    if who.to == "role" and who.role is not None:
+        groups.append(User.role == who.role.value)
+    if who.fallback is not None:
+        groups.append(User.role == who.fallback.value)
+    if not groups:
+        return None
+    effects.flush()  # the batch's own new tasks count as open
+    open_tasks = (
+        select(func.count())
+        .where(Task.assignee_id == User.id, Task.status == TaskStatus.OPEN.value)
+        .scalar_subquery()
+    )
+    for group in groups:
+        found = effects.conn.execute(
             select(User.id)
-            .where(User.role == role.value, User.active.is_(True))
+            .where(group, User.active.is_(True))
             .order_by(open_tasks, User.id)
             .limit(1)
         ).scalar_one_or_none()

@@ -36,6 +36,8 @@ class User(Timestamped, Base):
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     language: Mapped[str | None] = mapped_column(String(8))  # en or zh; None: the browser's
+    # a team a playbook's task may go to, round-robin among its active members ("success")
+    team: Mapped[str | None] = mapped_column(String(63))
 
 
 class ApiToken(Base):

@@ -5,6 +5,7 @@ Every function takes the caller's connection; the caller commits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from tenure.storage.rows import plain_rows
 LAST_USE_PRECISION = timedelta(minutes=1)
 # users and tokens are managed with `tenure users` on the server's own command line
 COMMAND_LINE = Actor(None, "cli")
+TEAM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # as a playbook names it
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,13 @@ def _role(role: str) -> str:
 
 
 def create_user(
-    conn: Connection, name: str, email: str, role: str, *, actor: Actor = COMMAND_LINE
+    conn: Connection,
+    name: str,
+    email: str,
+    role: str,
+    *,
+    actor: Actor = COMMAND_LINE,
+    team: str | None = None,
 ) -> tuple[int, str]:
     """Create a user with a one-time password; return (id, the password, shown only now)."""
     email = email.strip().lower()
@@ -61,6 +69,7 @@ def create_user(
             name=name,
             email=email,
             role=_role(role),
+            team=team_name(team),
             password_hash=credentials.hash_password(password),
             active=True,
             created_at=now,
@@ -68,7 +77,14 @@ def create_user(
         )
         .returning(User.id)
     ).scalar_one()
-    audit.record(conn, actor, "user.create", "users", user_id, after={"email": email, "role": role})
+    audit.record(
+        conn,
+        actor,
+        "user.create",
+        "users",
+        user_id,
+        after={"email": email, "role": role, "team": team_name(team)},
+    )
     return int(user_id), password
 
 
@@ -213,6 +229,7 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
             User.name,
             User.email,
             User.role,
+            User.team,
             User.active,
             User.last_login_at,
         ).order_by(User.id)
@@ -275,6 +292,33 @@ def set_role(conn: Connection, actor: Actor, user_id: int, role: str) -> None:
     conn.execute(update(User).where(User.id == user_id).values(role=new, updated_at=utcnow()))
     audit.record(
         conn, actor, "user.role", "users", user_id, before={"role": old}, after={"role": new}
+    )
+
+
+def team_name(team: str | None) -> str | None:
+    """Return a team's name checked (lower case, digits, hyphens), or None for no team."""
+    team = (team or "").strip().lower()
+    if not team:
+        return None
+    if not TEAM_NAME.fullmatch(team):
+        raise InvalidInput(
+            f"team: {team!r} is not a team name: lower-case letters, digits and hyphens, "
+            "e.g. success or sales-east"
+        )
+    return team
+
+
+def set_team(conn: Connection, actor: Actor, user_id: int, team: str | None) -> None:
+    """Put a user in a team (playbooks' tasks go round-robin among its members), or in none."""
+    old = conn.execute(select(User.id, User.team).where(User.id == user_id)).first()
+    if old is None:
+        raise NotFound(f"no user with id {user_id}")
+    new = team_name(team)
+    if new == old.team:
+        return
+    conn.execute(update(User).where(User.id == user_id).values(team=new, updated_at=utcnow()))
+    audit.record(
+        conn, actor, "user.team", "users", user_id, before={"team": old.team}, after={"team": new}
     )
 
 

@@ -72,6 +72,15 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
 
+    @router.post("/users/{user_id}/team", include_in_schema=False)
+    def change_team(
+        request: Request, user_id: PathId, team: str = Form(""), csrf: str = Form("")
+    ) -> Response:
+        signed = admin(request, csrf)
+        with write_transaction(engine) as conn:
+            users.set_team(conn, session.actor(signed), user_id, team or None)
+        return RedirectResponse("/users", 303)
+
     @router.post("/users/{user_id}/active", include_in_schema=False)
     def change_active(
         request: Request, user_id: PathId, active: str = Form(...), csrf: str = Form("")
