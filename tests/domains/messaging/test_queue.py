@@ -69,6 +69,21 @@ def test_the_business_locale_chooses_the_language(conn: Connection, session: Ses
     assert (message["language"], message["subject"]) == ("zh", "好久不见，给您准备了一份礼遇")
 
 
+def test_a_customer_s_own_language_comes_first(conn: Connection, session: Session) -> None:
+    chinese = Settings(business=BusinessSettings(locale="zh"))
+    spoken = {}
+    for said in ("zh-CN", "en", "EN-gb", "fr", None):
+        cid = _customer(session)
+        made = session.get(Customer, cid)
+        assert made is not None
+        made.attributes = {"preferred_language": said} if said else {"tier": "gold"}
+        session.flush()
+        queued = _queue(conn, cid, f"own-{cid}", settings=chinese)
+        spoken[said] = service.show(conn, queued.message_id)["language"]
+    # their own language where Tenure writes it; else the business's (here 中文)
+    assert spoken == {"zh-CN": "zh", "en": "en", "EN-gb": "en", "fr": "zh", None: "zh"}
+
+
 def test_no_address_and_no_consent_are_skipped_with_reasons(
     conn: Connection, session: Session
 ) -> None:

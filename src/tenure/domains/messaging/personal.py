@@ -37,13 +37,31 @@ CUSTOMER_FIELDS = (
 _TOKEN_BYTES = 16  # 128 bits of signature: unguessable, short enough for a link
 
 
-def language_for(settings: Settings) -> str:
-    """Return the language to write to a customer in.
+LANGUAGE_KEYS = ("preferred_language", "language", "locale")  # in a customer's attributes
 
-    Customers have no language of their own in the store: the business locale decides
-    (zh or en; a template without that language falls back to English).
-    """
+
+def language_for(settings: Settings) -> str:
+    """Return the business's language (zh or en): for customers who have none of their own."""
     return "zh" if settings.business.locale.lower().startswith("zh") else "en"
+
+
+def language_of(conn: Connection, customer_id: int, settings: Settings) -> str:
+    """Return the language to write to a customer in: their own, else the business's.
+
+    A customer's language is an attribute imported with them (``preferred_language``, as the
+    demo's files have it, or ``language`` / ``locale``): zh… is Chinese, en… English; any
+    other language gets the business's (templates exist in en and zh).
+    """
+    attributes = conn.execute(
+        select(Customer.attributes).where(Customer.id == customer_id)
+    ).scalar_one_or_none()
+    for key in LANGUAGE_KEYS:
+        value = str((attributes or {}).get(key) or "").strip().lower()
+        if value.startswith("zh"):
+            return "zh"
+        if value.startswith("en"):
+            return "en"
+    return language_for(settings)
 
 
 def company_name(settings: Settings) -> str:

@@ -59,7 +59,7 @@ def queue_email(
     who = repository.recipient(conn, customer_id)
     if who is None:
         raise NotFound(f"no customer with id {customer_id}")
-    language = personal.language_for(config)
+    language = personal.language_of(conn, customer_id, config)
     rendered = preview(conn, template, customer_id, lang=language, settings=config)
     reason = _refusal(conn, who, kind, now, config)
     marketing = kind is MessageCategory.MARKETING
@@ -131,7 +131,7 @@ def preview(
     context = personal.variables(conn, customer_id, config)
     return templates.render(
         template,
-        lang or personal.language_for(config),
+        lang or personal.language_of(conn, customer_id, config),
         context,
         templates_dir=config.messaging.templates_dir,
     )
