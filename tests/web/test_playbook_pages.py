@@ -15,6 +15,7 @@ from tenure.domains.automation import service
 from tenure.domains.automation.loading import parse
 from tenure.domains.automation.models import Enrollment
 from tenure.domains.automation.models import PlaybookRecord as PlaybookRow
+from tenure.domains.customers.models import Customer
 from tenure.storage.engine import write_transaction
 from tests import journeys
 from tests.web.conftest import sign_in, table_rows
@@ -200,3 +201,43 @@ def test_a_person_enrolls_a_customer_from_the_customer_360(
     assert again.status_code == 409 and "already enrolled" in again.text
     nothing = app_client.post(f"/customers/{customer}/playbooks", data={"csrf": csrf})
     assert nothing.status_code == 422 and "playbook" in nothing.text
+
+
+def test_a_playbook_s_email_is_previewed_for_a_chosen_customer(
+    app_client: TestClient, journeys_store: dict[str, Any], demo_engine: Engine
+) -> None:
+    sign_in(app_client, "sales")
+    page = app_client.get("/playbooks/win-back").text
+    assert 'href="/playbooks/win-back/preview?template=win-back-offer"' in page
+    assert 'href="/playbooks/win-back/preview?template=win-back-second-offer"' in page
+    with demo_engine.connect() as conn:
+        someone = conn.execute(
+            select(Customer.external_id, Customer.name)
+            .where(Customer.email.is_not(None), Customer.name.is_not(None))
+            .order_by(Customer.id)
+            .limit(1)
+        ).one()
+    first_name = someone.name.split()[0]
+    shown = app_client.get(
+        f"/playbooks/win-back/preview?template=win-back-offer&customer={someone.external_id}&lang=en"
+    )
+    assert shown.status_code == 200
+    subject = re.search(r'id="preview-subject">([^<]+)<', shown.text)
+    assert subject is not None and subject[1] == f"We miss you, {first_name} — an offer for you"
+    frame = re.search(r'<iframe class="email-html" id="preview-html" sandbox="" [^>]*>', shown.text)
+    assert frame is not None and 'srcdoc="&lt;' in frame[0]  # escaped HTML, run by nothing
+    zh = app_client.get(
+        f"/playbooks/win-back/preview?template=win-back-offer&customer={someone.external_id}"
+        "&lang=zh"
+    ).text
+    assert "好久不见" in zh and 'data-language="zh"' in zh and "邮件预览" in zh
+    default = app_client.get("/playbooks/win-back/preview").text  # a sample customer
+    assert 'id="preview-subject"' in default
+    wrong = app_client.get("/playbooks/win-back/preview?template=thank-you")
+    assert wrong.status_code == 422 and "template:" in wrong.text
+    nobody = app_client.get("/playbooks/win-back/preview?customer=NOBODY-404")
+    assert nobody.status_code == 404
+    lang = app_client.get("/playbooks/win-back/preview?lang=fr")
+    assert lang.status_code == 422 and "lang:" in lang.text
+    silent = app_client.get(f"/playbooks/{journeys_store['name']}/preview")
+    assert silent.status_code == 404 and "sends no email" in silent.text

@@ -369,3 +369,28 @@ def of_customer(conn: Connection, customer_id: int) -> list[Journey]:
                 {k: run[k] for k in ("step_id", "action", "outcome", "at")}
             )
     return journeys
+
+
+def sample_customer(conn: Connection, name: str) -> str | None:
+    """Return the external id of a customer to preview a playbook's email with.
+
+    Its latest enrollment's customer, else the first customer with an email address; None in
+    an empty store.
+    """
+    latest = conn.execute(
+        select(Customer.external_id)
+        .join(Enrollment, Enrollment.customer_id == Customer.id)
+        .join(PlaybookRecord, PlaybookRecord.id == Enrollment.playbook_id)
+        .where(PlaybookRecord.name == name)
+        .order_by(Enrollment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if latest is not None:
+        return str(latest)
+    first = conn.execute(
+        select(Customer.external_id)
+        .where(Customer.email.is_not(None))
+        .order_by(Customer.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if first is None else str(first)

@@ -19,8 +19,10 @@ from tenure.domains.automation.definition import Goal, Playbook, Step, Trigger
 from tenure.domains.automation.loading import Mistake, PlaybookInvalid
 from tenure.domains.automation.models import PlaybookStatus
 from tenure.domains.automation.steps import words
+from tenure.domains.messaging import service as messaging
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
+from tenure.kit.errors import InvalidInput, NotFound
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import N_, Page, Renderer
@@ -299,6 +301,7 @@ class Box:
     outcomes: list[tuple[str, int]]
     jumps: list[str]
     next_arrow: bool
+    template: str | None = None  # a send_email step's template, to preview
 
 
 def flow(playbook: Playbook, counts: list[reports.StepCount], page: Page) -> list[Box]:
@@ -323,6 +326,7 @@ def flow(playbook: Playbook, counts: list[reports.StepCount], page: Page) -> lis
                 jumps=[t for t in dict.fromkeys(step.targets()) if t != next_id],
                 next_arrow=next_id is not None
                 and (falls_through(step) or next_id in step.targets()),
+                template=step.send_email.template if step.send_email is not None else None,
             )
         )
     return boxes
@@ -404,6 +408,45 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_PLAYBOOKS)
         return show(request, signed, name)
+
+    @router.get("/playbooks/{name}/preview", include_in_schema=False)
+    def preview_page(
+        request: Request, name: str, template: str = "", customer: str = "", lang: str = ""
+    ) -> Response:
+        """Show a send_email step's template rendered for a chosen customer; queue nothing."""
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_PLAYBOOKS)
+        if lang not in ("", "en", "zh"):
+            raise InvalidInput(f"lang: en or zh, not {lang!r}")
+        page = render.page_tools(request, signed)
+        with engine.connect() as conn:
+            found = service.get(conn, name)
+            playbook = Playbook.model_validate(found.definition)
+            sent = [s.send_email.template for s in playbook.steps if s.send_email is not None]
+            if not sent:
+                raise NotFound(f"playbook {name!r} sends no email")
+            template = template or sent[0]
+            if template not in sent:
+                raise InvalidInput(f"template: {name!r} sends {', '.join(sent)}, not {template!r}")
+            chosen = customer.strip() or reports.sample_customer(conn, name)
+            rendered = None
+            if chosen:
+                customer_id = messaging.customer_by_external_id(conn, chosen)
+                rendered = messaging.preview(
+                    conn, template, customer_id, lang=lang or None, settings=render.settings
+                )
+        return render.page(
+            request,
+            "playbook_preview.html",
+            signed,
+            p=found,
+            title=title_of(playbook.title.model_dump(exclude_none=True), page.lang),
+            templates=sent,
+            chosen_template=template,
+            customer=chosen,
+            chosen_lang=lang,
+            rendered=rendered,
+        )
 
     @router.post("/playbooks/{name}/source", include_in_schema=False)
     def publish(
