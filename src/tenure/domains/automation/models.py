@@ -68,7 +68,8 @@ class Enrollment(Base):
 
     __tablename__ = "enrollments"
     __table_args__ = (
-        Index("ix_enrollments_status_next_at", "status", "next_at"),
+        # the due queue, in the order workers take it (ORDER BY next_at, id LIMIT n)
+        Index("ix_enrollments_status_next_at_id", "status", "next_at", "id"),
         Index("ix_enrollments_playbook_id_customer_id", "playbook_id", "customer_id"),
     )
 
