@@ -40,11 +40,26 @@ class Mailbox:
     received: list[EmailMessage] = field(default_factory=list)
     busy: dict[str, int] = field(default_factory=dict)  # address → 451 answers still to give
     refused: set[str] = field(default_factory=set)  # address → 550
+    # the server hangs up once: at RCPT (nothing was sent), or after keeping the data unanswered
+    drop_at_rcpt: set[str] = field(default_factory=set)
+    drop_after_data: set[str] = field(default_factory=set)
+    connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.connections += 1
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        return responses
 
     async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
+        if address in self.drop_at_rcpt:
+            self.drop_at_rcpt.discard(address)
+            server.transport.close()  # the answer below never leaves
+            return "250 OK"
         if address in self.refused:
             return "550 5.1.1 no such user"
         if self.busy.get(address, 0) > 0:
@@ -58,6 +73,10 @@ class Mailbox:
         assert isinstance(parsed, EmailMessage)
         with self.lock:
             self.received.append(parsed)
+        dropped = self.drop_after_data & set(envelope.rcpt_tos)
+        if dropped:  # delivered, but the client never hears so
+            self.drop_after_data -= dropped
+            server.transport.close()
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -365,5 +384,172 @@ def test_workers_at_once_send_each_message_once(engine: Engine) -> None:
                 select(func.count()).where(Event.type == SystemEventType.MESSAGE_SENT.value)
             ).scalar_one()
         assert count == 40
+    finally:
+        _clear(engine)
+
+
+FIVE = tuple(f"n{i}@shop.test" for i in range(1, 6))
+
+
+def _five(store: Engine) -> dict[str, int]:
+    ids = _customers(store, *FIVE)
+    return {address: _queue(store, ids[address]) for address in FIVE}
+
+
+def test_a_refused_address_in_a_batch_fails_alone_on_one_connection(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.refused.add(FIVE[2])
+    queued = _five(store)
+
+    report = deliver_due(store, transport, FrozenClock(START))
+
+    assert report.failed == [queued[FIVE[2]]]
+    assert report.sent == [queued[a] for a in FIVE if a != FIVE[2]]
+    assert sorted(m["To"] for m in mailbox.received) == [a for a in FIVE if a != FIVE[2]]
+    assert mailbox.connections == 1  # the refusal did not cost the batch its connection
+    gone = _message(store, queued[FIVE[2]])
+    assert (gone["status"], gone["reason"]) == ("failed", "smtp_550")
+    assert len(_sent_events(store)) == 4
+
+
+def test_a_busy_answer_in_a_batch_retries_that_message_alone(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.busy[FIVE[2]] = 1
+    queued = _five(store)
+    clock = FrozenClock(START)
+
+    report = deliver_due(store, transport, clock)
+
+    assert report.retrying == [queued[FIVE[2]]]
+    assert report.sent == [queued[a] for a in FIVE if a != FIVE[2]]
+    assert mailbox.connections == 1
+    waiting = _message(store, queued[FIVE[2]])
+    assert (waiting["status"], waiting["reason"]) == ("queued", "smtp_451")
+    clock.advance(timedelta(minutes=1))
+    assert deliver_due(store, transport, clock).sent == [queued[FIVE[2]]]
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)  # each once
+    assert len(_sent_events(store)) == 5
+
+
+def test_a_dropped_connection_resends_nothing_and_leaves_the_unsure_one_unknown(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.drop_at_rcpt.add(FIVE[1])  # before its data: safe to send on a new connection
+    mailbox.drop_after_data.add(FIVE[3])  # after its data: it went, but the answer is lost
+    queued = _five(store)
+    clock = FrozenClock(START)
+
+    report = deliver_due(store, transport, clock)
+
+    assert report.unknown == [queued[FIVE[3]]]
+    assert report.sent == [queued[a] for a in FIVE if a != FIVE[3]]
+    assert mailbox.connections == 3
+    unsure = _message(store, queued[FIVE[3]])
+    assert (unsure["status"], unsure["reason"]) == ("unknown", "connection_lost")
+    clock.advance(timedelta(days=1))
+    assert deliver_due(store, transport, clock).sent == []
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)  # each exactly once
+    assert len(_sent_events(store)) == 4
+
+
+class CrashAt:
+    """Dies (kill -9 as far as the store can tell) right after the server took ``address``."""
+
+    def __init__(self, inner: Smtp, address: str) -> None:
+        self.inner, self.address = inner, address
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        with self.inner.session() as session:
+            yield CrashingSession(session, self.address)
+
+
+@dataclass
+class CrashingSession:
+    inner: Any
+    address: str
+
+    def send(self, message: Outgoing) -> str:
+        sent = str(self.inner.send(message))
+        if message.to_address == self.address:
+            raise Crash
+        return sent
+
+
+def test_a_crash_mid_batch_keeps_what_was_sent_and_gives_back_what_was_not(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    queued = _five(store)
+    clock = FrozenClock(START)
+
+    with pytest.raises(Crash):
+        deliver_due(store, CrashAt(transport, FIVE[2]), clock)
+
+    statuses = {a: _message(store, queued[a])["status"] for a in FIVE}
+    assert statuses == {
+        FIVE[0]: "sent",
+        FIVE[1]: "sent",
+        FIVE[2]: "sending",  # went, unrecorded: unknown after its lease
+        FIVE[3]: "queued",  # never handed over: given back, the attempt not counted
+        FIVE[4]: "queued",
+    }
+    assert _message(store, queued[FIVE[3]])["attempts"] == 0
+    report = deliver_due(store, transport, clock)
+    assert report.sent == [queued[FIVE[3]], queued[FIVE[4]]]
+    clock.advance(timedelta(minutes=5))
+    assert deliver_due(store, transport, clock).unknown == [queued[FIVE[2]]]
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)  # each exactly once
+    assert len(_sent_events(store)) == 4
+
+
+def test_two_workers_on_postgresql_send_two_thousand_messages_once_each(
+    engine: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one worker")
+    mailbox, transport = smtp
+    _clear(engine)
+    try:
+        ids = _customers(engine, *(f"w{i}@shop.test" for i in range(2000)))
+        with write_transaction(engine) as conn:
+            for cid in ids.values():
+                service.queue_email(
+                    conn,
+                    key=f"test:{cid}",
+                    customer_id=cid,
+                    template="thank-you",
+                    category="service",
+                    source="playbook:thanks",
+                    now=START,
+                    settings=SETTINGS,
+                )
+        per_worker: list[list[int]] = [[], []]
+
+        def work(sent: list[int]) -> None:
+            while report := deliver_due(engine, transport, FrozenClock(START)).sent:
+                sent.extend(report)
+
+        threads = [threading.Thread(target=work, args=(sent,)) for sent in per_worker]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        sent = per_worker[0] + per_worker[1]
+        assert len(sent) == len(set(sent)) == 2000
+        assert all(per_worker)  # both took a share
+        arrived = [m["To"] for m in mailbox.received]
+        assert len(arrived) == len(set(arrived)) == 2000
+        with engine.connect() as conn:
+            events = conn.execute(
+                select(func.count()).where(Event.type == SystemEventType.MESSAGE_SENT.value)
+            ).scalar_one()
+        assert events == 2000
     finally:
         _clear(engine)

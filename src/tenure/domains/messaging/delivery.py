@@ -90,6 +90,7 @@ def deliver_due(
     if report.unknown:
         log.warning("messages left sending by a stopped sender, now unknown: %s", report.unknown)
     ledger = _Ledger(engine, clock, timedelta(seconds=lease_seconds), max_attempts, report)
+    pending: deque[Claimed] = deque()
     with transport.session() as session:
         try:
             pending = deque(ledger.record(claim=min(chunk, limit)))
@@ -103,8 +104,8 @@ def deliver_due(
                 if not pending:
                     pending = deque(ledger.record(claim=min(chunk, limit - taken)))
                     taken += len(pending)
-        finally:
-            ledger.record()  # what is known is kept even when the pass stops on an error
+        finally:  # stopped by an error: keep what is known, give back what was not sent
+            ledger.record(release=list(pending))
     return report
 
 
@@ -169,17 +170,25 @@ class _Ledger:
         else:
             self.outcomes.append(_Outcome(message, MessageStatus.SENT, transport_id=transport_id))
 
-    def record(self, *, claim: int = 0, extend: list[Claimed] | None = None) -> list[Claimed]:
+    def record(
+        self,
+        *,
+        claim: int = 0,
+        extend: list[Claimed] | None = None,
+        release: list[Claimed] | None = None,
+    ) -> list[Claimed]:
         """Write the outcomes, then extend or claim, in one transaction.
 
         Returns the messages of ``extend`` still claimed (their lease moved on), or the up to
-        ``claim`` messages newly claimed.
+        ``claim`` messages newly claimed. ``release``: messages never handed over, given back.
         """
-        if not (self.outcomes or claim or extend):
+        if not (self.outcomes or claim or extend or release):
             return []
         now = self.clock.now()
         with write_transaction(self.engine) as conn:
             self._write(conn)
+            if release:
+                repository.release_claims(conn, [m.id for m in release], now)
             if extend:
                 kept = repository.extend_claims(conn, [m.id for m in extend], now + self.lease)
                 got = [m for m in extend if m.id in kept]

@@ -221,6 +221,24 @@ def extend_claims(conn: Connection, message_ids: Sequence[int], lease_until: dat
     return {int(i) for i in kept.scalars()}
 
 
+def release_claims(conn: Connection, message_ids: Sequence[int], now: datetime) -> None:
+    """Put claimed messages the transport never saw back in the queue, due now.
+
+    As if the claim had not been made: the attempt is not counted.
+    """
+    if not message_ids:
+        return
+    conn.execute(
+        update(Message)
+        .where(Message.id.in_(list(message_ids)), Message.status == MessageStatus.SENDING.value)
+        .values(
+            status=MessageStatus.QUEUED.value,
+            attempts=Message.attempts - 1,
+            next_attempt_at=now,
+        )
+    )
+
+
 def finish_sent(conn: Connection, sent: Sequence[tuple[int, str]], now: datetime) -> set[int]:
     """Mark ``sent`` the ``sending`` messages of ``(id, transport id)``; return those marked.
 
