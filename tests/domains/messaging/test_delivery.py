@@ -553,3 +553,40 @@ def test_two_workers_on_postgresql_send_two_thousand_messages_once_each(
         assert events == 2000
     finally:
         _clear(engine)
+
+
+def test_an_address_that_cannot_be_written_fails_alone(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    addresses = ("a@shop.test", "zoë@shop.test", "b@shop.test")
+    ids = _customers(store, *addresses)
+    queued = {a: _queue(store, ids[a]) for a in addresses}
+
+    report = deliver_due(store, transport, FrozenClock(START))
+
+    assert report.failed == [queued["zoë@shop.test"]]
+    assert report.sent == [queued["a@shop.test"], queued["b@shop.test"]]
+    bad = _message(store, queued["zoë@shop.test"])
+    assert (bad["status"], bad["reason"]) == ("failed", "unsendable")
+    assert sorted(m["To"] for m in mailbox.received) == ["a@shop.test", "b@shop.test"]
+
+
+def test_a_server_out_of_reach_leaves_every_message_queued_for_later(store: Engine) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    transport = Smtp("127.0.0.1", port, from_address="a@acme.test", security="none", timeout=5)
+    queued = _five(store)
+
+    report = deliver_due(store, transport, FrozenClock(START))
+
+    assert report.retrying == [queued[a] for a in FIVE]
+    for message_id in queued.values():
+        waiting = _message(store, message_id)
+        assert (waiting["status"], waiting["reason"], waiting["attempts"]) == (
+            "queued",
+            "no_connection",
+            1,
+        )
+        assert waiting["next_attempt_at"] == START + timedelta(minutes=1)

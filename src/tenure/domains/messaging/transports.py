@@ -7,8 +7,9 @@ message's transport id (the Message-ID), or raises:
 - ``TransientFailure``: a 4xx answer, or no connection — nothing was sent, try later;
 - ``PermanentFailure``: a 5xx answer, or a message that cannot be written (an address that is
   not ASCII, a header with a line break) — this message will never go;
-- ``DeliveryUnknown``: the connection broke after the message's data went out and before the
-  server's answer came back — it may have been delivered, so it must not be sent again.
+- ``DeliveryUnknown``: the connection broke once the message's data had begun to go out and
+  before the server's answer came back — it may have been delivered, so it must not be sent
+  again.
 
 Any other exception also means the transport cannot tell whether the message went.
 """
@@ -71,7 +72,7 @@ class PermanentFailure(Exception):
 
 
 class DeliveryUnknown(Exception):
-    """The message's data went out but no answer came back: it may have been delivered."""
+    """The message's data began to go out but no answer came back: it may have been delivered."""
 
 
 class Session(Protocol):
@@ -197,17 +198,18 @@ class Smtp:
 
 
 class _Dropped(Exception):
-    """The connection broke before the message's data went out: nothing was sent."""
+    """The connection broke before the message's data began: nothing was sent."""
 
 
 class SmtpSession:
     """One connection kept open for a pass's messages (not shared between threads).
 
-    A connection that breaks before a message's data went out is opened again once for that
-    message (nothing was sent, so sending it on the new one is safe); one that breaks after
-    the data went out makes that message ``DeliveryUnknown`` and the next message opens a new
-    connection. Once the server cannot be reached, the session's remaining messages fail at
-    once (transient) instead of each waiting for the timeout.
+    A connection that breaks before a message's data began (MAIL, RCPT, DATA, or a 421
+    answer to them) is opened again once for that message: the server has nothing of it, so
+    sending it on the new one is safe. One that breaks once the data has begun makes that
+    message ``DeliveryUnknown``, and the next message opens a new connection. Once the server
+    cannot be reached, the session's remaining messages fail at once (transient) instead of
+    each waiting for the timeout.
     """
 
     def __init__(self, transport: Smtp) -> None:
@@ -232,6 +234,11 @@ class SmtpSession:
                 self._drop()
                 if attempt == 2:
                     raise TransientFailure(None, f"connection lost: {exc}") from exc
+            except (TransientFailure, PermanentFailure):
+                raise  # an answer: the connection is in a known state
+            except BaseException:
+                self._drop()  # in no known state: the next message starts afresh
+                raise
             else:
                 return message_id
         raise AssertionError("unreachable")  # pragma: no cover
@@ -258,20 +265,26 @@ class SmtpSession:
         return self.client
 
     def _transaction(self, client: smtplib.SMTP, to_address: str, data: bytes) -> None:
-        """MAIL, RCPT, DATA, then the data: only a break after the data leaves it unsure."""
+        """MAIL, RCPT, DATA, then the data: a break once the data has begun leaves it unsure.
+
+        Until the server's 354 (go ahead) it has nothing of the message, so a break is safe to
+        retry. From the first byte of the data on, it is not: a server should drop a message
+        whose end never came, but one whose end came and whose answer was lost has been
+        delivered, and the two cannot be told apart from here.
+        """
         try:
             self._expect(client, client.mail(self.transport.envelope_from), (250,))
             self._expect(client, client.rcpt(to_address), (250, 251))
             client.putcmd("data")
             self._expect(client, client.getreply(), (354,))
-            client.send(data)
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             raise _Dropped(str(exc)) from exc
         try:
+            client.send(data)
             code, detail = client.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop()
-            raise DeliveryUnknown(f"no answer after the data: {exc}") from exc
+            raise DeliveryUnknown(f"the connection broke during the data: {exc}") from exc
         if code != 250:
             if code == 421:  # the server answered, then closes: this message was refused
                 self._drop()
