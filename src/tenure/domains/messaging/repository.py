@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tenure.domains.customers.models import Customer
@@ -242,28 +242,37 @@ def release_claims(conn: Connection, message_ids: Sequence[int], now: datetime) 
 def finish_sent(conn: Connection, sent: Sequence[tuple[int, str]], now: datetime) -> set[int]:
     """Mark ``sent`` the ``sending`` messages of ``(id, transport id)``; return those marked.
 
-    One statement for the group. A message missing from the answer was not ``sending`` any
-    more: its lease ran out and another pass marked it ``unknown``.
+    The still ``sending`` ones are locked (PostgreSQL; SQLite's transaction holds the write
+    lock already), then updated in one batch. A message left out was not ``sending`` any more:
+    its lease ran out and another pass marked it ``unknown``.
     """
     if not sent:
         return set()
     transport_ids = {message_id: transport_id[:255] for message_id, transport_id in sent}
-    done = conn.execute(
-        update(Message)
-        .where(
-            Message.id.in_(list(transport_ids)),
-            Message.status == MessageStatus.SENDING.value,
-        )
-        .values(
-            status=MessageStatus.SENT.value,
-            reason=None,
-            sent_at=now,
-            next_attempt_at=None,
-            transport_id=case(transport_ids, value=Message.id),
-        )
-        .returning(Message.id)
+    sending = set(
+        conn.execute(
+            select(Message.id)
+            .where(
+                Message.id.in_(list(transport_ids)),
+                Message.status == MessageStatus.SENDING.value,
+            )
+            .with_for_update()
+        ).scalars()
     )
-    return {int(i) for i in done.scalars()}
+    if sending:
+        conn.execute(
+            update(Message)
+            .where(Message.id == bindparam("b_id"))
+            .values(
+                status=MessageStatus.SENT.value,
+                reason=None,
+                sent_at=now,
+                next_attempt_at=None,
+                transport_id=bindparam("b_transport_id"),
+            ),
+            [{"b_id": i, "b_transport_id": transport_ids[i]} for i in sorted(sending)],
+        )
+    return {int(i) for i in sending}
 
 
 def finish(conn: Connection, message_id: int, **values: Any) -> bool:
