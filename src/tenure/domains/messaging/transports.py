@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import secrets
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -145,12 +146,13 @@ class Smtp:
         """Return the Message-ID and the MIME message as it goes on the wire (CRLF lines).
 
         multipart/alternative, text then HTML. Written directly rather than through
-        ``email.message.EmailMessage``, which took more time than the rest of a send; the
-        headers that need encoding (non-ASCII, long) still go through the email package's
-        SMTP policy, so they are encoded (RFC 2047) and folded the same way.
+        ``email.message.EmailMessage``, which took more time than the rest of a send. The
+        Subject is encoded here (RFC 2047); the From header, and any other that is not ASCII
+        or too long for a line, goes through the email package's SMTP policy.
         """
         message_id = make_msgid(idstring=f"m{message.message_id}", domain=self.domain)
-        boundary = f"=_tenure_{message.message_id}_{message_id[1:13]}"
+        # "=_" cannot occur in quoted-printable or base64, and the random part not by chance
+        boundary = f"=_tenure_{secrets.token_hex(8)}"
         headers = [
             _header("Message-ID", message_id),
             _header("Date", formatdate(usegmt=True)),
