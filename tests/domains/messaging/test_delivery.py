@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from tenure.domains.messaging import repository, service
 from tenure.domains.messaging.delivery import deliver_due
 from tenure.domains.messaging.models import Message
 from tenure.domains.messaging.transports import OutboxOnly, Outgoing, Smtp
-from tenure.kit.clock import FrozenClock
+from tenure.kit.clock import FrozenClock, SystemClock
 from tenure.kit.settings import BusinessSettings, Settings
 from tenure.storage.engine import write_transaction
 from tests.factories import make_customer
@@ -44,6 +46,7 @@ class Mailbox:
     drop_at_rcpt: set[str] = field(default_factory=set)
     drop_after_data: set[str] = field(default_factory=set)
     connections: int = 0
+    delay: float = 0.0  # seconds before answering a message's data: a slow server
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_EHLO(  # noqa: N802
@@ -69,6 +72,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
         assert isinstance(parsed, EmailMessage)
         with self.lock:
@@ -610,3 +615,31 @@ def test_a_server_out_of_reach_leaves_every_message_queued_for_later(store: Engi
             1,
         )
         assert waiting["next_attempt_at"] == START + timedelta(minutes=1)
+
+
+def test_a_slow_server_does_not_let_the_claims_run_out(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.delay = 0.3  # five messages take 1.5 s; the lease is 1 s
+    queued = _five(store)
+    expired: list[int] = []
+    done = threading.Event()
+
+    def another_pass() -> None:  # expires what has run out, as every pass does first
+        while not done.is_set():
+            with write_transaction(store) as conn:
+                expired.extend(repository.expire_claims(conn, SystemClock().now()))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=another_pass)
+    watcher.start()
+    try:
+        report = deliver_due(store, transport, SystemClock(), lease_seconds=1)
+    finally:
+        done.set()
+        watcher.join()
+
+    assert expired == []
+    assert report.sent == [queued[a] for a in FIVE]
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)
