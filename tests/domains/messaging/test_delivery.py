@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -23,7 +26,7 @@ from tenure.domains.messaging import repository, service
 from tenure.domains.messaging.delivery import deliver_due
 from tenure.domains.messaging.models import Message
 from tenure.domains.messaging.transports import OutboxOnly, Outgoing, Smtp
-from tenure.kit.clock import FrozenClock
+from tenure.kit.clock import FrozenClock, SystemClock
 from tenure.kit.settings import BusinessSettings, Settings
 from tenure.storage.engine import write_transaction
 from tests.factories import make_customer
@@ -39,11 +42,27 @@ class Mailbox:
     received: list[EmailMessage] = field(default_factory=list)
     busy: dict[str, int] = field(default_factory=dict)  # address → 451 answers still to give
     refused: set[str] = field(default_factory=set)  # address → 550
+    # the server hangs up once: at RCPT (nothing was sent), or after keeping the data unanswered
+    drop_at_rcpt: set[str] = field(default_factory=set)
+    drop_after_data: set[str] = field(default_factory=set)
+    connections: int = 0
+    delay: float = 0.0  # seconds before answering a message's data: a slow server
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.connections += 1
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        return responses
 
     async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
+        if address in self.drop_at_rcpt:
+            self.drop_at_rcpt.discard(address)
+            server.transport.close()  # the answer below never leaves
+            return "250 OK"
         if address in self.refused:
             return "550 5.1.1 no such user"
         if self.busy.get(address, 0) > 0:
@@ -53,10 +72,16 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
         assert isinstance(parsed, EmailMessage)
         with self.lock:
             self.received.append(parsed)
+        dropped = self.drop_after_data & set(envelope.rcpt_tos)
+        if dropped:  # delivered, but the client never hears so
+            self.drop_after_data -= dropped
+            server.transport.close()
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -212,9 +237,29 @@ def test_messages_arrive_with_their_headers_in_both_languages(
 def test_a_chinese_subject_is_encoded_on_the_wire(smtp: tuple[Mailbox, Smtp]) -> None:
     _, transport = smtp
     outgoing = Outgoing(1, "zh@shop.test", "好久不见", "<p>你好</p>", "你好", "service", None)
-    wire = transport.build(outgoing).as_bytes()
+    _, wire = transport.build(outgoing)
     assert b"Subject: =?utf-8?b?" in wire
     assert "好久不见".encode() not in wire.split(b"\n\n", 1)[0]
+
+
+def test_what_arrives_reads_back_as_what_was_queued(smtp: tuple[Mailbox, Smtp]) -> None:
+    mailbox, transport = smtp
+    subject = "好久不见，给您准备了一份礼遇 — " * 4  # long and not ASCII: several encoded words
+    text = ".a line starting with a dot\n..two\n" + "long " * 60 + "\n\nend"
+    html = "<p>" + "王小明，您好 " * 40 + "</p>\n<p>.</p>"
+    sent = transport.send(Outgoing(7, "dot@shop.test", subject, html, text, "service", None))
+
+    (mail,) = mailbox.received
+    assert mail["Message-ID"] == sent
+    assert mail["Subject"] == subject
+    for subtype, content in (("plain", text), ("html", html)):
+        part = mail.get_body((subtype,))
+        assert part is not None
+        # the parser keeps the wire's CRLF in decoded quoted-printable text (the standard
+        # library's own messages read back the same way); a mail client shows line breaks
+        assert part.get_content().replace("\r\n", "\n").rstrip("\n") == content
+    _, wire = transport.build(Outgoing(7, "dot@shop.test", subject, html, text, "service", None))
+    assert max(len(line) for line in wire.split(b"\r\n")) <= 78
 
 
 def test_a_busy_answer_retries_with_backoff_then_sends(
@@ -286,6 +331,10 @@ class SendThenCrash:
     def __init__(self, inner: Smtp) -> None:
         self.inner = inner
 
+    @contextmanager
+    def session(self) -> Iterator[SendThenCrash]:
+        yield self
+
     def send(self, message: Outgoing) -> str:
         self.inner.send(message)
         raise Crash
@@ -305,8 +354,8 @@ def test_a_message_left_sending_by_a_crash_becomes_unknown_and_is_not_resent(
     # another crash: claimed, then the process died before the transport saw it
     claimed = _queue(store, ids["claimed@shop.test"])
     with write_transaction(store) as conn:
-        got = repository.claim_next(conn, clock.now(), clock.now() + timedelta(minutes=5), [])
-    assert got is not None and got.id == claimed
+        got = repository.claim_due(conn, clock.now(), clock.now() + timedelta(minutes=5), 1)
+    assert [m.id for m in got] == [claimed]
 
     clock.advance(timedelta(minutes=4))  # within the lease: left alone
     assert deliver_due(store, transport, clock).unknown == []
@@ -362,3 +411,235 @@ def test_workers_at_once_send_each_message_once(engine: Engine) -> None:
         assert count == 40
     finally:
         _clear(engine)
+
+
+FIVE = tuple(f"n{i}@shop.test" for i in range(1, 6))
+
+
+def _five(store: Engine) -> dict[str, int]:
+    ids = _customers(store, *FIVE)
+    return {address: _queue(store, ids[address]) for address in FIVE}
+
+
+def test_a_refused_address_in_a_batch_fails_alone_on_one_connection(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.refused.add(FIVE[2])
+    queued = _five(store)
+
+    report = deliver_due(store, transport, FrozenClock(START))
+
+    assert report.failed == [queued[FIVE[2]]]
+    assert report.sent == [queued[a] for a in FIVE if a != FIVE[2]]
+    assert sorted(m["To"] for m in mailbox.received) == [a for a in FIVE if a != FIVE[2]]
+    assert mailbox.connections == 1  # the refusal did not cost the batch its connection
+    gone = _message(store, queued[FIVE[2]])
+    assert (gone["status"], gone["reason"]) == ("failed", "smtp_550")
+    assert len(_sent_events(store)) == 4
+
+
+def test_a_busy_answer_in_a_batch_retries_that_message_alone(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.busy[FIVE[2]] = 1
+    queued = _five(store)
+    clock = FrozenClock(START)
+
+    report = deliver_due(store, transport, clock)
+
+    assert report.retrying == [queued[FIVE[2]]]
+    assert report.sent == [queued[a] for a in FIVE if a != FIVE[2]]
+    assert mailbox.connections == 1
+    waiting = _message(store, queued[FIVE[2]])
+    assert (waiting["status"], waiting["reason"]) == ("queued", "smtp_451")
+    clock.advance(timedelta(minutes=1))
+    assert deliver_due(store, transport, clock).sent == [queued[FIVE[2]]]
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)  # each once
+    assert len(_sent_events(store)) == 5
+
+
+def test_a_dropped_connection_resends_nothing_and_leaves_the_unsure_one_unknown(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.drop_at_rcpt.add(FIVE[1])  # before its data: safe to send on a new connection
+    mailbox.drop_after_data.add(FIVE[3])  # after its data: it went, but the answer is lost
+    queued = _five(store)
+    clock = FrozenClock(START)
+
+    report = deliver_due(store, transport, clock)
+
+    assert report.unknown == [queued[FIVE[3]]]
+    assert report.sent == [queued[a] for a in FIVE if a != FIVE[3]]
+    assert mailbox.connections == 3
+    unsure = _message(store, queued[FIVE[3]])
+    assert (unsure["status"], unsure["reason"]) == ("unknown", "connection_lost")
+    clock.advance(timedelta(days=1))
+    assert deliver_due(store, transport, clock).sent == []
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)  # each exactly once
+    assert len(_sent_events(store)) == 4
+
+
+class CrashAt:
+    """Dies (kill -9 as far as the store can tell) right after the server took ``address``."""
+
+    def __init__(self, inner: Smtp, address: str) -> None:
+        self.inner, self.address = inner, address
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        with self.inner.session() as session:
+            yield CrashingSession(session, self.address)
+
+
+@dataclass
+class CrashingSession:
+    inner: Any
+    address: str
+
+    def send(self, message: Outgoing) -> str:
+        sent = str(self.inner.send(message))
+        if message.to_address == self.address:
+            raise Crash
+        return sent
+
+
+def test_a_crash_mid_batch_keeps_what_was_sent_and_gives_back_what_was_not(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    queued = _five(store)
+    clock = FrozenClock(START)
+
+    with pytest.raises(Crash):
+        deliver_due(store, CrashAt(transport, FIVE[2]), clock)
+
+    statuses = {a: _message(store, queued[a])["status"] for a in FIVE}
+    assert statuses == {
+        FIVE[0]: "sent",
+        FIVE[1]: "sent",
+        FIVE[2]: "sending",  # went, unrecorded: unknown after its lease
+        FIVE[3]: "queued",  # never handed over: given back, the attempt not counted
+        FIVE[4]: "queued",
+    }
+    assert _message(store, queued[FIVE[3]])["attempts"] == 0
+    report = deliver_due(store, transport, clock)
+    assert report.sent == [queued[FIVE[3]], queued[FIVE[4]]]
+    clock.advance(timedelta(minutes=5))
+    assert deliver_due(store, transport, clock).unknown == [queued[FIVE[2]]]
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)  # each exactly once
+    assert len(_sent_events(store)) == 4
+
+
+def test_two_workers_on_postgresql_send_two_thousand_messages_once_each(
+    engine: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one worker")
+    mailbox, transport = smtp
+    _clear(engine)
+    try:
+        ids = _customers(engine, *(f"w{i}@shop.test" for i in range(2000)))
+        with write_transaction(engine) as conn:
+            for cid in ids.values():
+                service.queue_email(
+                    conn,
+                    key=f"test:{cid}",
+                    customer_id=cid,
+                    template="thank-you",
+                    category="service",
+                    source="playbook:thanks",
+                    now=START,
+                    settings=SETTINGS,
+                )
+        per_worker: list[list[int]] = [[], []]
+
+        def work(sent: list[int]) -> None:
+            while report := deliver_due(engine, transport, FrozenClock(START)).sent:
+                sent.extend(report)
+
+        threads = [threading.Thread(target=work, args=(sent,)) for sent in per_worker]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        sent = per_worker[0] + per_worker[1]
+        assert len(sent) == len(set(sent)) == 2000
+        assert all(per_worker)  # both took a share
+        arrived = [m["To"] for m in mailbox.received]
+        assert len(arrived) == len(set(arrived)) == 2000
+        with engine.connect() as conn:
+            events = conn.execute(
+                select(func.count()).where(Event.type == SystemEventType.MESSAGE_SENT.value)
+            ).scalar_one()
+        assert events == 2000
+    finally:
+        _clear(engine)
+
+
+def test_an_address_that_cannot_be_written_fails_alone(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    addresses = ("a@shop.test", "zoë@shop.test", "b@shop.test")
+    ids = _customers(store, *addresses)
+    queued = {a: _queue(store, ids[a]) for a in addresses}
+
+    report = deliver_due(store, transport, FrozenClock(START))
+
+    assert report.failed == [queued["zoë@shop.test"]]
+    assert report.sent == [queued["a@shop.test"], queued["b@shop.test"]]
+    bad = _message(store, queued["zoë@shop.test"])
+    assert (bad["status"], bad["reason"]) == ("failed", "unsendable")
+    assert sorted(m["To"] for m in mailbox.received) == ["a@shop.test", "b@shop.test"]
+
+
+def test_a_server_out_of_reach_leaves_every_message_queued_for_later(store: Engine) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    transport = Smtp("127.0.0.1", port, from_address="a@acme.test", security="none", timeout=5)
+    queued = _five(store)
+
+    report = deliver_due(store, transport, FrozenClock(START))
+
+    assert report.retrying == [queued[a] for a in FIVE]
+    for message_id in queued.values():
+        waiting = _message(store, message_id)
+        assert (waiting["status"], waiting["reason"], waiting["attempts"]) == (
+            "queued",
+            "no_connection",
+            1,
+        )
+        assert waiting["next_attempt_at"] == START + timedelta(minutes=1)
+
+
+def test_a_slow_server_does_not_let_the_claims_run_out(
+    store: Engine, smtp: tuple[Mailbox, Smtp]
+) -> None:
+    mailbox, transport = smtp
+    mailbox.delay = 0.3  # five messages take 1.5 s; the lease is 1 s
+    queued = _five(store)
+    expired: list[int] = []
+    done = threading.Event()
+
+    def another_pass() -> None:  # expires what has run out, as every pass does first
+        while not done.is_set():
+            with write_transaction(store) as conn:
+                expired.extend(repository.expire_claims(conn, SystemClock().now()))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=another_pass)
+    watcher.start()
+    try:
+        report = deliver_due(store, transport, SystemClock(), lease_seconds=1)
+    finally:
+        done.set()
+        watcher.join()
+
+    assert expired == []
+    assert report.sent == [queued[a] for a in FIVE]
+    assert sorted(m["To"] for m in mailbox.received) == list(FIVE)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tenure.domains.customers.models import Customer
@@ -150,41 +150,32 @@ def expire_claims(conn: Connection, now: datetime) -> list[int]:
     return [int(i) for i in expired.scalars()]
 
 
-def claim_next(
-    conn: Connection, now: datetime, lease_until: datetime, skip: Sequence[int]
-) -> Claimed | None:
-    """Claim the next due queued message: mark it ``sending`` until ``lease_until``.
+def claim_due(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` due queued messages: mark them ``sending`` until ``lease_until``.
 
-    PostgreSQL: the candidate is locked with SKIP LOCKED and the update re-checks it is still
-    queued, so two workers never take the same message. SQLite runs one worker.
+    One statement: the candidates are chosen in a subquery and updated if still queued.
+    PostgreSQL: they are locked with SKIP LOCKED, so several workers take disjoint batches.
+    SQLite runs one worker. Returned in the order of their ids.
     """
-    candidate = (
+    if limit <= 0:
+        return []
+    candidates = (
         select(Message.id)
         .where(Message.status == MessageStatus.QUEUED.value, Message.next_attempt_at <= now)
         .order_by(Message.next_attempt_at, Message.id)
-        .limit(1)
+        .limit(limit)
     )
-    if skip:
-        candidate = candidate.where(Message.id.not_in(list(skip)))
     if conn.dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True)
-    found = conn.execute(candidate).scalar_one_or_none()
-    if found is None:
-        return None
-    claimed = conn.execute(
+        candidates = candidates.with_for_update(skip_locked=True)
+    rows = conn.execute(
         update(Message)
-        .where(Message.id == found, Message.status == MessageStatus.QUEUED.value)
+        .where(Message.id.in_(candidates), Message.status == MessageStatus.QUEUED.value)
         .values(
             status=MessageStatus.SENDING.value,
             attempts=Message.attempts + 1,
             next_attempt_at=lease_until,
         )
-        .returning(Message.id)
-    ).scalar_one_or_none()
-    if claimed is None:
-        return None
-    row = conn.execute(
-        select(
+        .returning(
             Message.id,
             Message.customer_id,
             Message.category,
@@ -196,21 +187,92 @@ def claim_next(
             Message.text,
             Message.unsubscribe_url,
             Message.attempts,
-        ).where(Message.id == claimed)
-    ).one()
-    return Claimed(
-        id=row.id,
-        customer_id=row.customer_id,
-        category=row.category,
-        template=row.template,
-        source=row.source,
-        to_address=row.to_address or "",
-        subject=row.subject or "",
-        html=row.html or "",
-        text=row.text or "",
-        unsubscribe_url=row.unsubscribe_url,
-        attempts=row.attempts,
+        )
     )
+    claimed = [
+        Claimed(
+            id=row.id,
+            customer_id=row.customer_id,
+            category=row.category,
+            template=row.template,
+            source=row.source,
+            to_address=row.to_address or "",
+            subject=row.subject or "",
+            html=row.html or "",
+            text=row.text or "",
+            unsubscribe_url=row.unsubscribe_url,
+            attempts=row.attempts,
+        )
+        for row in rows
+    ]
+    return sorted(claimed, key=lambda c: c.id)
+
+
+def extend_claims(conn: Connection, message_ids: Sequence[int], lease_until: datetime) -> set[int]:
+    """Move the lease of the still ``sending`` messages on; return their ids."""
+    if not message_ids:
+        return set()
+    kept = conn.execute(
+        update(Message)
+        .where(Message.id.in_(list(message_ids)), Message.status == MessageStatus.SENDING.value)
+        .values(next_attempt_at=lease_until)
+        .returning(Message.id)
+    )
+    return {int(i) for i in kept.scalars()}
+
+
+def release_claims(conn: Connection, message_ids: Sequence[int], now: datetime) -> None:
+    """Put claimed messages the transport never saw back in the queue, due now.
+
+    As if the claim had not been made: the attempt is not counted.
+    """
+    if not message_ids:
+        return
+    conn.execute(
+        update(Message)
+        .where(Message.id.in_(list(message_ids)), Message.status == MessageStatus.SENDING.value)
+        .values(
+            status=MessageStatus.QUEUED.value,
+            attempts=Message.attempts - 1,
+            next_attempt_at=now,
+        )
+    )
+
+
+def finish_sent(conn: Connection, sent: Sequence[tuple[int, str]], now: datetime) -> set[int]:
+    """Mark ``sent`` the ``sending`` messages of ``(id, transport id)``; return those marked.
+
+    The still ``sending`` ones are locked (PostgreSQL; SQLite's transaction holds the write
+    lock already), then updated in one batch. A message left out was not ``sending`` any more:
+    its lease ran out and another pass marked it ``unknown``.
+    """
+    if not sent:
+        return set()
+    transport_ids = {message_id: transport_id[:255] for message_id, transport_id in sent}
+    sending = set(
+        conn.execute(
+            select(Message.id)
+            .where(
+                Message.id.in_(list(transport_ids)),
+                Message.status == MessageStatus.SENDING.value,
+            )
+            .with_for_update()
+        ).scalars()
+    )
+    if sending:
+        conn.execute(
+            update(Message)
+            .where(Message.id == bindparam("b_id"))
+            .values(
+                status=MessageStatus.SENT.value,
+                reason=None,
+                sent_at=now,
+                next_attempt_at=None,
+                transport_id=bindparam("b_transport_id"),
+            ),
+            [{"b_id": i, "b_transport_id": transport_ids[i]} for i in sorted(sending)],
+        )
+    return {int(i) for i in sending}
 
 
 def finish(conn: Connection, message_id: int, **values: Any) -> bool:
