@@ -36,6 +36,7 @@ from tenure.domains.automation.enrollment import version_of
 from tenure.domains.automation.models import Enrollment, EnrollmentStatus, StepRun
 from tenure.domains.customers import changes
 from tenure.domains.customers.models import Customer
+from tenure.domains.customers.zones import zone_of
 from tenure.domains.events.models import Event
 from tenure.domains.orders.models import Order, OrderStatus
 from tenure.domains.segments import fields
@@ -304,7 +305,9 @@ def visit(
             move.values |= {
                 "step": step_index + 1,
                 "seq": seq,
-                "next_at": wake_at(now, step.wait, context.timezone),
+                "next_at": wake_at(
+                    now, step.wait, zone_of(conn, row["customer_id"], context.timezone)
+                ),
             }
             return move
         if step.wait_for is not None:
@@ -368,7 +371,8 @@ def _act(
     if step.send_email is not None:
         if context.send_email is None:
             raise StepFailed("send_email: no outbox is set up")
-        return context.send_email(conn, key, {**row, "playbook": playbook.name}, step)
+        mail = {**row, "playbook": playbook.name, "priority": playbook.priority}
+        return context.send_email(conn, key, mail, step)
     if step.webhook is not None:
         if context.call_webhook is None:
             raise StepFailed("webhook: no webhook outbox is set up")
