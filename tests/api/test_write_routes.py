@@ -47,6 +47,18 @@ def test_create_change_and_erase_a_customer(
     assert [e["action"] for e in entries] == ["customer.update", "customer.create"]
     assert entries[0]["via"] == "api" and entries[0]["user_email"] == "sales@api.test"
     assert entries[0]["before"] == {"city": None, "email": "api@example.com"}
+    zoned = client.patch(
+        f"/api/v1/customers/{made['id']}", json={"timezone": "asia/shanghai"}, headers=auth
+    )
+    assert zoned.json()["customer"]["timezone"] == "Asia/Shanghai"  # the database's spelling
+    no_zone = client.patch(
+        f"/api/v1/customers/{made['id']}", json={"timezone": "Mars/Base"}, headers=auth
+    )
+    assert no_zone.status_code == 422 and "timezone" in str(no_zone.json()["detail"])
+    bad_zone = client.post(
+        "/api/v1/customers", json={"external_id": "tz-x", "timezone": "UTC+8"}, headers=auth
+    )
+    assert bad_zone.status_code == 422 and "timezone" in str(bad_zone.json()["detail"])
     erased = client.delete(f"/api/v1/customers/{made['id']}", headers=auth)
     assert erased.status_code == 200
     gone = client.get(f"/api/v1/customers/{made['id']}", headers=auth)

@@ -37,6 +37,7 @@ def test_preview_list_deliver_show(tmp_path: Path, empty_sqlite_url: str) -> Non
             source="playbook:win-back",
             now=datetime.now(UTC),
             settings=settings,
+            send_window=False,  # the real clock: due now at any hour of the day
         )
     engine.dispose()
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 import tenure.kit.settings as settings_package
 from tenure.kit.settings import Settings, load_settings
@@ -70,3 +71,18 @@ def test_defaults(clean_env: Path) -> None:
     assert settings.stages.params()["churn_after_days"] == 180
     assert "preset" not in settings.stages.params()
     assert settings.business.timezone == "UTC"
+
+
+def test_the_send_window_is_read_from_the_environment(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    defaults = Settings().messaging
+    assert (defaults.send_window_start, defaults.send_window_end) == (time(8), time(21))
+    assert defaults.send_window_days == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    monkeypatch.setenv("TENURE_MESSAGING__SEND_WINDOW_START", "09:30")
+    monkeypatch.setenv("TENURE_MESSAGING__SEND_WINDOW_DAYS", '["mon", "fri"]')
+    window = load_settings().messaging
+    assert (window.send_window_start, window.send_window_days) == (time(9, 30), ["mon", "fri"])
+    monkeypatch.setenv("TENURE_MESSAGING__SEND_WINDOW_DAYS", '["someday"]')
+    with pytest.raises(ValidationError, match="send_window_days"):
+        load_settings()

@@ -94,6 +94,11 @@ def test_a_day_of_customer_success(server: str, browser: Browser) -> None:
     page.click('#new-task button[type="submit"]')
     task = page.locator(".task", has_text="Check in before the renewal")
     assert task.count() == 1
+    # the customer's own time zone: quiet hours and timed waits follow their clock
+    page.fill('#edit-customer input[name="timezone"]', "asia/shanghai")
+    page.click('#edit-customer button[type="submit"]')
+    assert page.locator("#customer-timezone").inner_text() == "time zone Asia/Shanghai"
+    zoned = page.url
     _shot(page, "customer-360-en")
 
     page.click('#menu a[href="/tasks"]')
@@ -125,6 +130,8 @@ def test_a_day_of_customer_success(server: str, browser: Browser) -> None:
     page.locator("#customer-list tbody tr a").first.click()
     assert page.locator("#scores .label").first.inner_text() == "预测客户终身价值"
     _shot(page, "customer-360-zh")
+    page.goto(zoned)
+    assert page.locator("#customer-timezone").inner_text() == "时区 Asia/Shanghai"
     page.click("#lang-switch")  # back to English for the next person on this account
     page.click("#sign-out")
     page.wait_for_url("**/login")

@@ -249,6 +249,24 @@ def test_edit_owner_and_tags_is_audited(app_client: TestClient, demo_engine: Eng
     assert entry["before"]["tags"] is None
 
 
+def test_a_customers_time_zone_is_set_shown_and_checked(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    customer = owned_customer(demo_engine)
+    csrf = sign_in(app_client, "sales")
+    form = {"owner": "", "tags": "", "csrf": csrf}
+    app_client.post(f"/customers/{customer}/edit", data={**form, "timezone": "asia/shanghai"})
+    page = app_client.get(f"/customers/{customer}").text
+    assert '<span id="customer-timezone">time zone Asia/Shanghai</span>' in page
+    assert 'name="timezone" list="zones" value="Asia/Shanghai"' in page
+    wrong = app_client.post(f"/customers/{customer}/edit", data={**form, "timezone": "Mars/Base"})
+    assert wrong.status_code == 422 and "timezone" in wrong.text
+    assert "Asia/Shanghai" in app_client.get(f"/customers/{customer}").text  # still set
+    # emptied: the business's zone again
+    app_client.post(f"/customers/{customer}/edit", data={**form, "timezone": ""})
+    assert 'id="customer-timezone"' not in app_client.get(f"/customers/{customer}").text
+
+
 def test_add_and_complete_a_task(app_client: TestClient, demo_engine: Engine) -> None:
     customer = owned_customer(demo_engine, "csm@web.test")
     csrf = sign_in(app_client, "csm")

@@ -69,6 +69,8 @@ def context_of(settings: Settings, now: datetime) -> steps.Context:
             source=f"playbook:{row['playbook']}",
             now=now,
             settings=settings,
+            priority=row.get("priority"),
+            send_window=spec.send_window,
         )
         return {"message_id": queued.message_id, "status": queued.status, "reason": queued.reason}
 

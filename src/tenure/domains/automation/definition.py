@@ -188,6 +188,11 @@ class SendEmail(Strict):
 
     template: Name
     category: Literal["marketing", "service"] = "marketing"
+    send_window: bool | None = Field(
+        default=None,
+        description="Keep to the send window (messaging.send_window_*) in the customer's time "
+        "zone. Default: marketing email does, service email goes at once.",
+    )
 
 
 class Assignee(Strict):
@@ -378,7 +383,13 @@ class Playbook(Strict):
         default="marketing",
         description="Marketing emails count against the frequency cap; service ones do not.",
     )
-    priority: int = Field(default=50, ge=0, le=100, description="Wins a frequency-cap tie.")
+    priority: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="Under the frequency cap, a marketing email of a higher-priority playbook "
+        "displaces a still-queued one of a lower; equal priorities: first come, first served.",
+    )
     trigger: list[Trigger] = Field(
         min_length=1, description="One trigger, or a list: any of them enrolls."
     )

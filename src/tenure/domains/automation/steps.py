@@ -311,7 +311,11 @@ def visit(
             move.values |= {
                 "step": step_index + 1,
                 "seq": seq,
-                "next_at": wake_at(now, step.wait, context.timezone),
+                "next_at": wake_at(
+                    now,
+                    step.wait,
+                    effects.customer(row["customer_id"]).get("timezone") or context.timezone,
+                ),
             }
             return move
         if step.wait_for is not None:
@@ -377,7 +381,8 @@ def _act(
     if step.send_email is not None:
         if context.send_email is None:
             raise StepFailed("send_email: no outbox is set up")
-        return context.send_email(conn, key, {**row, "playbook": playbook.name}, step)
+        mail = {**row, "playbook": playbook.name, "priority": playbook.priority}
+        return context.send_email(conn, key, mail, step)
     if step.webhook is not None:
         if context.call_webhook is None:
             raise StepFailed("webhook: no webhook outbox is set up")

@@ -22,6 +22,7 @@ from tenure.domains.tasks.models import Task
 from tenure.domains.users.models import User
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
+from tenure.kit.zones import check_zone
 from tenure.storage.base import Base
 from tenure.storage.rows import plain_row
 
@@ -78,6 +79,8 @@ def create_customer(conn: Connection, actor: audit.Actor, fields: dict[str, Any]
     _check_owner(conn, fields.get("owner_id"))
     now = utcnow()
     values = {**fields, "external_id": external_id, "tags": _tags(fields.get("tags"))}
+    if "timezone" in fields:
+        values["timezone"] = check_zone(fields["timezone"])
     values = {k: v for k, v in values.items() if v is not None}
     customer_id = int(
         conn.execute(
@@ -126,6 +129,8 @@ def update_customers(
     for customer_id, fields in fields_by_customer.items():
         if "tags" in fields:
             fields = {**fields, "tags": _tags(fields["tags"])}
+        if "timezone" in fields:  # a playbook's set_fields or a form: checked here too
+            fields = {**fields, "timezone": check_zone(fields["timezone"])}
         before, after = audit.changed(olds[customer_id], fields)
         done[customer_id] = {k: [before[k], after[k]] for k in after}
         if after:

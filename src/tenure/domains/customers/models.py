@@ -27,6 +27,8 @@ class Customer(Timestamped, Base):
     region: Mapped[str | None] = mapped_column(String(100))
     country: Mapped[str | None] = mapped_column(String(100))
     city: Mapped[str | None] = mapped_column(String(100))
+    # IANA name; None: the business zone. Send windows and timed waits use it.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     birthday: Mapped[date | None]
     gender: Mapped[str | None] = mapped_column(String(32))
     acquisition_channel: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tenure.kit.ids import StoreId
+from tenure.kit.zones import canonical_zone
 
 
 class CustomerChange(BaseModel):
@@ -24,6 +25,12 @@ class CustomerChange(BaseModel):
     region: str | None = Field(None, max_length=100)
     country: str | None = Field(None, max_length=100)
     city: str | None = Field(None, max_length=100)
+    timezone: str | None = Field(
+        None,
+        max_length=64,
+        description="IANA time zone, e.g. Asia/Shanghai; null: the business's.",
+        examples=["Asia/Shanghai"],
+    )
     birthday: date | None = None
     gender: str | None = Field(None, max_length=32)
     acquisition_channel: str | None = Field(None, max_length=64)
@@ -34,6 +41,16 @@ class CustomerChange(BaseModel):
     # never null: a change either sends true or false, or leaves the consent alone
     email_consent: bool = False
     sms_consent: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        found = canonical_zone(value)
+        if found is None:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. Asia/Shanghai)")
+        return found
 
     def sent(self) -> dict[str, Any]:
         """Return only the fields the caller sent (an explicit null clears a field)."""

@@ -23,6 +23,7 @@ PROFILE: tuple[InstrumentedAttribute[Any], ...] = (
     Customer.company_size,
     Customer.country,
     Customer.city,
+    Customer.timezone,
     Customer.acquisition_channel,
     Customer.acquired_at,
     Customer.owner_id,

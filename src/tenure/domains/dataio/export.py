@@ -33,7 +33,7 @@ _EVENTS = f"""
 QUERIES = {
     "customers": """
         SELECT c.external_id AS customer_id, c.name, c.email, c.phone, c.company, c.industry,
-               c.company_size, c.region, c.country, c.city, c.birthday, c.gender,
+               c.company_size, c.region, c.country, c.city, c.timezone, c.birthday, c.gender,
                c.acquisition_channel, c.acquired_at, u.email AS owner_email, c.tags,
                c.email_consent, c.sms_consent, c.attributes AS __extras
         FROM customers c LEFT JOIN users u ON u.id = c.owner_id ORDER BY c.id""",

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     BOOL = "bool"
     CHOICE = "choice"
     TAGS = "tags"
+    TIMEZONE = "timezone"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ CUSTOMERS = EntitySpec(
         FieldSpec("region", max_len=100, aliases=("地区",)),
         FieldSpec("country", max_len=100, aliases=("国家",)),
         FieldSpec("city", max_len=100, aliases=("城市",)),
+        FieldSpec("timezone", Kind.TIMEZONE, aliases=("time_zone", "tz", "时区")),
         FieldSpec("birthday", Kind.DATE, aliases=("birth_date", "date_of_birth", "生日")),
         FieldSpec("gender", max_len=32, aliases=("sex", "性别")),
         FieldSpec("acquisition_channel", max_len=64, aliases=("channel", "source", "渠道")),

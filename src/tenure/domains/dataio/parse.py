@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from tenure.domains.dataio.fields import FieldSpec, Kind
+from tenure.kit.zones import known_zones
 
 MONEY = pl.Decimal(18, 2)
 UTC_TS = pl.Datetime("us", "UTC")
@@ -146,6 +147,13 @@ def parse_tags(text: pl.Series, spec: FieldSpec) -> Parsed:
     return Parsed(values, pl.Series([False] * text.len()), "")
 
 
+def parse_timezone(text: pl.Series, spec: FieldSpec) -> Parsed:
+    """Read an IANA time zone in any case ("asia/shanghai"), stored as the database spells it."""
+    lookup = {name.lower(): name for name in known_zones()}
+    values = text.str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String)
+    return Parsed(values, _failed(text, values), "not an IANA time zone (e.g. Asia/Shanghai)")
+
+
 def parse(text: pl.Series, spec: FieldSpec, *, timezone: str) -> Parsed:
     """Dispatch on the field's kind."""
     if spec.kind is Kind.DATETIME:
@@ -158,5 +166,6 @@ def parse(text: pl.Series, spec: FieldSpec, *, timezone: str) -> Parsed:
         Kind.BOOL: parse_bool,
         Kind.CHOICE: parse_choice,
         Kind.TAGS: parse_tags,
+        Kind.TIMEZONE: parse_timezone,
     }[spec.kind]
     return parser(text, spec)

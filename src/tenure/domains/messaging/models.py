@@ -17,7 +17,8 @@ class MessageStatus(StrEnum):
     queued → sending → sent; a transient refusal returns it to queued (later), a permanent one
     fails it. ``unknown``: the sender stopped between handing it over and hearing back — it may
     or may not have gone, so it is never resent automatically. ``skipped``: refused at queue
-    time (no address, no consent, over the cap), with the reason.
+    time (no address, no consent, over the cap), with the reason — or, still queued, displaced
+    by a higher-priority playbook's message under the cap (``displaced_by:<source>``).
     """
 
     QUEUED = "queued"
@@ -39,7 +40,8 @@ class Message(Base):
     """One email in the outbox, rendered when it was queued.
 
     ``key`` is the caller's idempotency key (queueing twice returns the first row). While a
-    message is ``sending``, ``next_attempt_at`` is when its claim runs out (the lease).
+    message is ``sending``, ``next_attempt_at`` is when its claim runs out (the lease); while
+    ``queued``, when it may go (the next opening of the send window, or a retry).
     """
 
     __tablename__ = "messages"
@@ -58,10 +60,12 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     unsubscribe_url: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     source: Mapped[str | None] = mapped_column(String(100))
+    # the playbook's priority (None: not from a playbook): who gives way under the cap
+    priority: Mapped[int | None]
     transport_id: Mapped[str | None] = mapped_column(String(255))

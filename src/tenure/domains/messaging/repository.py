@@ -293,3 +293,40 @@ def set_email_consent(conn: Connection, customer_id: int, consent: bool) -> bool
     ).scalar_one()
     conn.execute(update(Customer).where(Customer.id == customer_id).values(email_consent=consent))
     return bool(before)
+
+
+def displaceable(
+    conn: Connection, customer_id: int, since: datetime, below: int, limit: int = 5
+) -> list[int]:
+    """Return the customer's queued marketing messages of a priority below ``below``.
+
+    Only those in the cap's window (since ``since``): lowest priority first, then the one
+    that would go out last.
+    """
+    return [
+        int(i)
+        for i in conn.execute(
+            select(Message.id)
+            .where(
+                Message.customer_id == customer_id,
+                Message.category == MessageCategory.MARKETING.value,
+                Message.status == MessageStatus.QUEUED.value,
+                Message.created_at >= since,
+                Message.priority.is_not(None),
+                Message.priority < below,
+            )
+            .order_by(Message.priority, Message.next_attempt_at.desc(), Message.id.desc())
+            .limit(limit)
+        ).scalars()
+    ]
+
+
+def displace(conn: Connection, message_id: int, reason: str) -> bool:
+    """Skip a still-queued message with ``reason``; False if a sender claimed it meanwhile."""
+    done = conn.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED.value)
+        .values(status=MessageStatus.SKIPPED.value, reason=reason[:200], next_attempt_at=None)
+        .returning(Message.id)
+    ).scalar_one_or_none()
+    return done is not None

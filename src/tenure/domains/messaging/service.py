@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tenure.domains.audit import service as audit
+from tenure.domains.customers.zones import zone_of
 from tenure.domains.messaging import personal, repository, templates
 from tenure.domains.messaging.models import MessageCategory, MessageStatus
 from tenure.domains.messaging.templates import Rendered
+from tenure.domains.messaging.window import SendWindow
 from tenure.kit.errors import InvalidInput, NotFound
 from tenure.kit.settings import Settings, get_settings
 from tenure.kit.timeutil import as_utc
@@ -41,14 +43,21 @@ def queue_email(
     source: str | None,
     now: datetime,
     settings: Settings | None = None,
+    priority: int | None = None,
+    send_window: bool | None = None,
 ) -> QueuedEmail:
     """Queue template ``template`` for a customer under the idempotency ``key``.
 
     A second call with the same key returns the first call's message. The email is rendered
     now, in the customer's language. It is stored ``skipped`` (with the reason) when the
     customer has no email address (``no_address``), or, for marketing mail, no email consent
-    (``no_consent``) or ``marketing_cap`` messages in the last ``cap_days`` (``frequency_cap``).
+    (``no_consent``) or ``marketing_cap`` messages in the last ``cap_days`` (``frequency_cap``)
+    — unless one of those is still queued from a playbook of lower ``priority``: that one is
+    skipped instead (``displaced_by:<source>``) and this one queued.
     A template that does not exist or does not parse raises (``NotFound``, ``TemplateInvalid``).
+
+    It goes at ``now`` or, when it keeps to the send window (``send_window``; None: marketing
+    mail does, service mail does not), at the window's next opening in the customer's zone.
     """
     config = settings or get_settings()
     kind = _category(category)
@@ -61,8 +70,10 @@ def queue_email(
         raise NotFound(f"no customer with id {customer_id}")
     language = personal.language_of(conn, customer_id, config)
     rendered = preview(conn, template, customer_id, lang=language, settings=config)
-    reason = _refusal(conn, who, kind, now, config)
+    reason = _refusal(conn, who, kind, now, config, priority, source)
     marketing = kind is MessageCategory.MARKETING
+    keeps_window = marketing if send_window is None else send_window
+    goes_at = _send_at(conn, customer_id, now, config) if keeps_window else now
     repository.insert_message(
         conn,
         {
@@ -80,9 +91,10 @@ def queue_email(
             "status": (MessageStatus.SKIPPED if reason else MessageStatus.QUEUED).value,
             "reason": reason,
             "attempts": 0,
-            "next_attempt_at": None if reason else now,
+            "next_attempt_at": None if reason else goes_at,
             "created_at": now,
             "source": source,
+            "priority": priority,
         },
     )
     stored = repository.message_by_key(conn, key)
@@ -98,12 +110,21 @@ def _category(category: str) -> MessageCategory:
         raise InvalidInput(f"category must be marketing or service, not {category!r}") from None
 
 
+def _send_at(conn: Connection, customer_id: int, now: datetime, settings: Settings) -> datetime:
+    """Return the send window's next opening from ``now`` on the customer's clock."""
+    config = settings.messaging
+    window = SendWindow(config.send_window_start, config.send_window_end, config.send_window_days)
+    return window.next_moment(now, zone_of(conn, customer_id, settings.business.timezone))
+
+
 def _refusal(
     conn: Connection,
     who: repository.Recipient,
     kind: MessageCategory,
     now: datetime,
     settings: Settings,
+    priority: int | None,
+    source: str | None,
 ) -> str | None:
     """Return why this email must not go (a short code), or None."""
     if not who.email or "@" not in who.email:
@@ -113,9 +134,26 @@ def _refusal(
     if not who.email_consent:
         return "no_consent"
     since = now - timedelta(days=settings.messaging.cap_days)
-    if repository.marketing_count(conn, who.id, since) >= settings.messaging.marketing_cap:
-        return "frequency_cap"
-    return None
+    if repository.marketing_count(conn, who.id, since) < settings.messaging.marketing_cap:
+        return None
+    if priority is not None and _displace(conn, who.id, since, priority, source):
+        return None
+    return "frequency_cap"
+
+
+def _displace(
+    conn: Connection, customer_id: int, since: datetime, priority: int, source: str | None
+) -> bool:
+    """Skip one not-yet-sent message of a lower-priority playbook to make room under the cap.
+
+    Only queued ones give way: what was sent (or is being sent) cannot be taken back, and
+    equal priorities keep first come, first served.
+    """
+    reason = f"displaced_by:{source or 'priority'}"
+    for message_id in repository.displaceable(conn, customer_id, since, below=priority):
+        if repository.displace(conn, message_id, reason):
+            return True
+    return False
 
 
 def preview(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+EVERY_DAY: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class MessagingSettings(BaseModel):
@@ -44,6 +48,23 @@ class MessagingSettings(BaseModel):
         "(service mail is not counted nor capped).",
     )
     cap_days: int = Field(default=7, ge=1, le=365, description="The frequency cap's window.")
+    send_window_start: time = Field(
+        default=time(8, 0),
+        description="Marketing email goes out from this time of day, in the customer's time "
+        "zone (the business's when they have none); queued outside the window, it waits for "
+        "the next opening.",
+    )
+    send_window_end: time = Field(
+        default=time(21, 0),
+        description="… until this time. Earlier than the start: the window runs past "
+        "midnight (e.g. 20:00–02:00); equal to the start: the whole day (no quiet hours).",
+    )
+    send_window_days: list[Weekday] = Field(
+        default_factory=lambda: list(EVERY_DAY),
+        min_length=1,
+        description="The days the window opens on (a window past midnight belongs to the day "
+        "it opens), e.g. [mon, tue, wed, thu, fri].",
+    )
     sending_lease_seconds: int = Field(
         default=300,
         ge=10,

@@ -19,6 +19,7 @@ from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.i18n import reason_text
 from tenure.kit.timeutil import utcnow
+from tenure.kit.zones import known_zones
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
@@ -74,6 +75,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             outcomes=OUTCOMES,
             enrollment_status=ENROLLMENT_STATUS,
             enrollment_reasons=REASONS,
+            zones=known_zones(),
         )
 
     @router.post("/customers/{customer_id}/edit", include_in_schema=False)
@@ -82,12 +84,14 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         customer_id: PathId,
         owner: str = Form(""),
         tags: str = Form(""),
+        timezone: str = Form(""),
         csrf: str = Form(""),
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.EDIT_CUSTOMERS)
         fields = {
             "owner_id": user_id_of(owner),
             "tags": [t for t in tags.replace("，", ",").split(",") if t.strip()],
+            "timezone": timezone.strip() or None,  # empty: the business's zone
         }
         with write_transaction(engine) as conn:
             changes.update_customer(conn, session.actor(signed), customer_id, fields)
