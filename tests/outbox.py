@@ -89,7 +89,9 @@ def fill(engine: Engine, playbook: str, folder: Path, *, skip: int = 0) -> Fille
                 template=template,
                 category=category,
                 source=f"playbook:{playbook}",
-                now=now + timedelta(seconds=n),
+                # the two left queued are due in an hour: another test's delivery (the store
+                # may be shared) does not send them
+                now=now + (timedelta(hours=1) if n in (3, 4) else timedelta(seconds=n)),
                 settings=settings,
             )
             ids.append(queued.message_id)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from tenure.kit.settings import Settings, WorkerSettings
 from tenure.web.app import create_app
+from tests import outbox
 from tests.conftest import ROOT, served
 from tests.web.conftest import PASSWORD
 
@@ -147,6 +148,7 @@ def test_an_admin_visits_every_page_in_both_languages(server: str, browser: Brow
         "/customers",
         "/tasks",
         "/playbooks",
+        "/messages",
         "/stages",
         "/value",
         "/segments",
@@ -202,3 +204,76 @@ def test_a_playbook_reads_well_on_a_phone(
     page.goto(f"{server}/playbooks/{journeys_store['name']}?lang=zh")
     assert page.locator("#flow").inner_text().count("已执行") == 4
     _shot(page, "playbook-phone-zh")
+
+
+def _sign_in(page: Page, server: str, role: str, next_path: str) -> None:
+    page.goto(f"{server}/login?next={next_path}")
+    page.fill('input[name="email"]', f"{role}@web.test")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login button[type="submit"]')
+    page.wait_for_url(f"**{next_path}")
+
+
+def _fits(page: Page, width: int) -> None:
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    culprits = page.evaluate(
+        f"[...document.querySelectorAll('main *')]"
+        f".filter(e => e.getBoundingClientRect().right > {width + 1}).slice(0, 5)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className)"
+    )
+    assert wide <= width, f"the page is {wide} px wide on a {width} px screen: {culprits}"
+
+
+def test_the_outbox_and_a_message_in_both_languages_and_on_a_phone(
+    server: str, browser: Browser, demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The outbox's chips filter it; an unknown message says to review it; a template's
+    script does not run in the message page; all of it fits a 390 px phone."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    filled = outbox.fill(demo_engine, "browser-mail", tmp_path_factory.mktemp("t"), skip=100)
+    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    _sign_in(page, server, "marketing", "/messages?playbook=browser-mail")
+    assert page.locator("#messages tbody tr").count() == 6
+    assert page.locator("#messages tr.unknown").count() == 1
+    assert page.locator("#unknown-note").is_visible()
+    _shot(page, "messages-en")
+    page.click('#status-chips a[data-status="unknown"]')
+    page.wait_for_url("**status=unknown*")
+    assert page.locator("#messages tbody tr").count() == 1
+    page.locator("#messages tbody tr a").first.click()
+    page.wait_for_url(f"**/messages/{filled.by_status['unknown'][0]}")
+    assert page.locator("#unknown-warning").is_visible()
+    _shot(page, "message-unknown-en")
+
+    scripted = filled.by_status["sent"][1]
+    page.goto(f"{server}/messages/{scripted}")
+    frame = page.frame_locator("#message-html")
+    assert frame.locator("#hello").inner_text().startswith("Hello")
+    # sandbox="": the template's script ran neither in the frame nor on the page
+    assert "scripted" not in page.title()
+    assert page.frame(url="about:srcdoc") is None or (
+        page.frame(url="about:srcdoc").evaluate("document.title") != "ran"  # type: ignore[union-attr]
+    )
+    _shot(page, "message-en")
+    page.click("#lang-switch")
+    page.wait_for_url(f"**/messages/{scripted}")
+    assert page.locator("h2").first.inner_text() == "当前状态"
+    _shot(page, "message-zh")
+    page.goto(f"{server}/messages?playbook=browser-mail")
+    assert page.locator("h1").inner_text() == "邮件"
+    _shot(page, "messages-zh")
+
+    phone = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
+    _sign_in(phone, server, "viewer", "/messages?playbook=browser-mail")
+    _fits(phone, 390)
+    _shot(phone, "messages-phone-zh")
+    for lang in ("zh", "en"):
+        phone.goto(f"{server}/messages/{filled.by_status['unknown'][0]}?lang={lang}")
+        assert phone.locator("#unknown-warning").is_visible()
+        phone.frame_locator("#message-html").locator("p").first.wait_for()
+        phone.locator("#message-html").scroll_into_view_if_needed()  # painted for the shot
+        _fits(phone, 390)
+        _shot(phone, f"message-phone-{lang}")
+    phone.goto(f"{server}/messages?playbook=browser-mail&lang=en")
+    _fits(phone, 390)
+    _shot(phone, "messages-phone-en")

@@ -34,6 +34,7 @@ REASONS = {
     "frequency_cap": N_("over the frequency cap"),
     "sender_stopped": N_("the sender stopped while sending it"),
     "no_connection": N_("the mail server could not be reached"),
+    "transport_error": N_("the transport failed midway"),
 }
 CATEGORIES = {"marketing": N_("Marketing"), "service": N_("Service")}
 
