@@ -178,14 +178,6 @@ def _create_task(
     context: Context,
     now: datetime,
 ) -> dict[str, Any]:
-    lines = [words(spec.description, context.language)]
-    lines += [f"☐ {words(item, context.language)}" for item in spec.checklist]
-    if spec.requires_root_cause:
-        lines.append(
-            "根本原因：产品 / 服务 / 价格 / 其他"
-            if context.language == "zh"
-            else "Root cause: product / service / price / other"
-        )
     due = now.astimezone(ZoneInfo(context.timezone)).date() + timedelta(days=spec.due_in_days)
     made = tasks.create_task(
         conn,
@@ -194,8 +186,10 @@ def _create_task(
         title=words(spec.title, context.language),
         due_on=due,
         assignee_id=_assignee(conn, row["customer_id"], spec.assignee),
-        notes="\n".join(line for line in lines if line)[:2000] or None,
+        notes=words(spec.description, context.language)[:2000] or None,
         source=f"playbook:{playbook.name}",
+        checklist=[words(item, context.language) for item in spec.checklist],
+        requires_root_cause=spec.requires_root_cause,
     )
     return {"task_id": made["id"], "assignee_id": made["assignee_id"], "due_on": due.isoformat()}
 
