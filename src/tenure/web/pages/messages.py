@@ -36,7 +36,7 @@ REASONS = {
     "no_connection": N_("the mail server could not be reached"),
     "transport_error": N_("the transport failed midway"),
 }
-CATEGORIES = {"marketing": N_("Marketing"), "service": N_("Service")}
+CATEGORIES = {"marketing": N_("Marketing mail"), "service": N_("Service mail")}
 
 
 def _link(**params: object) -> str:
