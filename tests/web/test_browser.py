@@ -10,11 +10,14 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
+from tenure.domains.audit.service import Actor
+from tenure.domains.tasks import service as tasks
 from tenure.kit.settings import Settings, WorkerSettings
+from tenure.storage.engine import write_transaction
 from tenure.web.app import create_app
 from tests import outbox
 from tests.conftest import ROOT, served
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, owned_customer
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -277,3 +280,64 @@ def test_the_outbox_and_a_message_in_both_languages_and_on_a_phone(
     phone.goto(f"{server}/messages?playbook=browser-mail&lang=en")
     _fits(phone, 390)
     _shot(phone, "messages-phone-en")
+
+
+def test_a_win_back_task_is_ticked_off_and_completed_with_its_root_cause(
+    server: str, browser: Browser, demo_engine: Engine
+) -> None:
+    """The checklist's boxes tick in place (htmx); completing asks for the root cause."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    customer = owned_customer(demo_engine, "csm@web.test")
+    with write_transaction(demo_engine) as conn:
+        task = tasks.create_task(
+            conn,
+            Actor(None, "cli"),
+            customer_id=customer,
+            title="Win back this customer",
+            notes="They have not ordered for 90 days.",
+            checklist=["Read their last tickets", "Call them", "Offer the win-back discount"],
+            requires_root_cause=True,
+            source="playbook:win-back",
+        )
+    card = f"#task-{task['id']}"
+    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    _sign_in(page, server, "csm", "/tasks")
+    page.locator(f'{card} li[data-item="0"] input[type="checkbox"]').check()
+    page.wait_for_selector(f'{card} li[data-item="0"] input[type="checkbox"]:checked')
+    page.reload()
+    assert page.locator(f'{card} li[data-item="0"] input[type="checkbox"]').is_checked()
+    assert not page.locator(f'{card} li[data-item="1"] input[type="checkbox"]').is_checked()
+    _shot(page, "tasks-checklist-en")
+    page.goto(f"{server}/tasks?lang=zh")
+    assert page.locator(f'{card} select[name="root_cause"] option').all_inner_texts() == [
+        "根本原因…",
+        "产品",
+        "服务",
+        "价格",
+        "其他",
+    ]
+    _shot(page, "tasks-checklist-zh")
+    page.goto(f"{server}/customers/{customer}?lang=en")
+    _shot(page, "customer-360-checklist-en")
+    page.goto(f"{server}/customers/{customer}?lang=zh")
+    _shot(page, "customer-360-checklist-zh")
+
+    phone = browser.new_page(locale="en-US", viewport={"width": 390, "height": 844})
+    _sign_in(phone, server, "csm", "/tasks")
+    _fits(phone, 390)
+    _shot(phone, "tasks-checklist-phone-en")
+    phone.goto(f"{server}/customers/{customer}?lang=zh")
+    _fits(phone, 390)
+    _shot(phone, "customer-360-checklist-phone-zh")
+    phone.goto(f"{server}/tasks?lang=zh")
+    _shot(phone, "tasks-checklist-phone-zh")
+
+    page.goto(f"{server}/tasks?lang=en")
+    page.fill(f'{card} input[name="outcome"]', "They found it too dear")
+    page.click(f"{card} form.complete button")  # the root cause is required: nothing is sent
+    assert page.locator(f"{card}.done").count() == 0
+    page.select_option(f'{card} select[name="root_cause"]', "price")
+    page.click(f"{card} form.complete button")
+    page.wait_for_selector(f"{card}.done")
+    assert "Root cause: Price" in page.locator(f"{card} .outcome").inner_text()
+    _shot(page, "tasks-completed-root-cause-en")
