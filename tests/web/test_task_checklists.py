@@ -7,8 +7,12 @@ from sqlalchemy import Engine
 
 from tenure.domains.audit import service as audit
 from tenure.domains.audit.service import Actor
+from tenure.domains.automation.definition import Trigger
 from tenure.domains.tasks import service as tasks
 from tenure.storage.engine import write_transaction
+from tenure.web.i18n import Formatter, translations
+from tenure.web.pages.playbooks import trigger_words
+from tenure.web.render import Page, _gettext
 from tests.web.conftest import owned_customer, sign_in
 
 
@@ -56,3 +60,17 @@ def test_ticking_the_checklist_and_completing_with_a_root_cause(
         ("task.complete", "web"),
         ("task.check", "web"),
     ]
+
+
+def test_a_trigger_on_a_root_cause_reads_well_in_both_languages() -> None:
+    trigger = Trigger.model_validate(
+        {"task_completed": {"playbook": "win-back", "root_cause": "price"}}
+    )
+    said = {}
+    for lang in ("en", "zh"):
+        page = Page(lang, _gettext(translations(lang)), Formatter(lang, "USD"), str)
+        said[lang] = trigger_words(trigger, page)
+    assert said == {
+        "en": "A task of win-back is completed · root cause: Price",
+        "zh": "win-back 的任务完成 · 根本原因：价格",
+    }
