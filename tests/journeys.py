@@ -73,14 +73,37 @@ def tick(engine: Engine, now: datetime) -> worker.PlaybookTick:
     return worker.tick(engine, Settings(), FrozenClock(now))
 
 
-def runs_by_step(engine: Engine, name: str) -> dict[str, int]:
-    """Count, straight from step_runs, the enrollments that ran each step of ``name``."""
+def runs_by_step(
+    engine: Engine, name: str, customer_ids: list[int] | None = None
+) -> dict[str, int]:
+    """Count, straight from step_runs, the enrollments that ran each step of ``name``
+    (of ``customer_ids`` only, if given: tests that share a store enroll others too)."""
+    query = (
+        select(StepRun.step_id, func.count(func.distinct(StepRun.enrollment_id)))
+        .join(Enrollment, Enrollment.id == StepRun.enrollment_id)
+        .join(PlaybookRecord, PlaybookRecord.id == Enrollment.playbook_id)
+        .where(PlaybookRecord.name == name)
+        .group_by(StepRun.step_id)
+    )
+    if customer_ids is not None:
+        query = query.where(Enrollment.customer_id.in_(customer_ids))
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(StepRun.step_id, func.count(func.distinct(StepRun.enrollment_id)))
-            .join(Enrollment, Enrollment.id == StepRun.enrollment_id)
-            .join(PlaybookRecord, PlaybookRecord.id == Enrollment.playbook_id)
-            .where(PlaybookRecord.name == name)
-            .group_by(StepRun.step_id)
-        ).all()
+        rows = conn.execute(query).all()
     return {str(step): int(n) for step, n in rows}
+
+
+def enrollments_by_status(
+    engine: Engine, name: str, customer_ids: list[int] | None = None
+) -> dict[str, int]:
+    """Count the enrollments of ``name`` in each status (of ``customer_ids`` only, if given)."""
+    query = (
+        select(Enrollment.status, func.count())
+        .join(PlaybookRecord, PlaybookRecord.id == Enrollment.playbook_id)
+        .where(PlaybookRecord.name == name)
+        .group_by(Enrollment.status)
+    )
+    if customer_ids is not None:
+        query = query.where(Enrollment.customer_id.in_(customer_ids))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return {str(status): int(n) for status, n in rows}

@@ -10,10 +10,14 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
+from tenure.domains.audit.service import Actor
+from tenure.domains.tasks import service as tasks
 from tenure.kit.settings import Settings, WorkerSettings
+from tenure.storage.engine import write_transaction
 from tenure.web.app import create_app
+from tests import outbox
 from tests.conftest import ROOT, served
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, owned_customer
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -154,6 +158,7 @@ def test_an_admin_visits_every_page_in_both_languages(server: str, browser: Brow
         "/customers",
         "/tasks",
         "/playbooks",
+        "/messages",
         "/stages",
         "/value",
         "/segments",
@@ -209,3 +214,137 @@ def test_a_playbook_reads_well_on_a_phone(
     page.goto(f"{server}/playbooks/{journeys_store['name']}?lang=zh")
     assert page.locator("#flow").inner_text().count("已执行") == 4
     _shot(page, "playbook-phone-zh")
+
+
+def _sign_in(page: Page, server: str, role: str, next_path: str) -> None:
+    page.goto(f"{server}/login?next={next_path}")
+    page.fill('input[name="email"]', f"{role}@web.test")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('#login button[type="submit"]')
+    page.wait_for_url(f"**{next_path}")
+
+
+def _fits(page: Page, width: int) -> None:
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    culprits = page.evaluate(
+        f"[...document.querySelectorAll('main *')]"
+        f".filter(e => e.getBoundingClientRect().right > {width + 1}).slice(0, 5)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className)"
+    )
+    assert wide <= width, f"the page is {wide} px wide on a {width} px screen: {culprits}"
+
+
+def test_the_outbox_and_a_message_in_both_languages_and_on_a_phone(
+    server: str, browser: Browser, demo_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The outbox's chips filter it; an unknown message says to review it; a template's
+    script does not run in the message page; all of it fits a 390 px phone."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    filled = outbox.fill(demo_engine, "browser-mail", tmp_path_factory.mktemp("t"), skip=100)
+    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    _sign_in(page, server, "marketing", "/messages?playbook=browser-mail")
+    assert page.locator("#messages tbody tr").count() == 6
+    assert page.locator("#messages tr.unknown").count() == 1
+    assert page.locator("#unknown-note").is_visible()
+    _shot(page, "messages-en")
+    page.click('#status-chips a[data-status="unknown"]')
+    page.wait_for_url("**status=unknown*")
+    assert page.locator("#messages tbody tr").count() == 1
+    page.locator("#messages tbody tr a").first.click()
+    page.wait_for_url(f"**/messages/{filled.by_status['unknown'][0]}")
+    assert page.locator("#unknown-warning").is_visible()
+    _shot(page, "message-unknown-en")
+
+    scripted = filled.by_status["sent"][1]
+    page.goto(f"{server}/messages/{scripted}")
+    frame = page.frame_locator("#message-html")
+    assert frame.locator("#hello").inner_text().startswith("Hello")
+    # sandbox="": the template's script ran neither in the frame nor on the page
+    assert "scripted" not in page.title()
+    assert page.frame(url="about:srcdoc") is None or (
+        page.frame(url="about:srcdoc").evaluate("document.title") != "ran"  # type: ignore[union-attr]
+    )
+    _shot(page, "message-en")
+    page.click("#lang-switch")
+    page.wait_for_url(f"**/messages/{scripted}")
+    assert page.locator("h2").first.inner_text() == "当前状态"
+    _shot(page, "message-zh")
+    page.goto(f"{server}/messages?playbook=browser-mail")
+    assert page.locator("h1").inner_text() == "邮件"
+    _shot(page, "messages-zh")
+
+    phone = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
+    _sign_in(phone, server, "viewer", "/messages?playbook=browser-mail")
+    _fits(phone, 390)
+    _shot(phone, "messages-phone-zh")
+    for lang in ("zh", "en"):
+        phone.goto(f"{server}/messages/{filled.by_status['unknown'][0]}?lang={lang}")
+        assert phone.locator("#unknown-warning").is_visible()
+        phone.frame_locator("#message-html").locator("p").first.wait_for()
+        phone.locator("#message-html").scroll_into_view_if_needed()  # painted for the shot
+        _fits(phone, 390)
+        _shot(phone, f"message-phone-{lang}")
+    phone.goto(f"{server}/messages?playbook=browser-mail&lang=en")
+    _fits(phone, 390)
+    _shot(phone, "messages-phone-en")
+
+
+def test_a_win_back_task_is_ticked_off_and_completed_with_its_root_cause(
+    server: str, browser: Browser, demo_engine: Engine
+) -> None:
+    """The checklist's boxes tick in place (htmx); completing asks for the root cause."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    customer = owned_customer(demo_engine, "csm@web.test")
+    with write_transaction(demo_engine) as conn:
+        task = tasks.create_task(
+            conn,
+            Actor(None, "cli"),
+            customer_id=customer,
+            title="Win back this customer",
+            notes="They have not ordered for 90 days.",
+            checklist=["Read their last tickets", "Call them", "Offer the win-back discount"],
+            requires_root_cause=True,
+            source="playbook:win-back",
+        )
+    card = f"#task-{task['id']}"
+    page = browser.new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    _sign_in(page, server, "csm", "/tasks")
+    page.locator(f'{card} li[data-item="0"] input[type="checkbox"]').check()
+    page.wait_for_selector(f'{card} li[data-item="0"] input[type="checkbox"]:checked')
+    page.reload()
+    assert page.locator(f'{card} li[data-item="0"] input[type="checkbox"]').is_checked()
+    assert not page.locator(f'{card} li[data-item="1"] input[type="checkbox"]').is_checked()
+    _shot(page, "tasks-checklist-en")
+    page.goto(f"{server}/tasks?lang=zh")
+    assert page.locator(f'{card} select[name="root_cause"] option').all_inner_texts() == [
+        "根本原因…",
+        "产品",
+        "服务",
+        "价格",
+        "其他",
+    ]
+    _shot(page, "tasks-checklist-zh")
+    page.goto(f"{server}/customers/{customer}?lang=en")
+    _shot(page, "customer-360-checklist-en")
+    page.goto(f"{server}/customers/{customer}?lang=zh")
+    _shot(page, "customer-360-checklist-zh")
+
+    phone = browser.new_page(locale="en-US", viewport={"width": 390, "height": 844})
+    _sign_in(phone, server, "csm", "/tasks")
+    _fits(phone, 390)
+    _shot(phone, "tasks-checklist-phone-en")
+    phone.goto(f"{server}/customers/{customer}?lang=zh")
+    _fits(phone, 390)
+    _shot(phone, "customer-360-checklist-phone-zh")
+    phone.goto(f"{server}/tasks?lang=zh")
+    _shot(phone, "tasks-checklist-phone-zh")
+
+    page.goto(f"{server}/tasks?lang=en")
+    page.fill(f'{card} input[name="outcome"]', "They found it too dear")
+    page.click(f"{card} form.complete button")  # the root cause is required: nothing is sent
+    assert page.locator(f"{card}.done").count() == 0
+    page.select_option(f'{card} select[name="root_cause"]', "price")
+    page.click(f"{card} form.complete button")
+    page.wait_for_selector(f"{card}.done")
+    assert "Root cause: Price" in page.locator(f"{card} .outcome").inner_text()
+    _shot(page, "tasks-completed-root-cause-en")

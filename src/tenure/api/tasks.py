@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import Engine
 
 from tenure.api.auth import Guard, audit_actor, caller
 from tenure.api.params import PathId, QueryId
 from tenure.domains.tasks import service as tasks
-from tenure.domains.tasks.schemas import Completion, NewTask, TaskChange
+from tenure.domains.tasks.schemas import Completion, NewTask, TaskChange, Tick
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.errors import InvalidInput
 from tenure.kit.ids import parse_id
@@ -73,6 +73,22 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
 
     @guard.route("POST", "/tasks/{task_id}/complete", P.MANAGE_TASKS)
     def complete_task(task_id: PathId, body: Completion, request: Request) -> dict[str, Any]:
-        """Complete an open task with its outcome; 409 if it was completed already."""
+        """Complete an open task with its outcome; 409 if it was completed already.
+
+        A task with `requires_root_cause` needs `root_cause` (product, service, price, other).
+        """
         with write_transaction(engine) as conn:
-            return tasks.complete_task(conn, audit_actor(request), task_id, body.outcome)
+            return tasks.complete_task(
+                conn, audit_actor(request), task_id, body.outcome, body.root_cause
+            )
+
+    @guard.route("POST", "/tasks/{task_id}/checklist/{item}", P.MANAGE_TASKS)
+    def tick_item(
+        task_id: PathId,
+        item: Annotated[int, Path(ge=0, le=49, description="The step's place, from 0.")],
+        body: Tick,
+        request: Request,
+    ) -> dict[str, Any]:
+        """Tick a step of an open task's checklist off (`{"done": false}` unticks it)."""
+        with write_transaction(engine) as conn:
+            return tasks.tick(conn, audit_actor(request), task_id, item, body.done)

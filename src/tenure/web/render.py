@@ -41,6 +41,7 @@ MENU = (
     ("/customers", N_("Customers"), Permission.READ_CUSTOMERS),
     ("/tasks", N_("Tasks"), Permission.READ_CUSTOMERS),
     ("/playbooks", N_("Playbooks"), Permission.READ_PLAYBOOKS),
+    ("/messages", N_("Messages"), Permission.READ_PLAYBOOKS),
     ("/stages", N_("Stages"), Permission.READ_REPORTS),
     ("/value", N_("Value"), Permission.READ_REPORTS),
     ("/segments", N_("Segments"), Permission.READ_CUSTOMERS),

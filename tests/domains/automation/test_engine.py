@@ -30,6 +30,7 @@ from tests.conftest import fresh_pg_database
 
 START = datetime(2026, 5, 4, 9, tzinfo=UTC)  # a Monday
 PERSON = Actor(None, "cli")
+CHECKLIST = [{"text": "Find the root cause", "done": False}]
 TASK_STEP = """\
   - create_task:
       title: {en: Call them, zh: 致电}
@@ -145,12 +146,22 @@ def test_a_stage_change_becomes_a_task_a_wait_and_an_exit(store: Engine) -> None
         assert (first.enrolled, first.steps) == (2, 4)  # a task and a wait each
         with store.connect() as conn:
             made = conn.execute(
-                select(Task.customer_id, Task.assignee_id, Task.due_on, Task.source, Task.notes)
+                select(
+                    Task.customer_id,
+                    Task.assignee_id,
+                    Task.due_on,
+                    Task.source,
+                    Task.notes,
+                    Task.checklist,
+                    Task.requires_root_cause,
+                )
             ).all()
         assert {(t.customer_id, t.assignee_id) for t in made} == {(yes, owner), (lost, None)}
         assert {t.source for t in made} == {"playbook:save-them"}
         assert {str(t.due_on)[:10] for t in made} == {"2026-05-06"}
-        assert all("☐ Find the root cause" in (t.notes or "") for t in made)
+        # the checklist is the task's own, to tick; the notes keep only the description
+        assert all(t.checklist == CHECKLIST and not t.requires_root_cause for t in made)
+        assert all("☐" not in (t.notes or "") for t in made)
         assert not worker.tick().playbooks.busy  # waiting: nothing due
         clock.advance(timedelta(days=2))
         second = worker.tick().playbooks

@@ -145,10 +145,13 @@ class SurveyAnswered(Strict):
 
 
 class TaskCompleted(Strict):
-    """A task (of ``playbook``, if given) was completed (with ``outcome``, if given)."""
+    """A task was completed: of ``playbook``, with ``outcome`` and ``root_cause``, if given."""
 
     playbook: Name | None = None
     outcome: str | None = None
+    root_cause: Literal["product", "service", "price", "other"] | None = Field(
+        default=None, description="Only a task completed with this root cause."
+    )
 
 
 class Trigger(Strict):

@@ -183,14 +183,6 @@ def _create_task(
     context: Context,
     now: datetime,
 ) -> dict[str, Any]:
-    lines = [words(spec.description, context.language)]
-    lines += [f"☐ {words(item, context.language)}" for item in spec.checklist]
-    if spec.requires_root_cause:
-        lines.append(
-            "根本原因：产品 / 服务 / 价格 / 其他"
-            if context.language == "zh"
-            else "Root cause: product / service / price / other"
-        )
     due = now.astimezone(ZoneInfo(context.timezone)).date() + timedelta(days=spec.due_in_days)
     assignee = _assignee(effects, row["customer_id"], spec.assignee)
     new = tasks.NewTask(
@@ -198,8 +190,10 @@ def _create_task(
         title=words(spec.title, context.language),
         due_on=due,
         assignee_id=assignee,
-        notes="\n".join(line for line in lines if line)[:2000] or None,
+        notes=words(spec.description, context.language)[:2000] or None,
         source=f"playbook:{playbook.name}",
+        checklist=[words(item, context.language) for item in spec.checklist],
+        requires_root_cause=spec.requires_root_cause,
     )
     detail = {"task_id": None, "assignee_id": assignee, "due_on": due.isoformat()}
     return effects.create_task(new, detail)

@@ -80,6 +80,8 @@ def _survey_answered(rule: SurveyAnswered, props: dict[str, Any]) -> bool:
 def _task_completed(rule: TaskCompleted, props: dict[str, Any]) -> bool:
     if rule.playbook is not None and props.get("task_source") != f"playbook:{rule.playbook}":
         return False
+    if rule.root_cause is not None and props.get("root_cause") != rule.root_cause:
+        return False
     return rule.outcome is None or rule.outcome.lower() in str(props.get("outcome", "")).lower()
 
 

@@ -36,6 +36,14 @@ def recipient(conn: Connection, customer_id: int) -> Recipient | None:
     return None if row is None else Recipient(row[0], row[1], row[2], bool(row[3]))
 
 
+def customer_names(conn: Connection, customer_id: int) -> dict[str, Any]:
+    """Return the customer's external id and name, as ``customer`` and ``customer_name``."""
+    row = conn.execute(
+        select(Customer.external_id, Customer.name).where(Customer.id == customer_id)
+    ).one()
+    return {"customer": row[0], "customer_name": row[1]}
+
+
 def customer_id_of(conn: Connection, external_id: str) -> int | None:
     """Return the id of the customer known as ``external_id`` in the user's systems."""
     return conn.execute(
@@ -113,6 +121,79 @@ def messages(
     if status is not None:
         query = query.where(Message.status == status)
     return [{str(k): v for k, v in r.items()} for r in conn.execute(query).mappings()]
+
+
+LISTED = (
+    Message.id,
+    Message.key,
+    Message.customer_id,
+    Customer.external_id.label("customer"),
+    Customer.name.label("customer_name"),
+    Message.category,
+    Message.template,
+    Message.language,
+    Message.to_address,
+    Message.subject,
+    Message.status,
+    Message.reason,
+    Message.attempts,
+    Message.created_at,
+    Message.sent_at,
+    Message.source,
+)
+
+
+def _narrowed(query: Any, status: str | None, customer_id: int | None, source: str | None) -> Any:
+    for column, value in (
+        (Message.status, status),
+        (Message.customer_id, customer_id),
+        (Message.source, source),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+def page(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    customer_id: int | None = None,
+    source: str | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Return a page of messages, newest first, without bodies, and the next page's cursor."""
+    query = (
+        select(*LISTED)
+        .join(Customer, Customer.id == Message.customer_id)
+        .order_by(Message.id.desc())
+        .limit(limit + 1)
+    )
+    query = _narrowed(query, status, customer_id, source)
+    if after is not None:
+        query = query.where(Message.id < after)
+    rows = [{str(k): v for k, v in r.items()} for r in conn.execute(query).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (int(rows[-1]["id"]) if more else None)
+
+
+def status_counts(
+    conn: Connection, *, customer_id: int | None = None, source: str | None = None
+) -> dict[str, int]:
+    """Count the messages in each status (of a customer, from a source, if given)."""
+    query = _narrowed(
+        select(Message.status, func.count()).group_by(Message.status), None, customer_id, source
+    )
+    found = {str(s): int(n) for s, n in conn.execute(query).all()}
+    return {s.value: found.get(s.value, 0) for s in MessageStatus}
+
+
+def sources(conn: Connection) -> list[str]:
+    """Return every source messages came from (e.g. ``playbook:win-back``), sorted."""
+    query = select(Message.source).where(Message.source.is_not(None)).distinct()
+    return sorted(str(s) for s in conn.execute(query).scalars())
 
 
 def marketing_count(conn: Connection, customer_id: int, since: datetime) -> int:

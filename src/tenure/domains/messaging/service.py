@@ -183,22 +183,99 @@ def customer_by_external_id(conn: Connection, external_id: str) -> int:
     return found
 
 
+STATUSES = tuple(s.value for s in MessageStatus)
+PLAYBOOK_SOURCE = "playbook:"  # a playbook's messages have the source ``playbook:<name>``
+
+
+def _status(status: str | None) -> str | None:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    return status
+
+
 def listing(
     conn: Connection, *, status: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Return the newest messages (of ``status``), without their bodies."""
-    if status is not None and status not in {s.value for s in MessageStatus}:
-        raise InvalidInput(
-            f"status must be one of {', '.join(s.value for s in MessageStatus)}, not {status!r}"
-        )
-    return repository.messages(conn, status=status, limit=limit)
+    return repository.messages(conn, status=_status(status), limit=limit)
+
+
+def source_of(playbook: str | None, source: str | None) -> str | None:
+    """Return the source to filter on: ``source`` as given, or the playbook's."""
+    if playbook is not None and source is not None:
+        raise InvalidInput("playbook: give a playbook or a source, not both")
+    if playbook is not None:
+        return PLAYBOOK_SOURCE + playbook
+    return source
+
+
+def playbook_of(source: str | None) -> str | None:
+    """Return the name of the playbook a message came from, if one did."""
+    if source is not None and source.startswith(PLAYBOOK_SOURCE):
+        return source[len(PLAYBOOK_SOURCE) :]
+    return None
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """A page of the outbox: the messages, the next page's cursor, the count in each status."""
+
+    items: list[dict[str, Any]]
+    next: int | None
+    counts: dict[str, int]
+
+
+def outbox(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    customer_id: int | None = None,
+    source: str | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> Outbox:
+    """Return a page of messages, newest first, and how many there are in each status.
+
+    The counts are of every message the customer and source filters keep (the status filter
+    picks one of them).
+    """
+    items, cursor = repository.page(
+        conn,
+        status=_status(status),
+        customer_id=customer_id,
+        source=source,
+        after=after,
+        limit=limit,
+    )
+    for item in items:
+        item["playbook"] = playbook_of(item["source"])
+    counts = repository.status_counts(conn, customer_id=customer_id, source=source)
+    return Outbox(items, cursor, counts)
+
+
+def sources(conn: Connection) -> list[str]:
+    """Return every source messages came from, sorted."""
+    return repository.sources(conn)
 
 
 def show(conn: Connection, message_id: int) -> dict[str, Any]:
-    """Return one message with its rendered subject, HTML and text."""
+    """Return one message with its rendered subject, HTML and text, and its customer."""
     found = repository.message(conn, message_id)
     if found is None:
         raise NotFound(f"no message {message_id}")
+    who = repository.customer_names(conn, int(found["customer_id"]))
+    return {**found, **who, "playbook": playbook_of(found["source"]), "headers": headers(found)}
+
+
+def headers(message: dict[str, Any]) -> dict[str, str]:
+    """Return the headers the message goes (or went) with, as the SMTP transport writes them.
+
+    Marketing mail carries the RFC 8058 one-click unsubscribe headers; service mail none.
+    """
+    found = {"To": message["to_address"] or "", "Subject": message["subject"] or ""}
+    if message["category"] == MessageCategory.MARKETING.value and message["unsubscribe_url"]:
+        found["List-Unsubscribe"] = f"<{message['unsubscribe_url']}>"
+        found["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return found
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base, Timestamped
@@ -16,6 +17,15 @@ class TaskStatus(StrEnum):
 
     OPEN = "open"
     DONE = "done"
+
+
+class RootCause(StrEnum):
+    """Why a customer was lost, as the person who completes a win-back task judges it."""
+
+    PRODUCT = "product"
+    SERVICE = "service"
+    PRICE = "price"
+    OTHER = "other"
 
 
 class Task(Timestamped, Base):
@@ -39,3 +49,8 @@ class Task(Timestamped, Base):
     completed_at: Mapped[datetime | None]
     # what made it: "person", or a playbook's name once playbooks create tasks
     source: Mapped[str] = mapped_column(String(100), default="person")
+    # steps to tick off: [{"text": "Call them", "done": false}, …] (a playbook's checklist)
+    checklist: Mapped[list[dict[str, Any]] | None]
+    # completing it needs a root cause (RootCause): a win-back task asks why they left
+    requires_root_cause: Mapped[bool] = mapped_column(default=False, server_default=false())
+    root_cause: Mapped[str | None] = mapped_column(String(16))

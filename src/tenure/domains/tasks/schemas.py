@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tenure.kit.ids import StoreId
 
@@ -35,11 +35,26 @@ class NewTask(BaseModel):
     notes: str | None = Field(None, max_length=2000)
     due_on: date | None = None
     assignee_id: StoreId | None = None
+    checklist: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=50, description="Steps to tick off, in order."
+    )
+    requires_root_cause: bool = Field(
+        default=False, description="Completing it needs a root cause: product, service, price…"
+    )
 
 
 class Completion(BaseModel):
-    """What came of a task."""
+    """What came of a task (and, when the task asks, why the customer was lost)."""
 
     model_config = ConfigDict(extra="forbid")
 
     outcome: str = Field(min_length=1, max_length=500)
+    root_cause: Literal["product", "service", "price", "other"] | None = None
+
+
+class Tick(BaseModel):
+    """A checklist step ticked off (or not)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    done: bool = True

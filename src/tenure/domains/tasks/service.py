@@ -6,7 +6,7 @@ user's open tasks into overdue, due today and later, by the business day the cal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,7 +16,7 @@ from tenure.domains.audit import service as audit
 from tenure.domains.customers.models import Customer
 from tenure.domains.events import feed
 from tenure.domains.events.models import EventSource, SystemEventType
-from tenure.domains.tasks.models import Task, TaskStatus
+from tenure.domains.tasks.models import RootCause, Task, TaskStatus
 from tenure.domains.users.models import User
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
@@ -24,6 +24,7 @@ from tenure.storage.rows import plain_row, plain_rows
 
 WHEN = ("overdue", "today", "later", "undated")  # the `due` filter of an open-task list
 FIELDS = ("title", "notes", "due_on", "assignee_id")  # what an update may change
+ROOT_CAUSES = tuple(c.value for c in RootCause)
 
 
 def _active_user(conn: Connection, user_id: int) -> None:
@@ -49,6 +50,8 @@ class NewTask:
     assignee_id: int | None = None
     notes: str | None = None
     source: str = "person"
+    checklist: list[str] = field(default_factory=list)  # the steps to tick off, in order
+    requires_root_cause: bool = False  # completing it needs product / service / price / other
 
 
 def create_task(
@@ -61,9 +64,24 @@ def create_task(
     assignee_id: int | None = None,
     notes: str | None = None,
     source: str = "person",
+    checklist: list[str] | None = None,
+    requires_root_cause: bool = False,
 ) -> dict[str, Any]:
-    """Create an open task for a customer, assigned to ``assignee_id`` or else their owner."""
-    new = NewTask(customer_id, title, due_on, assignee_id, notes, source)
+    """Create an open task for a customer, assigned to ``assignee_id`` or else their owner.
+
+    ``checklist``: the steps to tick off, in order; ``requires_root_cause``: completing the
+    task needs a root cause (product, service, price or other).
+    """
+    new = NewTask(
+        customer_id,
+        title,
+        due_on,
+        assignee_id,
+        notes,
+        source,
+        checklist=list(checklist or []),
+        requires_root_cause=requires_root_cause,
+    )
     [task_id] = create_tasks(conn, actor, [new])
     return get_task(conn, task_id)
 
@@ -104,6 +122,9 @@ def create_tasks(conn: Connection, actor: audit.Actor, new: list[NewTask]) -> li
             "due_on": task.due_on,
             "status": TaskStatus.OPEN.value,
             "source": task.source,
+            "checklist": [{"text": t[:300], "done": False} for t in task.checklist if t.strip()]
+            or None,
+            "requires_root_cause": task.requires_root_cause,
             "created_at": now,
             "updated_at": now,
         }
@@ -162,17 +183,35 @@ def update_task(
 
 
 def complete_task(
-    conn: Connection, actor: audit.Actor, task_id: int, outcome: str
+    conn: Connection,
+    actor: audit.Actor,
+    task_id: int,
+    outcome: str,
+    root_cause: str | None = None,
 ) -> dict[str, Any]:
-    """Mark an open task done with what came of it (e.g. “renewed for a year”)."""
+    """Mark an open task done with what came of it (e.g. “renewed for a year”).
+
+    A task that requires a root cause is completed only with one (product, service, price
+    or other); it goes into the audit and the ``task_completed`` event, for triggers.
+    """
     outcome = outcome.strip()
     if not outcome:
         raise InvalidInput("outcome: say what came of it, e.g. “Called; renewing next week”")
+    root_cause = (root_cause or "").strip() or None
+    if root_cause is not None and root_cause not in ROOT_CAUSES:
+        raise InvalidInput(f"root_cause: one of {', '.join(ROOT_CAUSES)}, not {root_cause!r}")
     old = _raw(conn, task_id)
     if old["status"] == TaskStatus.DONE.value:
         raise Conflict(f"task {task_id} was completed already")
+    if old["requires_root_cause"] and root_cause is None:
+        raise InvalidInput(f"root_cause: task {task_id} asks why; one of {', '.join(ROOT_CAUSES)}")
     now = utcnow()
-    after = {"status": TaskStatus.DONE.value, "outcome": outcome[:500], "completed_at": now}
+    after = {
+        "status": TaskStatus.DONE.value,
+        "outcome": outcome[:500],
+        "completed_at": now,
+        "root_cause": root_cause,
+    }
     conn.execute(update(Task).where(Task.id == task_id).values(**after, updated_at=now))
     audit.record(
         conn,
@@ -193,11 +232,39 @@ def complete_task(
             "task_id": task_id,
             "title": old["title"],
             "outcome": after["outcome"],
+            "root_cause": root_cause,
             "task_source": old["source"],
             "completed_by": actor.user_id,
         },
     )
     feed.append(conn, EventSource.PERSON, [completed])
+    return get_task(conn, task_id)
+
+
+def tick(
+    conn: Connection, actor: audit.Actor, task_id: int, item: int, done: bool
+) -> dict[str, Any]:
+    """Tick (or untick) the checklist step ``item`` (from 0) of an open task; audited."""
+    old = _raw(conn, task_id)
+    checklist = [dict(i) for i in old["checklist"] or []]
+    if not 0 <= item < len(checklist):
+        raise InvalidInput(f"item: task {task_id} has {len(checklist)} checklist step(s)")
+    if old["status"] != TaskStatus.OPEN.value:
+        raise Conflict(f"task {task_id} is done; a completed task is not changed")
+    if checklist[item]["done"] != done:
+        checklist[item]["done"] = done
+        conn.execute(
+            update(Task).where(Task.id == task_id).values(checklist=checklist, updated_at=utcnow())
+        )
+        audit.record(
+            conn,
+            actor,
+            "task.check" if done else "task.uncheck",
+            "tasks",
+            task_id,
+            before={"item": item, "text": checklist[item]["text"], "done": not done},
+            after={"item": item, "text": checklist[item]["text"], "done": done},
+        )
     return get_task(conn, task_id)
 
 

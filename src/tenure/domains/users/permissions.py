@@ -24,7 +24,7 @@ class Permission(StrEnum):
     CHANGE_SETTINGS = "change_settings"  # stage thresholds, health weights
     MANAGE_USERS = "manage_users"  # users, roles and everyone's API tokens
     READ_AUDIT = "read_audit"  # the audit log
-    READ_PLAYBOOKS = "read_playbooks"  # playbooks, their enrollments and step counts
+    READ_PLAYBOOKS = "read_playbooks"  # playbooks, their enrollments, step counts and email
     MANAGE_PLAYBOOKS = "manage_playbooks"  # publish, pause and resume; enroll by hand
 
 

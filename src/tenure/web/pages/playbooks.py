@@ -105,6 +105,12 @@ ROLES = {
     "csm": N_("a customer success manager"),
     "viewer": N_("a viewer"),
 }
+ROOT_CAUSES = {
+    "product": N_("Product"),
+    "service": N_("Service"),
+    "price": N_("Price"),
+    "other": N_("Other"),
+}
 LISTED = 20  # the latest enrollments shown on a playbook's page
 
 
@@ -194,6 +200,8 @@ def trigger_words(trigger: Trigger, page: Page) -> str:
             if k.playbook
             else _("A task is completed")
         )
+        if k.root_cause:
+            text += " · " + _("root cause: %(cause)s", cause=_(ROOT_CAUSES[k.root_cause]))
         return f"{text} ({k.outcome})" if k.outcome else text
     return _("Enrolled by hand")
 

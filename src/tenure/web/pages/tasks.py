@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
@@ -70,12 +72,27 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         request: Request,
         task_id: PathId,
         outcome: str = Form(""),
+        root_cause: str = Form(""),
         csrf: str = Form(""),
         next: str = Form("/tasks"),  # noqa: A002
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         with write_transaction(engine) as conn:
-            tasks.complete_task(conn, session.actor(signed), task_id, outcome)
+            tasks.complete_task(conn, session.actor(signed), task_id, outcome, root_cause or None)
+        return answer(request, signed, task_id, next)
+
+    @router.post("/tasks/{task_id}/checklist/{item}", include_in_schema=False)
+    def tick(
+        request: Request,
+        task_id: PathId,
+        item: Annotated[int, Path(ge=0, le=49)],
+        done: str = Form("yes"),
+        csrf: str = Form(""),
+        next: str = Form("/tasks"),  # noqa: A002
+    ) -> Response:
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
+        with write_transaction(engine) as conn:
+            tasks.tick(conn, session.actor(signed), task_id, item, done != "no")
         return answer(request, signed, task_id, next)
 
     @router.post("/tasks/{task_id}/assign", include_in_schema=False)
