@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -40,6 +41,7 @@ from tenure.kit.settings import load_settings
 from tenure.storage.engine import make_engine
 from tenure.worker.process import Worker
 
+log = logging.getLogger(__name__)
 NEVER_REACHED = 3
 NO_GO = 5
 GO_WAIT_SECONDS = 120.0
@@ -137,9 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     worker = Worker(engine, settings, clock=AheadClock(timedelta(seconds=args.ahead)))
     worker.start()
     totals: Counter[str] = Counter()
+    errors: list[str] = []
     try:
         for _ in range(MAX_TICKS):
-            done = worker.tick()
+            try:
+                done = worker.tick()
+            except Exception as exc:  # as `tenure worker` does: logged, the next tick goes on
+                log.exception("a tick failed")
+                errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                continue
             played = done.playbooks
             totals.update(
                 enrolled=played.enrolled,
@@ -154,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         worker.stop()
         engine.dispose()
-    print(json.dumps({"worker": worker.worker_id, **totals}), flush=True)
+    report: dict[str, object] = {"worker": worker.worker_id, **totals}
+    if errors:
+        report["tick_errors"] = errors
+    print(json.dumps(report), flush=True)
     frozen = args.freeze_before or args.freeze_after_commit
     return NEVER_REACHED if frozen else 0
 

@@ -17,11 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
-import multiprocessing.context
-import multiprocessing.process
-import os
-import signal
 import socket
 import threading
 import time
@@ -52,7 +47,7 @@ from tenure.domains.webhooks.models import WebhookDelivery
 from tenure.storage.engine import make_engine, write_transaction
 from tenure.storage.migrate import upgrade
 from tests.conftest import fresh_pg_database
-from tests.worker import crashing
+from tests.worker.processes import Process
 
 PERSON = Actor(None, "cli")
 CUSTOMERS = 3
@@ -251,45 +246,6 @@ def _fill(store: Store, hook_url: str) -> None:
 # the worker processes
 
 
-def _forkserver() -> multiprocessing.context.ForkServerContext:
-    # importing the worker takes seconds (the scoring stack): a server imports it once and
-    # forks every worker process from there — each a process of its own, killed for real
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tests.worker.crashing"])
-    return context
-
-
-FORKSERVER = _forkserver()
-
-
-@dataclass
-class Process:
-    """A worker process that waits for its go-file before it ticks."""
-
-    process: multiprocessing.process.BaseProcess
-    folder: Path
-
-    @property
-    def pid(self) -> int:
-        assert self.process.pid is not None
-        return self.process.pid
-
-    def start(self) -> None:
-        (self.folder / "go").touch()
-
-    def output(self) -> str:
-        log = self.folder / "log"
-        return log.read_text() if log.exists() else ""
-
-    def ended(self) -> bool:
-        return self.process.exitcode is not None
-
-    def finish(self) -> dict[str, Any]:
-        self.process.join(WAIT)
-        assert self.process.exitcode == 0, self.output()
-        return dict(json.loads(self.output().strip().splitlines()[-1]))
-
-
 def _spawn(store: Store, smtp_port: int, tmp_path: Path, name: str, *args: str) -> Process:
     env = {
         "TENURE_DATABASE_URL": store.url,
@@ -307,26 +263,7 @@ def _spawn(store: Store, smtp_port: int, tmp_path: Path, name: str, *args: str) 
         "TENURE_WEBHOOKS__ALLOW_PRIVATE": "true",
         "TENURE_WEBHOOKS__CONCURRENCY": "1",
     }
-    folder = tmp_path / name
-    folder.mkdir()
-    argv = ["--go", str(folder / "go"), *args]
-    process = FORKSERVER.Process(target=crashing.run, args=(argv, env, str(folder)), name=name)
-    process.start()
-    return Process(process, folder)
-
-
-def _wait_until_frozen(process: Process) -> None:
-    """Wait for the worker to freeze at its point, or fail if it ends."""
-    deadline = time.monotonic() + WAIT
-    while not (process.folder / "frozen").exists():
-        if process.ended():
-            pytest.fail(
-                f"the worker ended ({process.process.exitcode}) before its point:\n"
-                f"{process.output()}"
-            )
-        if time.monotonic() > deadline:
-            pytest.fail("the worker did not reach its point in time")
-        time.sleep(0.01)
+    return Process.spawn(tmp_path / name, env, *args)
 
 
 def _wait_for(flag: threading.Event, process: Process) -> None:
@@ -340,12 +277,6 @@ def _wait_for(flag: threading.Event, process: Process) -> None:
             )
         if time.monotonic() > deadline:
             pytest.fail("the worker never made the call")
-
-
-def _kill_9(process: Process) -> None:
-    os.kill(process.pid, signal.SIGKILL)
-    process.process.join(WAIT)
-    assert process.process.exitcode == -signal.SIGKILL
 
 
 # what the store shows
@@ -449,7 +380,9 @@ class Crash:
         """Let a fresh worker (its clock past the dead one's leases) do what is left."""
         assert self.heir is not None, "start the doomed worker first"
         self.heir.start()
-        return self.heir.finish()
+        done = self.heir.finish(WAIT)
+        assert not done.get("tick_errors"), self.heir.output()
+        return done
 
     def check(self) -> None:
         _nothing_lost_nothing_doubled(self.store, self.box, self.hooks)
@@ -461,9 +394,7 @@ class Crash:
 
     def close(self) -> None:
         for process in self.processes:
-            if not process.ended():
-                process.process.kill()
-                process.process.join(WAIT)
+            process.close(WAIT)
 
 
 @pytest.fixture
@@ -488,8 +419,8 @@ def test_killed_after_claiming_the_enrollments_the_next_worker_runs_every_step(
     crash: Crash,
 ) -> None:
     doomed = crash.doomed("--freeze-before", TASK_INSERT)
-    _wait_until_frozen(doomed)
-    _kill_9(doomed)
+    doomed.wait_until_frozen(WAIT)
+    doomed.kill_9(WAIT)
     # claimed (on PostgreSQL, locked) and nothing done: the transaction died with the process
     assert _count(crash.store, Enrollment, Enrollment.status == "active") == CUSTOMERS
     assert _count(crash.store, StepRun) == _count(crash.store, Task) == 0
@@ -501,8 +432,8 @@ def test_killed_after_claiming_the_enrollments_the_next_worker_runs_every_step(
 
 def test_killed_after_the_step_records_commit_the_outboxes_deliver_once(crash: Crash) -> None:
     doomed = crash.doomed("--freeze-after-commit", STEP_RECORDS)
-    _wait_until_frozen(doomed)
-    _kill_9(doomed)
+    doomed.wait_until_frozen(WAIT)
+    doomed.kill_9(WAIT)
     # the steps, their effects and the queued email and webhook committed together
     assert _count(crash.store, StepRun) == CUSTOMERS * len(ACTIONS)
     assert _count(crash.store, Task) == CUSTOMERS
@@ -517,8 +448,8 @@ def test_killed_after_the_step_records_commit_the_outboxes_deliver_once(crash: C
 
 def test_killed_after_claiming_an_email_it_is_left_unknown_never_sent(crash: Crash) -> None:
     doomed = crash.doomed("--freeze-after-commit", MESSAGE_CLAIM)
-    _wait_until_frozen(doomed)
-    _kill_9(doomed)
+    doomed.wait_until_frozen(WAIT)
+    doomed.kill_9(WAIT)
     statuses = _message_statuses(crash.store)
     [claimed] = [a for a, (status, _) in statuses.items() if status == "sending"]
     assert not crash.box.received  # claimed, not yet handed to the server
@@ -534,7 +465,7 @@ def test_killed_during_smtp_data_the_email_is_unknown_and_accepted_once(crash: C
     crash.box.hold = True  # the server has the whole message and holds its answer
     doomed = crash.doomed()
     _wait_for(crash.box.in_data, doomed)
-    _kill_9(doomed)
+    doomed.kill_9(WAIT)
     crash.box.release.set()
     [held] = list(crash.box.received)
     assert _message_statuses(crash.store)[held] == ("sending", None)
@@ -549,8 +480,8 @@ def test_killed_after_the_send_before_marking_it_sent_the_email_is_not_resent(
     crash: Crash,
 ) -> None:
     doomed = crash.doomed("--freeze-before", MESSAGE_SENT)
-    _wait_until_frozen(doomed)
-    _kill_9(doomed)
+    doomed.wait_until_frozen(WAIT)
+    doomed.kill_9(WAIT)
     [accepted] = list(crash.box.received)  # the server said 250; the store never heard it
     assert _message_statuses(crash.store)[accepted] == ("sending", None)
     crash.restart()
@@ -562,8 +493,8 @@ def test_killed_after_the_send_before_marking_it_sent_the_email_is_not_resent(
 
 def test_killed_after_claiming_a_webhook_the_next_worker_delivers_it(crash: Crash) -> None:
     doomed = crash.doomed("--freeze-after-commit", WEBHOOK_CLAIM)
-    _wait_until_frozen(doomed)
-    _kill_9(doomed)
+    doomed.wait_until_frozen(WAIT)
+    doomed.kill_9(WAIT)
     assert _count(crash.store, WebhookDelivery, WebhookDelivery.status == "delivering") == 1
     assert not crash.hooks.calls
     crash.restart()
@@ -578,7 +509,7 @@ def test_killed_during_a_webhook_call_it_is_sent_again_under_the_same_id(crash: 
     crash.hooks.hold = True  # the endpoint has the call and holds its answer
     doomed = crash.doomed()
     _wait_for(crash.hooks.in_call, doomed)
-    _kill_9(doomed)
+    doomed.kill_9(WAIT)
     crash.hooks.release.set()
     [first] = crash.hooks.calls
     crash.restart()
