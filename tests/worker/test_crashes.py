@@ -1,14 +1,14 @@
 """``kill -9`` of a real worker process at each point of a step's life, then a fresh worker.
 
-Each test starts a real worker process (``tests/worker/crashing.py``: the product's Worker on
-the store the environment names) that stops itself at one exact point — after it claimed the
-enrollments, after the step records committed, after it claimed an email, after the SMTP
-server accepted one but before "sent" committed, after it claimed a webhook — or that a real
-server on loopback holds — in the middle of SMTP DATA, in the middle of a webhook call. The
-test kills it there with SIGKILL, starts a fresh worker, and checks the store, the SMTP
-server's mailbox and the webhook receiver: no step lost, no task twice, no email accepted
-twice by the server (one caught in flight is left ``unknown``, never resent), and every
-delivery of a webhook under the one ``webhook-id``, signed.
+Each test starts a real worker process (``crashing.py``: the product's Worker on the store
+the environment names; ``processes.py`` forks it) that freezes at one exact point — after it
+claimed the enrollments, after the step records committed, after it claimed an email, after
+the SMTP server accepted one but before "sent" committed, after it claimed a webhook — or
+that a real server on loopback holds: in the middle of SMTP DATA, in the middle of a webhook
+call. The test kills it there with SIGKILL, starts a fresh worker, and checks the store, the
+SMTP server's mailbox and the webhook receiver: no step lost, no task twice, no email
+accepted twice by the server (one caught in flight is left ``unknown``, never resent), and
+every call of a webhook under the one ``webhook-id``, signed.
 
 The playbook: create_task, add_tags, send_email, webhook, exit — every kind of effect.
 """
@@ -376,6 +376,28 @@ class Crash:
         doomed.start()
         return doomed
 
+    def kill_9(self, doomed: Process) -> None:
+        """``kill -9`` the doomed worker; on PostgreSQL, wait until the server has seen it go.
+
+        The server ends a dead client's session (and drops its row locks) when it reads the
+        closed socket: a moment after the process is gone. A worker started before that would
+        rightly skip the still-locked rows; the test waits, so that it checks the crash alone.
+        """
+        doomed.kill_9(WAIT)
+        if self.store.engine.dialect.name != "postgresql":
+            return  # SQLite's file locks go with the process
+        others = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state <> 'idle'"
+        )
+        deadline = time.monotonic() + WAIT
+        while True:
+            with self.store.engine.connect() as conn:
+                if not conn.execute(others).scalar_one():
+                    return
+            assert time.monotonic() < deadline, "the dead worker's sessions did not end"
+            time.sleep(0.01)
+
     def restart(self) -> dict[str, Any]:
         """Let a fresh worker (its clock past the dead one's leases) do what is left."""
         assert self.heir is not None, "start the doomed worker first"
@@ -420,7 +442,7 @@ def test_killed_after_claiming_the_enrollments_the_next_worker_runs_every_step(
 ) -> None:
     doomed = crash.doomed("--freeze-before", TASK_INSERT)
     doomed.wait_until_frozen(WAIT)
-    doomed.kill_9(WAIT)
+    crash.kill_9(doomed)
     # claimed (on PostgreSQL, locked) and nothing done: the transaction died with the process
     assert _count(crash.store, Enrollment, Enrollment.status == "active") == CUSTOMERS
     assert _count(crash.store, StepRun) == _count(crash.store, Task) == 0
@@ -433,7 +455,7 @@ def test_killed_after_claiming_the_enrollments_the_next_worker_runs_every_step(
 def test_killed_after_the_step_records_commit_the_outboxes_deliver_once(crash: Crash) -> None:
     doomed = crash.doomed("--freeze-after-commit", STEP_RECORDS)
     doomed.wait_until_frozen(WAIT)
-    doomed.kill_9(WAIT)
+    crash.kill_9(doomed)
     # the steps, their effects and the queued email and webhook committed together
     assert _count(crash.store, StepRun) == CUSTOMERS * len(ACTIONS)
     assert _count(crash.store, Task) == CUSTOMERS
@@ -449,7 +471,7 @@ def test_killed_after_the_step_records_commit_the_outboxes_deliver_once(crash: C
 def test_killed_after_claiming_an_email_it_is_left_unknown_never_sent(crash: Crash) -> None:
     doomed = crash.doomed("--freeze-after-commit", MESSAGE_CLAIM)
     doomed.wait_until_frozen(WAIT)
-    doomed.kill_9(WAIT)
+    crash.kill_9(doomed)
     statuses = _message_statuses(crash.store)
     [claimed] = [a for a, (status, _) in statuses.items() if status == "sending"]
     assert not crash.box.received  # claimed, not yet handed to the server
@@ -465,7 +487,7 @@ def test_killed_during_smtp_data_the_email_is_unknown_and_accepted_once(crash: C
     crash.box.hold = True  # the server has the whole message and holds its answer
     doomed = crash.doomed()
     _wait_for(crash.box.in_data, doomed)
-    doomed.kill_9(WAIT)
+    crash.kill_9(doomed)
     crash.box.release.set()
     [held] = list(crash.box.received)
     assert _message_statuses(crash.store)[held] == ("sending", None)
@@ -481,7 +503,7 @@ def test_killed_after_the_send_before_marking_it_sent_the_email_is_not_resent(
 ) -> None:
     doomed = crash.doomed("--freeze-before", MESSAGE_SENT)
     doomed.wait_until_frozen(WAIT)
-    doomed.kill_9(WAIT)
+    crash.kill_9(doomed)
     [accepted] = list(crash.box.received)  # the server said 250; the store never heard it
     assert _message_statuses(crash.store)[accepted] == ("sending", None)
     crash.restart()
@@ -494,7 +516,7 @@ def test_killed_after_the_send_before_marking_it_sent_the_email_is_not_resent(
 def test_killed_after_claiming_a_webhook_the_next_worker_delivers_it(crash: Crash) -> None:
     doomed = crash.doomed("--freeze-after-commit", WEBHOOK_CLAIM)
     doomed.wait_until_frozen(WAIT)
-    doomed.kill_9(WAIT)
+    crash.kill_9(doomed)
     assert _count(crash.store, WebhookDelivery, WebhookDelivery.status == "delivering") == 1
     assert not crash.hooks.calls
     crash.restart()
@@ -509,7 +531,7 @@ def test_killed_during_a_webhook_call_it_is_sent_again_under_the_same_id(crash: 
     crash.hooks.hold = True  # the endpoint has the call and holds its answer
     doomed = crash.doomed()
     _wait_for(crash.hooks.in_call, doomed)
-    doomed.kill_9(WAIT)
+    crash.kill_9(doomed)
     crash.hooks.release.set()
     [first] = crash.hooks.calls
     crash.restart()
