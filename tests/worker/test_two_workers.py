@@ -17,7 +17,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from tenure.domains.audit.service import Actor
 from tenure.domains.automation import enrollment, service
@@ -160,19 +159,10 @@ def test_two_workers_on_postgresql_run_each_of_100_000_enrollments_steps_once(
     assert sum(d["steps"] for d in done) == ENROLLMENTS * len(STEPS)
     assert sum(d["enrolled"] for d in done) == ENROLLMENTS
     assert not any(d.get("failed") for d in done), done
-    # a tick may fail once as both start on a fresh store (the race pinned down below); the
-    # worker logs it and its next tick goes on — any other failure is a finding
     errors = [e for d in done for e in d.get("tick_errors", [])]
-    assert all("pk_feed_cursors" in e for e in errors), errors
+    assert not errors, errors  # two first ticks on a fresh store subscribe without colliding
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="feed.subscribe (domains/events/feed.py) inserts a new consumer's cursor without "
-    "ON CONFLICT: two workers whose first ticks both subscribe automation:waits on a fresh "
-    "PostgreSQL store collide, and one tick fails (logged, retried at the next tick)",
-)
 def test_two_workers_starting_at_once_subscribe_the_same_new_feed_cursor(store: Engine) -> None:
     # the two first ticks, step by step: both find no cursor; the first inserts it, the
     # second's insert waits on the first's uncommitted row, then meets it once it commits

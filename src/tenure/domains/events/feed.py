@@ -25,6 +25,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tenure.domains.events.models import Event, EventSource, FeedCursor, SystemEventType
 from tenure.kit.timeutil import as_utc, utcnow
@@ -240,12 +242,17 @@ def subscribe(conn: Connection, consumer: str, *, from_start: bool = False) -> P
     if existing is not None:
         return existing
     position = START if from_start else end(conn)
-    conn.execute(
-        insert(FeedCursor).values(
-            consumer=consumer, tx=position.tx, event_id=position.event_id, updated_at=utcnow()
-        )
-    )
-    return position
+    values = {
+        "consumer": consumer,
+        "tx": position.tx,
+        "event_id": position.event_id,
+        "updated_at": utcnow(),
+    }
+    # two workers' first ticks may subscribe the same new reader at once: the second keeps
+    # the first's cursor instead of failing its tick on the primary key
+    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(upsert(FeedCursor).values(**values).on_conflict_do_nothing())
+    return cursor(conn, consumer) or position
 
 
 def read(
