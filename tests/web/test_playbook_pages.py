@@ -242,7 +242,7 @@ def test_a_playbook_s_email_is_previewed_for_a_chosen_customer(
         ).one()
     first_name = someone.name.split()[0]
     shown = app_client.get(
-        f"/playbooks/win-back/preview?template=win-back-offer&customer={someone.external_id}&lang=en"
+        f"/playbooks/win-back/preview?template=win-back-offer&customer={someone.external_id}&language=en"
     )
     assert shown.status_code == 200
     subject = re.search(r'id="preview-subject">([^<]+)<', shown.text)
@@ -251,16 +251,20 @@ def test_a_playbook_s_email_is_previewed_for_a_chosen_customer(
     assert frame is not None and 'srcdoc="&lt;' in frame[0]  # escaped HTML, run by nothing
     zh = app_client.get(
         f"/playbooks/win-back/preview?template=win-back-offer&customer={someone.external_id}"
-        "&lang=zh"
+        "&language=zh&lang=zh"
     ).text
     assert "好久不见" in zh and 'data-language="zh"' in zh and "邮件预览" in zh
+    page_only = app_client.get(
+        f"/playbooks/win-back/preview?customer={someone.external_id}&language=en&lang=zh"
+    ).text  # the page in 中文, the email in English
+    assert "邮件预览" in page_only and 'data-language="en"' in page_only
     default = app_client.get("/playbooks/win-back/preview").text  # a sample customer
     assert 'id="preview-subject"' in default
     wrong = app_client.get("/playbooks/win-back/preview?template=thank-you")
     assert wrong.status_code == 422 and "template:" in wrong.text
     nobody = app_client.get("/playbooks/win-back/preview?customer=NOBODY-404")
     assert nobody.status_code == 404
-    lang = app_client.get("/playbooks/win-back/preview?lang=fr")
-    assert lang.status_code == 422 and "lang:" in lang.text
+    lang = app_client.get("/playbooks/win-back/preview?language=fr")
+    assert lang.status_code == 422 and "language:" in lang.text
     silent = app_client.get(f"/playbooks/{journeys_store['name']}/preview")
     assert silent.status_code == 404 and "sends no email" in silent.text

@@ -419,13 +419,14 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.get("/playbooks/{name}/preview", include_in_schema=False)
     def preview_page(
-        request: Request, name: str, template: str = "", customer: str = "", lang: str = ""
+        request: Request, name: str, template: str = "", customer: str = "", language: str = ""
     ) -> Response:
         """Show a send_email step's template rendered for a chosen customer; queue nothing."""
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_PLAYBOOKS)
-        if lang not in ("", "en", "zh"):
-            raise InvalidInput(f"lang: en or zh, not {lang!r}")
+        # not ``lang``: that one is the page's own language, here the email's
+        if language not in ("", "en", "zh"):
+            raise InvalidInput(f"language: en or zh, not {language!r}")
         page = render.page_tools(request, signed)
         with engine.connect() as conn:
             found = service.get(conn, name)
@@ -441,7 +442,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             if chosen:
                 customer_id = messaging.customer_by_external_id(conn, chosen)
                 rendered = messaging.preview(
-                    conn, template, customer_id, lang=lang or None, settings=render.settings
+                    conn, template, customer_id, lang=language or None, settings=render.settings
                 )
         return render.page(
             request,
@@ -452,7 +453,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             templates=sent,
             chosen_template=template,
             customer=chosen,
-            chosen_lang=lang,
+            chosen_lang=language,
             rendered=rendered,
         )
 
