@@ -8,7 +8,7 @@ by a sender whose lease then ran out (``unknown``), one refused at queue time (`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -67,7 +67,11 @@ def fill(engine: Engine, playbook: str, folder: Path, *, skip: int = 0) -> Fille
 
     ``skip`` picks other customers, so that tests sharing a store do not share them.
     """
-    settings = Settings(messaging=MessagingSettings(templates_dir=templates(folder)))
+    settings = Settings(  # no quiet hours: the test runs on the real clock, at any hour
+        messaging=MessagingSettings(
+            templates_dir=templates(folder), send_window_start=time(0), send_window_end=time(0)
+        )
+    )
     consenting = _customers(engine, True, 5, skip)
     refusing = _customers(engine, False, 1, skip)
     now = utcnow() - timedelta(minutes=5)
@@ -100,8 +104,8 @@ def fill(engine: Engine, playbook: str, folder: Path, *, skip: int = 0) -> Fille
     assert report.sent == ids[:2], report
     with write_transaction(engine) as conn:
         at = now + timedelta(seconds=2)
-        claimed = repository.claim_next(conn, at, at + timedelta(seconds=1), [])
-        assert claimed is not None and claimed.id == ids[2]
+        claimed = repository.claim_due(conn, at, at + timedelta(seconds=1), 1)
+        assert [c.id for c in claimed] == [ids[2]]
         assert repository.expire_claims(conn, at + timedelta(seconds=2)) == [ids[2]]
     return Filled(
         playbook,
