@@ -23,6 +23,7 @@ from tenure.domains.customers import changes
 from tenure.domains.customers.models import Customer
 from tenure.domains.segments import fields
 from tenure.domains.tasks import service as tasks
+from tenure.kit.zones import check_zone
 from tenure.storage.rows import plain_row
 
 PLAYBOOK = Actor(None, "playbook")
@@ -65,6 +66,8 @@ class Effects:
     def change(self, customer_id: int, values: dict[str, Any]) -> list[str]:
         """Ask for a customer's fields to change; return the names that change."""
         row = self.customer(customer_id)
+        if values.get("timezone"):  # kept as the zone database spells it, as the flush will
+            values = {**values, "timezone": check_zone(values["timezone"])}
         changed = sorted(k for k, v in values.items() if row.get(k) != v)
         row.update(values)
         self.new_values.setdefault(customer_id, {}).update(values)
