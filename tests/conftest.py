@@ -48,15 +48,46 @@ def fresh_pg_database(server_url: str) -> tuple[Engine, str, Engine]:
     return make_engine(url), name, admin
 
 
+@contextmanager
+def scratch_store(
+    kind: str, request: pytest.FixtureRequest, folder: Path, *, migrate: bool = True
+) -> Iterator[Engine]:
+    """A store of the test's own, where commits are real (a worker or the feed must see them):
+    a SQLite file in ``folder``, or a PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+        drop = None
+    else:
+        engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
+        drop = (name, admin)
+    if migrate:
+        upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if drop is not None:
+            name, admin = drop
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A fresh, empty, migrated store on each database, for tests whose code commits."""
+    with scratch_store(request.param, request, tmp_path_factory.mktemp("store")) as engine:
+        yield engine
+
+
 @pytest.fixture(scope="session")
-def postgresql_database(pg_server_url: str) -> Iterator[Engine]:
-    engine, name, admin = fresh_pg_database(pg_server_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def postgresql_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    with scratch_store("postgresql", request, tmp_path_factory.mktemp("pg")) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from tenure.demo.config import DemoConfig
 from tenure.demo.generate import generate
@@ -16,10 +16,8 @@ from tenure.domains.scoring.run import run_scoring
 from tenure.domains.users import service as users
 from tenure.domains.users.models import Role
 from tenure.kit.settings import Settings
-from tenure.storage.engine import make_engine
-from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
-from tests.conftest import fresh_pg_database
+from tests.conftest import scratch_store
 
 END = date(2026, 3, 31)
 ALL_SCOPES = ["read", "write", "ingest", "score"]
@@ -30,28 +28,16 @@ def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """A scored demo store of 300 customers, on each database."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('api') / 'store.db'}")
-        drop = None
-    else:
-        engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
-        drop = (name, admin)
-    upgrade(engine)
-    with engine.begin() as conn:
-        load_into_store(
-            conn,
-            generate(DemoConfig(customers=300, seed=4, end=END)),
-            datetime(2026, 4, 1, tzinfo=UTC),
-        )
-    with engine.begin() as conn:
-        run_scoring(conn, END, Settings())
-    yield engine
-    engine.dispose()
-    if drop is not None:
-        name, admin = drop
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_store(request.param, request, tmp_path_factory.mktemp("api")) as engine:
+        with engine.begin() as conn:
+            load_into_store(
+                conn,
+                generate(DemoConfig(customers=300, seed=4, end=END)),
+                datetime(2026, 4, 1, tzinfo=UTC),
+            )
+        with engine.begin() as conn:
+            run_scoring(conn, END, Settings())
+        yield engine
 
 
 @pytest.fixture(scope="package")

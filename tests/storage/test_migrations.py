@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect, text
 from tenure.domains.registry import metadata
 from tenure.storage.engine import make_engine
 from tenure.storage.migrate import alembic_config, current_revision, head_revision, upgrade
-from tests.conftest import fresh_pg_database
+from tests.conftest import scratch_store
 
 
 def test_upgrade_creates_every_table(engine: Engine) -> None:
@@ -129,17 +129,8 @@ def test_accounts_migrate_a_store_whose_customers_have_owners(tmp_path: Path) ->
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty store on each database, for migrating step by step."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with scratch_store(request.param, request, tmp_path, migrate=False) as engine:
         yield engine
-        engine.dispose()
-        return
-    engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_0015_keeps_gross_margin_and_adds_paid_revenue(fresh_engine: Engine) -> None:

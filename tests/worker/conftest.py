@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from tenure.demo.config import DemoConfig
 from tenure.demo.generate import generate
@@ -15,9 +15,8 @@ from tenure.demo.load import load_into_store
 from tenure.domains.scoring.run import run_scoring
 from tenure.domains.users import service as users
 from tenure.kit.settings import Settings
-from tenure.storage.engine import bulk_load, make_engine
-from tenure.storage.migrate import upgrade
-from tests.conftest import fresh_pg_database
+from tenure.storage.engine import bulk_load
+from tests.conftest import scratch_store
 
 END = date(2026, 3, 31)
 CUSTOMERS = 3000
@@ -37,27 +36,13 @@ def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
     """3,000 demo customers, scored a month before END (a run as of END has work to do)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('worker') / 'store.db'}"
-        engine = make_engine(url)
-        drop = None
-    else:
-        engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
-        url = engine.url.render_as_string(hide_password=False)
-        drop = (name, admin)
-    upgrade(engine)
-    with bulk_load(engine) as conn:
-        data = generate(DemoConfig(customers=CUSTOMERS, seed=5, end=END))
-        load_into_store(conn, data, datetime(2026, 4, 1, tzinfo=UTC))
-    with engine.begin() as conn:
-        run_scoring(conn, END - timedelta(days=30), Settings())
-        users.create_user(conn, "Admin", "admin@worker.test", "admin")
-        scopes = ["read", "write", "ingest", "score"]
-        token = users.create_token(conn, "admin@worker.test", "t", scopes)[1]
-    yield Store(engine, url, token)
-    engine.dispose()
-    if drop is not None:
-        name, admin = drop
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_store(request.param, request, tmp_path_factory.mktemp("worker")) as engine:
+        with bulk_load(engine) as conn:
+            data = generate(DemoConfig(customers=CUSTOMERS, seed=5, end=END))
+            load_into_store(conn, data, datetime(2026, 4, 1, tzinfo=UTC))
+        with engine.begin() as conn:
+            run_scoring(conn, END - timedelta(days=30), Settings())
+            users.create_user(conn, "Admin", "admin@worker.test", "admin")
+            scopes = ["read", "write", "ingest", "score"]
+            token = users.create_token(conn, "admin@worker.test", "t", scopes)[1]
+        yield Store(engine, engine.url.render_as_string(hide_password=False), token)

@@ -44,9 +44,8 @@ from tenure.domains.events.models import Event, EventSource, SystemEventType
 from tenure.domains.messaging.models import Message
 from tenure.domains.tasks.models import Task
 from tenure.domains.webhooks.models import WebhookDelivery
-from tenure.storage.engine import make_engine, write_transaction
-from tenure.storage.migrate import upgrade
-from tests.conftest import fresh_pg_database
+from tenure.storage.engine import write_transaction
+from tests.conftest import scratch_store
 from tests.worker.processes import Process
 
 PERSON = Actor(None, "cli")
@@ -194,20 +193,8 @@ class Store:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh, migrated store (no customers yet)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-        drop = None
-    else:
-        engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
-        drop = (name, admin)
-    upgrade(engine)
-    yield Store(engine, engine.url.render_as_string(hide_password=False), [])
-    engine.dispose()
-    if drop is not None:
-        name, admin = drop
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_store(request.param, request, tmp_path) as engine:
+        yield Store(engine, engine.url.render_as_string(hide_password=False), [])
 
 
 def _fill(store: Store, hook_url: str) -> None:

@@ -30,8 +30,7 @@ from tenure.domains.users import service as users
 from tenure.storage.base import table_of
 from tenure.storage.bulk import write_frame
 from tenure.storage.engine import bulk_load, write_transaction
-from tenure.storage.migrate import upgrade
-from tests.conftest import fresh_pg_database
+from tests.conftest import scratch_store
 from tests.worker.processes import Process
 
 ENROLLMENTS = 100_000
@@ -58,15 +57,10 @@ STEPS = ["create_task", "add_tags", "exit"]
 
 
 @pytest.fixture
-def store(pg_server_url: str) -> Iterator[Engine]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A fresh PostgreSQL database, migrated, dropped afterwards."""
-    engine, name, admin = fresh_pg_database(pg_server_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_store("postgresql", request, tmp_path) as engine:
+        yield engine
 
 
 def _fill(engine: Engine) -> list[int]:

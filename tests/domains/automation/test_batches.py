@@ -27,7 +27,6 @@ from tests.domains.automation.test_engine import (
     _customer,
     _stage_change,
     _worker,
-    store,  # noqa: F401 — the fixture, on both databases
 )
 
 SELF_READ = """\

@@ -4,7 +4,6 @@ enrollments, tasks, waits, branches, goals and the holdout — each step exactly
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -23,10 +22,8 @@ from tenure.domains.tasks.models import Task
 from tenure.domains.users import service as users
 from tenure.kit.clock import FrozenClock
 from tenure.kit.settings import Settings
-from tenure.storage.engine import make_engine, write_transaction
-from tenure.storage.migrate import upgrade
+from tenure.storage.engine import write_transaction
 from tenure.worker.process import Worker, WorkerOptions
-from tests.conftest import fresh_pg_database
 
 START = datetime(2026, 5, 4, 9, tzinfo=UTC)  # a Monday
 PERSON = Actor(None, "cli")
@@ -58,26 +55,6 @@ steps:
   - id: done
     exit: true
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """A fresh, empty, migrated store: the engine commits, and the feed shows committed rows."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('engine') / 'store.db'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _customer(engine: Engine, external_id: str, **fields: object) -> int:

@@ -3,11 +3,9 @@ frequency cap, the send window, and timed waits on the customer's own clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 
 from tenure.domains.audit.service import Actor
 from tenure.domains.automation import service
@@ -18,10 +16,8 @@ from tenure.domains.events.models import Event
 from tenure.domains.messaging.models import Message
 from tenure.kit.clock import FrozenClock
 from tenure.kit.settings import MessagingSettings, Settings
-from tenure.storage.engine import make_engine, write_transaction
-from tenure.storage.migrate import upgrade
+from tenure.storage.engine import write_transaction
 from tenure.worker import playbooks
-from tests.conftest import fresh_pg_database
 
 PERSON = Actor(None, "cli")
 EVENING = datetime(2026, 5, 4, 22, tzinfo=UTC)  # a Monday, after the window closed (UTC)
@@ -35,26 +31,6 @@ enrollment: {{holdout: 0}}
 steps:
   - send_email: {{template: win-back-offer}}
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """A fresh, empty, migrated store: the engine commits, and the feed shows committed rows."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('guard') / 'store.db'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    engine, name, admin = fresh_pg_database(request.getfixturevalue("pg_server_url"))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _customer(engine: Engine, external_id: str, **fields: object) -> int:

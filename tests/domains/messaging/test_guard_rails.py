@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from tenure.domains.messaging import service
 from tenure.domains.messaging.models import Message
 from tenure.kit.settings import MessagingSettings, Settings
+from tests.domains.messaging.queueing import queue
 from tests.factories import make_customer
 
 NIGHT = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # a Tuesday, 23:00 in the UTC business
@@ -26,16 +27,7 @@ def _customer(session: Session, timezone: str | None = None) -> int:
 
 
 def _queue(conn: Connection, customer_id: int, key: str, **extra: object) -> service.QueuedEmail:
-    args: dict[str, object] = {
-        "key": key,
-        "customer_id": customer_id,
-        "template": "win-back-offer",
-        "category": "marketing",
-        "source": "playbook:win-back",
-        "now": DAY,
-        "settings": CAPPED,
-    } | extra
-    return service.queue_email(conn, **args)  # type: ignore[arg-type]
+    return queue(conn, customer_id, key, **({"now": DAY, "settings": CAPPED} | extra))
 
 
 def _goes_at(conn: Connection, message_id: int) -> datetime:

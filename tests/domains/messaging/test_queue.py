@@ -13,6 +13,7 @@ from tenure.domains.messaging import service
 from tenure.domains.messaging.models import Message
 from tenure.kit.errors import InvalidInput, NotFound
 from tenure.kit.settings import BusinessSettings, MessagingSettings, Settings
+from tests.domains.messaging.queueing import queue
 from tests.factories import make_customer
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -30,16 +31,7 @@ def _customer(session: Session, *, consent: bool = True, email: str | None = "x"
 
 
 def _queue(conn: Connection, customer_id: int, key: str, **extra: object) -> service.QueuedEmail:
-    args: dict[str, object] = {
-        "key": key,
-        "customer_id": customer_id,
-        "template": "win-back-offer",
-        "category": "marketing",
-        "source": "playbook:win-back",
-        "now": NOW,
-        "settings": SETTINGS,
-    } | extra
-    return service.queue_email(conn, **args)  # type: ignore[arg-type]
+    return queue(conn, customer_id, key, **({"now": NOW, "settings": SETTINGS} | extra))
 
 
 def test_queueing_renders_now_and_is_idempotent_by_key(conn: Connection, session: Session) -> None:

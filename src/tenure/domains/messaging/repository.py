@@ -92,37 +92,6 @@ def message(conn: Connection, message_id: int) -> dict[str, Any] | None:
     return None if first is None else {str(k): v for k, v in first.items()}
 
 
-def messages(
-    conn: Connection, *, status: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """Return the newest messages (of ``status``), without their bodies."""
-    query = (
-        select(
-            Message.id,
-            Message.key,
-            Message.customer_id,
-            Customer.external_id.label("customer"),
-            Message.category,
-            Message.template,
-            Message.language,
-            Message.to_address,
-            Message.subject,
-            Message.status,
-            Message.reason,
-            Message.attempts,
-            Message.created_at,
-            Message.sent_at,
-            Message.source,
-        )
-        .join(Customer, Customer.id == Message.customer_id)
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
-    if status is not None:
-        query = query.where(Message.status == status)
-    return [{str(k): v for k, v in r.items()} for r in conn.execute(query).mappings()]
-
-
 LISTED = (
     Message.id,
     Message.key,
@@ -177,6 +146,13 @@ def page(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (int(rows[-1]["id"]) if more else None)
+
+
+def messages(
+    conn: Connection, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Return the newest messages (of ``status``), without their bodies."""
+    return page(conn, status=status, limit=limit)[0]
 
 
 def status_counts(
