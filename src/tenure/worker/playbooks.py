@@ -65,7 +65,7 @@ def context_of(settings: Settings, now: datetime) -> steps.Context:
             key=key,
             customer_id=row["customer_id"],
             template=spec.template,
-            category=spec.category,
+            category=row["category"],
             source=f"playbook:{row['playbook']}",
             now=now,
             settings=settings,

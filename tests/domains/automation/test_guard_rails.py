@@ -124,6 +124,41 @@ def test_equal_priorities_first_come_first_served_and_sent_mail_still_counts(
     ]
 
 
+RECEIPTS = """\
+name: receipts
+title: {en: Receipts}
+kind: service
+trigger: {event: {type: paid}}
+enrollment: {holdout: 0}
+steps:
+  - send_email: {template: thank-you}
+  - send_email: {template: win-back-offer, category: marketing}
+"""
+
+
+def test_a_service_playbooks_mail_is_service_mail_unless_its_step_says_otherwise(
+    store: Engine,
+) -> None:
+    clock = FrozenClock(EVENING)
+    di = _customer(store, "di", email_consent=True)
+    _apply(store, MAILER.format(name="newsletter", priority=90, event="browsed"), RECEIPTS)
+    _event(store, di, "browsed", EVENING)  # fills the one marketing slot of the week
+    _event(store, di, "paid", EVENING)
+    playbooks.tick(store, ONE_A_WEEK, clock)
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(Message.template, Message.category, Message.status, Message.reason)
+            .where(Message.source == "playbook:receipts")
+            .order_by(Message.id)
+        ).all()
+    # the receipt goes at once in the quiet evening and is not capped; the step marked
+    # marketing is both
+    assert [tuple(r) for r in rows] == [
+        ("thank-you", "service", "sent", None),
+        ("win-back-offer", "marketing", "skipped", "frequency_cap"),
+    ]
+
+
 WEEKLY_CALL = """\
 name: monday-call
 title: {en: Monday call}

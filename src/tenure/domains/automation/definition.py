@@ -190,12 +190,20 @@ class SendEmail(Strict):
     """Send the email ``template`` (templates/<name>.<lang>.liquid)."""
 
     template: Name
-    category: Literal["marketing", "service"] = "marketing"
+    category: Literal["marketing", "service"] | None = Field(
+        default=None,
+        description="marketing (capped, kept to the send window) or service. Default: the "
+        "playbook's kind.",
+    )
     send_window: bool | None = Field(
         default=None,
         description="Keep to the send window (messaging.send_window_*) in the customer's time "
         "zone. Default: marketing email does, service email goes at once.",
     )
+
+    def category_in(self, kind: str) -> str:
+        """Return the email's category in a playbook of ``kind``: the step's own, else the kind."""
+        return self.category or kind
 
 
 class Assignee(Strict):

@@ -375,7 +375,12 @@ def _act(
     if step.send_email is not None:
         if context.send_email is None:
             raise StepFailed("send_email: no outbox is set up")
-        mail = {**row, "playbook": playbook.name, "priority": playbook.priority}
+        mail = {
+            **row,
+            "playbook": playbook.name,
+            "priority": playbook.priority,
+            "category": step.send_email.category_in(playbook.kind),
+        }
         return context.send_email(conn, key, mail, step)
     if step.webhook is not None:
         if context.call_webhook is None:

@@ -206,13 +206,14 @@ def trigger_words(trigger: Trigger, page: Page) -> str:
     return _("Enrolled by hand")
 
 
-def step_words(step: Step, next_id: str | None, page: Page) -> str:
-    """Write what a step does, in the page's language."""
+def step_words(step: Step, next_id: str | None, page: Page, kind: str = "marketing") -> str:
+    """Write what a step does (in a playbook of ``kind``), in the page's language."""
     _ = page.gettext
     after = next_id or _("the end")
     if (m := step.send_email) is not None:
         text = _("Send the email %(template)s", template=_quoted(m.template))
-        return text + (f" ({_('service mail: not capped')})" if m.category == "service" else "")
+        service = m.category_in(kind) == "service"
+        return text + (f" ({_('service mail: not capped')})" if service else "")
     if (t := step.create_task) is not None:
         who = {
             "owner": _("the owner"),
@@ -325,7 +326,7 @@ def flow(playbook: Playbook, counts: list[reports.StepCount], page: Page) -> lis
                 named=step.id is not None,
                 number=n + 1,
                 action=_(ACTIONS[step.action]),
-                text=step_words(step, next_id, page),
+                text=step_words(step, next_id, page, playbook.kind),
                 ran=count.ran,
                 waiting=count.waiting,
                 outcomes=[(_(OUTCOMES.get(o, o)), k) for o, k in sorted(count.outcomes.items())]
