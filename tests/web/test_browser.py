@@ -157,6 +157,7 @@ def test_an_admin_visits_every_page_in_both_languages(server: str, browser: Brow
         "/",
         "/customers",
         "/tasks",
+        "/calls",
         "/playbooks",
         "/messages",
         "/stages",

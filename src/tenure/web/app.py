@@ -20,6 +20,7 @@ from tenure.web import session
 from tenure.web.pages import (
     audit,
     auth,
+    calls,
     channels,
     customer,
     customers,
@@ -97,6 +98,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         customers,
         customer,
         tasks,
+        calls,
         playbooks,
         messages,
         stages,

@@ -40,6 +40,7 @@ MENU = (
     ("/", N_("Overview"), Permission.READ_REPORTS),
     ("/customers", N_("Customers"), Permission.READ_CUSTOMERS),
     ("/tasks", N_("Tasks"), Permission.READ_CUSTOMERS),
+    ("/calls", N_("Who to call"), Permission.READ_CUSTOMERS),
     ("/playbooks", N_("Playbooks"), Permission.READ_PLAYBOOKS),
     ("/messages", N_("Messages"), Permission.READ_PLAYBOOKS),
     ("/stages", N_("Stages"), Permission.READ_REPORTS),

@@ -34,7 +34,7 @@ from tenure.kit.filters import to_sql
 from tenure.kit.ids import MAX_ID
 from tenure.storage.rows import plain_rows
 
-SORTS = ("id", "-clv", "-churn_risk")
+SORTS = ("id", "-clv", "-churn_risk", "-lead_score")
 _LISTED: tuple[InstrumentedAttribute[Any], ...] = (
     Customer.external_id,
     Customer.name,
@@ -45,7 +45,15 @@ _LISTED: tuple[InstrumentedAttribute[Any], ...] = (
     Customer.tags,
 )
 LISTED = tuple(column.key for column in _LISTED)
-LISTED_SCORES = ("clv", "p_alive", "churn_risk", "health_score", "rfm_segment")
+LISTED_SCORES = (
+    "clv",
+    "p_alive",
+    "churn_risk",
+    "health_score",
+    "rfm_segment",
+    "lead_score",
+    "lead_band",
+)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ class ScoreHistory(ScoreColumns, Base):
     __table_args__ = (
         Index("ix_score_history_run_id_clv", "run_id", "clv"),
         Index("ix_score_history_run_id_churn_risk", "run_id", "churn_risk"),
+        Index("ix_score_history_run_id_lead_score", "run_id", "lead_score"),
     )
 
     run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)

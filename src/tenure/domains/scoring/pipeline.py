@@ -130,7 +130,7 @@ def lead_params(settings: Settings) -> LeadParams:
     """Return the lead score's settings."""
     lead = settings.leads
     return LeadParams(
-        fit_rules=lead.fit_rules,
+        fit_rules=[{"when": r.when, "points": r.points} for r in lead.fit_rules],
         engagement_scale=lead.engagement_scale,
         fit_weight=lead.fit_weight,
         hot_from=lead.hot_from,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,6 +15,8 @@ from tenure.domains.automation import reports as playbook_reports
 from tenure.domains.automation import service as playbook_service
 from tenure.domains.customers import changes, timeline
 from tenure.domains.customers import service as customers
+from tenure.domains.preferences import service as preferences
+from tenure.domains.sales import service as sales
 from tenure.domains.tasks import service as tasks
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
@@ -31,6 +35,15 @@ from tenure.web.render import Renderer
 AT_RISK_FROM = 0.2
 
 
+def rule_words(tree: dict[str, Any]) -> str:
+    """Write an ideal-customer rule without words of its own as its filter, e.g. ``a in [x]``."""
+    if "field" in tree:
+        value = tree.get("value")
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        return f"{tree['field']} {tree.get('op', '')} {shown}".strip()
+    return json.dumps(tree, ensure_ascii=False)
+
+
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the customer 360 and its forms to ``router``."""
 
@@ -46,6 +59,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             people = users.list_users(conn)
             journeys = playbook_reports.of_customer(conn, customer_id)
             playbooks = [p for p in playbook_service.listing(conn) if p.status == "active"]
+            settings = preferences.effective(conn, render.settings)
+            lead = sales.lead_profile(conn, customer_id, settings, utcnow())
         scores = found["scores"] or {}
         risk = scores.get("churn_risk")
         reasons = [
@@ -76,6 +91,12 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             enrollment_status=ENROLLMENT_STATUS,
             enrollment_reasons=REASONS,
             zones=known_zones(),
+            lead=lead,
+            lead_rules=[
+                (r.rule.label_in(lang) or rule_words(r.rule.when), r.rule.points, r.met)
+                for r in (lead.rules if lead else [])
+            ],
+            activity_days=sales.ACTIVITY_DAYS,
         )
 
     @router.post("/customers/{customer_id}/edit", include_in_schema=False)

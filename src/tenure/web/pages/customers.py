@@ -34,6 +34,8 @@ FILTERS = (
     "max_clv",
     "min_risk",
     "max_risk",
+    "lead_band",
+    "min_lead",
     "sort",
 )
 CSV_COLUMNS = ("id", *listing.LISTED, "stage", *listing.LISTED_SCORES)
@@ -63,7 +65,11 @@ def user_id_of(text: str) -> int | None:
 def tree_of(params: dict[str, str]) -> dict[str, Any] | None:
     """Turn the list's form fields into a filter tree (the one "save as segment" keeps)."""
     leaves: list[dict[str, Any]] = []
-    for name, field in (("stage", "stage"), ("channel", "acquisition_channel")):
+    for name, field in (
+        ("stage", "stage"),
+        ("channel", "acquisition_channel"),
+        ("lead_band", "lead_band"),
+    ):
         if params.get(name):
             leaves.append({"field": field, "op": "=", "value": params[name]})
     owner = user_id_of(params.get("owner", ""))
@@ -74,6 +80,7 @@ def tree_of(params: dict[str, str]) -> dict[str, Any] | None:
         ("max_clv", "clv", "<="),
         ("min_risk", "churn_risk", ">="),
         ("max_risk", "churn_risk", "<="),
+        ("min_lead", "lead_score", ">="),
     ):
         value = _number(params, name)
         if value is not None:
