@@ -147,3 +147,64 @@ def test_the_360_of_a_lead_says_which_ideal_customer_rules_it_meets(
     assert f"band-{band}" in page.text
     zh = app_client.get(f"/customers/{lead}?lang=zh")
     assert "理想客户规则" in zh.text
+
+
+def _settings_form(page: str) -> dict[str, str]:
+    """The lead-score form's fields as the page fills them (selected options, input values)."""
+    form = page[page.index('id="lead-settings"') :]
+    form = form[: form.index("</form>")]
+    values = dict(re.findall(r'<input name="([^"]+)" value="([^"]*)"', form))
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r"<option selected>([^<]*)<", body)
+        values[name] = chosen[1] if chosen else ""
+    return {k: v.replace("&#39;", "'") for k, v in values.items()}
+
+
+def test_a_manager_edits_the_ideal_customer_rules_and_a_leads_360_follows(
+    app_client: TestClient, demo_engine: Engine
+) -> None:
+    csrf = sign_in(app_client, "manager")
+    form = _settings_form(app_client.get("/settings").text)
+    assert form["rule_0_field"] == "acquisition_channel"
+    assert form["rule_0_value"] == "referral, events, partners"
+    assert form["rule_1_value"] == "yes" and form["rule_3_field"] == ""  # a blank row to add
+    form |= {
+        "csrf": csrf,
+        "rule_0_points": "50",
+        "rule_1_field": "",  # deleted
+        "rule_3_field": "company_size",
+        "rule_3_op": "in",
+        "rule_3_value": "11-50，51-200",  # a Chinese comma separates too
+        "rule_3_points": "10",
+        "rule_3_en": "a small company",
+        "rule_3_zh": "小公司",
+    }
+    try:
+        answer = app_client.post("/settings/leads", data=form, follow_redirects=False)
+        assert answer.status_code == 303
+        lead = _leads(demo_engine)[0][0]
+        page = app_client.get(f"/customers/{lead}?lang=zh").text
+        words = re.findall(
+            r'<li class="(?:met|missed)">[✓✗] ([^<]+?) <span class="muted">([^<]+)<', page
+        )
+        assert words == [
+            ("经推荐、活动或合作伙伴而来", "50 分"),
+            ("公司规模超过 50 人", "30 分"),
+            ("小公司", "10 分"),
+        ]
+        again = _settings_form(app_client.get("/settings").text)
+        assert (again["rule_2_field"], again["rule_2_value"]) == ("company_size", "11-50, 51-200")
+        for bad, named in (
+            ({"rule_0_points": "500"}, "fit_rules.0.points"),
+            ({"cold_below": "90"}, "cold_below"),
+            ({"rule_0_field": "city"}, "fit_rules.0.when"),
+            ({"rule_0_op": "between"}, "fit_rules.0.op"),
+            ({"fit_weight": "1.5"}, "fit_weight"),
+        ):
+            refused = app_client.post("/settings/leads", data={**again, "csrf": csrf, **bad})
+            assert refused.status_code == 422, bad
+            assert named in refused.text, (bad, refused.text[:200])
+    finally:
+        app_client.post("/settings/leads", data={"csrf": csrf, "reset": "1"})
+    restored = _settings_form(app_client.get("/settings").text)
+    assert restored["rule_1_field"] == "email_consent"

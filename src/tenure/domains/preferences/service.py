@@ -14,10 +14,14 @@ from sqlalchemy import Connection, delete, insert, select
 from tenure.domains.audit import service as audit
 from tenure.domains.preferences.models import StoredSettings
 from tenure.kit.errors import InvalidInput
-from tenure.kit.settings import HealthSettings, Settings, StageSettings
+from tenure.kit.settings import HealthSettings, LeadSettings, Settings, StageSettings
 from tenure.kit.timeutil import utcnow
 
-GROUPS: dict[str, type[BaseModel]] = {"stages": StageSettings, "health": HealthSettings}
+GROUPS: dict[str, type[BaseModel]] = {
+    "stages": StageSettings,
+    "health": HealthSettings,
+    "leads": LeadSettings,
+}
 
 
 def stored(conn: Connection) -> dict[str, dict[str, Any]]:
@@ -53,6 +57,8 @@ def check(group: str, values: dict[str, Any]) -> BaseModel:
         raise InvalidInput("; ".join(problems)) from None
     if isinstance(checked, HealthSettings) and checked.red_below > checked.green_from:
         raise InvalidInput("red_below: must not be above green_from")
+    if isinstance(checked, LeadSettings) and checked.cold_below > checked.hot_from:
+        raise InvalidInput("cold_below: must not be above hot_from")
     return checked
 
 

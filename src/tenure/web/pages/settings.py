@@ -12,6 +12,7 @@ from tenure.domains.preferences import service as preferences
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.settings import HealthSettings, StageSettings
+from tenure.kit.settings.leads import FIT_FIELDS
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.render import Renderer
@@ -20,8 +21,52 @@ STAGE_FIELDS = [n for n in StageSettings.model_fields if n != "preset"]
 SIGNALS = ("p_alive", "recency", "activity", "nps", "complaints")
 
 
+FIT_OPERATORS = ("=", "!=", "in", "not_in")
+BLANK_RULES = 2  # empty rows under the rules, to add one
+
+
+def _rule_value(field: str, op: str, text: str) -> Any:
+    """Read a rule's value as typed: a list for in/not_in, yes/no for a consent."""
+    parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
+    if field.endswith("_consent"):
+        flags = [p.lower() in ("yes", "true", "1", "是") for p in parts]
+        return flags if op in ("in", "not_in") else (flags[0] if flags else True)
+    return parts if op in ("in", "not_in") else text.strip()
+
+
+def _rules(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """Read the ideal-customer rules' rows; a row without a field is left out (deleted)."""
+    rules = []
+    n = 0
+    while f"rule_{n}_field" in form:
+        field = form[f"rule_{n}_field"].strip()
+        op = form.get(f"rule_{n}_op", "=")
+        if field:
+            if op not in FIT_OPERATORS:
+                raise InvalidInput(f"fit_rules.{n}.op: one of {', '.join(FIT_OPERATORS)}")
+            label = {k: form.get(f"rule_{n}_{k}", "").strip() for k in ("en", "zh")}
+            rules.append(
+                {
+                    "when": {
+                        "field": field,
+                        "op": op,
+                        "value": _rule_value(field, op, form.get(f"rule_{n}_value", "")),
+                    },
+                    "points": form.get(f"rule_{n}_points", "") or "0",
+                    "label": {k: v for k, v in label.items() if v},
+                }
+            )
+        n += 1
+    return rules
+
+
 def _form_values(group: str, form: dict[str, Any]) -> dict[str, Any]:
     """Turn the posted form into the group's values (numbers stay text for pydantic)."""
+    if group == "leads":
+        return {
+            "fit_rules": _rules(form),
+            **{k: form.get(k) for k in ("fit_weight", "hot_from", "cold_below") if k in form},
+        }
     if group == "stages":
         return {k: form[k] for k in STAGE_FIELDS if k in form}
     weights = {s: form.get(f"weight_{s}", "0") or "0" for s in SIGNALS}
@@ -52,6 +97,10 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             status,
             stages=current.stages,
             health=current.health,
+            leads=current.leads,
+            fit_fields=FIT_FIELDS,
+            fit_operators=FIT_OPERATORS,
+            blank_rules=BLANK_RULES,
             saved=saved,
             error=error,
             stage_fields=[(n, StageSettings.model_fields[n].description) for n in STAGE_FIELDS],
