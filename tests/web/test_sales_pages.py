@@ -6,15 +6,19 @@ Every figure is checked against the store read independently of the pages' code.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
 from tenure.domains.customers.models import Customer
+from tenure.domains.events import feed
+from tenure.domains.events.models import EventSource, SystemEventType
 from tenure.domains.lifecycle.models import StageHistory
 from tenure.domains.scoring.models import ScoreHistory, ScoringRun
 from tenure.domains.users import service as users
 from tenure.domains.users.models import User
+from tenure.kit.timeutil import utcnow
 from tests.web.conftest import PASSWORD, sign_in, table_rows
 
 CALLER = "caller@web.test"
@@ -104,12 +108,27 @@ def test_who_to_call_lists_a_salespersons_hot_leads_best_first(
             .values(lead_band="hot")
         )
         conn.execute(update(Customer).where(Customer.id.in_(hot + warm)).values(owner_id=caller))
+        # the warm one fell from hot yesterday (as a run writes it): cooling
+        feed.append(
+            conn,
+            EventSource.RUN,
+            [
+                feed.NewEvent(
+                    key=f"test:cooled:{warm[0]}",
+                    customer_id=warm[0],
+                    type=SystemEventType.SCORE_CROSSED,
+                    occurred_at=utcnow() - timedelta(days=1),
+                    properties={"score": "lead_band", "from": "hot", "to": "warm"},
+                )
+            ],
+        )
     sign_in(app_client, "manager")
     page = app_client.get(f"/calls?owner={caller}")
     assert page.status_code == 200
-    # the hot ones, best first; the warm one is not hot and has not cooled
-    assert _ids(page.text) == hot
+    # the hot ones, best first, then the warm one that cooled
+    assert _ids(page.text) == [*hot, *warm]
     assert re.search(r'data-count="hot">3<', page.text)
+    assert table_rows(page.text, "cooling-leads")[0][4].startswith("hot → warm")
     zh = app_client.get(f"/calls?owner={caller}&lang=zh")
     assert "热门潜在客户" in zh.text and "Hot leads" not in zh.text
 

@@ -124,6 +124,8 @@ def test_the_call_list_holds_a_salespersons_follow_ups_hot_leads_and_leads_cooli
     buyer = store.customer(ana, "growing", None, None)  # bought: no lead score
     cooled = store.customer(ana, "potential", 55.0, "warm")
     store.fell(cooled, _day(25), "hot", "warm")  # fell five days ago: cooling
+    stronger = store.customer(ana, "potential", 65.0, "warm")
+    store.fell(stronger, _day(22), "hot", "warm")  # fell earlier, but the stronger lead
     warmed = store.customer(ana, "potential", 72.0, "hot")
     store.fell(warmed, _day(20), "hot", "cold")
     store.fell(warmed, _day(27), "cold", "hot")  # … and rose again since: not cooling
@@ -145,8 +147,13 @@ def test_the_call_list_holds_a_salespersons_follow_ups_hot_leads_and_leads_cooli
     assert [r["id"] for r in calls.hot] == [hottest, second, warmed]
     assert calls.hot[0]["last_activity"] == _day(28)
     assert calls.hot[1]["last_activity"] is None  # nothing of their own yet
-    assert [(r["id"], r["from"], r["to"]) for r in calls.cooling] == [(cooled, "hot", "warm")]
-    assert calls.cooling[0]["last_activity"] is None  # a score change is not activity
+    # the likeliest to buy first (the same learned chance here: the higher lead score)
+    assert [(r["id"], r["from"], r["to"]) for r in calls.cooling] == [
+        (stronger, "hot", "warm"),
+        (cooled, "hot", "warm"),
+    ]
+    assert calls.cooling_total == 2
+    assert calls.cooling[1]["last_activity"] is None  # a score change is not activity
     assert not calls.empty
     assert sales.call_list(conn, bo, TODAY, "UTC").hot[0]["lead_score"] == 95.0
 

@@ -72,6 +72,7 @@ def band_drops(conn: Connection, owner_id: int, since: datetime) -> list[dict[st
             Customer.company,
             scores.c.lead_score,
             scores.c.lead_band,
+            scores.c.lead_conversion,
             Event.occurred_at,
             Event.properties,
             _last_activity().label("last_activity"),

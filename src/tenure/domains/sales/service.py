@@ -5,7 +5,8 @@ Who to call today (``call_list``), per salesperson:
 - hot leads: their potential customers whose lead score is hot, the highest first;
 - follow-ups: their open tasks due today or overdue, the oldest due first;
 - leads cooling: their potential customers whose lead band fell (hot → warm, hot or warm →
-  cold) in the last ``COOLING_DAYS`` days — a lead going cold is worth a call before it is gone.
+  cold) in the last ``COOLING_DAYS`` days — a lead going cold is worth a call before it is gone;
+  the likeliest to buy first (learned chance, then lead score), at most ``LIST_LIMIT`` shown.
 
 ``lead_profile`` says why a lead scores what it does: the ideal-customer rules it meets and
 misses with their points, its recent activity by kind, and the learned chance of a first
@@ -30,7 +31,7 @@ from tenure.kit.timeutil import start_of_day
 
 COOLING_DAYS = 14
 ACTIVITY_DAYS = 30
-HOT_LIMIT = 25
+LIST_LIMIT = 25
 BAND_RANK = {"cold": 0, "warm": 1, "hot": 2}
 
 
@@ -41,7 +42,8 @@ class CallList:
     overdue: list[dict[str, Any]]
     due_today: list[dict[str, Any]]
     hot: list[dict[str, Any]]
-    cooling: list[dict[str, Any]]
+    cooling: list[dict[str, Any]]  # the likeliest LIST_LIMIT to buy
+    cooling_total: int = 0
 
     @property
     def empty(self) -> bool:
@@ -76,11 +78,16 @@ def call_list(conn: Connection, owner_id: int, today: date, timezone: str) -> Ca
     """Return who ``owner_id`` should call today (see the module's docstring)."""
     overdue, _ = tasks.list_tasks(conn, assignee_id=owner_id, due="overdue", today=today, limit=200)
     due_today, _ = tasks.list_tasks(conn, assignee_id=owner_id, due="today", today=today, limit=200)
+    cooling = sorted(
+        cooling_leads(conn, owner_id, today, timezone),
+        key=lambda r: (-(r["lead_conversion"] or 0.0), -(r["lead_score"] or 0.0), r["id"]),
+    )
     return CallList(
         overdue=sorted(overdue, key=lambda t: (t["due_on"], t["id"])),
         due_today=due_today,
-        hot=repository.leads_of(conn, owner_id, ("hot",), HOT_LIMIT),
-        cooling=cooling_leads(conn, owner_id, today, timezone),
+        hot=repository.leads_of(conn, owner_id, ("hot",), LIST_LIMIT),
+        cooling=cooling[:LIST_LIMIT],
+        cooling_total=len(cooling),
     )
 
 
