@@ -59,10 +59,17 @@ def test_create_change_and_erase_a_customer(
         "/api/v1/customers", json={"external_id": "tz-x", "timezone": "UTC+8"}, headers=auth
     )
     assert bad_zone.status_code == 422 and "timezone" in str(bad_zone.json()["detail"])
-    erased = client.delete(f"/api/v1/customers/{made['id']}", headers=auth)
-    assert erased.status_code == 200
-    gone = client.get(f"/api/v1/customers/{made['id']}", headers=auth)
-    assert gone.status_code == 404
+    # a person's data: only an administrator exports or erases it
+    assert client.delete(f"/api/v1/customers/{made['id']}", headers=auth).status_code == 403
+    admin = _auth(tokens, "admin")
+    copy = client.get(f"/api/v1/customers/{made['id']}/export", headers=admin)
+    assert copy.status_code == 200 and copy.headers["content-type"] == "application/zip"
+    erased = client.delete(f"/api/v1/customers/{made['id']}", headers=admin)
+    assert erased.status_code == 200 and erased.json()["removed"]["tasks"] == 0
+    shell = client.get(f"/api/v1/customers/{made['id']}", headers=auth).json()
+    assert shell["external_id"] == f"erased-{made['id']}" and shell["name"] is None
+    again = client.delete(f"/api/v1/customers/{made['id']}", headers=admin)
+    assert again.status_code == 409
 
 
 def test_search_and_sort_the_customer_list(client: TestClient, tokens: dict[str, str]) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine
 
 from tenure.api.auth import Guard, audit_actor
 from tenure.api.params import PathId
-from tenure.domains.customers import changes, listing, timeline
+from tenure.domains.customers import changes, listing, privacy, timeline
 from tenure.domains.customers import service as customers
+from tenure.domains.customers.privacy import person_zip
 from tenure.domains.customers.schemas import CustomerChange, NewCustomer
 from tenure.domains.segments.service import parse_filter
 from tenure.domains.users.permissions import Permission as P
@@ -68,11 +69,28 @@ def routes(engine: Engine, router: APIRouter) -> None:
             changed = changes.update_customer(conn, audit_actor(request), customer_id, body.sent())
             return {"changed": changed, "customer": customers.profile(conn, customer_id)}
 
-    @guard.route("DELETE", "/customers/{customer_id}", P.EDIT_CUSTOMERS)
+    @guard.route("DELETE", "/customers/{customer_id}", P.PERSONAL_DATA)
     def erase_customer(customer_id: PathId, request: Request) -> dict[str, Any]:
-        """Erase a customer and everything recorded about them; answers the rows removed."""
+        """Erase a person, keeping the business's figures; answers the rows removed and emptied.
+
+        The row stays as an anonymous ``erased-<id>`` shell with its orders, scores and stages;
+        profile fields, events, tasks, email, webhook deliveries, survey comments and the values
+        of the audit entries about them go (docs/security.md).
+        """
         with write_transaction(engine) as conn:
-            return {"removed": changes.erase_customer(conn, audit_actor(request), customer_id)}
+            done = privacy.erase_customer(conn, audit_actor(request), customer_id)
+            return {"removed": done.removed, "emptied": done.emptied}
+
+    @guard.route("GET", "/customers/{customer_id}/export", P.PERSONAL_DATA)
+    def export_person(customer_id: PathId) -> Response:
+        """Everything recorded about a person, as a zip of JSON and one CSV per section."""
+        with engine.connect() as conn:
+            sections = privacy.export_person(conn, customer_id)
+        return Response(
+            person_zip(sections),
+            media_type="application/zip",
+            headers={"content-disposition": f'attachment; filename="customer-{customer_id}.zip"'},
+        )
 
     @guard.route("GET", "/customers/{customer_id}/orders", P.READ_CUSTOMERS)
     def customer_orders(

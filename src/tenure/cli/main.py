@@ -7,6 +7,7 @@ import typer
 from tenure import __version__
 from tenure.cli import (
     clv,
+    customers,
     demo,
     demo_check,
     exporting,
@@ -46,6 +47,7 @@ app.add_typer(clv.app, name="clv")
 app.command("score")(score.score)
 app.add_typer(report.app, name="report")
 app.add_typer(segments.app, name="segments")
+app.add_typer(customers.app, name="customers")
 app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(messages.app, name="messages")
 app.add_typer(users.app, name="users")

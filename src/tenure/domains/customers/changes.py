@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.domains.audit import service as audit
-from tenure.domains.automation.models import Enrollment, StepRun
+from tenure.domains.automation.models import Enrollment
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
 from tenure.domains.messaging.models import Message
-from tenure.domains.orders.models import Order, OrderLine
 from tenure.domains.scoring.models import ScoreHistory
 from tenure.domains.segments.models import SegmentMember
 from tenure.domains.subscriptions.models import Subscription
@@ -142,36 +141,3 @@ def update_customers(
         conn.execute(update(Customer).where(Customer.id == bindparam("_id")), params)
     audit.record_many(conn, actor, "customer.update", "customers", audits)
     return done
-
-
-def erase_customer(conn: Connection, actor: audit.Actor, customer_id: int) -> dict[str, int]:
-    """Delete a customer and everything recorded about them; return rows removed per table.
-
-    For a person's right to erasure: the audit log keeps only the external id, not the profile.
-    """
-    old = _row(conn, customer_id)
-    removed: dict[str, int] = {}
-    their_orders = select(Order.id).where(Order.customer_id == customer_id)
-    removed["order_lines"] = conn.execute(
-        delete(OrderLine).where(OrderLine.order_id.in_(their_orders))
-    ).rowcount
-    removed["orders"] = conn.execute(delete(Order).where(Order.customer_id == customer_id)).rowcount
-    their_enrollments = select(Enrollment.id).where(Enrollment.customer_id == customer_id)
-    removed["step_runs"] = conn.execute(
-        delete(StepRun).where(StepRun.enrollment_id.in_(their_enrollments))
-    ).rowcount
-    for model, owner in _OWNED:
-        removed[model.__tablename__] = conn.execute(
-            delete(model).where(owner == customer_id)
-        ).rowcount
-    conn.execute(delete(Customer).where(Customer.id == customer_id))
-    audit.record(
-        conn,
-        actor,
-        "customer.erase",
-        "customers",
-        customer_id,
-        before={"external_id": old["external_id"]},
-        after={"removed": {k: v for k, v in removed.items() if v}},
-    )
-    return removed

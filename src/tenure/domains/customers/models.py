@@ -38,3 +38,5 @@ class Customer(Timestamped, Base):
     attributes: Mapped[dict[str, Any] | None]
     email_consent: Mapped[bool] = mapped_column(default=False)
     sms_consent: Mapped[bool] = mapped_column(default=False)
+    # set when the person was erased: the row stays, anonymous, for the business's figures
+    erased_at: Mapped[datetime | None]

@@ -29,6 +29,7 @@ PROFILE: tuple[InstrumentedAttribute[Any], ...] = (
     Customer.owner_id,
     Customer.tags,
     Customer.email_consent,
+    Customer.erased_at,
 )
 
 

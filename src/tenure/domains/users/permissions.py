@@ -26,6 +26,7 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"  # the audit log
     READ_PLAYBOOKS = "read_playbooks"  # playbooks, their enrollments, step counts and email
     MANAGE_PLAYBOOKS = "manage_playbooks"  # publish, pause and resume; enroll by hand
+    PERSONAL_DATA = "personal_data"  # export everything about a person; erase them
 
 
 P = Permission
@@ -57,7 +58,9 @@ ALLOWED: dict[Role, frozenset[Permission]] = {
 # An API token carries scopes; what it may do is what both its scopes and its owner's role allow.
 SCOPES: dict[str, frozenset[Permission]] = {
     "read": frozenset({P.READ_CUSTOMERS, P.READ_REPORTS, P.READ_SPEND, P.READ_PLAYBOOKS}),
-    "write": frozenset({P.EDIT_CUSTOMERS, P.MANAGE_SEGMENTS, P.MANAGE_TASKS, P.MANAGE_PLAYBOOKS}),
+    "write": frozenset(
+        {P.EDIT_CUSTOMERS, P.MANAGE_SEGMENTS, P.MANAGE_TASKS, P.MANAGE_PLAYBOOKS, P.PERSONAL_DATA}
+    ),
     "ingest": frozenset({P.IMPORT_DATA}),
     "score": frozenset({P.RUN_SCORING}),
 }

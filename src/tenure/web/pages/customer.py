@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from tenure.api.params import PathId
 from tenure.domains.automation import reports as playbook_reports
 from tenure.domains.automation import service as playbook_service
-from tenure.domains.customers import changes, timeline
+from tenure.domains.customers import changes, privacy, timeline
 from tenure.domains.customers import service as customers
 from tenure.domains.preferences import service as preferences
 from tenure.domains.sales import service as sales
@@ -61,7 +62,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             playbooks = [p for p in playbook_service.listing(conn) if p.status == "active"]
             settings = preferences.effective(conn, render.settings)
             lead = sales.lead_profile(conn, customer_id, settings, utcnow())
-        scores = found["scores"] or {}
+        # a customer no run has scored yet (just created) shows a dash in every score
+        scores: dict[str, Any] = defaultdict(lambda: None, found["scores"] or {})
         risk = scores.get("churn_risk")
         reasons = [
             reason_text(r["feature"], r["value"], lang) for r in scores.get("churn_reasons") or []
@@ -142,6 +144,32 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 assignee_id=user_id_of(assignee),
             )
         return RedirectResponse(f"/customers/{customer_id}#tasks", 303)
+
+    @router.get("/customers/{customer_id}/export", include_in_schema=False)
+    def export_person(request: Request, customer_id: PathId) -> Response:
+        signed = session.current(engine, request)
+        session.require(signed, Permission.PERSONAL_DATA)
+        with engine.connect() as conn:
+            sections = privacy.export_person(conn, customer_id)
+        return Response(
+            privacy.person_zip(sections),
+            media_type="application/zip",
+            headers={"content-disposition": f'attachment; filename="customer-{customer_id}.zip"'},
+        )
+
+    @router.post("/customers/{customer_id}/erase", include_in_schema=False)
+    def erase(
+        request: Request, customer_id: PathId, confirm: str = Form(""), csrf: str = Form("")
+    ) -> Response:
+        signed = session.posted(engine, request, csrf, Permission.PERSONAL_DATA)
+        with write_transaction(engine) as conn:
+            found = customers.profile(conn, customer_id)
+            if confirm.strip() != found["external_id"]:
+                raise InvalidInput(
+                    f"confirm: type the customer's id {found['external_id']} to erase them"
+                )
+            privacy.erase_customer(conn, session.actor(signed), customer_id)
+        return RedirectResponse(f"/customers/{customer_id}", 303)
 
     @router.post("/customers/{customer_id}/playbooks", include_in_schema=False)
     def enroll(
