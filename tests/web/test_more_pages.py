@@ -14,6 +14,7 @@ from tenure.domains.audit import service as audit
 from tenure.domains.preferences import service as preferences
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
+from tenure.kit import vocabulary
 from tenure.kit.settings import Settings
 from tests.web.conftest import chart_option, sign_in, table_rows
 
@@ -173,10 +174,18 @@ def test_roi_is_a_percentage_everywhere_and_a_channel_without_spend_has_no_cac(
     sign_in(app_client, "marketing")
     page = app_client.get("/channels").text
     # channel, new customers, revenue to date, spend, CAC, ROI
-    rows = {r[0]: r for r in table_rows(page, "channel-totals")}
+    # rows and the chart name each channel in words ("search ads", 搜索广告 — the account may
+    # have chosen 中文 in another test), keyed here by its key
+    keys = {
+        vocabulary.label("channel", k, lang): k
+        for k in vocabulary.CHANNELS
+        for lang in ("en", "zh")
+    }
+    rows = {keys[r[0]]: r for r in table_rows(page, "channel-totals")}
     option = chart_option(page, "channels")
-    drawn = dict(zip(option["xAxis"]["data"], option["series"][1]["data"], strict=True))
-    cac = dict(zip(option["xAxis"]["data"], option["series"][0]["data"], strict=True))
+    axis = [keys[name] for name in option["xAxis"]["data"]]
+    drawn = dict(zip(axis, option["series"][1]["data"], strict=True))
+    cac = dict(zip(axis, option["series"][0]["data"], strict=True))
     assert option["yAxis"][1]["axisLabel"]["formatter"] == "{value}%"
     expected = _channel_roi(demo_engine)
     assert set(expected) < set(rows)  # direct has no spend
@@ -190,7 +199,7 @@ def test_roi_is_a_percentage_everywhere_and_a_channel_without_spend_has_no_cac(
     assert cac["direct"] is None and drawn["direct"] is None
     overview = app_client.get("/").text
     # channel, customers, buyers, conversion, spend, CAC
-    assert {r[0]: r for r in table_rows(overview, "channels")}["direct"][5] == "—"
+    assert {keys[r[0]]: r for r in table_rows(overview, "channels")}["direct"][5] == "—"
     assert chart_option(overview, "channels")["series"][1]["data"] == option["series"][1]["data"]
 
 

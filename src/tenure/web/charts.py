@@ -173,7 +173,9 @@ def nps_trend(rows: Sequence[dict[str, Any]], name: str) -> Option:
     }
 
 
-def channels(rows: Sequence[dict[str, Any]], names: tuple[str, str]) -> Option:
+def channels(
+    rows: Sequence[dict[str, Any]], names: tuple[str, str], channel: Label = str
+) -> Option:
     """Return CAC (bars, left axis) and ROI in % (line, right axis) of each channel.
 
     ROI is a percentage, as in the channels table (0.25 → 25%); a channel without spend has
@@ -183,7 +185,7 @@ def channels(rows: Sequence[dict[str, Any]], names: tuple[str, str]) -> Option:
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": _GRID,
-        "xAxis": {"type": "category", "data": [r["channel"] for r in rows]},
+        "xAxis": {"type": "category", "data": [channel(r["channel"]) for r in rows]},
         "yAxis": [
             {"type": "value", "name": names[0]},
             {"type": "value", "name": names[1], "axisLabel": {"formatter": "{value}%"}},

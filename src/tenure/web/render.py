@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from tenure.domains.users.permissions import Permission, allows
 from tenure.domains.users.sessions import SignedIn
+from tenure.kit import vocabulary
 from tenure.kit.settings import Settings
 from tenure.web.i18n import Formatter, pick, translations
 
@@ -113,6 +115,10 @@ class Renderer:
             "csrf": signed.csrf_token if signed else "",
             "can": lambda p: role is not None and allows(role, Permission(p)),
             "stage_label": tools.stage_label,
+            "label": lambda kind, key: vocabulary.label(kind, key, tools.lang),
+            "figures": lambda numbers: vocabulary.figures_text(numbers, tools.lang),
+            # JSON as people read it: 重点客户, not \u91cd\u70b9… (the page escapes it for HTML)
+            "readable": lambda value: json.dumps(value, ensure_ascii=False, default=str),
             "stages": STAGES,
             "menu": [
                 (href, tools.gettext(label), _active(path, href))

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from tenure.domains.scoring.reports import kpi_report
 from tenure.domains.users.permissions import Permission
+from tenure.kit import vocabulary
 from tenure.web import charts, session
 from tenure.web.render import Renderer
 
@@ -24,6 +25,11 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         totals = kpis["channels"]["total"] if kpis else []
         monthly = kpis["channels"]["monthly"] if kpis else []
         months = sorted({m["month"] for m in monthly})[-6:]
+        lang = render.language(request, signed)
+
+        def channel(key: str) -> str:
+            return vocabulary.label("channel", key, lang)
+
         return render.page(
             request,
             "channels.html",
@@ -31,6 +37,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             totals=totals,
             months=months,
             by_month={(m["channel"], m["month"]): m for m in monthly if m["month"] in months},
-            charts={"channels": charts.channels(totals, ("CAC", "ROI"))} if totals else {},
+            charts={"channels": charts.channels(totals, ("CAC", "ROI"), channel)} if totals else {},
             as_of=kpis["as_of"] if kpis else None,
         )

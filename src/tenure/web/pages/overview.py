@@ -12,6 +12,7 @@ from tenure.domains.reports.charts import nps_by_month
 from tenure.domains.reports.service import overview_from_run, store_overview
 from tenure.domains.scoring.reports import kpi_report, stage_flow, stage_report
 from tenure.domains.users.permissions import Permission
+from tenure.kit import vocabulary
 from tenure.web import charts, session
 from tenure.web.pages.value import value_charts
 from tenure.web.render import N_, Page, Renderer
@@ -92,7 +93,11 @@ def chart_options(
     if kpis is not None:
         if kpis["cohorts"]["cohorts"]:
             options["cohorts"] = charts.cohort_heatmap(kpis["cohorts"]["cohorts"])
-        options["channels"] = charts.channels(kpis["channels"]["total"], ("CAC", "ROI"))
+        options["channels"] = charts.channels(
+            kpis["channels"]["total"],
+            ("CAC", "ROI"),
+            lambda key: vocabulary.label("channel", key, page.lang),
+        )
     nps = nps_by_month(conn)
     if nps:
         options["nps"] = charts.nps_trend(nps, "NPS")
