@@ -78,6 +78,9 @@ def test_the_customer_list_sorts_and_filters_by_lead_score(
         expected = [c for c, _, b in leads if b == band][:50]
         assert expected and _ids(banded.text) == expected
         assert set(re.findall(r'data-lead="(\w*)"', banded.text)) == {band}
+        shown = re.search(r'id="customer-count">([\d,]+) ', banded.text)
+        assert shown is not None  # the whole count, beside the page of 50
+        assert int(shown[1].replace(",", "")) == len([c for c, _, b in leads if b == band])
     least = app_client.get("/customers?min_lead=60&sort=-lead_score")
     assert _ids(least.text) == [c for c, s, _ in leads if s >= 60][:50]
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     and_,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -69,13 +70,26 @@ class ListQuery:
     limit: int = 50
 
 
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _search(q: str) -> ColumnElement[bool]:
-    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """Match the id or email exactly, or every word somewhere in the name or the company.
+
+    Word by word, so that "kim lena" finds Lena Kim as well as Kim Lena.
+    """
+    words = [
+        or_(
+            Customer.name.ilike(_like(w), escape="\\"),
+            Customer.company.ilike(_like(w), escape="\\"),
+        )
+        for w in q.split()
+    ]
     return or_(
         Customer.external_id == q,
         func.lower(Customer.email) == q.lower(),
-        Customer.name.ilike(like, escape="\\"),
-        Customer.company.ilike(like, escape="\\"),
+        and_(*words) if words else false(),
     )
 
 
@@ -112,6 +126,32 @@ def _after(sort: str, cursor: str) -> ColumnElement[bool]:
         raise InvalidInput(f"after: {cursor!r} is not a cursor this list gave out") from None
 
 
+def _narrowed(conn: Connection, statement: Any, query: ListQuery) -> Any:
+    """Add the query's filters (tree, search, tag, segment) to ``statement``."""
+    if query.tree:
+        statement = statement.where(to_sql(query.tree, fields.columns()))
+    if query.q:
+        statement = statement.where(_search(query.q.strip()))
+    if query.tag:
+        statement = statement.where(_has_tag(conn, query.tag))
+    if query.segment:
+        statement = statement.where(_in_segment(query.segment))
+    return statement
+
+
+COUNT_CAP = 10_000  # counting beyond this costs a scan of the store per page view
+
+
+def count(conn: Connection, query: ListQuery) -> tuple[int, bool]:
+    """Count the customers the query finds, up to COUNT_CAP; say whether there are more."""
+    statement = _narrowed(conn, fields.view(Customer.id), query)
+    if query.sort != "id":  # a list sorted by a score leaves out who has none
+        statement = statement.where(views.customer_scores.c[query.sort[1:]].is_not(None))
+    found = statement.limit(COUNT_CAP + 1).subquery()
+    n = int(conn.execute(select(func.count()).select_from(found)).scalar_one())
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
 def listing(conn: Connection, query: ListQuery) -> tuple[list[dict[str, Any]], str | None]:
     """Return one page of customers with stage and key scores, and the next page's cursor."""
     if query.sort not in SORTS:
@@ -123,14 +163,7 @@ def listing(conn: Connection, query: ListQuery) -> tuple[list[dict[str, Any]], s
         views.customer_stages.c.stage,
         *(scores.c[c] for c in LISTED_SCORES),
     ).limit(query.limit + 1)  # one more tells whether a next page exists
-    if query.tree:
-        statement = statement.where(to_sql(query.tree, fields.columns()))
-    if query.q:
-        statement = statement.where(_search(query.q.strip()))
-    if query.tag:
-        statement = statement.where(_has_tag(conn, query.tag))
-    if query.segment:
-        statement = statement.where(_in_segment(query.segment))
+    statement = _narrowed(conn, statement, query)
     if query.sort == "id":
         statement = statement.order_by(Customer.id)
     else:

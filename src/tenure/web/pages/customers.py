@@ -125,8 +125,9 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         with engine.connect() as conn:
             try:
                 rows, cursor = listing.listing(conn, query_of(params))
+                total = listing.count(conn, query_of(params))
             except TenureError as exc:
-                rows, cursor, error = [], None, exc.message
+                rows, cursor, error, total = [], None, exc.message, (0, False)
             people = users.list_users(conn)
             choices = {
                 "segments": [s["name"] for s in segments.list_all(conn)],
@@ -139,6 +140,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             "customers.html",
             signed,
             rows=rows,
+            total=total,
             owners={u["id"]: u["name"] for u in people},
             params=kept,
             choices=choices,
