@@ -345,7 +345,13 @@ def test_a_win_back_task_is_ticked_off_and_completed_with_its_root_cause(
     page.click(f"{card} form.complete button")  # the root cause is required: nothing is sent
     assert page.locator(f"{card}.done").count() == 0
     page.select_option(f'{card} select[name="root_cause"]', "price")
+    done_before = int(page.locator('#task-counts [data-count="done"]').inner_text())
     page.click(f"{card} form.complete button")
     page.wait_for_selector(f"{card}.done")
     assert "Root cause: Price" in page.locator(f"{card} .outcome").inner_text()
+    # the counters above follow the card, without a reload
+    counter = "#task-counts [data-count='done']"
+    page.wait_for_function(
+        f'document.querySelector("{counter}").textContent == "{done_before + 1}"'
+    )
     _shot(page, "tasks-completed-root-cause-en")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,11 +14,21 @@ from tenure.domains.tasks import service as tasks
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
+from tenure.kit.ids import parse_id
 from tenure.kit.timeutil import business_today
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
 from tenure.web.render import Renderer
+
+
+def _inbox_of(here: str, signed: SignedIn) -> int | None:
+    """Whose inbox the page ``here`` is (None: not the inbox, e.g. a customer's page)."""
+    url = urlsplit(here)
+    if url.path != "/tasks":
+        return None
+    asked = parse_qs(url.query).get("assignee", [""])[0]
+    return parse_id(asked) if asked else signed.principal.user_id
 
 
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
@@ -53,18 +64,24 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         """Htmx swaps the task's card in place; a plain form post goes back to the page."""
         if request.headers.get("hx-request") != "true":
             return RedirectResponse(session.safe_next(next_url), 303)
+        here = session.safe_next(next_url)
         with engine.connect() as conn:
             task = tasks.get_task(conn, task_id)
             people = users.list_users(conn)
+            # on the inbox, the counters above the cards follow the change (htmx out of band)
+            whose = _inbox_of(here, signed)
+            today = business_today(render.settings.business.timezone)
+            counts = tasks.counts(conn, whose, today) if whose is not None else None
         return render.page(
             request,
-            "_task.html",
+            "_task_answer.html",
             signed,
+            counts=counts,
             t=task,
             due=None,
             show_customer=True,
             people=people,
-            here=session.safe_next(next_url),
+            here=here,
         )
 
     @router.post("/tasks/{task_id}/complete", include_in_schema=False)
