@@ -113,3 +113,19 @@ def test_the_overview_heatmap_matches_the_cohort_report(
     }
     assert drawn == expected
     assert any(k == 12 for _, k in drawn)  # the oldest cohorts reach month 12
+
+
+def test_category_axes_name_every_category_and_money_axes_their_currency() -> None:
+    from tenure.web import charts
+
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    revenue = charts.bars(months, [1.0] * 12, "Paid revenue", "EUR")
+    assert revenue["xAxis"]["axisLabel"]["interval"] == 0  # none skipped
+    assert revenue["xAxis"]["axisLabel"]["rotate"] == 30  # twelve: tilted, not hidden
+    assert revenue["yAxis"]["name"] == "EUR"
+    few = charts.bars(["a", "b"], [1.0, 2.0], "x")
+    assert few["xAxis"]["axisLabel"]["rotate"] == 0 and few["yAxis"]["name"] == ""
+    rows = [{"channel": "referral", "cac": 3.0, "roi": 0.5}]
+    spend = charts.channels(rows, ("CAC", "ROI"), str, "CNY")
+    assert spend["yAxis"][0]["name"] == "CAC (CNY)"
+    assert spend["xAxis"]["axisLabel"]["interval"] == 0

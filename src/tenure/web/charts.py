@@ -26,13 +26,29 @@ STAGE_COLORS = {
 _GRID = {"left": 56, "right": 24, "top": 36, "bottom": 40, "containLabel": True}
 
 
-def bars(labels: Sequence[str], values: Sequence[float], name: str) -> Option:
-    """Return one series of bars (e.g. paid revenue by month)."""
+def _categories(labels: Sequence[str]) -> Option:
+    """Return a category axis that names every category.
+
+    ECharts would skip some when they crowd, so more than a few are tilted instead.
+    """
+    crowded = len(labels) > 6 or sum(len(str(x)) for x in labels) > 48
+    return {
+        "type": "category",
+        "data": list(labels),
+        "axisLabel": {"interval": 0, "rotate": 30 if crowded else 0, "hideOverlap": False},
+    }
+
+
+def bars(labels: Sequence[str], values: Sequence[float], name: str, unit: str = "") -> Option:
+    """Return one series of bars (e.g. paid revenue by month).
+
+    ``unit`` names the value axis: the currency, for money.
+    """
     return {
         "tooltip": {"trigger": "axis"},
         "grid": _GRID,
-        "xAxis": {"type": "category", "data": list(labels)},
-        "yAxis": {"type": "value"},
+        "xAxis": _categories(labels),
+        "yAxis": {"type": "value", "name": unit},
         "series": [{"type": "bar", "name": name, "data": [round(v, 2) for v in values]}],
     }
 
@@ -83,7 +99,9 @@ def stage_flow(flow: Sequence[dict[str, Any]], stage: Label) -> Option:
     }
 
 
-def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[str, str]) -> Option:
+def value_by_stage(
+    rows: Sequence[dict[str, Any]], stage: Label, names: tuple[str, str], currency: str = ""
+) -> Option:
     """Return the gross margin so far and the predicted CLV of each stage, side by side.
 
     Both are gross margin (CLV is the margin expected to come), so the bars compare.
@@ -92,12 +110,8 @@ def value_by_stage(rows: Sequence[dict[str, Any]], stage: Label, names: tuple[st
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": _GRID,
-        "xAxis": {
-            "type": "category",
-            "data": [stage(r["stage"]) for r in rows],
-            "axisLabel": {"interval": 0, "rotate": 30},  # seven stage names: level, they overlap
-        },
-        "yAxis": {"type": "value"},
+        "xAxis": _categories([stage(r["stage"]) for r in rows]),
+        "yAxis": {"type": "value", "name": currency},
         "series": [
             {"type": "bar", "name": names[0], "data": [round(r["gross_margin"]) for r in rows]},
             {"type": "bar", "name": names[1], "data": [round(r["clv"]) for r in rows]},
@@ -159,7 +173,7 @@ def clv_histogram(buckets: Sequence[dict[str, Any]], money: Callable[[float], st
         f"{money(b['lower'])}–{money(b['upper'])}" if b["upper"] else f"≥ {money(b['lower'])}"
         for b in buckets
     ]
-    return bars(labels, [b["customers"] for b in buckets], "")
+    return bars(labels, [b["customers"] for b in buckets], "")  # customers: no unit
 
 
 def nps_trend(rows: Sequence[dict[str, Any]], name: str) -> Option:
@@ -167,14 +181,17 @@ def nps_trend(rows: Sequence[dict[str, Any]], name: str) -> Option:
     return {
         "tooltip": {"trigger": "axis"},
         "grid": _GRID,
-        "xAxis": {"type": "category", "data": [r["month"] for r in rows]},
+        "xAxis": _categories([r["month"] for r in rows]),
         "yAxis": {"type": "value", "min": -100, "max": 100},
         "series": [{"type": "line", "name": name, "data": [r["nps"] for r in rows]}],
     }
 
 
 def channels(
-    rows: Sequence[dict[str, Any]], names: tuple[str, str], channel: Label = str
+    rows: Sequence[dict[str, Any]],
+    names: tuple[str, str],
+    channel: Label = str,
+    currency: str = "",
 ) -> Option:
     """Return CAC (bars, left axis) and ROI in % (line, right axis) of each channel.
 
@@ -185,9 +202,9 @@ def channels(
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": _GRID,
-        "xAxis": {"type": "category", "data": [channel(r["channel"]) for r in rows]},
+        "xAxis": _categories([channel(r["channel"]) for r in rows]),
         "yAxis": [
-            {"type": "value", "name": names[0]},
+            {"type": "value", "name": f"{names[0]} ({currency})" if currency else names[0]},
             {"type": "value", "name": names[1], "axisLabel": {"formatter": "{value}%"}},
         ],
         "series": [

@@ -37,6 +37,12 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             totals=totals,
             months=months,
             by_month={(m["channel"], m["month"]): m for m in monthly if m["month"] in months},
-            charts={"channels": charts.channels(totals, ("CAC", "ROI"), channel)} if totals else {},
+            charts={
+                "channels": charts.channels(
+                    totals, ("CAC", "ROI"), channel, render.settings.business.currency
+                )
+            }
+            if totals
+            else {},
             as_of=kpis["as_of"] if kpis else None,
         )

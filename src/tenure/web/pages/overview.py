@@ -84,6 +84,7 @@ def chart_options(
             [fmt.month(m.month) for m in data.months],
             [float(m.revenue) for m in data.months],
             _("Paid revenue"),
+            fmt.currency,
         )
     }
     flow = stage_flow(conn)
@@ -97,6 +98,7 @@ def chart_options(
             kpis["channels"]["total"],
             ("CAC", "ROI"),
             lambda key: vocabulary.label("channel", key, page.lang),
+            fmt.currency,
         )
     nps = nps_by_month(conn)
     if nps:

@@ -25,7 +25,10 @@ def value_charts(conn: Connection, page: Page) -> dict[str, Any]:
     return {
         "clv": charts.clv_histogram(clv_histogram(conn), page.fmt.money),
         "value": charts.value_by_stage(
-            by_stage, page.stage_label, (_("Gross margin so far"), _("Predicted CLV"))
+            by_stage,
+            page.stage_label,
+            (_("Gross margin so far"), _("Predicted CLV")),
+            page.fmt.currency,
         ),
     }
 
