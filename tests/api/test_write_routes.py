@@ -195,19 +195,22 @@ def test_segments_through_the_api(client: TestClient, tokens: dict[str, str]) ->
 
 
 def test_trigger_a_run_and_follow_it(client: TestClient, tokens: dict[str, str]) -> None:
-    auth = _auth(tokens, "manager")
-    queued = client.post("/api/v1/runs", json={"as_of": "2026-03-31"}, headers=auth)
-    assert queued.status_code == 202, queued.text
-    url = queued.json()["status_url"]
-    deadline = time.monotonic() + 120
-    status = client.get(url, headers=auth).json()
-    while status["status"] in ("queued", "running") and time.monotonic() < deadline:
-        time.sleep(0.2)
-        status = client.get(url, headers=auth).json()
-    assert status["status"] == "done", status
-    runs = client.get("/api/v1/runs", headers=auth).json()["items"]
-    assert status["run_id"] in [r["run_id"] for r in runs]
-    cohorts = client.get("/api/v1/cohorts", headers=auth).json()
-    assert cohorts["cohorts"] and cohorts["as_of"] == "2026-03-31"
-    sales = client.post("/api/v1/runs", json={}, headers=_auth(tokens, "sales"))
-    assert sales.status_code == 403
+    # entered, the app's lifespan stops the worker this run wakes: left running, it would go
+    # on committing on the package's store under the later tests' transactions
+    with TestClient(client.app) as http:
+        auth = _auth(tokens, "manager")
+        queued = http.post("/api/v1/runs", json={"as_of": "2026-03-31"}, headers=auth)
+        assert queued.status_code == 202, queued.text
+        url = queued.json()["status_url"]
+        deadline = time.monotonic() + 120
+        status = http.get(url, headers=auth).json()
+        while status["status"] in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            status = http.get(url, headers=auth).json()
+        assert status["status"] == "done", status
+        runs = http.get("/api/v1/runs", headers=auth).json()["items"]
+        assert status["run_id"] in [r["run_id"] for r in runs]
+        cohorts = http.get("/api/v1/cohorts", headers=auth).json()
+        assert cohorts["cohorts"] and cohorts["as_of"] == "2026-03-31"
+        sales = http.post("/api/v1/runs", json={}, headers=_auth(tokens, "sales"))
+        assert sales.status_code == 403

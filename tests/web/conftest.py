@@ -124,10 +124,12 @@ def table_rows(page: str, table_id: str) -> list[list[str]]:
 def owned_customer(engine: Engine, owner_email: str = "sales@web.test") -> int:
     """Return a customer made to belong to the user with ``owner_email``."""
     t = metadata().tables
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         owner = conn.execute(select(t["users"].c.id).where(t["users"].c.email == owner_email))
         owner_id = owner.scalar_one()
-        customer_id = conn.execute(select(t["customers"].c.id).limit(1)).scalar_one()
+        customer_id = conn.execute(
+            select(t["customers"].c.id).order_by(t["customers"].c.id).limit(1)
+        ).scalar_one()
         conn.execute(
             update(t["customers"])
             .where(t["customers"].c.id == customer_id)

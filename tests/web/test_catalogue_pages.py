@@ -12,6 +12,7 @@ from tenure.domains.audit.service import Actor
 from tenure.domains.customers import changes
 from tenure.domains.scoring import views
 from tenure.kit.vocabulary import STAGE_RULES
+from tenure.storage.engine import write_transaction
 from tests.web.conftest import sign_in
 
 
@@ -39,7 +40,7 @@ def test_a_360_says_its_stage_rule_and_figures_in_words(
 def test_the_audit_log_reads_in_chinese_without_escapes(
     app_client: TestClient, demo_engine: Engine
 ) -> None:
-    with demo_engine.begin() as conn:
+    with write_transaction(demo_engine) as conn:
         changes.create_customer(
             conn, Actor(None, "cli"), {"external_id": "AUD-1", "tags": ["重点客户"]}
         )

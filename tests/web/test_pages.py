@@ -15,7 +15,7 @@ from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
 from tenure.domains.scoring.reports import kpi_report
 from tenure.kit.settings import Settings
-from tenure.storage.engine import make_engine
+from tenure.storage.engine import make_engine, write_transaction
 from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
 from tenure.web.pages.overview import tiles
@@ -79,7 +79,7 @@ def test_failed_sign_ins_are_throttled(demo_engine: Engine) -> None:
     paused = client.post("/login", data=right)
     assert paused.status_code == 429  # even the right password waits out the window
     assert "15 minutes" in paused.text
-    with demo_engine.begin() as conn:  # the window passes
+    with write_transaction(demo_engine) as conn:  # the window passes
         attempts = metadata().tables["login_attempts"]
         conn.execute(attempts.delete().where(attempts.c.email == "csm@web.test"))
     assert client.post("/login", data=right, follow_redirects=False).status_code == 303
@@ -299,7 +299,7 @@ def test_empty_store_teaches_the_next_step(empty_sqlite_url: str, path: str) -> 
 
     engine = make_engine(empty_sqlite_url)
     upgrade(engine)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         users.create_user(conn, "Admin", "admin@web.test", "admin")
         users.set_password(conn, "admin@web.test", PASSWORD)
     client = TestClient(create_app(engine, Settings()))
@@ -369,17 +369,17 @@ def test_reasons_of_a_low_risk_are_not_headed_why_at_risk(
     assert row is not None
     reasons = [{"feature": "days_since_last", "value": 12.0, "push": 0.1}]
     key = (table.c.run_id == row.run_id) & (table.c.customer_id == row.customer_id)
-    with demo_engine.begin() as conn:
+    with write_transaction(demo_engine) as conn:
         before = conn.execute(select(table.c.churn_risk, table.c.churn_reasons).where(key)).one()
         conn.execute(update(table).where(key).values(churn_risk=0.02, churn_reasons=reasons))
     try:
         sign_in(app_client, "csm")
         low = app_client.get(f"/customers/{row.customer_id}").text
         assert "Low risk; what weighs on it most" in low and "Why at risk" not in low
-        with demo_engine.begin() as conn:
+        with write_transaction(demo_engine) as conn:
             conn.execute(update(table).where(key).values(churn_risk=0.45))
         high = app_client.get(f"/customers/{row.customer_id}").text
         assert "Why at risk" in high and "no purchase for 12 days" in high
     finally:
-        with demo_engine.begin() as conn:
+        with write_transaction(demo_engine) as conn:
             conn.execute(update(table).where(key).values(**before._asdict()))

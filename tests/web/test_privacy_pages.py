@@ -12,13 +12,14 @@ from sqlalchemy import Engine
 
 from tenure.domains.audit.service import Actor
 from tenure.domains.customers import changes
+from tenure.storage.engine import write_transaction
 from tests.web.conftest import sign_in
 
 
 def test_an_admin_exports_and_erases_a_person_after_typing_their_id(
     app_client: TestClient, demo_engine: Engine
 ) -> None:
-    with demo_engine.begin() as conn:
+    with write_transaction(demo_engine) as conn:
         person = changes.create_customer(
             conn, Actor(None, "cli"), {"external_id": "P-900", "name": "Ada Privacy"}
         )

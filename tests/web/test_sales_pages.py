@@ -19,6 +19,7 @@ from tenure.domains.scoring.models import ScoreHistory, ScoringRun
 from tenure.domains.users import service as users
 from tenure.domains.users.models import User
 from tenure.kit.timeutil import utcnow
+from tenure.storage.engine import write_transaction
 from tests.web.conftest import PASSWORD, sign_in, table_rows
 
 CALLER = "caller@web.test"
@@ -86,7 +87,7 @@ def test_the_customer_list_sorts_and_filters_by_lead_score(
 
 
 def _caller(engine: Engine) -> int:
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         found = conn.execute(select(User.id).where(User.email == CALLER)).scalar_one_or_none()
         if found is not None:
             return int(found)
@@ -104,7 +105,7 @@ def test_who_to_call_lists_a_salespersons_hot_leads_best_first(
     # the three best leads made hot in the latest run (the small demo has few), and a warm one
     hot = [c for c, _, _ in leads[:3]]
     warm = [c for c, _, band in leads[3:] if band == "warm"][:1]
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(
             update(ScoreHistory)
             .where(ScoreHistory.run_id == _latest_run(engine), ScoreHistory.customer_id.in_(hot))
