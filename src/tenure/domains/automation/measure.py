@@ -86,7 +86,7 @@ class Measured:
                 "relative_lift": d.relative_lift,
             }
 
-        margin = _scaled(self.revenue, self.margin_share)
+        margin = scaled(self.revenue, self.margin_share)
         ratio = self.sample_ratio
         return {
             "playbook": self.playbook,
@@ -244,7 +244,11 @@ def _cohort(
     ).all()
     bought = pl.DataFrame(
         [(r[0], r[1], float(r[2] if r[2] is not None else Decimal(0))) for r in orders],
-        schema={"customer_id": pl.Int64, "ordered_at": pl.Datetime("us", "UTC"), "amount": pl.Float64},
+        schema={
+            "customer_id": pl.Int64,
+            "ordered_at": pl.Datetime("us", "UTC"),
+            "amount": pl.Float64,
+        },
         orient="row",
     )
     joined = enrollments.join(bought, on="customer_id", how="left")
@@ -269,7 +273,8 @@ def _cohort(
     return out.sort("id")
 
 
-def _scaled(d: uplift.Difference | None, share: float) -> uplift.Difference | None:
+def scaled(d: uplift.Difference | None, share: float) -> uplift.Difference | None:
+    """Return ``d`` times ``share`` (margin from revenue: the interval scales with it)."""
     if d is None:
         return None
     return uplift.Difference(
