@@ -60,3 +60,9 @@ def test_a_nul_in_a_form_or_a_search_is_422_naming_the_field(app_client: TestCli
     assert edited.status_code == 422 and "form.name" in edited.json()["detail"]
     task = app_client.post("/customers/1/tasks", data={"csrf": csrf, "title": "\x00"})
     assert task.status_code == 422 and "form.title" in task.json()["detail"]
+
+
+def test_the_customer_list_csv_opens_in_excel(app_client: TestClient) -> None:
+    sign_in(app_client, "viewer")
+    answer = app_client.get("/customers.csv", params={"stage": "churned"})
+    assert answer.content.startswith("\ufeff".encode())  # a BOM: Excel reads the 中文 names

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from tenure.kit.errors import InvalidInput
+from tenure.kit.spreadsheet import unquoted
 
 ROW = "__row"
 TEXT_FORMATS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": ","}
@@ -79,7 +80,8 @@ def _sniff_delimiter(path: Path, default: str) -> str:
 def _numbered(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     start = 2
     for batch in batches:
-        yield batch.with_row_index(ROW, offset=start)
+        # a cell a Tenure export quoted ('=…, kit/spreadsheet.py) reads back as it was
+        yield unquoted(batch).with_row_index(ROW, offset=start)
         start += batch.height
 
 
