@@ -18,6 +18,7 @@ import polars as pl
 
 from tenure.kit.errors import InvalidInput
 from tenure.kit.spreadsheet import unquoted
+from tenure.storage import staging
 
 ROW = "__row"
 TEXT_FORMATS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": ","}
@@ -69,7 +70,13 @@ def _check_utf8(path: Path, encoding: str) -> None:
 
 def _transcode(path: Path, encoding: str) -> Path:
     """Copy a file in another encoding to a temporary UTF-8 file (Polars reads UTF-8 only)."""
-    out = tempfile.NamedTemporaryFile("w", suffix=path.suffix, delete=False, encoding="utf-8")  # noqa: SIM115
+    out = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed below, deleted by Source.close)
+        "w",
+        prefix=staging.temporary_name("transcode"),
+        suffix=path.suffix,
+        delete=False,
+        encoding="utf-8",
+    )
     with path.open(encoding=encoding, newline="") as source, out:
         while block := source.read(1 << 20):
             out.write(block)
