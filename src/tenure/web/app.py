@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from tenure import __version__
 from tenure.api import PREFIX, api_router, install_error_handlers
+from tenure.api.limits import RequestLimits
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.settings import Settings
 from tenure.web import kept_form, session
@@ -94,6 +95,11 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     def _bad_form(request: Request, _: session.BadForm) -> Response:
         return page_error(request, 403, "bad_form")
 
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.server.max_body_bytes,
+        max_header_bytes=settings.server.max_header_bytes,
+    )
     app.include_router(api_router(engine, settings, worker))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages = APIRouter()
