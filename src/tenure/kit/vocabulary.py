@@ -17,6 +17,17 @@ def _l(en: str, zh: str) -> dict[str, str]:
     return {"en": en, "zh": zh}
 
 
+# the lifecycle stages, by the web app's names (潜在客户 …); English as the CLI writes them
+STAGES: Labels = {
+    "potential": _l("potential", "潜在客户"),
+    "new": _l("new", "新客户"),
+    "growing": _l("growing", "成长客户"),
+    "mature": _l("mature", "成熟客户"),
+    "declining": _l("declining", "衰退客户"),
+    "churned": _l("churned", "流失客户"),
+    "won_back": _l("won back", "挽回客户"),
+}
+
 STAGE_RULES: Labels = {
     # ecommerce
     "never_bought": _l("no paid purchase yet", "尚无付款购买"),
@@ -182,6 +193,7 @@ FIGURES: Labels = {
 }
 
 VOCABULARIES: dict[str, Labels] = {
+    "stage": STAGES,
     "stage_rule": STAGE_RULES,
     "health_band": HEALTH_BANDS,
     "lead_band": LEAD_BANDS,
