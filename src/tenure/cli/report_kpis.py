@@ -276,7 +276,7 @@ def cohorts(
     table = Table(
         w("cohort"),
         w("customers"),
-        *(f"m{k}" for k in range(shown)),
+        *(w("m{k}", k=k) for k in range(shown)),
         title=w(
             "Cohort retention as of {day} (share buying k months after the first)",
             day=w.day(report["as_of"]),

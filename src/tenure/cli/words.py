@@ -62,6 +62,7 @@ ZH: dict[str, str] = {
     "AOV": "客单价",
     "returning": "回头客占比",
     "cohort": "同期群",
+    "m{k}": "第 {k} 月",
     "channel": "渠道",
     "spend": "投放花费",
     "new customers": "新客户",
