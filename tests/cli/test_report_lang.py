@@ -174,3 +174,16 @@ def test_every_phrase_a_report_says_has_its_chinese() -> None:
     zh = Words("zh", "CNY")
     assert zh.money(1234.5) == "¥1,234.50" and zh.day("2026-03") == "2026年3月"
     assert zh.stage("won_back") == "挽回客户" and Words("en", "USD").stage("won_back") == "won back"
+
+
+def test_the_reports_errors_in_chinese(tmp_path: Path, empty_sqlite_url: str) -> None:
+    nothing = run("report", "stages", "--lang", "zh", url=empty_sqlite_url, cwd=tmp_path)
+    assert nothing.returncode == 1 and "尚未评分" in nothing.stderr
+    made = run(
+        "demo", "--customers", "300", "--end", "2026-01-31", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    # 300 customers are too few to learn churn from: the reason, in 中文
+    churn = run("report", "churn", "--lang", "zh", url=empty_sqlite_url, cwd=tmp_path)
+    assert churn.returncode == 1 and "没有流失模型" in churn.stderr
+    assert "两类各至少需要 50 位" in churn.stderr and "retained" not in churn.stderr

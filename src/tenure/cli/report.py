@@ -28,11 +28,11 @@ def _query(query: Callable[[Connection], T]) -> T:
         return query(conn)
 
 
-def read_or_fail(query: Callable[[Connection], T | None]) -> T:
-    """Run a report query; fail kindly when nothing has been scored yet."""
+def read_or_fail(query: Callable[[Connection], T | None], w: Words | None = None) -> T:
+    """Run a report query; fail kindly (in ``w``'s language) when nothing has been scored yet."""
     result = _query(query)
     if result is None:
-        context.fail(NOTHING_SCORED)
+        context.fail(w(NOTHING_SCORED) if w else NOTHING_SCORED)
     return result
 
 
@@ -55,7 +55,7 @@ def stages(
     from tenure.domains.scoring.reports import stage_report
 
     w = words(lang)
-    report = read_or_fail(stage_report)
+    report = read_or_fail(stage_report, w)
     data = report.as_dict()
     if as_json:
         context.print_json(data)
@@ -87,7 +87,7 @@ def segments(
     from tenure.domains.scoring.reports import segment_report
 
     w = words(lang)
-    report = read_or_fail(segment_report)
+    report = read_or_fail(segment_report, w)
     if as_json:
         context.print_json(report)
         return
@@ -133,7 +133,7 @@ def runs(
         context.print_json(listed)
         return
     if not listed:
-        context.fail(NOTHING_SCORED)
+        context.fail(w(NOTHING_SCORED))
     headers = ("run", "as of", "status", "customers", "moved", "seconds", "value model")
     table = Table(
         *(w(h) for h in headers), w("LL"), w("equity"), w("churn AUC"), title=w("Scoring runs")
@@ -168,15 +168,17 @@ def churn(
     last purchase, and 1 − P(alive) of the value model (docs/stages.md).
     """
     from tenure.domains.scoring.reports import churn_report
+    from tenure.kit.i18n import sentence
 
     w = words(lang)
-    report = read_or_fail(lambda conn: churn_report(conn, top))
+    report = read_or_fail(lambda conn: churn_report(conn, top), w)
     if as_json:
         context.print_json(report)
         return
     model = report["model"]
     if "metrics" not in model:
-        context.fail(f"no churn model in run {report['run_id']}: {model.get('skipped', '?')}")
+        why = sentence(model.get("skipped", "?"), w.lang)
+        context.fail(w("no churn model in run {run}: {why}", run=report["run_id"], why=why))
     _print_churn_quality(model, w)
     _print_riskiest(report["riskiest"], top, w)
 
@@ -251,7 +253,7 @@ def flow(
     from tenure.domains.scoring.reports import stage_flow
 
     w = words(lang)
-    report = read_or_fail(lambda conn: stage_flow(conn, from_run, to_run))
+    report = read_or_fail(lambda conn: stage_flow(conn, from_run, to_run), w)
     if as_json:
         context.print_json(report)
         return

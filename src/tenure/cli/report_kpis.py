@@ -15,10 +15,10 @@ from tenure.cli.words import Words, lang_option, words
 NO_KPIS = "the latest run has no KPIs: run `tenure score` again with this version of Tenure"
 
 
-def _kpis() -> dict[str, Any]:
+def _kpis(w: Words) -> dict[str, Any]:
     from tenure.domains.scoring.reports import kpi_report
 
-    report = read_or_fail(kpi_report)
+    report = read_or_fail(kpi_report, w)
     return report
 
 
@@ -121,7 +121,7 @@ def kpis(
     revenue, AOV and more for every calendar month.
     """
     w = words(lang)
-    report = _kpis()
+    report = _kpis(w)
     if as_json:
         context.print_json(report)
         return
@@ -252,7 +252,7 @@ def cohorts(
     of them who bought in the k-th month after it (month 0 is 100%).
     """
     w = words(lang)
-    report = _kpis()
+    report = _kpis(w)
     rows = report["cohorts"]["cohorts"]
     if as_json:
         context.print_json({"run_id": report["run_id"], "as_of": report["as_of"], "cohorts": rows})
@@ -271,7 +271,7 @@ def cohorts(
         )
         return
     if not rows:
-        context.fail("no paid orders yet: there are no cohorts to show")
+        context.fail(w("no paid orders yet: there are no cohorts to show"))
     shown = min(width, months + 1)
     table = Table(
         w("cohort"),
@@ -301,7 +301,7 @@ def channels(
     − spend) / spend, in % (docs/metrics.md). A channel without spend has neither.
     """
     w = words(lang)
-    report = _kpis()
+    report = _kpis(w)
     data = report["channels"]
     header = ["channel", "month", "spend", "new_customers", "cac", "revenue_to_date", "roi"]
     if as_json:

@@ -104,6 +104,12 @@ ZH: dict[str, str] = {
     ),
     "Acquisition channels, all months to {day}": "获客渠道，截至 {day} 的所有月份",
     "By channel and month": "按渠道和月份",
+    # errors
+    "nothing has been scored yet: run `tenure score` (or `tenure demo`)": (
+        "尚未评分：请运行 `tenure score`（或 `tenure demo`）"
+    ),
+    "no churn model in run {run}: {why}": "运行 {run} 没有流失模型：{why}",
+    "no paid orders yet: there are no cohorts to show": "尚无付款订单：没有可显示的同期群",
     # KPI rows
     "revenue (paid)": "收入（已付款）",
     "orders": "订单数",
