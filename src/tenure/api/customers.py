@@ -103,12 +103,17 @@ def routes(engine: Engine, router: APIRouter) -> None:
 
     @guard.route("GET", "/customers/{customer_id}/timeline", P.READ_CUSTOMERS)
     def customer_timeline(
-        customer_id: PathId, limit: int = Query(60, ge=1, le=500)
+        customer_id: PathId,
+        limit: int = Query(60, ge=1, le=500),
+        offset: int = Query(0, ge=0, le=1_000_000),
     ) -> dict[str, Any]:
-        """Return orders, events, survey answers and tasks of a customer, newest first."""
+        """Return orders, events, survey answers and tasks of a customer, newest first.
+
+        ``offset`` skips that many of the newest entries: the next page starts at offset + limit.
+        """
         with engine.connect() as conn:
             customers.profile(conn, customer_id)
-            return {"items": timeline.timeline(conn, customer_id, limit)}
+            return {"items": timeline.timeline(conn, customer_id, limit, offset)}
 
     @guard.route("GET", "/customers/{customer_id}/scores", P.READ_CUSTOMERS)
     def customer_scores(customer_id: PathId) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import Connection
 
 from tenure.cli import context
+from tenure.cli.words import Words, lang_option, words
 
 T = TypeVar("T")
 
@@ -27,11 +28,11 @@ def _query(query: Callable[[Connection], T]) -> T:
         return query(conn)
 
 
-def read_or_fail(query: Callable[[Connection], T | None]) -> T:
-    """Run a report query; fail kindly when nothing has been scored yet."""
+def read_or_fail(query: Callable[[Connection], T | None], w: Words | None = None) -> T:
+    """Run a report query; fail kindly (in ``w``'s language) when nothing has been scored yet."""
     result = _query(query)
     if result is None:
-        context.fail(NOTHING_SCORED)
+        context.fail(w(NOTHING_SCORED) if w else NOTHING_SCORED)
     return result
 
 
@@ -47,6 +48,7 @@ def print_csv(header: list[str], rows: list[dict[str, Any]]) -> None:
 
 @app.command("stages")
 def stages(
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the distribution as CSV."),
 ) -> None:
@@ -54,7 +56,8 @@ def stages(
     from tenure.cli.score import print_stages
     from tenure.domains.scoring.reports import stage_report
 
-    report = read_or_fail(stage_report)
+    w = words(lang)
+    report = read_or_fail(stage_report, w)
     data = report.as_dict()
     if as_json:
         context.print_json(data)
@@ -62,18 +65,21 @@ def stages(
     if as_csv:
         print_csv(["stage", "customers", "share"], data["stages"])
         return
-    print_stages(report.stages, f"Stages as of {report.as_of} (run {report.run_id})")
+    title = w("Stages as of {day} (run {run})", day=w.day(report.as_of), run=report.run_id)
+    print_stages(report.stages, title, w)
     if report.flow:
         from rich.table import Table
 
-        flow = Table("from", "to", "customers", title="Moves since the previous run")
+        flow = Table(w("from"), w("to"), w("customers"), title=w("Moves since the previous run"))
         for move in data["flow"][:15]:
-            flow.add_row(move["from"] or "(first seen)", move["to"], f"{move['customers']:,}")
+            first = w.stage(move["from"]) if move["from"] else w("(first seen)")
+            flow.add_row(first, w.stage(move["to"]), w.number(move["customers"]))
         context.console.print(flow)
 
 
 @app.command("segments")
 def segments(
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the RFM segments as CSV."),
 ) -> None:
@@ -82,27 +88,32 @@ def segments(
 
     from tenure.domains.scoring.reports import segment_report
 
-    report = read_or_fail(segment_report)
+    w = words(lang)
+    report = read_or_fail(segment_report, w)
     if as_json:
         context.print_json(report)
         return
     if as_csv:
         print_csv(["segment", "customers", "mean_clv", "total_clv"], report["rfm_segments"])
         return
-    for key, title in (("rfm_segments", "RFM segments"), ("value_quadrants", "Value × loyalty")):
+    parts = (
+        ("rfm_segments", "rfm_segment", "RFM segments as of {day} (run {run})"),
+        ("value_quadrants", "value_quadrant", "Value × loyalty as of {day} (run {run})"),
+    )
+    for key, kind, title in parts:
         table = Table(
-            "segment",
-            "customers",
-            "mean CLV",
-            "total CLV",
-            title=f"{title} as of {report['as_of']} (run {report['run_id']})",
+            w("segment"),
+            w("customers"),
+            w("mean CLV"),
+            w("total CLV"),
+            title=w(title, day=w.day(report["as_of"]), run=report["run_id"]),
         )
         for row in report[key]:
             table.add_row(
-                row["segment"],
-                f"{row['customers']:,}",
-                f"{row['mean_clv']:,.2f}",
-                f"{row['total_clv']:,.2f}",
+                w.label(kind, row["segment"]),
+                w.number(row["customers"]),
+                w.money(row["mean_clv"]),
+                w.money(row["total_clv"]),
             )
         context.console.print(table)
 
@@ -110,6 +121,7 @@ def segments(
 @app.command("runs")
 def runs(
     limit: int = typer.Option(20, "--limit", help="How many runs, newest day first."),
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the runs as JSON."),
 ) -> None:
     """List the scoring runs: day, status, customers, moves, time, the value model's fit."""
@@ -117,38 +129,30 @@ def runs(
 
     from tenure.domains.scoring.reports import run_list
 
+    w = words(lang)
     listed = _query(lambda conn: run_list(conn, limit))
     if as_json:
         context.print_json(listed)
         return
     if not listed:
-        context.fail(NOTHING_SCORED)
+        context.fail(w(NOTHING_SCORED))
+    headers = ("run", "as of", "status", "customers", "moved", "seconds", "value model")
     table = Table(
-        "run",
-        "as of",
-        "status",
-        "customers",
-        "moved",
-        "seconds",
-        "value model",
-        "LL",
-        "equity",
-        "churn AUC",
-        title="Scoring runs",
+        *(w(h) for h in headers), w("LL"), w("equity"), w("churn AUC"), title=w("Scoring runs")
     )
     for run in listed:
         seconds = sum((run["seconds"] or {}).values())
         table.add_row(
             str(run["run_id"]),
-            run["as_of"],
-            run["status"],
-            f"{run['customers'] or 0:,}",
-            f"{run['transitions'] or 0:,}",
-            f"{seconds:.1f}",
+            w.day(run["as_of"]),
+            w.label("run_status", run["status"]),
+            w.number(run["customers"] or 0),
+            w.number(run["transitions"] or 0),
+            w.number(seconds, 1),
             run["value_model"] or "—",
-            f"{run['log_likelihood']:,.1f}" if run["log_likelihood"] else "—",
-            f"{run['customer_equity']:,.0f}" if run["customer_equity"] else "—",
-            f"{run['churn_roc_auc']:.3f}" if run["churn_roc_auc"] else "—",
+            w.number(run["log_likelihood"], 1) if run["log_likelihood"] else "—",
+            w.money(run["customer_equity"], 0) if run["customer_equity"] else "—",
+            w.number(run["churn_roc_auc"], 3) if run["churn_roc_auc"] else "—",
         )
     context.console.print(table)
 
@@ -156,7 +160,7 @@ def runs(
 @app.command("churn")
 def churn(
     top: int = typer.Option(20, "--top", min=1, help="How many of the riskiest customers."),
-    lang: str = typer.Option("en", "--lang", help="Language of the reasons: en or zh."),
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Show the churn model against its baselines, and the riskiest customers with reasons.
@@ -165,49 +169,71 @@ def churn(
     is better) and the Brier score (lower is better), next to two baselines — days since the
     last purchase, and 1 − P(alive) of the value model (docs/stages.md).
     """
-    from rich.table import Table
-
     from tenure.domains.scoring.reports import churn_report
-    from tenure.kit.i18n import reason_text
+    from tenure.kit.i18n import sentence
 
-    report = read_or_fail(lambda conn: churn_report(conn, top))
+    w = words(lang)
+    report = read_or_fail(lambda conn: churn_report(conn, top), w)
     if as_json:
         context.print_json(report)
         return
     model = report["model"]
     if "metrics" not in model:
-        context.fail(f"no churn model in run {report['run_id']}: {model.get('skipped', '?')}")
-    quality = Table(
-        "score",
-        "ROC-AUC",
-        "PR-AUC",
-        "Brier",
-        title=(
-            f"Churn in the next {model['horizon_days']} days — learned as of "
-            f"{model['train_as_of']}, tested as of {model['test_as_of']} "
-            f"({model['test']['customers']:,} buyers, {model['test']['churn_rate']:.1%} churned)"
-        ),
+        why = sentence(model.get("skipped", "?"), w.lang)
+        context.fail(w("no churn model in run {run}: {why}", run=report["run_id"], why=why))
+    _print_churn_quality(model, w)
+    _print_riskiest(report["riskiest"], top, w)
+
+
+def _print_churn_quality(model: dict[str, Any], w: Words) -> None:
+    from rich.table import Table
+
+    title = w(
+        "Churn in the next {days} days — learned as of {train}, tested as of {test} "
+        "({buyers} buyers, {rate} churned)",
+        days=model["horizon_days"],
+        train=w.day(model["train_as_of"]),
+        test=w.day(model["test_as_of"]),
+        buyers=w.number(model["test"]["customers"]),
+        rate=w.percent(model["test"]["churn_rate"]),
     )
+    quality = Table(w("score"), "ROC-AUC", "PR-AUC", "Brier", title=title)
     names = {
-        "model": "churn model",
-        "days_since_last": "days since last purchase",
-        "one_minus_p_alive": "1 − P(alive), transaction model",
+        "model": w("churn model"),
+        "days_since_last": w("days since last purchase"),
+        "one_minus_p_alive": w("1 − P(alive), transaction model"),
     }
-    for key, label in names.items():
+    for key, name in names.items():
         m = model["metrics"].get(key, {})
         if "roc_auc" in m:
-            quality.add_row(label, f"{m['roc_auc']:.3f}", f"{m['pr_auc']:.3f}", f"{m['brier']:.4f}")
+            quality.add_row(
+                name, w.number(m["roc_auc"], 3), w.number(m["pr_auc"], 3), w.number(m["brier"], 4)
+            )
     context.console.print(quality)
-    risky = Table("customer", "stage", "risk", "CLV", "why", title=f"Riskiest {top} customers")
-    for row in report["riskiest"]:
-        why = "; ".join(
-            reason_text(r["feature"], r["value"], lang) for r in row["churn_reasons"] or []
+
+
+def _print_riskiest(riskiest: list[dict[str, Any]], top: int, w: Words) -> None:
+    from rich.table import Table
+
+    from tenure.kit.i18n import reason_text
+
+    risky = Table(
+        w("customer"),
+        w("stage"),
+        w("risk"),
+        w("CLV"),
+        w("why"),
+        title=w("Riskiest {top} customers", top=top),
+    )
+    for row in riskiest:
+        why = ("；" if w.lang == "zh" else "; ").join(
+            reason_text(r["feature"], r["value"], w.lang) for r in row["churn_reasons"] or []
         )
         risky.add_row(
             f"{row['customer_id']} {row['name'] or row['email'] or ''}".strip(),
-            row["stage"],
-            f"{row['churn_risk']:.0%}",
-            f"{row['clv'] or 0:,.0f}",
+            w.stage(row["stage"]),
+            w.percent(row["churn_risk"], 0),
+            w.money(row["clv"] or 0, 0),
             why,
         )
     context.console.print(risky)
@@ -219,6 +245,7 @@ def flow(
         None, "--from", help="Earlier run (default: the one before --to)."
     ),
     to_run: int | None = typer.Option(None, "--to", help="Later run (default: the latest)."),
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the flow as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the flow as CSV."),
 ) -> None:
@@ -227,7 +254,8 @@ def flow(
 
     from tenure.domains.scoring.reports import stage_flow
 
-    report = read_or_fail(lambda conn: stage_flow(conn, from_run, to_run))
+    w = words(lang)
+    report = read_or_fail(lambda conn: stage_flow(conn, from_run, to_run), w)
     if as_json:
         context.print_json(report)
         return
@@ -235,14 +263,18 @@ def flow(
         print_csv(["from", "to", "customers"], report["flow"])
         return
     if report["from_run"] is None:
-        context.console.print("Only one run so far: score another day to see the flow.")
+        context.console.print(w("Only one run so far: score another day to see the flow."))
         return
     table = Table(
-        "from",
-        "to",
-        "customers",
-        title=f"Stage flow from run {report['from_run']} to run {report['to_run']}",
+        w("from"),
+        w("to"),
+        w("customers"),
+        title=w(
+            "Stage flow from run {first} to run {second}",
+            first=report["from_run"],
+            second=report["to_run"],
+        ),
     )
     for row in report["flow"]:
-        table.add_row(row["from"], row["to"], f"{row['customers']:,}")
+        table.add_row(w.stage(row["from"]), w.stage(row["to"]), w.number(row["customers"]))
     context.console.print(table)

@@ -10,39 +10,45 @@ from rich.text import Text
 
 from tenure.cli import context
 from tenure.cli.report import app, print_csv, read_or_fail
+from tenure.cli.words import Words, lang_option, words
 
 NO_KPIS = "the latest run has no KPIs: run `tenure score` again with this version of Tenure"
 
 
-def _kpis() -> dict[str, Any]:
+def _kpis(w: Words) -> dict[str, Any]:
     from tenure.domains.scoring.reports import kpi_report
 
-    report = read_or_fail(kpi_report)
+    report = read_or_fail(kpi_report, w)
     return report
 
 
-FORMATS = {
-    "int": "{:,.0f}",
-    "share": "{:.1%}",
-    "money": "{:,.2f}",
-    "float": "{:,.2f}",
-    "nps": "{:+.1f}",
-}
+def _num(w: Words, value: float | None, kind: str = "int") -> str:
+    """Write a KPI's value by CLDR in the report's language."""
+    if value is None:
+        return "—"
+    if kind == "share":
+        return w.percent(value)
+    if kind == "money":
+        return w.money(value)
+    if kind == "float":
+        return w.number(value, 2)
+    if kind == "nps":
+        return ("+" if value >= 0 else "") + w.number(value, 1)
+    return w.number(value)
 
 
-def _num(value: float | None, kind: str = "int") -> str:
-    return "—" if value is None else FORMATS[kind].format(value)
-
-
-def _change(now: float | None, before: float | None, more_is_good: bool = True) -> Text:
+def _change(
+    now: float | None, before: float | None, more_is_good: bool = True, w: Words | None = None
+) -> Text:
     """Write the change in %, green when it is good news (fewer lapsed customers is)."""
     if now is None or not before:
         return Text("—")
     change = (now - before) / abs(before)
+    shown = ("+" if change >= 0 else "-") + (w or Words("en", "USD")).percent(abs(change))
     if change == 0:
-        return Text(f"{change:+.1%}")
+        return Text(shown)
     good = (change > 0) == more_is_good
-    return Text(f"{change:+.1%}", style="green" if good else "red")
+    return Text(shown, style="green" if good else "red")
 
 
 WINDOW_ROWS = (
@@ -105,6 +111,7 @@ MONTH_COLUMNS = (
 @app.command("kpis")
 def kpis(
     monthly: bool = typer.Option(False, "--monthly", help="Print the month-by-month series."),
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print every KPI as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the monthly series as CSV."),
 ) -> None:
@@ -113,7 +120,8 @@ def kpis(
     Every formula is in docs/metrics.md. `--monthly` adds new customers, retention and churn,
     revenue, AOV and more for every calendar month.
     """
-    report = _kpis()
+    w = words(lang)
+    report = _kpis(w)
     if as_json:
         context.print_json(report)
         return
@@ -124,22 +132,26 @@ def kpis(
     days = report.get("churn_after_days", "churn_after_days")
     now, before = report["window"]["current"], report["window"]["previous"]
     window = Table(
-        "KPI",
-        f"{now['from']} … {now['to']}",
-        f"{before['from']} … {before['to']}",
-        "change",
-        title=f"The last 30 days (run {report['run_id']}, as of {report['as_of']})",
+        w("KPI"),
+        f"{w.day(now['from'])} … {w.day(now['to'])}",
+        f"{w.day(before['from'])} … {w.day(before['to'])}",
+        w("change"),
+        title=w(
+            "The last 30 days (run {run}, as of {day})",
+            run=report["run_id"],
+            day=w.day(report["as_of"]),
+        ),
     )
     for label, key, kind in WINDOW_ROWS:
         window.add_row(
-            label.format(days=days),
-            _num(now[key], kind),
-            _num(before[key], kind),
-            _change(now[key], before[key], more_is_good=key not in FEWER_IS_BETTER),
+            w(label, days=days),
+            _num(w, now[key], kind),
+            _num(w, before[key], kind),
+            _change(now[key], before[key], more_is_good=key not in FEWER_IS_BETTER, w=w),
         )
     context.console.print(window)
-    _print_base(report, days)
-    _print_stages(report)
+    _print_base(report, days, w)
+    _print_stages(report, w)
     if monthly:
         shown = {
             "month": "month",
@@ -152,66 +164,85 @@ def kpis(
             "aov": "AOV",
             "returning_share": "returning",
         }
-        table = Table(*shown.values(), title="Month by month (* = partial; all columns: --csv)")
+        table = Table(
+            *(w(h) for h in shown.values()),
+            title=w("Month by month (* = partial; all columns: --csv)"),
+        )
         table.columns[0].no_wrap = True
         for row in report["monthly"]:
-            table.add_row(*(_month_cell(row, c) for c in shown))
+            table.add_row(*(_month_cell(row, c, w) for c in shown))
         context.console.print(table)
 
 
-def _print_base(report: dict[str, Any], days: object) -> None:
-    base = Table("KPI", "value", title=f"The customer base as of {report['as_of']}")
+def _print_base(report: dict[str, Any], days: object, w: Words) -> None:
+    title = w("The customer base as of {day}", day=w.day(report["as_of"]))
+    base = Table(w("KPI"), w("value"), title=title)
     for label, key, kind in BASE_ROWS:
-        base.add_row(label.format(days=days), _num(report["base"].get(key), kind))
+        base.add_row(w(label, days=days), _num(w, report["base"].get(key), kind))
     for label, key, kind in VALUE_ROWS:
-        base.add_row(label, _num(report["value"].get(key), kind))
+        base.add_row(w(label), _num(w, report["value"].get(key), kind))
     nps = report["nps"]
     base.add_row(
-        "NPS (latest answer per customer, 365 days)",
-        f"{_num(nps['overall']['nps'], 'nps')} ({nps['overall']['responses']:,} answers)",
+        w("NPS (latest answer per customer, 365 days)"),
+        w(
+            "{value} ({answers} answers)",
+            value=_num(w, nps["overall"]["nps"], "nps"),
+            answers=w.number(nps["overall"]["responses"]),
+        ),
     )
     context.console.print(base)
 
 
-def _print_stages(report: dict[str, Any]) -> None:
+def _print_stages(report: dict[str, Any], w: Words) -> None:
     nps = report["nps"]
-    by_stage = Table("stage", "customers", "NPS", "answers", title="Stages and their NPS")
+    by_stage = Table(
+        w("stage"), w("customers"), w("NPS"), w("answers"), title=w("Stages and their NPS")
+    )
     for stage, count in report["stages"].items():
         score = nps["by_stage"].get(stage, {})
         by_stage.add_row(
-            stage, f"{count:,}", _num(score.get("nps"), "nps"), _num(score.get("responses"))
+            w.stage(stage),
+            w.number(count),
+            _num(w, score.get("nps"), "nps"),
+            _num(w, score.get("responses")),
         )
     context.console.print(by_stage)
     context.console.print(
-        "churned is a stage, decided by the stage rules (docs/stages.md); its count may differ "
-        "from the lapsed customers above, who are every buyer without a recent paid order "
-        "(docs/metrics.md)."
+        w(
+            "churned is a stage, decided by the stage rules (docs/stages.md); its count may differ "
+            "from the lapsed customers above, who are every buyer without a recent paid order "
+            "(docs/metrics.md)."
+        )
     )
 
 
-def _month_cell(row: dict[str, Any], column: str) -> str:
+def _month_cell(row: dict[str, Any], column: str, w: Words) -> str:
     value = row[column]
     if column == "month":
-        return str(value) + ("" if row["complete"] else " *")
+        return w.day(str(value)) + ("" if row["complete"] else " *")
     if column in ("churn_rate", "retention_rate", "returning_share"):
-        return _num(value, "share")
+        return _num(w, value, "share")
     if column == "revenue":
-        return _num(value)
-    if column in ("aov", "frequency"):
-        return _num(value, "float")
-    return _num(value)
+        return "—" if value is None else w.money(value, 0)
+    if column == "aov":
+        return _num(w, value, "money")
+    if column == "frequency":
+        return _num(w, value, "float")
+    return _num(w, value)
 
 
-def _heat(share: float | None) -> Text:
+def _heat(share: float | None, w: Words) -> Text:
     if share is None:
         return Text("")
     shade = int(40 + 180 * min(max(share, 0.0), 1.0))
-    return Text(f"{share:.0%}", style=f"black on rgb({255 - shade // 2},{255 - shade // 4},255)")
+    style = f"black on rgb({255 - shade // 2},{255 - shade // 4},255)"
+    return Text(w.percent(share, 0), style=style)
 
 
 @app.command("cohorts")
 def cohorts(
     months: int = typer.Option(12, "--months", min=1, help="How many months after the first."),
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the matrix as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the matrix as CSV."),
 ) -> None:
@@ -220,7 +251,8 @@ def cohorts(
     A row is the customers whose first paid purchase fell in that month; column k is the share
     of them who bought in the k-th month after it (month 0 is 100%).
     """
-    report = _kpis()
+    w = words(lang)
+    report = _kpis(w)
     rows = report["cohorts"]["cohorts"]
     if as_json:
         context.print_json({"run_id": report["run_id"], "as_of": report["as_of"], "cohorts": rows})
@@ -239,23 +271,27 @@ def cohorts(
         )
         return
     if not rows:
-        context.fail("no paid orders yet: there are no cohorts to show")
+        context.fail(w("no paid orders yet: there are no cohorts to show"))
     shown = min(width, months + 1)
     table = Table(
-        "cohort",
-        "customers",
-        *(f"m{k}" for k in range(shown)),
-        title=f"Cohort retention as of {report['as_of']} (share buying k months after the first)",
+        w("cohort"),
+        w("customers"),
+        *(w("m{k}", k=k) for k in range(shown)),
+        title=w(
+            "Cohort retention as of {day} (share buying k months after the first)",
+            day=w.day(report["as_of"]),
+        ),
     )
     for r in rows:
-        cells = [_heat(v) for v in r["retention"][:shown]]
-        table.add_row(r["cohort"], f"{r['customers']:,}", *cells)
+        cells = [_heat(v, w) for v in r["retention"][:shown]]
+        table.add_row(w.day(r["cohort"]), w.number(r["customers"]), *cells)
     context.console.print(table)
 
 
 @app.command("channels")
 def channels(
     monthly: bool = typer.Option(False, "--monthly", help="Print channel × month rows too."),
+    lang: str | None = lang_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print channel × month rows as CSV."),
 ) -> None:
@@ -264,7 +300,8 @@ def channels(
     CAC = spend / new customers; ROI = (gross margin on the revenue to date of those customers
     − spend) / spend, in % (docs/metrics.md). A channel without spend has neither.
     """
-    report = _kpis()
+    w = words(lang)
+    report = _kpis(w)
     data = report["channels"]
     header = ["channel", "month", "spend", "new_customers", "cac", "revenue_to_date", "roi"]
     if as_json:
@@ -274,34 +311,27 @@ def channels(
         print_csv(header, data["monthly"])
         return
     total = Table(
-        "channel",
-        "spend",
-        "new customers",
-        "CAC",
-        "revenue to date",
-        "ROI",
-        title=f"Acquisition channels, all months to {report['as_of']}",
+        *(w(h) for h in ("channel", "spend", "new customers", "CAC", "revenue to date", "ROI")),
+        title=w("Acquisition channels, all months to {day}", day=w.day(report["as_of"])),
     )
     for r in data["total"]:
-        total.add_row(
-            r["channel"],
-            _num(r["spend"], "money"),
-            _num(r["new_customers"]),
-            _num(r["cac"], "money"),
-            _num(r["revenue_to_date"], "money"),
-            _num(r["roi"], "share"),
-        )
+        total.add_row(w.label("channel", r["channel"]), *_channel_cells(r, w))
     context.console.print(total)
     if monthly:
-        table = Table(*header, title="By channel and month")
+        shown = ("channel", "month", "spend", "new customers", "CAC", "revenue to date", "ROI")
+        table = Table(*(w(h) for h in shown), title=w("By channel and month"))
         for r in data["monthly"]:
             table.add_row(
-                r["channel"],
-                r["month"],
-                _num(r["spend"], "money"),
-                _num(r["new_customers"]),
-                _num(r["cac"], "money"),
-                _num(r["revenue_to_date"], "money"),
-                _num(r["roi"], "share"),
+                w.label("channel", r["channel"]), w.day(r["month"]), *_channel_cells(r, w)
             )
         context.console.print(table)
+
+
+def _channel_cells(r: dict[str, Any], w: Words) -> list[str]:
+    return [
+        _num(w, r["spend"], "money"),
+        _num(w, r["new_customers"]),
+        _num(w, r["cac"], "money"),
+        _num(w, r["revenue_to_date"], "money"),
+        _num(w, r["roi"], "share"),
+    ]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from tenure.cli import context
+
+if TYPE_CHECKING:
+    from tenure.cli.words import Words
 
 
 def score(
@@ -115,13 +119,16 @@ def _score_on_spark(
     context.console.print(f"Wrote scores, stages and segments to {output_dir} ({seconds})")
 
 
-def print_stages(stages: dict[str, int], title: str) -> None:
-    """Print a stage distribution as a table with shares and bars."""
+def print_stages(stages: dict[str, int], title: str, words: Words | None = None) -> None:
+    """Print a stage distribution as a table with shares and bars (in ``words``' language)."""
     from rich.table import Table
 
+    from tenure.cli.words import Words
+
+    w = words or Words("en", "USD")  # no money in it
     total = sum(stages.values()) or 1
-    table = Table("stage", "customers", "share", "", title=title)
+    table = Table(w("stage"), w("customers"), w("share"), "", title=title)
     for stage, count in stages.items():
         share = count / total
-        table.add_row(stage, f"{count:,}", f"{share:.1%}", "█" * round(share * 40))
+        table.add_row(w.stage(stage), w.number(count), w.percent(share), "█" * round(share * 40))
     context.console.print(table)

@@ -5,6 +5,8 @@ The web app's own messages are gettext catalogues (tenure.web.i18n).
 
 from __future__ import annotations
 
+import re
+
 # Why a customer is at risk, in words: one template per churn-model feature ({v} is the value;
 # "none" when the customer has no value for it, e.g. never answered a survey).
 REASONS: dict[str, dict[str, str]] = {
@@ -109,3 +111,34 @@ def reason_text(feature: str, value: float | None, lang: str) -> str:
     ):  # "1 complaint", not "1 complaints"
         return template["en_one"]
     return (template.get(lang) or template["en"]).format(v=value)
+
+
+# Sentences the analytics core says in English (why a model was not fitted), in 中文: the
+# pattern of the English sentence, and the Chinese with the same named parts.
+SENTENCES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"the snapshot of (?P<day>\S+) has (?P<yes>\d+) churned and (?P<no>\d+) retained "
+            r"buyers; at least (?P<need>\d+) of each are needed"
+        ),
+        "{day} 的快照中有 {yes} 位流失买家和 {no} 位留存买家；两类各至少需要 {need} 位",
+    ),
+    (
+        re.compile(
+            r"the leads of (?P<day>\S+) hold (?P<yes>\d+) who bought within (?P<days>\d+) days "
+            r"and (?P<no>\d+) who did not; at least (?P<need>\d+) of each are needed"
+        ),
+        "{day} 的潜在客户中有 {yes} 位在 {days} 天内购买、{no} 位未购买；两类各至少需要 {need} 位",
+    ),
+]
+
+
+def sentence(text: str | None, lang: str) -> str:
+    """Say one of the analytics core's English sentences in ``lang`` (unknown ones as they are)."""
+    if not text or lang != "zh":
+        return text or ""
+    for pattern, zh in SENTENCES:
+        found = pattern.fullmatch(text.strip())
+        if found:
+            return zh.format(**found.groupdict())
+    return text

@@ -17,6 +17,17 @@ def _l(en: str, zh: str) -> dict[str, str]:
     return {"en": en, "zh": zh}
 
 
+# the lifecycle stages, by the web app's names (潜在客户 …); English as the CLI writes them
+STAGES: Labels = {
+    "potential": _l("potential", "潜在客户"),
+    "new": _l("new", "新客户"),
+    "growing": _l("growing", "成长客户"),
+    "mature": _l("mature", "成熟客户"),
+    "declining": _l("declining", "衰退客户"),
+    "churned": _l("churned", "流失客户"),
+    "won_back": _l("won back", "挽回客户"),
+}
+
 STAGE_RULES: Labels = {
     # ecommerce
     "never_bought": _l("no paid purchase yet", "尚无付款购买"),
@@ -181,7 +192,75 @@ FIGURES: Labels = {
     "subscribed_days": _l("days subscribed", "订阅天数"),
 }
 
+# the signals a health score weighs (Settings → Health score)
+HEALTH_SIGNALS: Labels = {
+    "p_alive": _l("P(alive)", "存活概率"),
+    "recency": _l("recency", "最近购买"),
+    "activity": _l("activity", "活跃度"),
+    "nps": _l("NPS", "NPS 评分"),
+    "complaints": _l("complaints", "投诉"),
+}
+
+# the stage thresholds of Settings, said in words (English: the field's own description)
+STAGE_SETTINGS: Labels = {
+    "new_window_days": _l(
+        "A first purchase (or first contract) stays 'new' this long without a repeat.",
+        "首次购买（或首份合同）后未复购时，保持“新客户”的天数。",
+    ),
+    "churn_after_days": _l("Silent longer than this: churned.", "沉寂超过此天数：流失客户。"),
+    "won_back_days": _l(
+        "A customer back after churning stays 'won back' this long.",
+        "流失后回归的客户保持“挽回客户”的天数。",
+    ),
+    "overdue_multiple": _l(
+        "Silent for this many times the customer's own typical gap: declining.",
+        "沉寂时间达到客户自身通常购买间隔的此倍数：衰退客户。",
+    ),
+    "overdue_min_days": _l(
+        "…but only once silent at least this long.", "……但前提是至少已沉寂这么多天。"
+    ),
+    "activity_min_events": _l(
+        "Activity trend counts only with at least this many events in the prior 30 days.",
+        "前 30 天至少有这么多事件时，才计算活跃度趋势。",
+    ),
+    "activity_drop": _l(
+        "Last 30 days' activity below this share of the 30 days before: declining.",
+        "最近 30 天的活跃度低于此前 30 天的此比例：衰退客户。",
+    ),
+    "complaints_alarm": _l(
+        "Complaints in 90 days that mark a subscription customer as declining.",
+        "90 天内达到此投诉次数的订阅客户记为衰退客户。",
+    ),
+    "mature_min_purchases": _l(
+        "Purchase days needed to be mature.", "成为成熟客户所需的购买天数。"
+    ),
+    "mature_min_tenure_days": _l(
+        "Days since the first purchase (or contract) needed to be mature.",
+        "成为成熟客户所需的自首次购买（或首份合同）以来的天数。",
+    ),
+    "declining_p_alive": _l(
+        "A buyer whose probability of being alive is below this (and who has not bought "
+        "within their rhythm): declining; at or above it, never churned.",
+        "存活概率低于此值（且未按自身节奏购买）的买家：衰退客户；达到或高于此值的买家不会被记为流失客户。",
+    ),
+    "churned_p_alive": _l(
+        "A buyer whose probability of being alive is below this, silent for "
+        "churned_min_days: churned.",
+        "存活概率低于此值、且沉寂达 churned_min_days 天的买家：流失客户。",
+    ),
+    "churned_min_days": _l(
+        "No customer who bought within this many days is churned.",
+        "在这么多天内有购买的客户不会被记为流失客户。",
+    ),
+    "recent_purchase_days": _l(
+        "A purchase within this many days (or within the customer's own usual gap) "
+        "keeps a customer out of declining.",
+        "在这么多天内（或客户自身通常间隔内）有购买的客户不会被记为衰退客户。",
+    ),
+}
+
 VOCABULARIES: dict[str, Labels] = {
+    "stage": STAGES,
     "stage_rule": STAGE_RULES,
     "health_band": HEALTH_BANDS,
     "lead_band": LEAD_BANDS,
@@ -195,6 +274,8 @@ VOCABULARIES: dict[str, Labels] = {
     "task_status": TASK_STATUSES,
     "audit_action": AUDIT_ACTIONS,
     "figure": FIGURES,
+    "health_signal": HEALTH_SIGNALS,
+    "stage_setting": STAGE_SETTINGS,
 }
 
 

@@ -32,17 +32,26 @@ def orders(conn: Connection, customer_id: int, limit: int = 100) -> list[dict[st
             Order.channel,
         )
         .where(Order.customer_id == customer_id)
-        .order_by(Order.ordered_at.desc())
+        .order_by(Order.ordered_at.desc(), Order.id.desc())
         .limit(limit)
     ).mappings()
     return plain_rows(rows)
 
 
-def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[str, Any]]:
-    """Return up to ``limit`` of each kind's latest entries, merged newest first.
+def timeline(
+    conn: Connection, customer_id: int, limit: int = 60, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Return ``limit`` entries of the timeline, newest first, after skipping ``offset``.
 
-    Each entry: {"at", "kind" (order, event, survey, task), "title", "detail", "id"}.
+    Each entry: {"at", "kind" (order, event, survey, task), "title", "detail", "id"}. Each
+    kind is read newest first up to ``offset + limit`` and merged; ties keep a fixed order
+    (kind, then newest id first), so page after page neither repeats nor skips an entry.
     """
+    wanted = offset + limit
+    return _merged(conn, customer_id, wanted)[offset:wanted]
+
+
+def _merged(conn: Connection, customer_id: int, limit: int) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = [
         {
             "at": o["ordered_at"],
@@ -56,7 +65,7 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
     for row in conn.execute(
         select(Event.occurred_at, Event.type, Event.properties, Event.external_id)
         .where(Event.customer_id == customer_id)
-        .order_by(Event.occurred_at.desc())
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
         .limit(limit)
     ):
         properties = row.properties or {}
@@ -81,7 +90,7 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
             SurveyResponse.comment,
         )
         .where(SurveyResponse.customer_id == customer_id)
-        .order_by(SurveyResponse.answered_at.desc())
+        .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
         .limit(limit)
     ):
         entries.append(
@@ -96,7 +105,7 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
     for row in conn.execute(
         select(Task.id, Task.created_at, Task.title, Task.status, Task.outcome)
         .where(Task.customer_id == customer_id)
-        .order_by(Task.created_at.desc())
+        .order_by(Task.created_at.desc(), Task.id.desc())
         .limit(limit)
     ):
         entries.append(
@@ -108,7 +117,7 @@ def timeline(conn: Connection, customer_id: int, limit: int = 60) -> list[dict[s
                 "id": row.id,
             }
         )
-    entries.sort(key=lambda e: _sortable(e["at"]), reverse=True)
+    entries.sort(key=lambda e: _sortable(e["at"]), reverse=True)  # stable: ties keep their order
     return entries[:limit]
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
@@ -34,6 +34,22 @@ from tenure.web.render import Renderer
 # From this churn risk the reasons are "why at risk"; below it the risk is low and the reasons
 # are only what weighs on it most (a 2% risk headed "why at risk" misleads).
 AT_RISK_FROM = 0.2
+# the timeline shows this many entries, then "Older" brings the next as many (htmx)
+TIMELINE_PAGE = 50
+MOST_SHOWN = 5000  # ?shown= (the link without JavaScript) shows at most this many at once
+
+
+def timeline_page(conn: Any, customer_id: int, offset: int, size: int) -> dict[str, Any]:
+    """Return ``size`` timeline entries from ``offset`` and where the next page starts."""
+    entries = timeline.timeline(conn, customer_id, size + 1, offset)
+    more = len(entries) > size
+    return {
+        "timeline": entries[:size],
+        "older": offset + size if more else None,
+        "offset": offset,
+        "timeline_page": TIMELINE_PAGE,
+        "customer_id": customer_id,
+    }
 
 
 def rule_words(tree: dict[str, Any]) -> str:
@@ -48,14 +64,30 @@ def rule_words(tree: dict[str, Any]) -> str:
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the customer 360 and its forms to ``router``."""
 
+    @router.get("/customers/{customer_id}/timeline", include_in_schema=False)
+    def customer_timeline(
+        request: Request, customer_id: PathId, offset: int = Query(0, ge=0, le=1_000_000)
+    ) -> Response:
+        """Return the next page of the timeline, for the "Older" link."""
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_CUSTOMERS)
+        with engine.connect() as conn:
+            customers.profile(conn, customer_id)  # 404 for an unknown customer
+            page = timeline_page(conn, customer_id, offset, TIMELINE_PAGE)
+        return render.page(request, "_timeline.html", signed, **page)
+
     @router.get("/customers/{customer_id}", include_in_schema=False)
-    def customer_360(request: Request, customer_id: PathId) -> Response:
+    def customer_360(
+        request: Request,
+        customer_id: PathId,
+        shown: int = Query(TIMELINE_PAGE, ge=1, le=MOST_SHOWN),
+    ) -> Response:
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_CUSTOMERS)
         lang = render.language(request, signed)
         with engine.connect() as conn:
             found = customers.profile(conn, customer_id)
-            entries = timeline.timeline(conn, customer_id)
+            entries = timeline_page(conn, customer_id, 0, shown)
             open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
             people = users.list_users(conn)
             journeys = playbook_reports.of_customer(conn, customer_id)
@@ -77,7 +109,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             reasons=reasons,
             at_risk=risk is not None and risk >= AT_RISK_FROM,
             churned=(found.get("stage") or {}).get("stage") == "churned",
-            timeline=entries,
+            **entries,
             tasks=open_tasks,
             people=people,
             owners={u["id"]: u["name"] for u in people},

@@ -12,6 +12,7 @@ from tenure.domains.scoring import requests
 from tenure.domains.scoring.reports import churn_report, run_list
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
+from tenure.kit.i18n import sentence
 from tenure.kit.timeutil import business_today
 from tenure.storage.engine import write_transaction
 from tenure.web import session
@@ -36,6 +37,7 @@ def routes(engine: Engine, render: Renderer, worker: ServerWorker, router: APIRo
             signed,
             runs=runs,
             churn=(churn or {}).get("model") or {},
+            sentence=lambda text: sentence(text, render.language(request, signed)),
             asked=asked,
             waiting=any(r["status"] in ("queued", "running") for r in asked),
             today=business_today(render.settings.business.timezone),
