@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import Engine
 
-from tenure.api import customers, events, messages, playbooks, runs, segments, tasks
+from tenure.api import customers, events, messages, playbooks, runs, segments, tasks, writes
 from tenure.api.auth import PREFIX
 from tenure.kit.settings import Settings
 from tenure.worker.server import ServerWorker
@@ -14,6 +14,7 @@ from tenure.worker.server import ServerWorker
 def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIRouter:
     """Build the /api/v1 routes on ``engine``; ``worker`` carries out requested runs."""
     router = APIRouter(prefix=PREFIX)
+    writes.configure(engine, settings.server.write_threads, settings.database.busy_timeout_seconds)
     customers.routes(engine, router)
     events.routes(engine, router)
     tasks.routes(engine, settings, router)

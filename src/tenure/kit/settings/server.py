@@ -18,3 +18,11 @@ class ServerSettings(BaseModel):
         "calls under Python's one lock: more threads mostly wait for each other (4 answered "
         "more API requests per second than 8, 16 or 40 on 2 cores).",
     )
+    write_threads: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="API writes (events, customers, tasks...) one server process carries out at "
+        "once; the others wait their turn without holding up reads. SQLite has one write lock, "
+        "so one is fastest there; with PostgreSQL a few more can help.",
+    )
