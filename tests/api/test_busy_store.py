@@ -29,6 +29,7 @@ from tenure.storage.errors import StoreBusy
 from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
 from tests.conftest import served
+from tests.storage.locks import LockHolder
 
 END = date(2026, 3, 31)
 
@@ -95,32 +96,6 @@ def _batch(busy: Busy, prefix: str, n: int, size: int = 3) -> dict[str, object]:
             for k in range(size)
         ]
     }
-
-
-class LockHolder:
-    """Another process's long write (an import, say): holds the store's write lock until told."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.taken, self.release = threading.Event(), threading.Event()
-        self.thread = threading.Thread(target=self._hold, daemon=True)
-
-    def _hold(self) -> None:
-        db = sqlite3.connect(self.path, isolation_level=None)
-        db.execute("BEGIN IMMEDIATE")
-        self.taken.set()
-        self.release.wait(30)
-        db.execute("ROLLBACK")
-        db.close()
-
-    def __enter__(self) -> LockHolder:
-        self.thread.start()
-        assert self.taken.wait(10)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.release.set()
-        self.thread.join()
 
 
 @pytest.fixture
