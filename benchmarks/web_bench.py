@@ -3,6 +3,13 @@ customer list and the customer 360 for 60 s over loopback; p50/p95/p99 and error
 
 Usage: python benchmarks/web_bench.py [--customers N] [--clients 50] [--seconds 60]
                                       [--workers 2] [--database-url URL] [--rebuild]
+       python benchmarks/web_bench.py --sqlite [--customers 20000] [--clients 200]
+
+`--sqlite` is issue 13's case: the embedded store (a SQLite file beside the bench, one server
+process as `tenure serve` runs it by default), 200 clients for 60 s, one request in five an event
+batch (POST /api/v1/events, 5 new events) among the reads. Every answer must be a 200 (or a 503
+with Retry-After, counted apart: the store asked the client to come back); a 500 or a reset
+connection is an error.
 
 Issue 5: p95 ≤ 100 ms with zero errors. The store (demo company generated, loaded with COPY and
 scored, tens of minutes at 1M) is built once into its own database and reused; the server is
@@ -15,13 +22,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -41,6 +52,11 @@ def _default_url() -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(server).set(database="tenure_web_bench").render_as_string(hide_password=False)
+
+
+def _sqlite_url(customers: int) -> str:
+    store = Path(tempfile.gettempdir()) / f"tenure-web-bench-{customers}.db"
+    return f"sqlite:///{store}"
 
 
 def _ready(url: str, customers: int) -> bool:
@@ -65,25 +81,37 @@ def _ready(url: str, customers: int) -> bool:
     return bool(count == customers and done)
 
 
-def build(url: str, customers: int) -> None:
-    """Create the database, load the demo company with COPY and score it."""
+def _create_empty(url: str) -> None:
+    """Drop and create the bench's database (PostgreSQL) or file (SQLite)."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
+
+    from tenure.storage.engine import make_engine
+
+    target = make_url(url)
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target.database}{suffix}").unlink(missing_ok=True)
+        return
+    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False))
+    with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+def build(url: str, customers: int) -> None:
+    """Create the database, load the demo company with COPY and score it."""
 
     from tenure.demo.config import DemoConfig
     from tenure.demo.generate import generate
     from tenure.demo.load import load_into_store
     from tenure.domains.scoring.run import run_scoring
     from tenure.kit.settings import Settings
-    from tenure.storage.engine import bulk_load, make_engine
+    from tenure.storage.engine import bulk_load, make_engine, write_transaction
     from tenure.storage.migrate import upgrade
 
-    target = make_url(url)
-    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False))
-    with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
+    _create_empty(url)
     engine = make_engine(url)
     upgrade(engine)
     started = time.perf_counter()
@@ -95,9 +123,9 @@ def build(url: str, customers: int) -> None:
     del data
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-    print(f"  loaded with COPY in {time.perf_counter() - clock:.0f} s", flush=True)
+    print(f"  loaded in {time.perf_counter() - clock:.0f} s", flush=True)
     clock = time.perf_counter()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         run_scoring(conn, END, Settings())
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
@@ -105,22 +133,32 @@ def build(url: str, customers: int) -> None:
     engine.dispose()
 
 
-def token_and_ids(url: str, sample: int) -> tuple[str, list[int]]:
-    """Issue a read token for a bench user; pick customer ids at random."""
+def token_and_ids(
+    url: str, sample: int, *, ingest: bool = False
+) -> tuple[str, list[int], list[str]]:
+    """Issue a read token (and ingest, if asked) for a bench user; pick customers at random:
+    their ids, and their external ids for events."""
     from sqlalchemy import text
 
     from tenure.domains.users import service as users
-    from tenure.storage.engine import make_engine
+    from tenure.storage.engine import make_engine, write_transaction
 
     engine = make_engine(url)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         email = f"bench-{os.getpid()}@bench.test"
-        users.create_user(conn, "Bench", email, "viewer")
-        _, token = users.create_token(conn, email, "web bench", ["read"])
+        users.create_user(conn, "Bench", email, "manager" if ingest else "viewer")
+        scopes = ["read", "ingest"] if ingest else ["read"]
+        _, token = users.create_token(conn, email, "web bench", scopes)
         top = conn.execute(text("SELECT max(id) FROM customers")).scalar_one()
+        rng = random.Random(11)
+        ids = [rng.randint(1, int(top)) for _ in range(sample)]
+        picked = ",".join(str(i) for i in ids[:2_000])
+        externals = conn.execute(
+            text(f"SELECT external_id FROM customers WHERE id IN ({picked})")  # noqa: S608
+        ).scalars()
+        external_ids = [str(e) for e in externals]
     engine.dispose()
-    rng = random.Random(11)
-    return token, [rng.randint(1, int(top)) for _ in range(sample)]
+    return token, ids, external_ids
 
 
 def _free_port() -> int:
@@ -165,20 +203,30 @@ class Connection:
         A kept-alive connection the server closed while idle is opened again and the request
         sent once more, as every HTTP client does.
         """
+        return await self.send("GET", path, b"")
+
+    async def post(self, path: str, body: bytes) -> int:
+        """Send POST ``path`` with a JSON ``body``; return the answer's status."""
+        return await self.send("POST", path, body)
+
+    async def send(self, method: str, path: str, body: bytes) -> int:
+        """Send a request; read the whole answer; return its status (see ``get``)."""
         reused = self.writer is not None
         try:
-            return await self._get(path)
+            return await self._send(method, path, body)
         except (asyncio.IncompleteReadError, ConnectionResetError):
             if not reused:
                 raise
             self.writer = None
-            return await self._get(path)
+            return await self._send(method, path, body)
 
-    async def _get(self, path: str) -> int:
+    async def _send(self, method: str, path: str, body: bytes) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.auth}\r\n".encode())
+        extra = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if body else ""
+        head_out = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.auth}{extra}\r\n"
+        self.writer.write(head_out.encode() + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = 0
@@ -189,35 +237,73 @@ class Connection:
         return status
 
 
+@dataclass
+class Mix:
+    """What the clients ask for: the share of event batches, and whose events they are."""
+
+    events: float = 0.0
+    external_ids: list[str] = field(default_factory=list)
+
+
 async def load(
-    base: str, token: str, ids: list[int], clients: int, seconds: float, think: float
+    base: str, token: str, ids: list[int], clients: int, seconds: float, think: float, mix: Mix
 ) -> dict[str, list[float]]:
     """Run ``clients`` clients for ``seconds``, each pausing ``think`` s on average between
-    requests (0: back to back); return latencies (ms) by kind, and the error count."""
+    requests (0: back to back); return latencies (ms) by kind, and the error count.
+
+    A 503 (the store busy past its wait; the answer says when to come back) is counted apart
+    from the errors: the client is told to retry, nothing failed.
+    """
     latencies: dict[str, list[float]] = {"list": [], "list_by_clv": [], "customer_360": []}
+    if mix.events:
+        latencies["events"] = []
     errors: list[str] = []
+    busy: list[int] = []
     deadline = time.monotonic() + seconds
     host, port = base.removeprefix("http://").split(":")
+    run = uuid.uuid4().hex[:8]
+
+    def batch(rng: random.Random, n: int, sent: int) -> bytes:
+        events = [
+            {
+                "id": f"bench-{run}-{n}-{sent}-{k}",
+                "customer": rng.choice(mix.external_ids),
+                "type": "page_view",
+                "occurred_at": "2026-06-30T10:00:00+00:00",
+                "properties": {"page": "/pricing"},
+            }
+            for k in range(5)
+        ]
+        return json.dumps({"events": events}).encode()
 
     async def client(n: int) -> None:
         rng = random.Random(n)
         conn = Connection(host, int(port), token)
+        sent = 0
         while time.monotonic() < deadline:
             if think:
                 await asyncio.sleep(rng.expovariate(1 / think))
             roll = rng.random()
-            if roll < 0.4:
+            body = b""
+            if roll < mix.events:
+                kind, path = "events", "/api/v1/events"
+                body = batch(rng, n, sent)
+            elif (roll := (roll - mix.events) / (1 - mix.events)) < 0.4:
                 kind, path = "list", f"/api/v1/customers?after={rng.choice(ids)}&limit=50"
             elif roll < 0.5:
                 kind, path = "list_by_clv", "/api/v1/customers?sort=-clv&limit=50"
             else:
                 kind, path = "customer_360", f"/api/v1/customers/{rng.choice(ids)}"
+            sent += 1
             started = time.perf_counter()
             try:
-                status = await conn.get(path)
+                status = await (conn.post(path, body) if body else conn.get(path))
             except (OSError, asyncio.IncompleteReadError) as exc:
                 errors.append(f"{path}: {type(exc).__name__}")
                 conn = Connection(host, int(port), token)
+                continue
+            if status == 503:
+                busy.append(1)
                 continue
             if status != 200:
                 errors.append(f"{path}: {status}")
@@ -226,6 +312,7 @@ async def load(
 
     await asyncio.gather(*(client(n) for n in range(clients)))
     latencies["errors"] = [float(len(errors))]
+    latencies["busy"] = [float(len(busy))]
     if errors:
         print("  first errors:", errors[:5])
     return latencies
@@ -241,35 +328,48 @@ def percentiles(values: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--customers", type=int, default=None, help="1,000,000; SQLite 20,000")
+    parser.add_argument("--clients", type=int, default=None, help="50; SQLite 200")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None, help="2; SQLite 1")
     parser.add_argument(
         "--database-url",
-        default=_default_url(),
+        default=None,
         help="the bench's own database (on the server TENURE_TEST_PG_URL names, if set)",
     )
+    parser.add_argument(
+        "--sqlite", action="store_true", help="the embedded store under reads and event writes"
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean pause of a person, s")
+    parser.add_argument(
+        "--events", type=float, default=None, help="share of event batches (SQLite 0.2, else 0)"
+    )
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
+    customers = args.customers or (20_000 if args.sqlite else 1_000_000)
+    clients = args.clients or (200 if args.sqlite else 50)
+    workers = args.workers or (1 if args.sqlite else 2)
+    url = args.database_url or (_sqlite_url(customers) if args.sqlite else _default_url())
+    events = args.events if args.events is not None else (0.2 if args.sqlite else 0.0)
+    kind = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     print(f"Machine: {describe()}")
-    if args.rebuild or not _ready(args.database_url, args.customers):
-        print(f"Building the store: {args.customers:,} customers in {args.database_url}")
-        build(args.database_url, args.customers)
-    token, ids = token_and_ids(args.database_url, 20_000)
-    server, base = start_server(args.database_url, args.workers)
+    if args.rebuild or not _ready(url, customers):
+        print(f"Building the store: {customers:,} customers in {url}")
+        build(url, customers)
+    token, ids, external_ids = token_and_ids(url, 20_000, ingest=events > 0)
+    mix = Mix(events=events, external_ids=external_ids)
+    server, base = start_server(url, workers)
     print(
-        f"{args.clients} clients for {args.seconds:.0f} s each; server: {args.workers} workers; "
-        f"{args.customers:,} customers in PostgreSQL"
+        f"{clients} clients for {args.seconds:.0f} s each; server: {workers} workers; "
+        f"{customers:,} customers in {kind}; event batches {events:.0%} of requests"
     )
     try:
-        asyncio.run(load(base, token, ids, args.clients, 5, 0))  # connections, caches
+        asyncio.run(load(base, token, ids, clients, 5, 0, mix))  # connections, caches
         for label, think in (
             (f"people (each pauses {args.think:g} s on average between requests)", args.think),
             ("back to back (no pause: the server's capacity)", 0.0),
         ):
-            found = asyncio.run(load(base, token, ids, args.clients, args.seconds, think))
+            found = asyncio.run(load(base, token, ids, clients, args.seconds, think, mix))
             report(label, found, args.seconds)
     finally:
         server.terminate()
@@ -279,12 +379,13 @@ def main() -> None:
 def report(label: str, found: dict[str, list[float]], seconds: float) -> None:
     """Print the latencies of one load."""
     errors = int(found.pop("errors")[0])
+    busy = int(found.pop("busy")[0])
     every = [v for values in found.values() for v in values]
     print(f"- {label}")
     for kind, values in found.items():
         print(f"    {kind:13} {percentiles(values)}")
     print(f"    {'all':13} {percentiles(every)}; {len(every) / seconds:.0f} requests/s")
-    print(f"    errors: {errors}")
+    print(f"    errors (5xx but 503, other 4xx, resets): {errors}; 503 busy: {busy}")
 
 
 if __name__ == "__main__":

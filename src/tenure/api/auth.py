@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
+from tenure.api import writes
 from tenure.domains.audit.service import Actor
 from tenure.domains.users import credentials
 from tenure.domains.users import service as users
@@ -107,9 +109,21 @@ class Guard:
         def remember(request: Request) -> None:
             request.state.principal = check(request)
 
-        return self.router.api_route(
+        register = self.router.api_route(
             path, methods=[method], dependencies=[Depends(remember)], **options
         )
+        if method not in writes.WRITE_METHODS:
+            return register
+
+        def queued(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            # a plain write waits its turn in the write queue (api/writes.py); an async
+            # route hands its own work to a thread
+            if inspect.iscoroutinefunction(endpoint):
+                return register(endpoint)
+            register(writes.queue_for(self.engine).wrap(endpoint))
+            return endpoint
+
+        return queued
 
 
 def caller(request: Request) -> users.Principal:

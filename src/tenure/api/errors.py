@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from tenure.kit.errors import TenureError
+from tenure.storage.errors import StoreBusy, is_busy
 
 CODES = {
     400: "bad_request",
@@ -25,6 +26,7 @@ CODES = {
     422: "invalid",
     429: "too_many_requests",
     431: "headers_too_large",
+    503: "busy",
 }
 # how a page (not an API call) shows an error: the web app supplies it
 PageError = Callable[[Request, int, str], Response]
@@ -43,9 +45,24 @@ def install_error_handlers(app: FastAPI, prefix: str, page_error: PageError | No
             return page_error(request, status, str(detail))
         return error_response(status, detail)
 
+    def busy(request: Request, exc: StoreBusy) -> Response:
+        found = answer(request, 503, exc.message)
+        found.headers["Retry-After"] = str(exc.retry_after)
+        return found
+
     @app.exception_handler(TenureError)
     def _tenure(request: Request, exc: TenureError) -> Response:
+        if isinstance(exc, StoreBusy):
+            return busy(request, exc)
         return answer(request, exc.status_code, exc.message)
+
+    @app.exception_handler(DBAPIError)
+    def _database(request: Request, exc: DBAPIError) -> Response:
+        # SQLite's write lock held past the busy timeout (a long import, say), PostgreSQL's
+        # deadlock or serialization failure: nothing was changed, the client may try again
+        if is_busy(exc):
+            return busy(request, StoreBusy())
+        raise exc
 
     @app.exception_handler(HTTPException)
     def _http(request: Request, exc: HTTPException) -> Response:

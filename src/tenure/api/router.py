@@ -14,6 +14,7 @@ from tenure.api import (
     runs,
     segments,
     tasks,
+    writes,
 )
 from tenure.api.auth import PREFIX
 from tenure.kit.settings import Settings
@@ -23,6 +24,7 @@ from tenure.worker.server import ServerWorker
 def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIRouter:
     """Build the /api/v1 routes on ``engine``; ``worker`` carries out requested runs."""
     router = APIRouter(prefix=PREFIX)
+    writes.configure(engine, settings.server.write_threads, settings.database.busy_timeout_seconds)
     customers.routes(engine, router)
     events.routes(engine, router)
     tasks.routes(engine, settings, router)

@@ -14,6 +14,10 @@ from tenure.kit.settings import Settings, load_settings
 
 T = TypeVar("T")
 
+# a command waits this many busy timeouts (2 minutes by default) for the store's write lock
+# while the server, a worker or another command writes, then says so in one line
+WRITE_TURNS = 4
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -25,10 +29,10 @@ def settings() -> Settings:
 
 def engine(config: Settings, *, migrate: bool = True) -> Engine:
     """Open the configured store, bringing its schema up to date first."""
-    from tenure.storage.engine import make_engine
+    from tenure.storage.engine import engine_for
     from tenure.storage.migrate import upgrade
 
-    eng = make_engine(config.database.url, echo=config.database.echo)
+    eng = engine_for(config.database)
     if migrate:
         upgrade(eng)
     return eng
@@ -48,12 +52,34 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def in_store(action: Callable[[Connection], T]) -> T:
-    """Run ``action`` in one transaction on the store; a mistake becomes a one-line error."""
-    from tenure.kit.errors import TenureError
+    """Run ``action`` in one transaction on the store; a mistake becomes a one-line error.
 
-    eng = engine(settings())
+    The transaction takes SQLite's write lock first (``write_transaction``): a command that
+    writes waits its turn while the server writes, instead of failing halfway.
+    """
+    from tenure.kit.errors import TenureError
+    from tenure.storage.engine import write_transaction
+
+    config = settings()
+    eng = engine(config)
     try:
-        with eng.begin() as conn:
+        with write_transaction(eng, turns=WRITE_TURNS) as conn:
             return action(conn)
     except TenureError as exc:
         fail(exc.message)
+    except Exception as exc:
+        busy_or_raise(exc, config)
+
+
+def busy_or_raise(exc: Exception, config: Settings) -> NoReturn:
+    """Fail with one line if ``exc`` says the store stayed busy; raise it again otherwise."""
+    from tenure.storage.errors import is_busy
+
+    if not is_busy(exc):
+        raise exc
+    fail(
+        "the store stayed busy with other writes for "
+        f"{WRITE_TURNS * config.database.busy_timeout_seconds:g} s "
+        "(a long import or scoring run?); nothing was changed. Try again, or raise "
+        "TENURE_DATABASE__BUSY_TIMEOUT_SECONDS."
+    )

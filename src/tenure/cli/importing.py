@@ -180,7 +180,8 @@ def _run(
         disable=as_json,
     )
     try:
-        with progress, bulk_load(eng) as conn:
+        # waits its turn for the write lock while the server or a worker writes
+        with progress, bulk_load(eng, turns=context.WRITE_TURNS) as conn:
             task = progress.add_task(f"import {entity}", total=_count_lines(file))
             report = import_file(
                 conn, options, now=utcnow(), progress=lambda n: progress.advance(task, n)
@@ -192,6 +193,8 @@ def _run(
         context.fail(exc.message)
     except TenureError as exc:
         context.fail(exc.message)
+    except Exception as exc:
+        context.busy_or_raise(exc, config)
     if as_json:
         context.print_json(report.summary())
     else:

@@ -14,11 +14,11 @@ def init(
 
     Safe to run any number of times: it only applies migrations the store lacks.
     """
-    from tenure.storage.engine import make_engine
+    from tenure.storage.engine import engine_for
     from tenure.storage.migrate import current_revision, upgrade
 
     config = context.settings()
-    eng = make_engine(config.database.url)
+    eng = engine_for(config.database)
     before = current_revision(eng)
     upgrade(eng)
     after = current_revision(eng)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tenure.kit.errors import ConfigurationError
+from tenure.kit.settings.database import DatabaseSettings
 from tenure.storage import staging
 from tenure.storage.errors import is_busy
 
@@ -110,6 +111,15 @@ def make_engine(
     )
 
 
+def engine_for(database: DatabaseSettings) -> Engine:
+    """Create the engine the ``[database]`` settings describe (URL, echo, busy timeout)."""
+    return make_engine(
+        database.url,
+        echo=database.echo,
+        busy_timeout_ms=round(database.busy_timeout_seconds * 1000),
+    )
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
@@ -133,18 +143,37 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
+def write_transaction(engine: Engine, *, turns: int = 1) -> Iterator[Connection]:
     """Open a transaction that will write; it commits on success and rolls back on error.
 
     Like ``engine.begin()``, but on SQLite it takes the write lock first (BEGIN IMMEDIATE),
     waiting up to the busy timeout for another writer to finish, so it never fails halfway
     because someone else wrote after it had read. Readers are not held up (WAL). PostgreSQL
-    needs nothing of the kind.
+    needs nothing of the kind. ``turns``: how many busy timeouts to wait for the lock before
+    giving up (a command that may wait minutes, say); nothing has been done before it is
+    taken, so waiting again is safe.
     """
-    with engine.connect() as conn:
-        conn.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
-        with conn.begin():
+    with _writer(engine, {SQLITE_BEGIN_IMMEDIATE: True}, turns) as conn:
+        yield conn
+
+
+@contextmanager
+def _writer(engine: Engine, options: dict[str, Any], turns: int) -> Iterator[Connection]:
+    """Connect with ``options`` and begin, trying ``turns`` times while the store is busy."""
+    for turn in range(1, turns + 1):
+        conn = engine.connect()
+        try:
+            conn.execution_options(**options)
+            transaction = conn.begin()
+        except Exception as exc:
+            conn.close()
+            if turn == turns or not is_busy(exc):
+                raise
+            log.warning("waiting for the store's write lock (turn %s of %s)", turn + 1, turns)
+            continue
+        with conn, transaction:
             yield conn
+        return
 
 
 def retry_when_busy(
@@ -174,13 +203,12 @@ def retry_when_busy(
 
 
 @contextmanager
-def bulk_load(engine: Engine) -> Iterator[Connection]:
+def bulk_load(engine: Engine, *, turns: int = 1) -> Iterator[Connection]:
     """Open a write transaction for loaders that check every reference themselves.
 
     On SQLite it skips the per-row foreign-key checks and takes the write lock first (see
-    ``write_transaction``); it commits on success and rolls back on error.
+    ``write_transaction``, also for ``turns``); it commits on success and rolls back on error.
     """
-    with engine.connect() as conn:
-        conn.execution_options(**{SKIP_SQLITE_FK_CHECKS: True, SQLITE_BEGIN_IMMEDIATE: True})
-        with conn.begin():
-            yield conn
+    options = {SKIP_SQLITE_FK_CHECKS: True, SQLITE_BEGIN_IMMEDIATE: True}
+    with _writer(engine, options, turns) as conn:
+        yield conn

@@ -9,12 +9,31 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 
+from tenure.kit.errors import TenureError
+
 # SQLite primary result codes (the low byte of an extended code)
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13
 # PostgreSQL SQLSTATEs: serialization failure, deadlock, lock not available; disk full
 _PG_BUSY = frozenset({"40001", "40P01", "55P03"})
 _PG_FULL = frozenset({"53100"})
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class StoreBusy(TenureError):
+    """The store stayed busy with other writes past the wait allowed: come back shortly.
+
+    The API answers 503 with ``Retry-After: retry_after`` (seconds); nothing was changed.
+    """
+
+    status_code = 503
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 2) -> None:
+        super().__init__(
+            message
+            or "the store is busy with other writes (an import or a scoring run, say); "
+            f"nothing was changed: try again in {retry_after} s"
+        )
+        self.retry_after = retry_after
 
 
 def is_busy(exc: BaseException) -> bool:

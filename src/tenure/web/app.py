@@ -134,10 +134,10 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
 def app_from_settings() -> FastAPI:
     """Build the app from the environment's settings (for ``uvicorn --factory`` workers)."""
     from tenure.kit.settings import load_settings
-    from tenure.storage.engine import make_engine
+    from tenure.storage.engine import engine_for
 
     settings = load_settings()
-    return create_app(make_engine(settings.database.url, echo=settings.database.echo), settings)
+    return create_app(engine_for(settings.database), settings)
 
 
 def _signed_or_none(engine: Engine, request: Request) -> SignedIn | None:

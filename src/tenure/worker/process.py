@@ -103,6 +103,19 @@ def daily_slot(now: datetime, at: time, timezone: str) -> datetime:
     return slot.astimezone(now.tzinfo)
 
 
+def _dead_here(other: schedule.LiveWorker) -> bool:
+    """Tell whether ``other`` ran on this machine in a process that no longer exists."""
+    if other.host != socket.gethostname() or other.pid == os.getpid():
+        return False
+    try:
+        os.kill(other.pid, 0)  # signal 0: is there such a process (ours or not)?
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, run by another user
+        return False
+    return False
+
+
 class Worker:
     """One worker: ``start`` takes its lease, ``tick`` works, ``stop`` gives the lease back."""
 
@@ -129,27 +142,74 @@ class Worker:
         return self.engine.dialect.name != "postgresql"
 
     def start(self) -> None:
-        """Take this worker's lease; raise ``AnotherWorkerRuns`` if SQLite has a worker already."""
-        other = self._register(self.clock.now())
+        """Take this worker's lease; raise ``AnotherWorkerRuns`` if SQLite has a worker already.
+
+        Then recover the runs left "running" by workers that are gone (``recover``).
+        """
+        now = self.clock.now()
+        other = self._register(now)
         if other is not None:
             raise AnotherWorkerRuns(other)
         self._started = True
         log.info("worker %s started", self.worker_id)
+        self.recover(now)
+
+    def recover(self, now: datetime) -> requests.Recovered:
+        """Re-queue the runs whose worker is gone (a server killed mid-run, say); return which.
+
+        Those that have lost ``max_attempts`` workers are given up, with the reason.
+        """
+
+        def look(conn: Connection) -> requests.Recovered:
+            workers = schedule.live_workers(conn, now)
+            dead = [w.worker_id for w in workers if _dead_here(w)]
+            for worker_id in dead:  # a process of this machine that is gone holds nothing
+                schedule.release(conn, worker_id, now)
+            live = [w.worker_id for w in workers if w.worker_id not in dead]
+            return requests.recover_abandoned(
+                conn,
+                now,
+                self.options.max_attempts,
+                dead=dead,
+                live=live if self.alone else None,
+            )
+
+        found = retry_when_busy(self.engine, look)
+        for request_id in found.requeued:
+            log.warning("run request %s had lost its worker: queued again", request_id)
+        for request_id in found.given_up:
+            log.warning("run request %s lost its worker too often: given up", request_id)
+        return found
 
     def _register(self, now: datetime) -> schedule.LiveWorker | None:
-        """Take a lease under this worker's id; return the live worker that refused it."""
-        return retry_when_busy(
-            self.engine,
-            lambda conn: schedule.register(
-                conn,
-                self.worker_id,
-                socket.gethostname(),
-                os.getpid(),
-                now,
-                self.options.lease,
-                alone=self.alone,
-            ),
-        )
+        """Take a lease under this worker's id; return the live worker that refused it.
+
+        A worker of this machine whose process is gone (the server was killed, say) holds its
+        lease no longer: it ends now instead of when it runs out, so a restart carries on at
+        once.
+        """
+
+        def take(conn: Connection) -> schedule.LiveWorker | None:
+            while True:
+                other = schedule.register(
+                    conn,
+                    self.worker_id,
+                    socket.gethostname(),
+                    os.getpid(),
+                    now,
+                    self.options.lease,
+                    alone=self.alone,
+                )
+                if other is None or not _dead_here(other):
+                    return other
+                log.warning(
+                    "worker %s (pid %s on this machine) is gone: its lease ends now",
+                    other.worker_id,
+                    other.pid,
+                )
+                schedule.release(conn, other.worker_id, now)
+
+        return retry_when_busy(self.engine, take)
 
     def stop(self) -> None:
         """Give the lease back, so another worker may start at once."""

@@ -8,11 +8,12 @@ plain-language reason in each language beside it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, true, update
 
 from tenure.domains.audit import service as audit
 from tenure.domains.scoring import failures
@@ -145,6 +146,58 @@ def claim_next(
         ).first()
         if taken is not None:
             return Claimed(request_id, taken[0], attempts + 1)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What a starting worker did with the runs left "running" by workers that are gone."""
+
+    requeued: list[int]
+    given_up: list[int]
+
+
+def recover_abandoned(
+    conn: Connection,
+    now: datetime,
+    max_attempts: int,
+    *,
+    dead: Collection[str] = (),
+    live: Collection[str] | None = None,
+) -> Recovered:
+    """Put back in the queue the "running" requests whose worker is gone; return which.
+
+    Gone: its lease on the request ran out; or it never had a lease (a row of a version before
+    leases, which nothing else would ever take again); or its worker is among ``dead`` (found
+    dead by the caller); or — with ``live``, the ids of the workers alive now, given where one
+    worker holds the store (SQLite) — no live worker holds it. A request that has already lost
+    ``max_attempts`` workers is marked failed with the reason (``WORKER_LOST``) instead.
+    """
+    gone = [
+        RunRequest.lease_until.is_(None),
+        RunRequest.lease_owner.is_(None),
+        RunRequest.lease_until < now,
+    ]
+    if dead:
+        gone.append(RunRequest.lease_owner.in_(list(dead)))
+    if live is not None:
+        gone.append(RunRequest.lease_owner.not_in(list(live)) if live else true())
+    abandoned = and_(RunRequest.status == "running", or_(*gone))
+    rows = conn.execute(select(RunRequest.id, RunRequest.attempts).where(abandoned)).all()
+    requeued = [int(r[0]) for r in rows if int(r[1]) < max_attempts]
+    given_up = [int(r[0]) for r in rows if int(r[1]) >= max_attempts]
+    if requeued:
+        conn.execute(
+            update(RunRequest)
+            .where(RunRequest.id.in_(requeued), abandoned)
+            .values(status="queued", lease_owner=None, lease_until=None)
+        )
+    if given_up:
+        conn.execute(
+            update(RunRequest)
+            .where(RunRequest.id.in_(given_up), abandoned)
+            .values(status="failed", finished_at=now, error=failures.WORKER_LOST)
+        )
+    return Recovered(requeued, given_up)
 
 
 def renew_lease(

@@ -15,3 +15,11 @@ class DatabaseSettings(BaseModel):
         description="SQLAlchemy URL: sqlite:///path.db (embedded default) or postgresql://...",
     )
     echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    busy_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="SQLite: how long a write waits for another writer (an import, a scoring "
+        "run's write-back, other requests) before it gives up; the API then answers 503 with "
+        "Retry-After and a command tries again. PostgreSQL does not use it.",
+    )

@@ -32,3 +32,11 @@ class ServerSettings(BaseModel):
         description="The most bytes of request headers (names and values) accepted; more is "
         "refused with 431.",
     )
+    write_threads: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="API writes (events, customers, tasks...) one server process carries out at "
+        "once; the others wait their turn without holding up reads. SQLite has one write lock, "
+        "so one is fastest there; with PostgreSQL a few more can help.",
+    )

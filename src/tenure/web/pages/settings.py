@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
@@ -125,18 +126,24 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.post("/settings/{group}", include_in_schema=False)
     async def save(request: Request, group: str) -> Response:
-        form = dict(await request.form())
-        signed = session.posted(
-            engine, request, str(form.get("csrf", "")), Permission.CHANGE_SETTINGS
-        )
-        actor = session.actor(signed)
-        try:
-            with write_transaction(engine) as conn:
-                if form.get("reset"):
-                    preferences.reset(conn, actor, group)
-                else:
-                    values = _form_values(group, {k: str(v) for k, v in form.items()})
-                    preferences.save(conn, actor, group, values, render.settings)
-        except InvalidInput as exc:
-            return page(request, exc.message, 422)
-        return RedirectResponse("/settings?saved=" + group, 303)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+
+        def store() -> Response:
+            # on a worker thread: the session look-up, the write (which may wait for the
+            # store's write lock) and the page must not hold up the event loop
+            signed = session.posted(
+                engine, request, form.get("csrf", ""), Permission.CHANGE_SETTINGS
+            )
+            actor = session.actor(signed)
+            try:
+                with write_transaction(engine) as conn:
+                    if form.get("reset"):
+                        preferences.reset(conn, actor, group)
+                    else:
+                        values = _form_values(group, form)
+                        preferences.save(conn, actor, group, values, render.settings)
+            except InvalidInput as exc:
+                return page(request, exc.message, 422)
+            return RedirectResponse("/settings?saved=" + group, 303)
+
+        return await anyio.to_thread.run_sync(store)
