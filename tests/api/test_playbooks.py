@@ -154,7 +154,13 @@ def test_counts_enrollments_pause_and_resume(
     assert bad.status_code == 422
 
     paused = client.post(f"/api/v1/playbooks/{NAME}/pause", headers=auth)
-    assert paused.json() == {"name": NAME, "status": "paused"}
+    assert paused.json() == {
+        "name": NAME,
+        "status": "paused",
+        "changed": True,
+        "active": 2,  # held where they are: both wait out their two days
+        "held": 0,  # none has a step due yet
+    }
     refused = client.post(
         f"/api/v1/playbooks/{NAME}/enrollments", json={"customer": third_external}, headers=auth
     )

@@ -210,14 +210,18 @@ class StatusChange:
 
 
 def set_status(
-    conn: Connection, actor: audit.Actor, name: str, status: PlaybookStatus
+    conn: Connection,
+    actor: audit.Actor,
+    name: str,
+    status: PlaybookStatus,
+    now: datetime | None = None,
 ) -> StatusChange:
     """Pause a playbook (nobody new enrolls, no step runs: its enrollments are held) or resume it.
 
-    Audited; returns the enrollments in progress and those whose step is due.
+    Audited; returns the enrollments in progress and those whose step is due by ``now``.
     """
     found = get(conn, name)
-    now = utcnow()
+    now = now or utcnow()
     active, due = repo.in_progress(conn, found.id, now)
     if found.status == status.value:
         return StatusChange(name, status.value, False, active, due)
