@@ -168,7 +168,8 @@ def test_conditions_are_checked_before_each_step_by_default(
     clock = FrozenClock(START)
     stays = _customer(store, "stays", email_consent=True)
     leaves = _customer(store, "leaves", email_consent=True)
-    _apply(store, COND.replace("enrollment: {holdout: 0}\n", "enrollment:\n  holdout: 0\n" + policy))
+    block = "enrollment:\n  holdout: 0\n" + policy
+    _apply(store, COND.replace("enrollment: {holdout: 0}\n", block))
     _decline(store, [stays, leaves], "c")
     worker = _worker(store, clock)
     try:
