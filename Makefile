@@ -57,6 +57,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/import_bench.py
 	$(BIN)/python benchmarks/demo_bench.py
 	$(BIN)/python benchmarks/score_bench.py
+	$(BIN)/python benchmarks/report_bench.py
 	TENURE_TEST_PG_URL="$$(scripts/ensure-postgres.sh)" $(BIN)/python benchmarks/web_bench.py
 
 ## messages: extract the web app's messages and add new ones to the 中文 catalogue

@@ -1,9 +1,9 @@
-"""Schemathesis against the API's own OpenAPI document: whatever the input, never a 5xx."""
+"""Schemathesis against the API's own OpenAPI document, on both databases: never a 5xx."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,31 +17,32 @@ from tenure.demo.load import load_into_store
 from tenure.domains.scoring.run import run_scoring
 from tenure.domains.users import service as users
 from tenure.kit.settings import Settings
-from tenure.storage.engine import make_engine
-from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
+from tests.conftest import scratch_store
 
 END = date(2026, 3, 31)
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, str]:
-    """A scored store of its own (the fuzzer changes and erases things) and an admin token."""
-    path: Path = tmp_path_factory.mktemp("fuzz") / "store.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    with engine.begin() as conn:
-        load_into_store(
-            conn,
-            generate(DemoConfig(customers=150, seed=9, end=END)),
-            datetime(2026, 4, 1, tzinfo=UTC),
-        )
-    with engine.begin() as conn:
-        run_scoring(conn, END, Settings())
-    with engine.begin() as conn:
-        users.create_user(conn, "Fuzz", "fuzz@api.test", "admin")
-        _, token = users.create_token(conn, "fuzz@api.test", "fuzz", ["read", "write", "ingest"])
-    return engine, token
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzzed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, str]]:
+    """A scored store of its own on each database (the fuzzer changes and erases things)."""
+    with scratch_store(request.param, request, tmp_path_factory.mktemp("fuzz")) as engine:
+        with engine.begin() as conn:
+            load_into_store(
+                conn,
+                generate(DemoConfig(customers=150, seed=9, end=END)),
+                datetime(2026, 4, 1, tzinfo=UTC),
+            )
+        with engine.begin() as conn:
+            run_scoring(conn, END, Settings())
+        with engine.begin() as conn:
+            users.create_user(conn, "Fuzz", "fuzz@api.test", "admin")
+            _, token = users.create_token(
+                conn, "fuzz@api.test", "fuzz", ["read", "write", "ingest"]
+            )
+        yield engine, token
 
 
 @pytest.fixture(scope="module")

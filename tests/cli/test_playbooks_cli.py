@@ -51,6 +51,7 @@ def test_every_playbooks_command_takes_json() -> None:
         "list",
         "pause",
         "presets",
+        "report",
         "resume",
         "schema",
         "show",

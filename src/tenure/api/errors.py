@@ -24,6 +24,7 @@ CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
+    431: "headers_too_large",
 }
 # how a page (not an API call) shows an error: the web app supplies it
 PageError = Callable[[Request, int, str], Response]
@@ -54,6 +55,11 @@ def install_error_handlers(app: FastAPI, prefix: str, page_error: PageError | No
     def _integrity(request: Request, exc: IntegrityError) -> Response:
         # a unique key taken meanwhile by another request, say: the store refused, nothing changed
         return answer(request, 409, f"the store refused the change: {exc.orig}")
+
+    @app.exception_handler(RecursionError)
+    def _deep(request: Request, _: RecursionError) -> Response:
+        # JSON nested thousands deep: json.loads gives up before any route sees it
+        return answer(request, 422, "body: nested too deeply")
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import Engine
 
-from tenure.api import customers, events, messages, playbooks, runs, segments, tasks
+from tenure.api import (
+    customers,
+    events,
+    messages,
+    playbook_report,
+    playbooks,
+    runs,
+    segments,
+    tasks,
+)
 from tenure.api.auth import PREFIX
 from tenure.kit.settings import Settings
 from tenure.worker.server import ServerWorker
@@ -19,6 +28,7 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     tasks.routes(engine, settings, router)
     segments.routes(engine, router)
     playbooks.routes(engine, settings, router)
+    playbook_report.routes(engine, settings, router)
     messages.routes(engine, router)
     runs.routes(engine, settings, worker, router)
     return router

@@ -252,6 +252,107 @@ def enroll(
     context.console.print(f"{customer} enrolled in {name} (enrollment {made})")
 
 
+@app.command("report")
+def report(
+    name: str = typer.Argument(..., help="The playbook's name."),
+    window_days: int | None = typer.Option(
+        None,
+        "--window-days",
+        min=1,
+        max=730,
+        help="Days after enrollment to count revenue (default: the goal's window, else 30).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Show what the playbook changed: its treated customers against its holdout.
+
+    Intent to treat: everyone assigned counts in their group, whatever their steps did. Only
+    enrollments whose window has closed are compared. The goal rate with Newcombe's 95%
+    interval, revenue and margin per customer with Welch's (and CUPED on the revenue before
+    enrollment), the sample-ratio check, and whether there is enough data yet.
+    docs/experiments.md explains each figure.
+    """
+    from tenure.domains.automation import measure
+
+    config = context.settings()
+    found = context.in_store(
+        lambda conn: measure.measure(
+            conn, name, margin_share=config.value.margin, window_days=window_days
+        )
+    )
+    if as_json:
+        context.print_json(found.as_dict())
+        return
+    context.console.print(_report_text(found.as_dict()), highlight=False)
+
+
+def _report_text(figures: dict[str, Any]) -> str:
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1%}"
+
+    def money(x: float | None) -> str:
+        return "—" if x is None else f"{x:,.2f}"
+
+    assigned, measured = figures["assigned"], figures["measured"]
+    lines = [
+        f"[bold]{figures['playbook']}[/]: treated against holdout "
+        f"({pct(figures['holdout_share'])} held out), window {figures['window_days']} days",
+        f"assigned: {assigned['treated']:,} treated, {assigned['holdout']:,} holdout; "
+        f"measured (window closed): {measured['treated']:,} and {measured['holdout']:,}",
+    ]
+    ratio = figures["sample_ratio"]
+    if ratio is not None:
+        verdict = (
+            "[bold red]BROKEN: do not trust the figures below[/]" if ratio["broken"] else "sound"
+        )
+        lines.append(
+            f"split: {pct(ratio['observed_share'])} held out, expected "
+            f"{pct(ratio['expected_share'])} (p = {ratio['p_value']:.3g}) — {verdict}"
+        )
+    rate = figures["goal_rate"]
+    if figures["goal"] is None:
+        lines.append("goal: none declared (revenue is the measure)")
+    elif rate is None:
+        lines.append(f"goal ({figures['goal']}): nobody measured yet")
+    else:
+        lines.append(
+            f"goal ({figures['goal']}): {pct(rate['treated'])} treated vs "
+            f"{pct(rate['holdout'])} holdout, difference {rate['difference'] * 100:+.1f} points "
+            f"(95% interval {rate['low'] * 100:+.1f} to {rate['high'] * 100:+.1f}), "
+            f"relative lift {pct(rate['relative_lift'])}"
+        )
+    for label, key in (
+        ("revenue per customer", "revenue_per_customer"),
+        ("  with CUPED", "revenue_per_customer_adjusted"),
+        ("margin per customer", "margin_per_customer"),
+    ):
+        d = figures[key]
+        if d is not None:
+            extra = (
+                f", {pct(d['variance_reduction'])} of the variance removed"
+                if "variance_reduction" in d
+                else ""
+            )
+            lines.append(
+                f"{label}: {money(d['treated'])} vs {money(d['holdout'])}, difference "
+                f"{money(d['difference'])} (95% interval {money(d['low'])} to "
+                f"{money(d['high'])}){extra}"
+            )
+    if not figures["enough"]:
+        needed = figures["customers_needed"]
+        so_far = measured["treated"] + measured["holdout"]
+        lines.append(
+            "[yellow]not enough data yet[/]"
+            + (
+                f": about {needed:,} measured customers are needed to detect a 5-point "
+                f"difference in the goal rate ({so_far:,} so far)"
+                if needed
+                else ""
+            )
+        )
+    return "\n".join(lines)
+
+
 @app.command("presets")
 def presets(
     folder: Path = typer.Argument(

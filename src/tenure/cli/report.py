@@ -36,11 +36,13 @@ def read_or_fail(query: Callable[[Connection], T | None]) -> T:
 
 
 def print_csv(header: list[str], rows: list[dict[str, Any]]) -> None:
-    """Print ``rows`` (dicts keyed by ``header``) as CSV."""
+    """Print ``rows`` (dicts keyed by ``header``) as CSV, formula-like text quoted."""
+    from tenure.kit import spreadsheet
+
     writer = csv.writer(sys.stdout)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([row[column] for column in header])
+        writer.writerow([spreadsheet.cell(row[column]) for column in header])
 
 
 @app.command("stages")

@@ -5,19 +5,26 @@
     {"field": "days_since_last", "op": ">", "value": {"param": "churn_after_days"}}
 
 Operators: = != > >= < <= in not_in between is_null not_null. A comparison with a missing
-(null) value is false, as in SQL. A tree compiles to a Polars expression and to a SQL
-condition (bulk), and also matches a single record (a dict) in memory; all give the same
-answer. Ordering comparisons of text follow the database's collation in SQL.
+(null) value is false, as in SQL. A tree is checked before it is used (``check``): nodes are
+objects, at most ``MAX_DEPTH`` deep; ``in``/``not_in`` take a list, ``between`` two values, the
+others one; a value is text, a number (a 64-bit integer or a finite float) or true/false, of the
+kind its field holds when the columns are known; text holds no NUL character. A tree
+compiles to a Polars expression and to a SQL condition (bulk), and also matches a single
+record (a dict) in memory; all give the same answer. Ordering comparisons of text follow
+the database's collation in SQL.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, and_, false, not_, or_, true
+from sqlalchemy import BigInteger, ColumnElement, SmallInteger, and_, false, not_, or_, true
+from sqlalchemy.types import NullType
 
 from tenure.kit.errors import InvalidInput
 
@@ -31,6 +38,9 @@ COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le,
 }
 OPERATORS = (*COMPARISONS, "in", "not_in", "between", "is_null", "not_null")
+MAX_DEPTH = 20  # all/any/not levels; deeper trees are refused, not compiled
+INT64 = (-(2**63), 2**63 - 1)  # what both stores compare without overflow
+WHOLE = {"int16": 2**15, "int32": 2**31, "int64": 2**63}  # integer columns: -n ≤ value < n
 
 
 def _value(raw: Any, params: Mapping[str, Any]) -> Any:
@@ -60,20 +70,132 @@ def _check_leaf(node: Tree, fields: set[str] | None) -> tuple[str, str]:
     return field, op
 
 
+def _kind(column: ColumnElement[Any]) -> str | None:
+    """Return what a column holds: "number", "text", "bool", or None (not checked)."""
+    if isinstance(column.type, NullType):  # a foreign key whose type comes from its target
+        return "int32" if getattr(column, "foreign_keys", None) else None
+    try:
+        held = column.type.python_type
+    except NotImplementedError:
+        return None
+    if issubclass(held, bool):
+        return "bool"
+    if issubclass(held, int):  # PostgreSQL casts the value to the column's integer type
+        if isinstance(column.type, SmallInteger):
+            return "int16"
+        return "int64" if isinstance(column.type, BigInteger) else "int32"
+    if issubclass(held, float | Decimal):
+        return "number"
+    return "text" if issubclass(held, str) else None
+
+
+def kinds(columns: Mapping[str, ColumnElement[Any]]) -> dict[str, str | None]:
+    """Return field → what its column holds, for ``check``."""
+    return {name: _kind(column) for name, column in columns.items()}
+
+
+def _where(field: str | None) -> str:
+    return f"filter on {field!r}" if field else "filter"
+
+
+def _check_scalar(value: Any, field: str, kind: str | None) -> None:
+    """Refuse a value that is not a scalar of the field's kind."""
+    if isinstance(value, Mapping) and "param" in value:
+        if not isinstance(value["param"], str):
+            raise InvalidInput(f"{_where(field)}: a parameter is named by text")
+        return
+    if isinstance(value, bool):
+        found = "bool"
+    elif isinstance(value, int):
+        if not INT64[0] <= value <= INT64[1]:
+            raise InvalidInput(f"{_where(field)}: {value} is beyond a 64-bit integer")
+        found = "number"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(f"{_where(field)}: the value must be a finite number")
+        found = "number"
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput(f"{_where(field)}: the value holds a NUL character")
+        found = "text"
+    else:
+        raise InvalidInput(
+            f"{_where(field)}: the value must be text, a number or true/false, "
+            f"not {type(value).__name__ if value is not None else 'null'}"
+        )
+    if kind in WHOLE:
+        if found != "number" or not isinstance(value, int):
+            raise InvalidInput(f"{_where(field)}: the value must be a whole number, not {value!r}")
+        if not -WHOLE[kind] <= value < WHOLE[kind]:
+            raise InvalidInput(f"{_where(field)}: {value} is beyond what the field holds")
+    elif kind is not None and found != kind:
+        raise InvalidInput(f"{_where(field)}: the value must be {_KINDS[kind]}, not {value!r}")
+
+
+_KINDS = {"number": "a number", "text": "text", "bool": "true or false"}
+
+
+def _check_value(node: Tree, field: str, op: str, kind: str | None) -> None:
+    if op in ("is_null", "not_null"):
+        return
+    if "value" not in node:
+        raise InvalidInput(f"{_where(field)}: operator {op!r} needs a 'value'")
+    value = node["value"]
+    if op in ("in", "not_in", "between"):
+        if not isinstance(value, list):
+            raise InvalidInput(f"{_where(field)}: operator {op!r} needs a list of values")
+        if op == "between" and len(value) != 2:
+            raise InvalidInput(
+                f"{_where(field)}: 'between' needs two values [low, high], not {len(value)}"
+            )
+        for item in value:
+            _check_scalar(item, field, kind)
+        return
+    _check_scalar(value, field, kind)
+
+
+def check(tree: Any, kinds: Mapping[str, str | None] | None = None, depth: int = 0) -> None:
+    """Refuse a malformed tree with an ``InvalidInput`` naming the field (see the module's doc).
+
+    ``kinds`` (field → "int16", "int32", "int64", "number", "text", "bool" or None; see
+    ``kinds``) also checks each value's kind and an integer's range.
+    """
+    if depth > MAX_DEPTH:
+        raise InvalidInput(f"filter: nested deeper than {MAX_DEPTH} levels")
+    if not isinstance(tree, Mapping):
+        raise InvalidInput(f"filter: each node must be an object, not {tree!r:.60}")
+    for key in ("all", "any"):
+        if key in tree:
+            if not isinstance(tree[key], list):
+                raise InvalidInput(f"filter: {key!r} needs a list of nodes")
+            for child in tree[key]:
+                check(child, kinds, depth + 1)
+            return
+    if "not" in tree:
+        check(tree["not"], kinds, depth + 1)
+        return
+    field, op = _check_leaf(tree, set(kinds) if kinds is not None else None)
+    _check_value(tree, field, op, kinds.get(field) if kinds is not None else None)
+
+
 def to_polars(
     tree: Tree, params: Mapping[str, Any] | None = None, fields: set[str] | None = None
 ) -> pl.Expr:
     """Compile ``tree`` to a boolean Polars expression (nulls count as false)."""
-    params = params or {}
+    check(tree)
+    return _polars(tree, params or {}, fields)
+
+
+def _polars(tree: Tree, params: Mapping[str, Any], fields: set[str] | None) -> pl.Expr:
     if "all" in tree or "any" in tree:
         key = "all" if "all" in tree else "any"
-        parts = [to_polars(child, params, fields) for child in tree[key]]
+        parts = [_polars(child, params, fields) for child in tree[key]]
         if not parts:  # an empty all() holds, an empty any() does not; one value per row
             everyone = pl.int_range(pl.len()) >= 0
             return everyone if key == "all" else ~everyone
         return pl.all_horizontal(parts) if key == "all" else pl.any_horizontal(parts)
     if "not" in tree:
-        return ~to_polars(tree["not"], params, fields)
+        return ~_polars(tree["not"], params, fields)
     field, op = _check_leaf(tree, fields)
     col = pl.col(field)
     if op == "is_null":
@@ -103,15 +225,21 @@ def to_sql(
     Every leaf is ``column IS NOT NULL AND …``, so it is never NULL: a missing value is false,
     and ``not`` of it true — the same two-valued answer as ``matches`` and ``to_polars``.
     """
-    params = params or {}
+    check(tree, kinds(columns))
+    return _sql(tree, columns, params or {})
+
+
+def _sql(
+    tree: Tree, columns: Mapping[str, ColumnElement[Any]], params: Mapping[str, Any]
+) -> ColumnElement[bool]:
     if "all" in tree or "any" in tree:
         key = "all" if "all" in tree else "any"
-        parts = [to_sql(child, columns, params) for child in tree[key]]
+        parts = [_sql(child, columns, params) for child in tree[key]]
         if not parts:
             return true() if key == "all" else false()
         return and_(*parts) if key == "all" else or_(*parts)
     if "not" in tree:
-        return not_(to_sql(tree["not"], columns, params))
+        return not_(_sql(tree["not"], columns, params))
     field, op = _check_leaf(tree, set(columns))
     col = columns[field]
     if op == "is_null":
@@ -133,13 +261,17 @@ def to_sql(
 
 def matches(tree: Tree, record: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> bool:
     """Evaluate ``tree`` against one record (nulls count as false), as ``to_polars`` does."""
-    params = params or {}
+    check(tree)
+    return _matches(tree, record, params or {})
+
+
+def _matches(tree: Tree, record: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
     if "all" in tree:
-        return all(matches(child, record, params) for child in tree["all"])
+        return all(_matches(child, record, params) for child in tree["all"])
     if "any" in tree:
-        return any(matches(child, record, params) for child in tree["any"])
+        return any(_matches(child, record, params) for child in tree["any"])
     if "not" in tree:
-        return not matches(tree["not"], record, params)
+        return not _matches(tree["not"], record, params)
     field, op = _check_leaf(tree, None)
     actual = record.get(field)
     if op == "is_null":

@@ -1,4 +1,4 @@
-"""Row ids as they come in from outside: positive, and within the stores' 64-bit integers."""
+"""Row ids as they come in from outside: positive, and within the stores' 32-bit integer ids."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-MAX_ID = 2**63 - 1  # the largest BIGINT; SQLite's INTEGER holds the same
+MAX_ID = 2**31 - 1  # ids are INTEGER on PostgreSQL (32 bits); SQLite holds the same and more
 StoreId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

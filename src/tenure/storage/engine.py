@@ -92,6 +92,7 @@ def make_engine(
     ``busy_timeout_ms``: on SQLite, how long a writer waits for the write lock.
     """
     url = normalise_url(url)
+    staging.sweep_once()  # temporary files a killed import left behind
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))

@@ -14,6 +14,8 @@ and closes it before the store's connection attaches it; nothing else opens that
 An attached file stays attached until the transaction that read it ends (SQLite refuses to
 DETACH a database the transaction holds), so ``release`` detaches and deletes the files of
 finished transactions: before each new staging and when the connection goes back to the pool.
+A process killed meanwhile (an import stopped with kill -9) leaves its files behind: the next
+process to open a store deletes those of processes no longer running (``sweep``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from typing import Any
 import pyarrow as pa
 
 ALIAS_PREFIX = "tenure_stage_"
+# temporary files named tenure-<kind>-<pid>-…: staging files, an import's transcoded copy
+LEFT_BEHIND = ("tenure-stage-*.db", "tenure-transcode-*")
+_swept = False
 STAGE_MIN_ROWS = 50_000  # below this, executemany is as fast as starting the driver
 STAGE_MAX_ROWS = 4_000_000  # rows per staging file (its Arrow copy is held in memory)
 MAX_ATTACHED = 8
@@ -58,7 +63,7 @@ def prepare(table: pa.Table) -> Path:
     """Write ``table`` to a new staging file and return its path (any thread may call this)."""
     import adbc_driver_sqlite.dbapi as adbc
 
-    path = Path(tempfile.gettempdir()) / f"tenure-stage-{os.getpid()}-{uuid.uuid4().hex}.db"
+    path = Path(tempfile.gettempdir()) / f"{temporary_name('stage')}{uuid.uuid4().hex}.db"
     try:
         # autocommit: the pragmas must come before any transaction; the ingest is one
         with adbc.connect(str(path), autocommit=True) as staging, staging.cursor() as cursor:
@@ -116,3 +121,45 @@ def _free_alias(dbapi_connection: sqlite3.Connection) -> str:
     while f"{ALIAS_PREFIX}{n}" in taken:
         n += 1
     return f"{ALIAS_PREFIX}{n}"
+
+
+def temporary_name(kind: str) -> str:
+    """Return the prefix of a temporary file ``sweep`` may delete once this process is gone."""
+    return f"tenure-{kind}-{os.getpid()}-"
+
+
+def sweep(folder: Path | None = None) -> list[Path]:
+    """Delete the temporary files of Tenure processes no longer running; return them."""
+    folder = folder or Path(tempfile.gettempdir())
+    removed = []
+    for pattern in LEFT_BEHIND:
+        for path in folder.glob(pattern):
+            pid = path.name.split("-")[2]
+            if not pid.isdigit() or int(pid) == os.getpid() or _running(int(pid)):
+                continue
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def sweep_once() -> None:
+    """Sweep the temporary folder the first time a process opens a store."""
+    global _swept  # noqa: PLW0603  (once per process)
+    if not _swept:
+        _swept = True
+        try:
+            sweep()
+        except OSError:  # a temporary folder we may not list: leave it be
+            pass
+
+
+def _running(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no cheap check: keep the file
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

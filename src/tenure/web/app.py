@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 
 from tenure import __version__
 from tenure.api import PREFIX, api_router, install_error_handlers
+from tenure.api.limits import RequestLimits
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.settings import Settings
-from tenure.web import session
+from tenure.web import kept_form, session
 from tenure.web.pages import (
     audit,
     auth,
@@ -65,16 +66,22 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     render = Renderer(settings)
 
     def page_error(request: Request, status: int, detail: str) -> Response:
-        return render.page(
+        back = kept_form.back_to_form(request) if status == 422 else None
+        answer = render.page(
             request,
             "error.html",
             _signed_or_none(engine, request),
             status,
             status=status,
             detail=detail,
+            back=back,
         )
+        if back is not None:  # the form's own page shows it again, filled in
+            kept_form.keep(answer, request, back, detail)
+        return answer
 
     install_error_handlers(app, PREFIX, page_error)
+    app.add_middleware(kept_form.FormBodyTee, api_prefix=PREFIX)
 
     @app.exception_handler(session.SignInRequired)
     def _sign_in(_: Request, exc: session.SignInRequired) -> Response:
@@ -88,6 +95,11 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     def _bad_form(request: Request, _: session.BadForm) -> Response:
         return page_error(request, 403, "bad_form")
 
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.server.max_body_bytes,
+        max_header_bytes=settings.server.max_header_bytes,
+    )
     app.include_router(api_router(engine, settings, worker))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages = APIRouter()

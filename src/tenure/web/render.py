@@ -18,6 +18,7 @@ from tenure.domains.users.permissions import Permission, allows
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit import vocabulary
 from tenure.kit.settings import Settings
+from tenure.web import kept_form
 from tenure.web.i18n import Formatter, pick, translations
 
 HERE = Path(__file__).parent
@@ -128,9 +129,13 @@ class Renderer:
             "path": path,
             "here": _here(request),
         }
-        return self.templates.TemplateResponse(
-            request, template, {**base, **context}, status_code=status_code
+        kept = kept_form.taken(request)
+        answer = self.templates.TemplateResponse(
+            request, template, {**base, "kept": kept, **context}, status_code=status_code
         )
+        if kept is not None:
+            kept_form.forget(answer)
+        return answer
 
 
 def _gettext(catalogue: gettext.NullTranslations) -> Callable[..., str]:

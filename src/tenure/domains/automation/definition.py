@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from tenure.analytics.stages import STAGES
-from tenure.domains.segments.fields import FIELDS
+from tenure.domains.segments import fields
 from tenure.domains.users.models import Role
 from tenure.kit import filters
 from tenure.kit.errors import InvalidInput
@@ -59,7 +59,7 @@ def _condition(tree: dict[str, Any] | None) -> dict[str, Any] | None:
     if tree is None:
         return None
     try:
-        filters.to_polars(tree, fields=set(FIELDS))
+        filters.check(tree, filters.kinds(fields.columns()))
     except InvalidInput as exc:
         raise ValueError(exc.message) from None
     except (TypeError, ValueError, AttributeError) as exc:

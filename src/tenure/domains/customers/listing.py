@@ -128,6 +128,9 @@ def _after(sort: str, cursor: str) -> ColumnElement[bool]:
 
 def _narrowed(conn: Connection, statement: Any, query: ListQuery) -> Any:
     """Add the query's filters (tree, search, tag, segment) to ``statement``."""
+    for name in ("q", "tag", "segment"):  # SQLite's LIKE stops at NUL: it would match everyone
+        if "\x00" in (getattr(query, name) or ""):
+            raise InvalidInput(f"{name}: holds a NUL character (\\0)")
     if query.tree:
         statement = statement.where(to_sql(query.tree, fields.columns()))
     if query.q:

@@ -34,6 +34,7 @@ from tenure.domains.subscriptions.models import Subscription
 from tenure.domains.surveys.models import SurveyResponse
 from tenure.domains.tasks.models import Task
 from tenure.domains.webhooks.models import WebhookDelivery
+from tenure.kit import spreadsheet
 from tenure.kit.errors import Conflict, NotFound
 from tenure.kit.timeutil import utcnow
 from tenure.storage.rows import plain_rows
@@ -208,20 +209,6 @@ def erase_customer(conn: Connection, actor: audit.Actor, customer_id: int) -> Er
     return Erased(removed, emptied)
 
 
-def _cell(value: Any) -> str:
-    """Write a CSV cell; text that a spreadsheet would run as a formula is quoted (OWASP)."""
-    value = plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    return "'" + text if isinstance(value, str) and text[:1] in FORMULA_STARTS else text
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def person_zip(sections: dict[str, list[dict[str, Any]]]) -> bytes:
     """Pack an export: ``person.json`` with every section, and ``<section>.csv`` for each."""
     out = io.BytesIO()
@@ -236,9 +223,8 @@ def person_zip(sections: dict[str, list[dict[str, Any]]]) -> bytes:
             columns = list(dict.fromkeys(k for r in rows for k in r))
             writer = csv.writer(text)
             writer.writerow(columns)
-            writer.writerows([_cell(r.get(c)) for c in columns] for r in rows)
-            # a BOM, so that Excel reads the UTF-8 (names in 中文) as such
-            archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
+            writer.writerows([spreadsheet.cell(plain(r.get(c))) for c in columns] for r in rows)
+            archive.writestr(f"{name}.csv", spreadsheet.BOM + text.getvalue())
     return out.getvalue()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tenure.kit.ids import StoreId
+from tenure.kit.limits import refuse_nul, small_json
 from tenure.kit.zones import canonical_zone
 
 
@@ -41,6 +42,9 @@ class CustomerChange(BaseModel):
     # never null: a change either sends true or false, or leaves the consent alone
     email_consent: bool = False
     sms_consent: bool = False
+
+    _no_nul = field_validator("*")(refuse_nul)
+    _small_attributes = field_validator("attributes")(small_json)
 
     @field_validator("timezone")
     @classmethod

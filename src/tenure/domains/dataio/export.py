@@ -1,5 +1,8 @@
 """Export store tables in the columns ``tenure import`` reads.
 
+CSV files start with a UTF-8 BOM and have formula-like text quoted (kit/spreadsheet.py), which
+the importer reads back unchanged.
+
 Rows are fetched in batches; the file is written once at the end so that property and
 attribute keys first met late in the table still get a column of their own.
 """
@@ -17,6 +20,7 @@ from sqlalchemy import Connection, text
 
 from tenure.domains.events.models import SystemEventType
 from tenure.kit.errors import InvalidInput
+from tenure.kit.spreadsheet import BOM, safe_frame
 
 _TS = "%Y-%m-%d %H:%M:%S%.6f+00:00"
 _BATCH = 100_000
@@ -81,7 +85,7 @@ def _cell(name: str, value: Any) -> Any:
         return f"{float(value):.2f}"
     if name == "tags":
         tags = json.loads(value) if isinstance(value, str) else value
-        return ", ".join(tags) if tags else None
+        return ", ".join(str(t) for t in tags) if isinstance(tags, list) and tags else None
     if isinstance(value, bool) or name.endswith("_consent"):
         return "true" if value in (True, 1, "1") else "false"
     return str(value)
@@ -93,7 +97,9 @@ def _frame(names: list[str], rows: Sequence[Any]) -> pl.DataFrame:
     for row in rows:
         for name, value in zip(names, row, strict=True):
             if name == "__extras":
-                extras.append(json.loads(value) if isinstance(value, str) else (value or {}))
+                # JSON null (which the API allows) is stored as text on SQLite: no extras
+                parsed = json.loads(value) if isinstance(value, str) else value
+                extras.append(parsed if isinstance(parsed, dict) else {})
             else:
                 data[name].append(_cell(name, value))
     frame = pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
@@ -128,7 +134,8 @@ class _Sink:
         else:
             handle: IO[bytes]
             with self.path.open("wb") as handle:
-                frame.write_csv(handle)
+                handle.write(BOM.encode())
+                safe_frame(frame).write_csv(handle)
 
 
 def export_entity(conn: Connection, entity: str, path: Path) -> int:
@@ -136,7 +143,9 @@ def export_entity(conn: Connection, entity: str, path: Path) -> int:
     if entity not in QUERIES:
         raise InvalidInput(f"cannot export {entity!r}; choose from {', '.join(QUERIES)}")
     sink = _Sink(path)
-    result = conn.execution_options(stream_results=True).execute(text(QUERIES[entity]))
+    # streamed on the statement: Connection.execution_options would leave the caller's
+    # connection streaming every later statement (PostgreSQL then refuses an UPDATE)
+    result = conn.execute(text(QUERIES[entity]).execution_options(stream_results=True))
     names = list(result.keys())
     total = 0
     has_lines = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from tenure.domains.dataio.validate import (
 from tenure.domains.events.models import EventSource
 from tenure.domains.surveys import answers
 from tenure.kit.errors import InvalidInput
+from tenure.kit.zones import check_zone
 from tenure.storage.bulk import secondary_indexes_deferred
 
 Progress = Callable[[int], None]
@@ -119,6 +120,8 @@ class _Importer:
             raise InvalidInput(
                 f"cannot import {options.entity!r}; choose from {', '.join(ENTITIES)}"
             )
+        zone = check_zone(options.timezone, "--timezone")  # before any row is read
+        options = replace(options, timezone=zone or "UTC")
         self.conn, self.options, self.now = conn, options, now
         self.spec: EntitySpec = ENTITIES[options.entity]
         self.report = ImportReport(options.entity, str(options.path))
@@ -140,6 +143,7 @@ class _Importer:
         rejects = RejectWriter(opts.path, source.columns) if opts.skip_invalid else None
         try:
             mapping = resolve(source.columns, self.spec, opts.mapping)
+            check_zone(mapping.timezone, "the mapping's timezone")
             if self.spec.extras_column is None:
                 self.report.ignored_columns = mapping.unmapped
             if self.spec.refers_to_customer:

@@ -110,7 +110,23 @@ def check_batch(
         columns.append(batch[LINE_NO])
     typed = pl.DataFrame(columns)
     typed, more = _entity_rules(typed, batch, spec, mapping, currency)
-    return CheckedBatch(typed, problems + more, batch)
+    return CheckedBatch(typed, problems + more + _nul_cells(batch), batch)
+
+
+NUL = "holds a NUL character (\\0), which the store cannot keep"
+
+
+def _nul_cells(batch: pl.DataFrame) -> list[Problem]:
+    """Return a problem for each cell holding NUL, mapped or an extra column."""
+    found: list[Problem] = []
+    for name, dtype in batch.schema.items():
+        if dtype == pl.String:
+            text = batch[name]
+            bad = text.str.contains("\x00", literal=True).fill_null(False)
+            found += _problems(
+                batch[ROW], text.str.replace_all("\x00", "\\0", literal=True), bad, name, NUL
+            )
+    return found
 
 
 def _line_mode(spec: EntitySpec, mapping: ColumnMapping) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from tenure.domains.events.models import SystemEventType
+from tenure.kit.limits import refuse_nul, small_json
 
 SYSTEM_TYPES = frozenset(kind.value for kind in SystemEventType)
 
@@ -21,6 +22,9 @@ class IncomingEvent(BaseModel):
     type: str = Field(min_length=1, max_length=64, examples=["login", "feature_use"])
     occurred_at: AwareDatetime = Field(description="When it happened, with its UTC offset.")
     properties: dict[str, Any] | None = None
+
+    _no_nul = field_validator("*")(refuse_nul)
+    _small_properties = field_validator("properties")(small_json)
 
     @field_validator("type")
     @classmethod

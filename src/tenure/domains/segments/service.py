@@ -27,6 +27,8 @@ def parse_filter(text: str) -> dict[str, Any]:
         raise InvalidInput(
             f"filter is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+    except RecursionError:
+        raise InvalidInput("filter: nested too deeply") from None
     if not isinstance(tree, dict):
         raise InvalidInput(
             'filter must be a JSON object, e.g. {"field": "clv", "op": ">", "value": 500}'

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from tenure.kit.ids import StoreId
+from tenure.kit.limits import refuse_nul
 
 
 class TaskChange(BaseModel):
@@ -19,6 +20,16 @@ class TaskChange(BaseModel):
     notes: str | None = Field(None, max_length=2000)
     due_on: date | None = None
     assignee_id: StoreId | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title_kept(cls, value: str | None) -> str:
+        # a task always has a title: sending null does not clear it
+        if value is None:
+            raise ValueError("a task needs a title; leave the field out to keep it")
+        return value
+
+    _no_nul = field_validator("*")(refuse_nul)
 
     def sent(self) -> dict[str, Any]:
         """Return only the fields the caller sent."""
@@ -42,6 +53,8 @@ class NewTask(BaseModel):
         default=False, description="Completing it needs a root cause: product, service, price…"
     )
 
+    _no_nul = field_validator("*")(refuse_nul)
+
 
 class Completion(BaseModel):
     """What came of a task (and, when the task asks, why the customer was lost)."""
@@ -50,6 +63,8 @@ class Completion(BaseModel):
 
     outcome: str = Field(min_length=1, max_length=500)
     root_cause: Literal["product", "service", "price", "other"] | None = None
+
+    _no_nul = field_validator("*")(refuse_nul)
 
 
 class Tick(BaseModel):

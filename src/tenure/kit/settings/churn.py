@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ChurnSettings(BaseModel):
     """The churn model (docs/stages.md): what counts as churn and how much past it learns from."""
+
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN would score no one
 
     enabled: bool = Field(default=True, description="Train and apply the churn model in each run.")
     horizon_days: int = Field(

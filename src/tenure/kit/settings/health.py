@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class HealthSettings(BaseModel):
     """Weights of the health score's signals and its bands (docs/stages.md)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN would score no one
 
     weights: dict[str, float] = Field(
         default_factory=lambda: {

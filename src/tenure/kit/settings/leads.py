@@ -14,7 +14,7 @@ FIT_FIELDS = ("acquisition_channel", "email_consent", "company_size")
 class FitRule(BaseModel):
     """One ideal-customer rule: a filter tree over the lead's profile and the points it gives."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     when: dict[str, Any] = Field(description="A filter tree (docs/segments.md) over FIT_FIELDS.")
     points: float = Field(ge=-100, le=100, description="Points a lead meeting the rule earns.")
@@ -71,6 +71,8 @@ DEFAULT_FIT_RULES = [
 
 class LeadSettings(BaseModel):
     """The lead score of potential customers (docs/stages.md)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN would score no one
 
     fit_rules: list[FitRule] = Field(
         default_factory=lambda: [FitRule(**r) for r in DEFAULT_FIT_RULES],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class StageSettings(BaseModel):
     """Thresholds of the lifecycle stage policy (docs/stages.md explains every rule)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN would score no one
 
     preset: str = Field(
         default="ecommerce", description="ecommerce or saas (contract status drives the stages)."
@@ -39,6 +41,7 @@ class StageSettings(BaseModel):
     activity_drop: float = Field(
         default=0.3,
         gt=0,
+        le=1,
         description="Last 30 days' activity below this share of the 30 days before: declining.",
     )
     complaints_alarm: int = Field(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ValueSettings(BaseModel):
     """How the scoring run values customers (docs/clv.md)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN would score no one
 
     model: str = Field(default="bgnbd", description="Transaction model: bgnbd or paretonbd.")
     p_alive: str = Field(

@@ -17,6 +17,7 @@ from tenure.domains.customers import listing
 from tenure.domains.segments import service as segments
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
+from tenure.kit import spreadsheet
 from tenure.kit.errors import InvalidInput, TenureError
 from tenure.kit.ids import parse_id
 from tenure.storage.engine import write_transaction
@@ -159,6 +160,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
         def rows() -> Iterator[str]:
             buffer = io.StringIO()
+            buffer.write(spreadsheet.BOM)  # Excel reads the UTF-8 (names in 中文) as such
             writer = csv.writer(buffer)
             writer.writerow(CSV_COLUMNS)
             cursor: str | None = None
@@ -170,7 +172,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                     tags = row.get("tags")
                     writer.writerow(
                         [
-                            ";".join(tags) if c == "tags" and tags else row.get(c)
+                            spreadsheet.cell(";".join(tags) if c == "tags" and tags else row.get(c))
                             for c in CSV_COLUMNS
                         ]
                     )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
-from tenure.domains.automation import editor, reports, service
+from tenure.domains.automation import editor, measure, reports, service
 from tenure.domains.automation.definition import Goal, Playbook, Step, Trigger
 from tenure.domains.automation.loading import Mistake, PlaybookInvalid
 from tenure.domains.automation.models import PlaybookStatus
@@ -347,6 +347,24 @@ def title_of(title: dict[str, str], lang: str) -> str:
     return title.get(lang) or title.get("en") or title.get("zh") or ""
 
 
+def effect_rows(effect: measure.Measured, page: Page) -> list[tuple[str, str, Any]]:
+    """Return the money rows of the effect table measured so far: (key, label, figures)."""
+    figures = (
+        ("revenue", N_("Revenue per customer"), effect.revenue),
+        (
+            "revenue_adjusted",
+            N_("Revenue per customer, adjusted"),
+            effect.revenue_adjusted.difference if effect.revenue_adjusted else None,
+        ),
+        (
+            "margin",
+            N_("Gross margin per customer"),
+            measure.scaled(effect.revenue, effect.margin_share),
+        ),
+    )
+    return [(key, page.gettext(label), d) for key, label, d in figures if d is not None]
+
+
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the playbook pages to ``router``."""
     templates = service.Templates(render.settings.messaging.templates_dir)
@@ -388,6 +406,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             versions = service.versions(conn, name)
             [summary] = [s for s in reports.summary(conn) if s.name == name]
             latest, more = reports.enrollments(conn, name, limit=LISTED)
+            effect = measure.measure(conn, name, margin_share=render.settings.value.margin)
         playbook = Playbook.model_validate(found.definition)
         return render.page(
             request,
@@ -412,6 +431,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             enrollment_status=ENROLLMENT_STATUS,
             reasons=REASONS,
             published=request.query_params.get("published"),
+            effect=effect,
+            effect_rows=effect_rows(effect, page),
         )
 
     @router.get("/playbooks/{name}", include_in_schema=False)

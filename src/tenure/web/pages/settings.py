@@ -81,6 +81,16 @@ def _form_values(group: str, form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _field_errors(message: str | None) -> dict[str, str]:
+    """Split "field: why; field: why" into the form's input names → why (shown beside each)."""
+    found: dict[str, str] = {}
+    for part in (message or "").split("; "):
+        name, sep, why = part.partition(": ")
+        if sep:
+            found.setdefault(name.replace("weights.", "weight_"), why)
+    return found
+
+
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the settings page to ``router``."""
 
@@ -103,6 +113,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             blank_rules=BLANK_RULES,
             saved=saved,
             error=error,
+            field_errors=_field_errors(error),
             stage_fields=[(n, StageSettings.model_fields[n].description) for n in STAGE_FIELDS],
             signals=SIGNALS,
             health_fields=HealthSettings.model_fields,

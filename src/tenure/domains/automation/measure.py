@@ -1,0 +1,306 @@
+"""What a playbook changed: its treated customers against its holdout, intent to treat.
+
+Every enrollment counts in the group it was assigned to, whatever its steps did (an exit, a
+failure, an email the frequency cap held back). Only enrollments whose measuring window has
+closed are compared: counting the still-open ones would favour the early converters.
+
+- The goal rate: a purchase or an event goal is read from orders and events inside each
+  enrollment's own window, so an enrollment that exited early still counts a purchase made
+  after; a condition goal can only be read from the enrollment's status.
+- Revenue per customer over the window (paid orders; customers who bought nothing count 0),
+  raw and with CUPED on the same customer's revenue over the window before enrollment; gross
+  margin is the business's margin share of it (docs/metrics.md).
+- The sample-ratio check of the whole assignment against the holdout share.
+
+The statistics are ``tenure.analytics.uplift``'s; docs/experiments.md explains each figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, and_, exists, func, select
+
+from tenure.analytics import uplift
+from tenure.domains.automation import repository as repo
+from tenure.domains.automation.definition import Playbook
+from tenure.domains.automation.models import Enrollment, EnrollmentStatus
+from tenure.domains.events.models import Event
+from tenure.domains.orders.models import Order, OrderStatus
+from tenure.kit.errors import InvalidInput, NotFound
+from tenure.kit.timeutil import utcnow
+
+# the measuring window of a playbook without a goal
+DEFAULT_WINDOW_DAYS = 30
+# the smallest difference in goal rate worth detecting, for "enough data yet?"
+DETECTABLE_DIFFERENCE = 0.05
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A playbook's treated against holdout, as of ``as_of``."""
+
+    playbook: str
+    as_of: datetime
+    holdout_share: float
+    window_days: int
+    goal: str | None  # purchase, event <type>, condition; None without a goal
+    assigned_treated: int
+    assigned_holdout: int
+    sample_ratio: uplift.SampleRatio | None
+    measured_treated: int  # enrollments whose window has closed
+    measured_holdout: int
+    goal_rate: uplift.Difference | None
+    revenue: uplift.Difference | None
+    revenue_adjusted: uplift.Adjusted | None
+    margin_share: float
+    customers_needed: int | None
+
+    @property
+    def enough(self) -> bool:
+        """Whether enough enrollments have been measured to detect the difference sought."""
+        measured = self.measured_treated + self.measured_holdout
+        return (
+            self.customers_needed is not None
+            and measured >= self.customers_needed
+            and self.measured_holdout > 0
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the figures as plain data (the API's and the CLI's --json)."""
+
+        def difference(d: uplift.Difference | None) -> dict[str, Any] | None:
+            if d is None:
+                return None
+            return {
+                "treated": d.treated,
+                "holdout": d.holdout,
+                "difference": d.difference,
+                "low": d.low,
+                "high": d.high,
+                "confidence": d.confidence,
+                "relative_lift": d.relative_lift,
+            }
+
+        margin = scaled(self.revenue, self.margin_share)
+        ratio = self.sample_ratio
+        return {
+            "playbook": self.playbook,
+            "as_of": self.as_of,
+            "holdout_share": self.holdout_share,
+            "window_days": self.window_days,
+            "goal": self.goal,
+            "assigned": {"treated": self.assigned_treated, "holdout": self.assigned_holdout},
+            "sample_ratio": None
+            if ratio is None
+            else {
+                "expected_share": ratio.expected_share,
+                "observed_share": ratio.observed_share,
+                "p_value": ratio.p_value,
+                "broken": ratio.broken,
+            },
+            "measured": {"treated": self.measured_treated, "holdout": self.measured_holdout},
+            "goal_rate": difference(self.goal_rate),
+            "revenue_per_customer": difference(self.revenue),
+            "revenue_per_customer_adjusted": None
+            if self.revenue_adjusted is None
+            else {
+                **(difference(self.revenue_adjusted.difference) or {}),
+                "variance_reduction": self.revenue_adjusted.variance_reduction,
+            },
+            "margin_per_customer": difference(margin),
+            "customers_needed": self.customers_needed,
+            "enough": self.enough,
+        }
+
+
+def measure(
+    conn: Connection,
+    name: str,
+    *,
+    margin_share: float,
+    now: datetime | None = None,
+    window_days: int | None = None,
+) -> Measured:
+    """Measure the playbook called ``name``; NotFound when there is none.
+
+    ``window_days``: how long after enrollment to count revenue; the goal's own window when
+    the playbook has a goal, else 30 days.
+    """
+    published = repo.find(conn, name)
+    if published is None:
+        raise NotFound(f"playbook: no playbook called {name!r}")
+    now = now or utcnow()
+    playbook = Playbook.model_validate(published.definition)
+    goal = playbook.goal
+    window = window_days or (goal.within_days if goal else DEFAULT_WINDOW_DAYS)
+    if not 1 <= window <= 730:
+        raise InvalidInput(f"window_days: {window} is not between 1 and 730")
+    share = playbook.enrollment.holdout
+
+    assigned = dict(
+        conn.execute(
+            select(Enrollment.holdout, func.count())
+            .where(Enrollment.playbook_id == published.id)
+            .group_by(Enrollment.holdout)
+        ).all()
+    )
+    treated_n, holdout_n = int(assigned.get(False, 0)), int(assigned.get(True, 0))
+    ratio = uplift.sample_ratio(treated_n, holdout_n, share) if 0 < share < 1 else None
+
+    cohort = _cohort(conn, published.id, now - timedelta(days=window), window, goal)
+    measured_t = int((~cohort["holdout"]).sum()) if cohort.height else 0
+    measured_h = int(cohort["holdout"].sum()) if cohort.height else 0
+    goal_rate = None
+    if goal is not None and cohort.height:
+        reached = cohort.group_by("holdout").agg(pl.col("reached").sum(), pl.len())
+        counts = {
+            bool(r["holdout"]): (int(r["reached"]), int(r["len"])) for r in reached.rows(named=True)
+        }
+        t_goals, t_n = counts.get(False, (0, 0))
+        h_goals, h_n = counts.get(True, (0, 0))
+        goal_rate = uplift.rate_difference(t_goals, t_n, h_goals, h_n)
+    treated = cohort.filter(~pl.col("holdout")) if cohort.height else cohort
+    held = cohort.filter(pl.col("holdout")) if cohort.height else cohort
+    revenue = adjusted = None
+    if cohort.height:
+        revenue = uplift.mean_difference(treated["after"].to_numpy(), held["after"].to_numpy())
+        adjusted = uplift.cuped(
+            treated["after"].to_numpy(),
+            treated["before"].to_numpy(),
+            held["after"].to_numpy(),
+            held["before"].to_numpy(),
+        )
+    return Measured(
+        playbook=name,
+        as_of=now,
+        holdout_share=share,
+        window_days=window,
+        goal=_goal_words(goal),
+        assigned_treated=treated_n,
+        assigned_holdout=holdout_n,
+        sample_ratio=ratio,
+        measured_treated=measured_t,
+        measured_holdout=measured_h,
+        goal_rate=goal_rate,
+        revenue=revenue,
+        revenue_adjusted=adjusted,
+        margin_share=margin_share,
+        customers_needed=_needed(goal_rate, share),
+    )
+
+
+def _cohort(
+    conn: Connection, playbook_id: int, enrolled_by: datetime, window: int, goal: Any
+) -> pl.DataFrame:
+    """One row per enrollment whose window has closed: group, revenue after and before, goal."""
+    closed = and_(Enrollment.playbook_id == playbook_id, Enrollment.enrolled_at <= enrolled_by)
+    reached_by_status = Enrollment.status == EnrollmentStatus.CONVERTED.value
+    reached: Any = reached_by_status
+    if goal is not None and goal.event is not None:
+        reached = exists().where(
+            Event.customer_id == Enrollment.customer_id,
+            Event.type == goal.event,
+            Event.occurred_at >= Enrollment.enrolled_at,
+            Event.occurred_at < Enrollment.goal_until,
+        )
+    rows = conn.execute(
+        select(
+            Enrollment.id,
+            Enrollment.customer_id,
+            Enrollment.holdout,
+            Enrollment.enrolled_at,
+            reached.label("reached"),
+        ).where(closed)
+    ).all()
+    schema: dict[str, Any] = {
+        "id": pl.Int64,
+        "customer_id": pl.Int64,
+        "holdout": pl.Boolean,
+        "enrolled_at": pl.Datetime("us", "UTC"),
+        "reached": pl.Boolean,
+    }
+    enrollments = pl.DataFrame(
+        [(r[0], r[1], bool(r[2]), r[3], bool(r[4])) for r in rows], schema=schema, orient="row"
+    )
+    if enrollments.height == 0:
+        return enrollments.with_columns(after=pl.lit(0.0), before=pl.lit(0.0))
+    span = timedelta(days=window)
+    first, last = enrollments["enrolled_at"].min(), enrollments["enrolled_at"].max()
+    if not isinstance(first, datetime) or not isinstance(last, datetime):
+        raise TypeError("enrolled_at is not a datetime")  # pragma: no cover (height > 0)
+    customers = select(Enrollment.customer_id).where(closed).scalar_subquery()
+    orders = conn.execute(
+        select(Order.customer_id, Order.ordered_at, Order.amount).where(
+            Order.status == OrderStatus.PAID.value,
+            Order.customer_id.in_(customers),
+            Order.ordered_at >= first - span,
+            Order.ordered_at < last + span,
+        )
+    ).all()
+    bought = pl.DataFrame(
+        [(r[0], r[1], float(r[2] if r[2] is not None else Decimal(0))) for r in orders],
+        schema={
+            "customer_id": pl.Int64,
+            "ordered_at": pl.Datetime("us", "UTC"),
+            "amount": pl.Float64,
+        },
+        orient="row",
+    )
+    joined = enrollments.join(bought, on="customer_id", how="left")
+    after = (pl.col("ordered_at") >= pl.col("enrolled_at")) & (
+        pl.col("ordered_at") < pl.col("enrolled_at") + span
+    )
+    before = (pl.col("ordered_at") >= pl.col("enrolled_at") - span) & (
+        pl.col("ordered_at") < pl.col("enrolled_at")
+    )
+    per_enrollment = joined.group_by("id").agg(
+        pl.col("amount").filter(after).sum().alias("after"),
+        pl.col("amount").filter(before).sum().alias("before"),
+        pl.col("amount").filter(after).count().alias("orders_after"),
+    )
+    out = enrollments.join(per_enrollment, on="id", how="left").with_columns(
+        pl.col("after").fill_null(0.0), pl.col("before").fill_null(0.0)
+    )
+    if goal is not None and goal.purchase:
+        # read from the orders, not the status: an enrollment that exited still counts a
+        # purchase inside its window (intent to treat)
+        out = out.with_columns(reached=pl.col("orders_after").fill_null(0) > 0)
+    return out.sort("id")
+
+
+def scaled(d: uplift.Difference | None, share: float) -> uplift.Difference | None:
+    """Return ``d`` times ``share`` (margin from revenue: the interval scales with it)."""
+    if d is None:
+        return None
+    return uplift.Difference(
+        d.treated * share,
+        d.holdout * share,
+        d.difference * share,
+        d.low * share,
+        d.high * share,
+        d.confidence,
+    )
+
+
+def _goal_words(goal: Any) -> str | None:
+    if goal is None:
+        return None
+    if goal.purchase:
+        return "purchase"
+    if goal.event is not None:
+        return f"event {goal.event}"
+    return "condition"
+
+
+def _needed(goal_rate: uplift.Difference | None, share: float) -> int | None:
+    """Return the customers needed to detect the difference sought at the holdout's rate."""
+    if not 0 < share < 1:
+        return None
+    base = goal_rate.holdout if goal_rate is not None else 0.1
+    base = min(max(base, 0.01), 0.99 - DETECTABLE_DIFFERENCE)
+    return uplift.customers_needed(base, DETECTABLE_DIFFERENCE, share)
