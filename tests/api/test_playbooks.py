@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from tenure.domains.audit import service as audit
 from tenure.domains.customers.models import Customer
+from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
+from tenure.web.app import create_app
 from tests import journeys
 
 NAME = "api-save"
@@ -154,7 +157,13 @@ def test_counts_enrollments_pause_and_resume(
     assert bad.status_code == 422
 
     paused = client.post(f"/api/v1/playbooks/{NAME}/pause", headers=auth)
-    assert paused.json() == {"name": NAME, "status": "paused"}
+    assert paused.json() == {
+        "name": NAME,
+        "status": "paused",
+        "changed": True,
+        "active": 2,  # held where they are: both wait out their two days
+        "held": 0,  # none has a step due yet
+    }
     refused = client.post(
         f"/api/v1/playbooks/{NAME}/enrollments", json={"customer": third_external}, headers=auth
     )
@@ -171,3 +180,61 @@ def test_counts_enrollments_pause_and_resume(
     ).json()["items"]
     assert {e["customer_id"] for e in done} == {first, second}
     assert client.get("/api/v1/playbooks/nope", headers=read).status_code == 404
+
+
+def test_post_creates_old_versions_are_readable_and_broken_templates_are_refused(
+    client: TestClient, tokens: dict[str, str], store: Engine, tmp_path: Path
+) -> None:
+    name = f"{NAME}-versions"
+    auth = _auth(tokens, "marketing", **YAML)
+    first = journeys.playbook(name)
+    made = client.post("/api/v1/playbooks", content=first, headers=auth)
+    assert (made.status_code, made.json()["version"]) == (201, 1), made.text
+    taken = client.post("/api/v1/playbooks", content=first, headers=auth)
+    assert taken.status_code == 409 and "name" in taken.json()["detail"]
+    viewer = client.post(
+        "/api/v1/playbooks", content=first, headers=_auth(tokens, "viewer", **YAML)
+    )
+    assert viewer.status_code == 403
+    second = first.replace("days: 2", "days: 4")
+    assert client.put(f"/api/v1/playbooks/{name}", content=second, headers=auth).json() == {
+        "name": name,
+        "version": 2,
+        "outcome": "updated",
+    }
+    read = _auth(tokens, "viewer")
+    old = client.get(f"/api/v1/playbooks/{name}/versions/1", headers=read)
+    assert old.status_code == 200, old.text
+    assert (old.json()["version"], old.json()["current"], old.json()["source"]) == (1, False, first)
+    assert old.json()["definition"]["steps"][1] == {"wait": {"days": 2, "hours": 0}}
+    new = client.get(f"/api/v1/playbooks/{name}/versions/2", headers=read).json()
+    assert new["current"] is True and new["source"] == second
+    listed = client.get(f"/api/v1/playbooks/{name}/versions", headers=read).json()["items"]
+    assert [v["version"] for v in listed] == [2, 1]
+    missing = client.get(f"/api/v1/playbooks/{name}/versions/9", headers=read)
+    assert missing.status_code == 404 and "version" in missing.json()["detail"]
+    assert client.get(f"/api/v1/playbooks/{name}/versions/0", headers=read).status_code == 422
+    assert client.get(f"/api/v1/playbooks/{name}/versions/x", headers=read).status_code == 422
+
+    # a template of the store's own folder that Liquid cannot parse: 422 naming step and line
+    for lang in ("en", "zh"):
+        for part, body in (("subject", "Hi\n"), ("txt", "Hi\n"), ("html", "<p>\n{% iff x %}\n")):
+            (tmp_path / f"api-offer.{lang}.{part}.liquid").write_text(body)
+    strict = TestClient(create_app(store, Settings(messaging={"templates_dir": tmp_path})))
+    mailing = second.replace(
+        "  - id: done\n", "  - id: offer\n    send_email: {template: api-offer}\n  - id: done\n"
+    )
+    for answer in (
+        strict.put(f"/api/v1/playbooks/{name}", content=mailing, headers=auth),
+        strict.post(
+            "/api/v1/playbooks", content=mailing.replace(name, f"{name}-new"), headers=auth
+        ),
+    ):
+        assert answer.status_code == 422, answer.text
+        mistakes = answer.json()["mistakes"]
+        assert {m["field"] for m in mistakes} == {"steps[3].send_email.template"}
+        assert all(
+            m["message"].startswith("step offer: the template 'api-offer'") for m in mistakes
+        )
+        assert "api-offer.en.html.liquid, line 2: unexpected tag 'iff'" in answer.text
+    assert client.get(f"/api/v1/playbooks/{name}", headers=read).json()["version"] == 2

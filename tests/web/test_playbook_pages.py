@@ -4,6 +4,7 @@ resume; the customer 360's playbooks card — in both languages."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -268,3 +269,64 @@ def test_a_playbook_s_email_is_previewed_for_a_chosen_customer(
     assert lang.status_code == 422 and "language:" in lang.text
     silent = app_client.get(f"/playbooks/{journeys_store['name']}/preview")
     assert silent.status_code == 404 and "sends no email" in silent.text
+
+
+VERSIONED = """\
+name: web-versions
+title: {en: Versions, zh: 版本}
+trigger: {manual: true}
+enrollment: {holdout: 0}
+steps:
+  - wait: {days: 2}
+  - id: tag
+    add_tags: [web-versions]
+"""
+
+
+def test_old_versions_held_enrollments_and_broken_templates_on_the_playbook_page(
+    app_client: TestClient, demo_engine: Engine, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from tenure.domains.automation.models import PlaybookStatus
+    from tenure.kit.settings import Settings
+    from tenure.kit.timeutil import utcnow
+    from tenure.web.app import create_app
+
+    second = VERSIONED.replace("days: 2", "days: 3")
+    with write_transaction(demo_engine) as conn:
+        service.apply(conn, journeys.PERSON, [parse(VERSIONED, "v.yaml")])
+        service.apply(conn, journeys.PERSON, [parse(second, "v.yaml")])
+        external = conn.execute(select(Customer.external_id).limit(1)).scalar_one()
+        # enrolled four days ago: its first step is due, and held while the playbook is paused
+        service.enroll(conn, journeys.PERSON, "web-versions", external, utcnow() - timedelta(4))
+        service.set_status(conn, journeys.PERSON, "web-versions", PlaybookStatus.PAUSED)
+    app_client.cookies.clear()
+    csrf = sign_in(app_client, "sales")  # sales reads playbooks
+    page = app_client.get("/playbooks/web-versions").text
+    assert 'data-held="1"' in page and "Held while paused: 1 enrollment(s)" in page
+    links = re.findall(r'href="(/playbooks/web-versions/versions/\d+)"', page)
+    assert links == ["/playbooks/web-versions/versions/2", "/playbooks/web-versions/versions/1"]
+    old = app_client.get(links[1]).text
+    shown = re.search(r'<pre class="source" id="version-source">(.*?)</pre>', old, re.DOTALL)
+    assert shown is not None and shown[1] == VERSIONED.replace('"', "&#34;")
+    assert "Version 1" in old and "current" not in old.split("<h1")[1].split("</h1>")[0]
+    assert "版本 1" in app_client.get(f"{links[1]}?lang=zh").text
+    assert app_client.get("/playbooks/web-versions/versions/9").status_code == 404
+    assert app_client.get("/playbooks/web-versions/versions/x").status_code == 422
+    assert csrf
+
+    # saving a playbook whose email template does not parse: the form names step and line
+    for lang in ("en", "zh"):
+        for part, body in (("subject", "Hi\n"), ("txt", "Hi\n"), ("html", "<p>\n{% iff x %}\n")):
+            (tmp_path / f"web-offer.{lang}.{part}.liquid").write_text(body)
+    strict = TestClient(create_app(demo_engine, Settings(messaging={"templates_dir": tmp_path})))
+    csrf = sign_in(strict, "marketing")
+    mailing = second + "  - id: offer\n    send_email: {template: web-offer}\n"
+    answer = strict.post("/playbooks/web-versions/source", data={"csrf": csrf, "source": mailing})
+    assert answer.status_code == 422
+    assert 'data-line="10"' in answer.text and "steps[2].send_email.template" in answer.text
+    assert "step offer: the template" in answer.text
+    assert "web-offer.en.html.liquid, line 2: unexpected tag" in answer.text
+    with demo_engine.connect() as conn:
+        assert service.get(conn, "web-versions").version == 2  # nothing was published

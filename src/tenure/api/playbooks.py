@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
@@ -17,6 +17,7 @@ from tenure.domains.automation import editor, reports, service
 from tenure.domains.automation.loading import PlaybookInvalid
 from tenure.domains.automation.models import EnrollmentStatus, PlaybookStatus
 from tenure.domains.users.permissions import Permission as P
+from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
 from tenure.storage.engine import write_transaction
 
@@ -60,9 +61,26 @@ def detail(engine: Engine, name: str) -> dict[str, Any]:
     }
 
 
-def routes(engine: Engine, router: APIRouter) -> None:
+def _yaml_body_kind(request: Request) -> None:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in YAML_TYPES:
+        raise HTTPException(
+            415, f"send the playbook as YAML (Content-Type: text/yaml), not {kind or 'nothing'}"
+        )
+
+
+YAML_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {t: {"schema": {"type": "string"}} for t in YAML_TYPES[:2]},
+    }
+}
+
+
+def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     """Add the playbook routes to ``router``."""
     guard = Guard(engine, router)
+    templates = service.Templates(settings.messaging.templates_dir)
 
     @guard.route("GET", "/playbooks", P.READ_PLAYBOOKS)
     def list_playbooks() -> dict[str, Any]:
@@ -76,27 +94,49 @@ def routes(engine: Engine, router: APIRouter) -> None:
         return detail(engine, name)
 
     @guard.route(
+        "POST",
+        "/playbooks",
+        P.MANAGE_PLAYBOOKS,
+        status_code=201,
+        openapi_extra=YAML_BODY,
+        responses={409: {"description": "A playbook of that name exists: PUT edits it."}},
+    )
+    async def post_playbook(request: Request) -> Any:
+        """Publish the YAML sent as a new playbook, named by its ``name``.
+
+        422 lists every mistake with its line (an email template that does not parse: the
+        step and the template's line); 409 when the name is taken (PUT edits a playbook).
+        """
+        _yaml_body_kind(request)
+        body = await request.body()
+        actor = audit_actor(request)
+
+        def create() -> Any:
+            try:
+                text = editor.decode(body, "playbook")
+                with write_transaction(engine) as conn:
+                    applied = editor.create(conn, actor, text, templates)
+            except PlaybookInvalid as exc:
+                return mistakes_response(exc)
+            answer = {"name": applied.name, "version": applied.version, "outcome": applied.outcome}
+            return JSONResponse(answer, 201)
+
+        return await anyio.to_thread.run_sync(create)
+
+    @guard.route(
         "PUT",
         "/playbooks/{name}",
         P.MANAGE_PLAYBOOKS,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {t: {"schema": {"type": "string"}} for t in YAML_TYPES[:2]},
-            }
-        },
+        openapi_extra=YAML_BODY,
         responses={201: {"description": "A new playbook was published."}},
     )
     async def put_playbook(name: str, request: Request) -> Any:
         """Publish the YAML sent as the playbook's next version (unchanged text changes nothing).
 
-        422 lists every mistake with its line; a new name creates the playbook (201).
+        422 lists every mistake with its line (an email template that does not parse: the
+        step and the template's line); a new name creates the playbook (201).
         """
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind not in YAML_TYPES:
-            raise HTTPException(
-                415, f"send the playbook as YAML (Content-Type: text/yaml), not {kind or 'nothing'}"
-            )
+        _yaml_body_kind(request)
         body = await request.body()
         actor = audit_actor(request)
 
@@ -104,7 +144,7 @@ def routes(engine: Engine, router: APIRouter) -> None:
             try:
                 text = editor.decode(body, name)
                 with write_transaction(engine) as conn:
-                    applied = editor.publish(conn, actor, name, text)
+                    applied = editor.publish(conn, actor, name, text, templates)
             except PlaybookInvalid as exc:
                 return mistakes_response(exc)
             answer = {"name": applied.name, "version": applied.version, "outcome": applied.outcome}
@@ -112,19 +152,34 @@ def routes(engine: Engine, router: APIRouter) -> None:
 
         return await anyio.to_thread.run_sync(publish)
 
+    @guard.route("GET", "/playbooks/{name}/versions", P.READ_PLAYBOOKS)
+    def list_versions(name: str) -> dict[str, Any]:
+        """List a playbook's published versions, newest first."""
+        with engine.connect() as conn:
+            return {"items": service.versions(conn, name)}
+
+    @guard.route("GET", "/playbooks/{name}/versions/{version}", P.READ_PLAYBOOKS)
+    def get_version(name: str, version: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Any:
+        """Return one published version as it was published: its definition and YAML source."""
+        with engine.connect() as conn:
+            return vars(service.version(conn, name, version))
+
     @guard.route("POST", "/playbooks/{name}/pause", P.MANAGE_PLAYBOOKS)
     def pause(name: str, request: Request) -> dict[str, Any]:
-        """Pause a playbook: nobody new enrolls; running enrollments wait where they are."""
+        """Pause a playbook: nobody new enrolls, no step runs; its enrollments are held.
+
+        ``active`` counts the enrollments in progress, ``held`` those whose step is due.
+        """
         with write_transaction(engine) as conn:
-            service.set_status(conn, audit_actor(request), name, PlaybookStatus.PAUSED)
-        return {"name": name, "status": PlaybookStatus.PAUSED.value}
+            done = service.set_status(conn, audit_actor(request), name, PlaybookStatus.PAUSED)
+        return done.as_dict()
 
     @guard.route("POST", "/playbooks/{name}/resume", P.MANAGE_PLAYBOOKS)
     def resume(name: str, request: Request) -> dict[str, Any]:
-        """Resume a paused playbook."""
+        """Resume a paused playbook: its held enrollments continue where they stopped."""
         with write_transaction(engine) as conn:
-            service.set_status(conn, audit_actor(request), name, PlaybookStatus.ACTIVE)
-        return {"name": name, "status": PlaybookStatus.ACTIVE.value}
+            done = service.set_status(conn, audit_actor(request), name, PlaybookStatus.ACTIVE)
+        return done.as_dict()
 
     @guard.route("GET", "/playbooks/{name}/enrollments", P.READ_PLAYBOOKS)
     def list_enrollments(

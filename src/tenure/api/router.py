@@ -29,7 +29,7 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     events.routes(engine, router)
     tasks.routes(engine, settings, router)
     segments.routes(engine, router)
-    playbooks.routes(engine, router)
+    playbooks.routes(engine, settings, router)
     playbook_report.routes(engine, settings, router)
     messages.routes(engine, router)
     runs.routes(engine, settings, worker, router)

@@ -53,10 +53,8 @@ def apply(
         loaded = loading.read_all(path)
     except loading.PlaybookInvalid as exc:
         context.fail(f"{len(exc.mistakes)} mistake(s); nothing was published:\n{exc.message}")
-    from tenure.domains.messaging.templates import names
-
     settings = context.settings()
-    known = set(names(settings.messaging.templates_dir))
+    known = service.Templates(settings.messaging.templates_dir)
     done = context.in_store(  # a mistake found against the store is printed the same way
         lambda conn: service.apply(conn, _actor(), loaded, paused=paused, templates=known)
     )
@@ -111,54 +109,87 @@ def list_playbooks(
 @app.command("show")
 def show(
     name: str = typer.Argument(..., help="The playbook's name."),
+    version: int | None = typer.Option(
+        None, "--version", min=1, help="An older published version, by number (default: current)."
+    ),
     source: bool = typer.Option(False, "--source", help="Print the YAML as it was published."),
     as_json: bool = typer.Option(False, "--json", help="Print the playbook as JSON."),
 ) -> None:
-    """Show a playbook's current version: its definition, or its YAML with --source."""
+    """Show a playbook's current version (or --version N): its definition, or its YAML."""
     from tenure.domains.automation import service
 
-    def read(conn: Connection) -> tuple[Any, list[dict[str, Any]]]:
-        return service.get(conn, name), service.versions(conn, name)
+    def read(conn: Connection) -> tuple[Any, list[dict[str, Any]], Any]:
+        found = service.get(conn, name)
+        chosen = service.version(conn, name, version or found.version)
+        return found, service.versions(conn, name), chosen
 
-    found, versions = context.in_store(read)
+    found, versions, chosen = context.in_store(read)
     if source:
-        typer.echo(found.source, nl=False)
+        typer.echo(chosen.source, nl=False)
         return
     data = {
         "name": found.name,
         "status": found.status,
-        "version": found.version,
-        "definition": found.definition,
+        "version": chosen.version,
+        "current": chosen.current,
+        "current_version": found.version,
+        "published_at": chosen.published_at,
+        "definition": chosen.definition,
+        "source": chosen.source,
         "versions": versions,
     }
     if as_json:
         context.print_json(data)
         return
+    which = "current" if chosen.current else f"current is {found.version}"
     context.console.print(
-        f"[bold]{found.name}[/] — {found.status}, version {found.version} of {found.versions}"
+        f"[bold]{found.name}[/] — {found.status}, version {chosen.version} of {found.versions} "
+        f"({which}), published {chosen.published_at:%Y-%m-%d %H:%M}"
     )
-    context.console.print(json.dumps(found.definition, ensure_ascii=False, indent=2))
+    context.console.print(json.dumps(chosen.definition, ensure_ascii=False, indent=2))
 
 
-def _set_status(name: str, paused: bool) -> None:
+def _set_status(name: str, paused: bool, as_json: bool) -> None:
     from tenure.domains.automation import service
     from tenure.domains.automation.models import PlaybookStatus
 
     status = PlaybookStatus.PAUSED if paused else PlaybookStatus.ACTIVE
-    context.in_store(lambda conn: service.set_status(conn, _actor(), name, status))
-    context.console.print(f"{name}: {status.value}")
+    done = context.in_store(lambda conn: service.set_status(conn, _actor(), name, status))
+    if as_json:
+        context.print_json(done.as_dict())
+        return
+    already = "" if done.changed else " (already)"
+    if paused:
+        context.console.print(
+            f"{name}: paused{already}; {done.active} enrollment(s) in progress held, "
+            f"{done.held} with a step due"
+        )
+    else:
+        context.console.print(
+            f"{name}: active{already}; {done.active} enrollment(s) in progress continue, "
+            f"{done.held} with a step due now"
+        )
+
+
+JSON_STATUS = "Print the playbook's status and its enrollments in progress / held as JSON."
 
 
 @app.command("pause")
-def pause(name: str = typer.Argument(..., help="The playbook's name.")) -> None:
-    """Pause a playbook: nobody new enrolls; enrolled customers wait at their step."""
-    _set_status(name, paused=True)
+def pause(
+    name: str = typer.Argument(..., help="The playbook's name."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_STATUS),
+) -> None:
+    """Pause a playbook: nobody new enrolls, and no step runs: enrollments are held, not skipped."""
+    _set_status(name, paused=True, as_json=as_json)
 
 
 @app.command("resume")
-def resume(name: str = typer.Argument(..., help="The playbook's name.")) -> None:
-    """Resume a paused playbook."""
-    _set_status(name, paused=False)
+def resume(
+    name: str = typer.Argument(..., help="The playbook's name."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_STATUS),
+) -> None:
+    """Resume a paused playbook: its held enrollments continue where they stopped."""
+    _set_status(name, paused=False, as_json=as_json)
 
 
 @app.command("enrollments")
@@ -327,23 +358,35 @@ def presets(
     folder: Path = typer.Argument(
         Path("playbooks"), help="Where to copy the shipped playbooks (default ./playbooks)."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print each file copied or kept as JSON."),
 ) -> None:
     """Copy the shipped playbooks (lead welcome, onboarding, win-back, NPS) to edit them."""
     from tenure.domains.automation.presets import FOLDER
 
     folder.mkdir(parents=True, exist_ok=True)
+    done = []
     for file in sorted(FOLDER.glob("*.yaml")):
         target = folder / file.name
         if target.exists():
-            context.console.print(f"{target}: kept (it exists)")
+            done.append({"file": str(target), "outcome": "kept"})
             continue
         shutil.copyfile(file, target)
-        context.console.print(f"{target}: copied")
+        done.append({"file": str(target), "outcome": "copied"})
+    if as_json:
+        context.print_json(done)
+        return
+    for item in done:
+        shown = "kept (it exists)" if item["outcome"] == "kept" else "copied"
+        context.console.print(f"{item['file']}: {shown}")
     context.console.print(f"Edit them, then: tenure playbooks apply {folder}")
 
 
 @app.command("schema")
-def schema() -> None:
+def schema(
+    as_json: bool = typer.Option(
+        True, "--json", help="Print it as JSON (the only form it has; accepted for scripts)."
+    ),
+) -> None:
     """Print the JSON Schema of a playbook file (for editors' completion and checks)."""
     from tenure.domains.automation.definition import json_schema
 

@@ -112,20 +112,29 @@ def calendar(
     """Once per business day and playbook: enroll whom the calendar sets off today.
 
     Taking the day's slot and enrolling commit together: a day is looked at once, even with
-    several workers, and a crash in between leaves the day to the next tick.
+    several workers, and a crash in between leaves the day to the next tick. The days missed
+    while no worker ran (up to ``scheduled.CATCH_UP_DAYS``) are looked at with today. A paused
+    playbook takes its days without enrolling (as it moves its feed cursor), so resuming it
+    does not catch up on the pause.
     """
     zone = settings.business.timezone
     today = now.astimezone(ZoneInfo(zone)).date()
     slot = start_of_day(today, zone)
     enrolled = 0
     for version in versions:
-        if version.status != "active" or not scheduled.is_calendar(version):
+        if not scheduled.is_calendar(version):
             continue
 
         def look(conn: Connection, version: enrollment.Version = version) -> int:
-            if not schedule.take_slot(conn, f"playbook:{version.name}:day", slot, now):
+            job = f"playbook:{version.name}:day"
+            last = schedule.last_slot(conn, job)
+            if not schedule.take_slot(conn, job, slot, now):
                 return 0
-            return scheduled.enroll_for_day(conn, version, today, zone, now)
+            if version.status != "active":
+                return 0
+            last_day = None if last is None else last.astimezone(ZoneInfo(zone)).date()
+            days = scheduled.days_to_look_at(last_day, today)
+            return scheduled.enroll_for_days(conn, version, days, zone, now)
 
         enrolled += retry_when_busy(engine, look)
     return enrolled

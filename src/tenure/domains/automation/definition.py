@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -25,6 +26,7 @@ from tenure.domains.segments import fields
 from tenure.domains.users.models import Role
 from tenure.kit import filters
 from tenure.kit.errors import InvalidInput
+from tenure.kit.zones import check_zone
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 StageName = Literal["potential", "new", "growing", "mature", "declining", "churned", "won_back"]
@@ -292,6 +294,45 @@ class Share(Strict):
     go: Name
 
 
+# What a set_fields step may change: the customer's descriptive fields, each with its longest
+# value. Never consent (email_consent, sms_consent: the customer's own choice, changed by the
+# unsubscribe link or a person), never the address, never an id (id, external_id, owner_id).
+SETTABLE_FIELDS: dict[str, int] = {
+    "company": 200,
+    "industry": 100,
+    "company_size": 32,
+    "region": 100,
+    "country": 100,
+    "city": 100,
+    "timezone": 64,
+    "gender": 32,
+    "acquisition_channel": 64,
+}
+
+
+def settable_mistakes(values: dict[str, Any]) -> list[str]:
+    """Return what is wrong with a set_fields step's fields; each message starts with the field."""
+    mistakes = []
+    allowed = ", ".join(SETTABLE_FIELDS)
+    for key, value in values.items():
+        longest = SETTABLE_FIELDS.get(key)
+        if longest is None:
+            mistakes.append(
+                f"{key}: a playbook may not set this field (consent, email and ids are never "
+                f"set by a playbook); it may set {allowed}"
+            )
+        elif value is not None and not isinstance(value, str):
+            mistakes.append(f"{key}: give a text (or null), not {type(value).__name__}")
+        elif value is not None and len(value) > longest:
+            mistakes.append(f"{key}: at most {longest} characters")
+        elif key == "timezone" and value is not None:
+            try:
+                check_zone(value, key)
+            except InvalidInput as exc:
+                mistakes.append(exc.message)
+    return mistakes
+
+
 class Step(Strict):
     """One step: an ``id`` other steps may point at, and exactly one action."""
 
@@ -307,6 +348,17 @@ class Step(Strict):
     branch: Branch | None = None
     split: list[Share] | None = None
     exit: Literal[True] | None = None
+
+    @field_validator("set_fields")
+    @classmethod
+    def _settable(cls, values: dict[str, Any] | None, info: ValidationInfo) -> Any:
+        # checked when a playbook is published, not when a stored version is read back
+        if values is None or not (info.context or {}).get("publishing"):
+            return values
+        mistakes = settable_mistakes(values)
+        if mistakes:
+            raise ValueError("; ".join(mistakes))
+        return values
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Step:
@@ -381,7 +433,11 @@ class Enrollment(Strict):
     suppress_segment: Name | None = Field(
         default=None, description="Customers in this saved segment never enter."
     )
-    exit_when_condition_fails: bool = False
+    exit_when_condition_fails: bool = Field(
+        default=True,
+        description="Check the conditions before each step too; exit (reason: condition no "
+        "longer holds) when they fail. false: checked at entry only.",
+    )
 
 
 class Playbook(Strict):

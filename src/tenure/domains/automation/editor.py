@@ -15,7 +15,9 @@ from sqlalchemy import Connection
 
 from tenure.domains.audit.service import Actor
 from tenure.domains.automation import loading, service
+from tenure.domains.automation import repository as repo
 from tenure.domains.automation.loading import Mistake, PlaybookInvalid
+from tenure.kit.errors import Conflict
 
 MAX_BYTES = 256 * 1024  # a playbook is a page of YAML; the shipped ones are under 3 KiB
 
@@ -46,8 +48,17 @@ def _no_aliases(text: str, name: str) -> None:
         return  # ``loading.parse`` names the mistake with its line
 
 
-def publish(conn: Connection, actor: Actor, name: str, text: str) -> service.Applied:
-    """Check ``text`` as the playbook ``name`` and publish it if it changed; audited."""
+def publish(
+    conn: Connection,
+    actor: Actor,
+    name: str,
+    text: str,
+    templates: service.Templates | None = None,
+) -> service.Applied:
+    """Check ``text`` as the playbook ``name`` and publish it if it changed; audited.
+
+    Its email templates are checked too (they exist and parse), in ``templates``' folder.
+    """
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise PlaybookInvalid(
             [Mistake(name, 1, "", f"longer than {MAX_BYTES // 1024} KiB: not a playbook")]
@@ -67,5 +78,17 @@ def publish(conn: Connection, actor: Actor, name: str, text: str) -> service.App
                 )
             ]
         )
-    [applied] = service.apply(conn, actor, [loaded])
+    [applied] = service.apply(conn, actor, [loaded], templates=templates or service.Templates())
     return applied
+
+
+def create(
+    conn: Connection, actor: Actor, text: str, templates: service.Templates | None = None
+) -> service.Applied:
+    """Publish ``text`` as a new playbook, named by its own ``name``; Conflict if it exists."""
+    _no_aliases(text, "playbook")
+    loaded = loading.parse(text, "playbook")
+    name = loaded.playbook.name
+    if repo.find(conn, name) is not None:
+        raise Conflict(f"name: a playbook called {name!r} exists; PUT /playbooks/{name} edits it")
+    return publish(conn, actor, name, text, templates)

@@ -99,7 +99,7 @@ def parse(text: str, file: str) -> Loaded:
             [Mistake(file, 1, "", "a playbook is a mapping: name, title, trigger, steps …")]
         )
     try:
-        playbook = Playbook.model_validate(data)
+        playbook = Playbook.model_validate(data, context={"publishing": True})
     except ValidationError as exc:
         mistakes = []
         for error in exc.errors(include_url=False):
@@ -111,9 +111,21 @@ def parse(text: str, file: str) -> Loaded:
             named = re.match(r"(\w+)\[(\d+)\] ", message)
             if named and path and path[-1] == named.group(1):
                 path.append(int(named.group(2)))
+            # a rule over a mapping's keys names the key first: point at that key's line
+            keyed = re.match(r"([a-z_]+): ", message)
+            if keyed and path and path[-1] == "set_fields":
+                path.append(keyed.group(1))
             mistakes.append(Mistake(file, _line_of(node, path), _field(path), message))
         raise PlaybookInvalid(mistakes) from None
     return Loaded(playbook, text, file)
+
+
+def line_of(source: str, path: Sequence[int | str]) -> int:
+    """Return the 1-based line of ``path`` (e.g. ``["steps", 2, "send_email"]``) in YAML text."""
+    try:
+        return _line_of(yaml.compose(source, Loader=yaml.SafeLoader), path)
+    except yaml.YAMLError:
+        return 1
 
 
 def read(path: Path) -> Loaded:

@@ -22,6 +22,7 @@ from tenure.domains.automation.models import (
     Enrollment,
     EnrollmentStatus,
     PlaybookRecord,
+    PlaybookStatus,
     PlaybookVersion,
     StepRun,
 )
@@ -54,6 +55,7 @@ class PlaybookSummary:
     holdout: int
     enrolled_last_7_days: int
     published_at: datetime
+    held: int = 0  # paused: enrollments whose step is due and waits for the resume
 
     @property
     def finished(self) -> int:
@@ -83,6 +85,7 @@ class PlaybookSummary:
             "enrolled_last_7_days": self.enrolled_last_7_days,
             "conversion_rate": self.conversion_rate,
             "published_at": self.published_at,
+            "held": self.held,
         }
 
 
@@ -152,7 +155,9 @@ def _count(status: EnrollmentStatus) -> Any:
 
 def summary(conn: Connection, now: datetime | None = None) -> list[PlaybookSummary]:
     """Return every playbook with its enrollments counted by status, by name."""
-    since = (now or utcnow()) - timedelta(days=7)
+    now = now or utcnow()
+    since = now - timedelta(days=7)
+    due = (Enrollment.status == EnrollmentStatus.ACTIVE.value) & (Enrollment.next_at <= now)
     counts = {
         int(row[0]): [int(n) for n in row[1:]]
         for row in conn.execute(
@@ -162,13 +167,14 @@ def summary(conn: Connection, now: datetime | None = None) -> list[PlaybookSumma
                 *(_count(s) for s in (EnrollmentStatus.ACTIVE, *FINISHED)),
                 func.coalesce(func.sum(case((Enrollment.holdout.is_(True), 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Enrollment.enrolled_at >= since, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((due, 1), else_=0)), 0),
             ).group_by(Enrollment.playbook_id)
         ).all()
     }
     found = []
     for p in repo.all_published(conn):
-        enrolled, active, converted, completed, exited, failed, holdout, lately = counts.get(
-            p.id, [0] * 8
+        enrolled, active, converted, completed, exited, failed, holdout, lately, due_now = (
+            counts.get(p.id, [0] * 9)
         )
         found.append(
             PlaybookSummary(
@@ -186,6 +192,7 @@ def summary(conn: Connection, now: datetime | None = None) -> list[PlaybookSumma
                 holdout=holdout,
                 enrolled_last_7_days=lately,
                 published_at=p.published_at,
+                held=due_now if p.status == PlaybookStatus.PAUSED.value else 0,
             )
         )
     return found

@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from tenure.domains.automation.models import PlaybookRecord, PlaybookStatus, PlaybookVersion
+from tenure.domains.automation.models import (
+    Enrollment,
+    EnrollmentStatus,
+    PlaybookRecord,
+    PlaybookStatus,
+    PlaybookVersion,
+)
 
 
 @dataclass(frozen=True)
@@ -133,3 +139,51 @@ def versions(conn: Connection, playbook_id: int) -> list[dict[str, Any]]:
         .order_by(PlaybookVersion.version.desc())
     ).mappings()
     return [dict(row) for row in rows]
+
+
+def in_progress(conn: Connection, playbook_id: int, now: datetime) -> tuple[int, int]:
+    """Return a playbook's active enrollments, and how many of them have a step due by ``now``."""
+    due = (Enrollment.next_at <= now).label("due")
+    rows = conn.execute(
+        select(due, func.count())
+        .where(
+            Enrollment.playbook_id == playbook_id,
+            Enrollment.status == EnrollmentStatus.ACTIVE.value,
+        )
+        .group_by(due)
+    ).all()
+    active = sum(int(n) for _, n in rows)
+    return active, sum(int(n) for is_due, n in rows if is_due)
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One published version of a playbook, as it was published."""
+
+    name: str
+    version: int
+    current: bool
+    definition: dict[str, Any]
+    source: str
+    checksum: str
+    published_at: datetime
+    published_by: int | None
+
+
+def version(conn: Connection, playbook_id: int, number: int) -> VersionRecord | None:
+    """Return version ``number`` of a playbook, if it was published."""
+    row = conn.execute(
+        select(
+            PlaybookRecord.name,
+            PlaybookVersion.version,
+            PlaybookRecord.current_version == PlaybookVersion.version,
+            PlaybookVersion.definition,
+            PlaybookVersion.source,
+            PlaybookVersion.checksum,
+            PlaybookVersion.published_at,
+            PlaybookVersion.published_by,
+        )
+        .join(PlaybookRecord, PlaybookRecord.id == PlaybookVersion.playbook_id)
+        .where(PlaybookVersion.playbook_id == playbook_id, PlaybookVersion.version == number)
+    ).first()
+    return None if row is None else VersionRecord(row[0], row[1], bool(row[2]), *row[3:])

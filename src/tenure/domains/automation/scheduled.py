@@ -5,6 +5,9 @@ trigger looks, once per business day, for the customers who crossed the mark *th
 ones whose last activity is exactly N days old, whose birthday, first-order anniversary or
 contract renewal is ``days_before`` days ahead. Customers already past the mark when the
 playbook was published are not enrolled (a playbook reacts from its publication on).
+
+A worker that was down catches up: the days since the last one looked at (at most
+``CATCH_UP_DAYS`` of them) are looked at together, each customer enrolled once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from tenure.domains.orders.models import Order, OrderStatus
 from tenure.domains.subscriptions.models import Subscription
 from tenure.kit.timeutil import start_of_day
 
+CATCH_UP_DAYS = 31  # missed days looked at after the worker was down, before today
 PERIOD_MONTHS = {"monthly": 1, "month": 1, "quarterly": 3, "annual": 12, "yearly": 12, "year": 12}
 
 
@@ -97,25 +101,49 @@ def dated(conn: Connection, rule: DateReached, today: date) -> list[int]:
     return sorted(set(_renewals(conn, target)))
 
 
+def days_to_look_at(last: date | None, today: date) -> list[date]:
+    """Return the days the calendar has not looked at, oldest first, up to today.
+
+    ``last`` is the latest day looked at (None: never, so today only). A worker down for
+    longer than ``CATCH_UP_DAYS`` catches up on the latest ones only.
+    """
+    if last is None or last >= today:
+        return [today] if last is None else []
+    first = max(last + timedelta(days=1), today - timedelta(days=CATCH_UP_DAYS))
+    return [first + timedelta(days=n) for n in range((today - first).days + 1)]
+
+
+def enroll_for_days(
+    conn: Connection, version: Version, days: list[date], timezone: str, now: datetime
+) -> int:
+    """Enroll the customers the calendar set off on ``days`` for one playbook; return how many.
+
+    The days' candidates are gathered first and admitted together, so a customer the
+    calendar sets off on two of them (a quiet spell, then a birthday) is enrolled once.
+    """
+    candidates: dict[int, tuple[str, int | None]] = {}
+    for day in days:
+        for trigger in version.playbook.trigger:
+            if trigger.inactive is not None:
+                found = went_quiet(conn, trigger.inactive, day, timezone)
+                kind = "inactive"
+            elif trigger.date is not None:
+                found = dated(conn, trigger.date, day)
+                kind = "date"
+            else:
+                continue
+            for customer_id in found:
+                candidates.setdefault(customer_id, (kind, None))
+    if not candidates:
+        return 0
+    return len(admit(conn, version, candidates, now))
+
+
 def enroll_for_day(
     conn: Connection, version: Version, today: date, timezone: str, now: datetime
 ) -> int:
     """Enroll the customers the calendar sets off today for one playbook; return how many."""
-    candidates: dict[int, tuple[str, int | None]] = {}
-    for trigger in version.playbook.trigger:
-        if trigger.inactive is not None:
-            found = went_quiet(conn, trigger.inactive, today, timezone)
-            kind = "inactive"
-        elif trigger.date is not None:
-            found = dated(conn, trigger.date, today)
-            kind = "date"
-        else:
-            continue
-        for customer_id in found:
-            candidates.setdefault(customer_id, (kind, None))
-    if not candidates:
-        return 0
-    return len(admit(conn, version, candidates, now))
+    return enroll_for_days(conn, version, [today], timezone, now)
 
 
 def is_calendar(version: Version) -> bool:

@@ -10,12 +10,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from tenure.domains.audit import service as audit
-from tenure.domains.automation import crossings
+from tenure.domains.automation import crossings, loading
 from tenure.domains.automation import repository as repo
 from tenure.domains.automation.definition import Playbook
 from tenure.domains.automation.enrollment import Version, consumer, enroll_by_hand
@@ -23,6 +24,7 @@ from tenure.domains.automation.loading import Loaded, Mistake, PlaybookInvalid
 from tenure.domains.automation.models import PlaybookStatus
 from tenure.domains.customers.models import Customer
 from tenure.domains.events import feed
+from tenure.domains.messaging import templates
 from tenure.domains.scoring import repository as scoring
 from tenure.domains.segments.models import Segment
 from tenure.kit.errors import InvalidInput, NotFound
@@ -50,26 +52,53 @@ def checksum(definition: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Templates:
+    """The email templates a playbook may send: the store's folder, then the shipped ones."""
+
+    folder: Path | None = None
+
+    def names(self) -> set[str]:
+        """Return the name of every template there is."""
+        return set(templates.names(self.folder))
+
+
+def _template_mistakes(item: Loaded, known: Templates) -> list[Mistake]:
+    """Name each send_email step whose template does not exist or does not parse."""
+    names = known.names()
+    ids = item.playbook.step_ids()
+    mistakes = []
+    for index, step in enumerate(item.playbook.steps):
+        email = step.send_email
+        if email is None:
+            continue
+        field = f"steps[{index}].send_email.template"
+        line = loading.line_of(item.source, ["steps", index, "send_email", "template"])
+        if email.template not in names:
+            shown = ", ".join(sorted(names)) or "none"
+            problem = f"no email template is called {email.template!r}; templates: {shown}"
+            mistakes.append(Mistake(item.file, line, field, problem))
+            continue
+        for bad in templates.problems(email.template, known.folder):
+            where = f"{bad.path.name}, line {bad.line}" if bad.line else bad.path.name
+            problem = (
+                f"step {ids[index]}: the template {email.template!r} does not parse: "
+                f"{where}: {bad.problem}"
+            )
+            mistakes.append(Mistake(item.file, line, field, problem))
+    return mistakes
+
+
 def _check_against_store(
-    conn: Connection, loaded: list[Loaded], templates: set[str] | None
+    conn: Connection, loaded: list[Loaded], known_templates: Templates | None
 ) -> None:
-    """Refuse playbooks that name saved segments or email templates that do not exist."""
+    """Refuse playbooks naming saved segments or email templates that do not exist (or parse)."""
     known = set(conn.execute(select(Segment.name)).scalars())
     mistakes = []
     for item in loaded:
         playbook = item.playbook
-        for index, step in enumerate(playbook.steps):
-            email = step.send_email
-            if templates is not None and email is not None and email.template not in templates:
-                mistakes.append(
-                    Mistake(
-                        item.file,
-                        1,
-                        f"steps[{index}].send_email.template",
-                        f"no email template is called {email.template!r}; "
-                        f"templates: {', '.join(sorted(templates)) or 'none'}",
-                    )
-                )
+        if known_templates is not None:
+            mistakes += _template_mistakes(item, known_templates)
         named = [("enrollment.suppress_segment", playbook.enrollment.suppress_segment)]
         named += [
             (f"trigger[{n}].segment", t.segment.entered or t.segment.left)
@@ -97,12 +126,12 @@ def apply(
     loaded: list[Loaded],
     *,
     paused: bool = False,
-    templates: set[str] | None = None,
+    templates: Templates | None = None,
 ) -> list[Applied]:
     """Publish each playbook whose definition changed; new ones start active (or paused).
 
-    ``templates``, when given, are the email templates there are: a playbook sending another
-    is refused.
+    ``templates``, when given, are where the email templates are: a playbook sending one that
+    does not exist, or does not parse, is refused with the step and the template's line.
     """
     _check_against_store(conn, loaded, templates)
     now = utcnow()
@@ -155,12 +184,48 @@ def listing(conn: Connection) -> list[repo.Published]:
     return repo.all_published(conn)
 
 
-def set_status(conn: Connection, actor: audit.Actor, name: str, status: PlaybookStatus) -> None:
-    """Pause a playbook (nobody new enrolls) or resume it; audited."""
+@dataclass(frozen=True)
+class StatusChange:
+    """A playbook paused or resumed: its enrollments in progress, and those with a step due.
+
+    While a playbook is paused its enrollments are held: none runs a step, the due ones wait
+    (``held``) and continue when it is resumed.
+    """
+
+    name: str
+    status: str
+    changed: bool
+    active: int
+    held: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the change as plain data."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "changed": self.changed,
+            "active": self.active,
+            "held": self.held,
+        }
+
+
+def set_status(
+    conn: Connection,
+    actor: audit.Actor,
+    name: str,
+    status: PlaybookStatus,
+    now: datetime | None = None,
+) -> StatusChange:
+    """Pause a playbook (nobody new enrolls, no step runs: its enrollments are held) or resume it.
+
+    Audited; returns the enrollments in progress and those whose step is due by ``now``.
+    """
     found = get(conn, name)
+    now = now or utcnow()
+    active, due = repo.in_progress(conn, found.id, now)
     if found.status == status.value:
-        return
-    repo.set_status(conn, found.id, status, utcnow())
+        return StatusChange(name, status.value, False, active, due)
+    repo.set_status(conn, found.id, status, now)
     audit.record(
         conn,
         actor,
@@ -170,11 +235,23 @@ def set_status(conn: Connection, actor: audit.Actor, name: str, status: Playbook
         before={"status": found.status},
         after={"status": status.value},
     )
+    return StatusChange(name, status.value, True, active, due)
 
 
 def versions(conn: Connection, name: str) -> list[dict[str, Any]]:
     """Return a playbook's published versions, newest first."""
     return repo.versions(conn, get(conn, name).id)
+
+
+def version(conn: Connection, name: str, number: int) -> repo.VersionRecord:
+    """Return one published version of a playbook; NotFound names the versions there are."""
+    found = get(conn, name)
+    record = repo.version(conn, found.id, number)
+    if record is None:
+        raise NotFound(
+            f"version: {name!r} has no version {number}; its versions are 1 to {found.versions}"
+        )
+    return record
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,17 @@ from tenure.domains.automation.definition import (
     Step,
     Wait,
     Words,
+    settable_mistakes,
 )
 from tenure.domains.automation.effects import Effects
 from tenure.domains.automation.enrollment import version_of
-from tenure.domains.automation.models import Enrollment, EnrollmentStatus, StepRun
+from tenure.domains.automation.models import (
+    Enrollment,
+    EnrollmentStatus,
+    PlaybookRecord,
+    PlaybookStatus,
+    StepRun,
+)
 from tenure.domains.events.models import Event
 from tenure.domains.orders.models import Order, OrderStatus
 from tenure.domains.tasks import service as tasks
@@ -43,6 +50,7 @@ from tenure.kit import filters
 
 log = logging.getLogger(__name__)
 
+CONDITION_FAILED = "condition no longer holds"  # the reason of an exit before a step
 MAX_STEPS_PER_VISIT = 100  # a playbook that loops without waiting stops here
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -202,6 +210,10 @@ def _create_task(
 def _change_customer(effects: Effects, row: dict[str, Any], step: Step) -> dict[str, Any]:
     customer_id = row["customer_id"]
     if step.set_fields is not None:
+        # a version published before the fields were checked is refused here instead
+        mistakes = settable_mistakes(dict(step.set_fields))
+        if mistakes:
+            raise StepFailed(f"set_fields: {mistakes[0]}")
         return {"changed": effects.change(customer_id, dict(step.set_fields))}
     tags = list(effects.customer(customer_id).get("tags") or [])
     if step.add_tags is not None:
@@ -296,7 +308,7 @@ def visit(
             return finish(EnrollmentStatus.COMPLETED, "holdout" if row["holdout"] else "done")
         if playbook.enrollment.exit_when_condition_fails and playbook.conditions is not None:
             if not filters.matches(playbook.conditions, effects.record(row["customer_id"])):
-                return finish(EnrollmentStatus.EXITED, "conditions")
+                return finish(EnrollmentStatus.EXITED, CONDITION_FAILED)
         step, step_id = playbook.steps[step_index], ids[step_index]
         action = step.action
         go_to: str | None = None
@@ -409,10 +421,16 @@ def run_due(conn: Connection, context: Context, now: datetime, limit: int = 200)
     The batch runs in one savepoint with its effects written set-wise (effects.py). If any
     enrollment of it fails, that savepoint is rolled back and the batch runs again one
     enrollment per savepoint, so the failing one fails alone and the others go on.
+    The enrollments of a paused playbook are held: they stay due, and run once it resumes.
     """
+    paused = select(PlaybookRecord.id).where(PlaybookRecord.status == PlaybookStatus.PAUSED.value)
     pick = (
         select(*ROW)
-        .where(Enrollment.status == EnrollmentStatus.ACTIVE.value, Enrollment.next_at <= now)
+        .where(
+            Enrollment.status == EnrollmentStatus.ACTIVE.value,
+            Enrollment.next_at <= now,
+            Enrollment.playbook_id.not_in(paused),
+        )
         .order_by(Enrollment.next_at, Enrollment.id)
         .limit(limit)
     )

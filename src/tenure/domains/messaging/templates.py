@@ -159,3 +159,23 @@ def _invalid(path: Path, exc: LiquidError) -> TemplateInvalid:
 
 def _shown(templates_dir: Path | None) -> str:
     return ", ".join(str(f) for f in folders(templates_dir))
+
+
+def problems(name: str, templates_dir: Path | None = None) -> list[TemplateInvalid]:
+    """Return the mistakes of template ``name``'s files (every language and part found).
+
+    The file that would be used (the store's folder first) is the one checked; empty: every
+    one of them parses. Checking before a playbook is published keeps a broken template from
+    failing its enrollments one by one later.
+    """
+    mistakes = []
+    for lang in LANGUAGES:
+        for part in PARTS:
+            path = find(name, lang, part, templates_dir)
+            if path is None:
+                continue
+            try:
+                _compiled(path, part == "html", path.stat().st_mtime_ns)
+            except TemplateInvalid as exc:
+                mistakes.append(exc)
+    return mistakes

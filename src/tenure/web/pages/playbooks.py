@@ -57,6 +57,7 @@ REASONS = {
     "done": N_("every step ran"),
     "holdout": N_("held out"),
     "conditions": N_("conditions no longer held"),
+    "condition no longer holds": N_("conditions no longer held"),
 }
 PLAYBOOK_STATUS = {"active": N_("Running"), "paused": N_("Paused")}
 ENROLLMENT_STATUS = {
@@ -366,6 +367,7 @@ def effect_rows(effect: measure.Measured, page: Page) -> list[tuple[str, str, An
 
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the playbook pages to ``router``."""
+    templates = service.Templates(render.settings.messaging.templates_dir)
 
     @router.get("/playbooks", include_in_schema=False)
     def playbooks_page(request: Request) -> Response:
@@ -439,6 +441,26 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.require(signed, Permission.READ_PLAYBOOKS)
         return show(request, signed, name)
 
+    @router.get("/playbooks/{name}/versions/{number}", include_in_schema=False)
+    def version_page(request: Request, name: str, number: str) -> Response:
+        """Show one published version's YAML, as it was published."""
+        signed = session.current(engine, request)
+        session.require(signed, Permission.READ_PLAYBOOKS)
+        if not number.isdigit() or not 1 <= int(number) < 2**31:
+            raise InvalidInput(f"version: a version number (1, 2, …), not {number!r}")
+        page = render.page_tools(request, signed)
+        with engine.connect() as conn:
+            found = service.get(conn, name)
+            record = service.version(conn, name, int(number))
+        return render.page(
+            request,
+            "playbook_version.html",
+            signed,
+            p=found,
+            v=record,
+            title=title_of(record.definition.get("title") or {}, page.lang),
+        )
+
     @router.get("/playbooks/{name}/preview", include_in_schema=False)
     def preview_page(
         request: Request, name: str, template: str = "", customer: str = "", language: str = ""
@@ -488,7 +510,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         try:
             with write_transaction(engine) as conn:
                 service.get(conn, name)  # the page edits a playbook that exists
-                applied = editor.publish(conn, session.actor(signed), name, text)
+                applied = editor.publish(conn, session.actor(signed), name, text, templates)
         except PlaybookInvalid as exc:
             return show(request, signed, name, draft=text, mistakes=exc.mistakes, status_code=422)
         return RedirectResponse(
