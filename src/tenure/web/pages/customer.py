@@ -45,6 +45,37 @@ def rule_words(tree: dict[str, Any]) -> str:
     return json.dumps(tree, ensure_ascii=False)
 
 
+# the steps of a playbook that do something to or for the customer: on the timeline
+EFFECTS = frozenset(
+    {"send_email", "create_task", "set_fields", "add_tags", "remove_tags", "webhook"}
+)
+
+
+def with_journeys(
+    entries: list[dict[str, Any]], journeys: list[playbook_reports.Journey], lang: str
+) -> list[dict[str, Any]]:
+    """Add each playbook's enrollment, effect steps and end to the timeline, newest first."""
+    added: list[dict[str, Any]] = []
+    for j in journeys:
+        base = {"kind": "playbook", "playbook": j.playbook, "title": title_of(j.title, lang)}
+        added.append(base | {"at": j.enrolled_at, "what": "enrolled", "holdout": j.holdout})
+        added += [
+            base | {"at": r["at"], "what": "step", "action": r["action"], "step_id": r["step_id"]}
+            for r in j.steps
+            if r["action"] in EFFECTS and r["outcome"] == "done"
+        ]
+        if j.finished_at is not None:
+            added.append(
+                base
+                | {"at": j.finished_at, "what": "finished", "status": j.status, "reason": j.reason}
+            )
+    merged = entries + added
+    # at one moment, an enrollment comes before its steps, and they before its end
+    rank = {"enrolled": 0, "step": 1, "finished": 2}
+    merged.sort(key=lambda e: (e["at"].timestamp(), rank.get(str(e.get("what")), 1)), reverse=True)
+    return merged
+
+
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the customer 360 and its forms to ``router``."""
 
@@ -77,7 +108,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             reasons=reasons,
             at_risk=risk is not None and risk >= AT_RISK_FROM,
             churned=(found.get("stage") or {}).get("stage") == "churned",
-            timeline=entries,
+            timeline=with_journeys(entries, journeys, lang),
             tasks=open_tasks,
             people=people,
             owners={u["id"]: u["name"] for u in people},
