@@ -87,11 +87,15 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     )
     assert sum(row["customers"] for row in stages["stages"]) == 300
     runs = json.loads(tenure("report", "runs", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout)
-    # two runs a month apart, so that the stage flow shows from the start
-    assert [r["as_of"] for r in runs] == ["2026-01-31", "2026-01-01"]
+    # four weeks replayed with a run a fortnight, so that the stage flow shows from the start
+    assert [r["as_of"] for r in runs] == ["2026-01-31", "2026-01-17", "2026-01-03"]
     assert runs[0]["customers"] == 300
     flow = tenure("report", "flow", url=empty_sqlite_url, cwd=tmp_path)
-    assert "Stage flow from run 1 to run 2" in flow.stdout
+    assert "Stage flow from run 2 to run 3" in flow.stdout
+    # the playbooks were at work over those weeks: enrollments, steps and mail on many days
+    acted = report["playbooks"]
+    assert acted["enrolled"] > 0 and acted["steps"] > acted["enrolled"]
+    assert acted["emails"].get("sent", 0) > 0
     segments = json.loads(
         tenure("report", "segments", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )

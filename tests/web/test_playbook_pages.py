@@ -101,8 +101,9 @@ def test_a_playbook_page_draws_the_flow_with_each_steps_counts(
     win_back = app_client.get("/playbooks/win-back").text
     assert (
         "Create a task for the owner: Win back this customer (due in 3 days)" in win_back
-        and "Wait 45 days" in win_back
-        and "If stage = churned → second-offer, else → done" in win_back
+        and "arrived → churned-yet, else → done" in win_back
+        and "If stage = churned → second-offer, else → still-declining" in win_back
+        and "If stage = declining → wait-for-churn, else → done" in win_back
     )
     win_back_zh = app_client.get("/playbooks/win-back?lang=zh").text
     assert "为负责人创建任务：挽回该客户（3 天内到期）" in win_back_zh
@@ -131,12 +132,12 @@ def test_editing_pausing_and_resuming_a_playbook(
     assert "due_in_days: soon" in answer.text  # the draft is kept for fixing
     done = app_client.post(
         "/playbooks/win-back/source",
-        data={"csrf": csrf, "source": text.replace("days: 45", "days: 40")},
+        data={"csrf": csrf, "source": text.replace("days: 60", "days: 50")},
         follow_redirects=False,
     )
     assert done.status_code == 303 and "published=2" in done.headers["location"]
     shown = app_client.get(done.headers["location"]).text
-    assert "Published as version 2." in shown and "Wait 40 days" in shown
+    assert "Published as version 2." in shown and "Wait up to 50 days" in shown
     assert app_client.post("/playbooks/win-back/resume", data={"csrf": csrf}).status_code == 200
     assert 'id="playbook-pause"' in app_client.get("/playbooks/win-back").text
     app_client.post("/playbooks/win-back/pause", data={"csrf": csrf})
@@ -163,6 +164,31 @@ def test_the_customer_360_lists_the_playbooks_of_the_customer(
     assert "挽回衰退客户" in zh and "已退出" in zh
     other = app_client.get("/customers/1").text
     assert 'id="no-playbooks"' in other
+
+
+def test_the_customer_360_timeline_shows_each_playbook_step(
+    app_client: TestClient, journeys_store: dict[str, Any]
+) -> None:
+    sign_in(app_client, "sales")
+    early = journeys_store["customers"][0]
+    page = app_client.get(f"/customers/{early}").text
+    lines = re.findall(
+        r'<li class="kind-playbook" data-playbook="web-save" data-what="(\w+)">(.*?)</li>',
+        page[page.index('id="timeline"') :],
+        re.DOTALL,
+    )
+    # newest first: left (an exit step), the tag it was given, enrolled
+    assert [what for what, _ in lines] == ["finished", "step", "enrolled"]
+    assert "Left “Save a declining customer”: Exited" in lines[0][1]
+    assert "an exit step" in lines[0][1]
+    assert "Add tags" in lines[1][1] and "mark" in lines[1][1]
+    assert "Enrolled in “Save a declining customer”" in lines[2][1]
+    zh = app_client.get(f"/customers/{early}?lang=zh").text
+    zh_lines = re.findall(r'<li class="kind-playbook"[^>]*>(.*?)</li>', zh, re.DOTALL)
+    assert (
+        "离开“挽回衰退客户”：已退出" in zh_lines[0] or "离开“挽回衰退客户”: 已退出" in zh_lines[0]
+    )
+    assert "加入“挽回衰退客户”" in zh_lines[-1]
 
 
 BY_HAND = """\

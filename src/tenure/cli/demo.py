@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from tenure.demo.config import DemoConfig, Profile
     from tenure.demo.generate import DemoData
 
+
+REPLAY_DAYS = 28  # the demo's playbooks have been at work this long when it opens
+RUN_EVERY_DAYS = 14  # a scoring run a fortnight over those days (each costs a full run)
 
 app = typer.Typer(
     help="A simulated company with its hidden truth, and a check of a run against that truth.",
@@ -182,22 +185,39 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     with eng.begin() as conn:  # a subscription business's stages follow its contracts
         use_profile_settings(conn, config.profile, settings)
     write_truth(data, truth)
-    # the analytics that exist: a scoring run as of the last day of the history
+    # the shipped playbooks, published before the first run, then four weeks of history
+    # replayed day by day: fortnightly runs (their stage changes enroll customers) and a
+    # worker's tick every morning, so a first look shows journeys under way, tasks for the
+    # owners, sent mail and goals reached; the last run, as of the last day, is the current one
     from tenure.demo.load import publish_presets
     from tenure.domains.scoring.run import run_scoring
     from tenure.kit.clock import SystemClock
+    from tenure.kit.timeutil import utcnow as now_utc
     from tenure.storage.arrow import arrow_reader
     from tenure.worker.playbooks import tick as playbook_tick
+    from tenure.worker.replay import add, replay
 
-    # the shipped playbooks, published before the second run: its stage changes enroll
-    # customers, so a first look shows enrollments, tasks for their owners and sent mail
     with eng.begin() as conn:
         publish_presets(conn)
-    # two runs, a month apart, so that the stage flow between them shows from the start
-    for day in (config.end - timedelta(days=30), config.end):
+    scored_runs: list[Any] = []
+
+    def score(day: date) -> None:
         with eng.begin() as conn:  # the load is committed: big tables may come through Arrow
-            scored = run_scoring(conn, day, settings, arrow_reader(eng))
-    acted = playbook_tick(eng, settings, SystemClock())
+            scored_runs.append(run_scoring(conn, day, settings, arrow_reader(eng)))
+
+    first = config.end - timedelta(days=REPLAY_DAYS)
+    acted = replay(
+        eng,
+        settings,
+        first,
+        config.end - timedelta(days=1),
+        score,
+        [first + timedelta(days=n) for n in range(0, REPLAY_DAYS, RUN_EVERY_DAYS)],
+        until=now_utc(),
+    )
+    score(config.end)
+    scored = scored_runs[-1]
+    add(acted, playbook_tick(eng, settings, SystemClock()))
     password = _demo_login(eng)
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)

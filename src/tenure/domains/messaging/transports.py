@@ -16,6 +16,7 @@ Any other exception also means the transport cannot tell whether the message wen
 
 from __future__ import annotations
 
+import base64
 import binascii
 import re
 import secrets
@@ -26,6 +27,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from email import policy
 from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
 from typing import Literal, Protocol
 
 from tenure.kit.settings import MessagingSettings
@@ -118,8 +120,10 @@ class Smtp:
         password: str | None = None,
         security: Literal["starttls", "ssl", "none"] = "starttls",
         timeout: float = 30.0,
+        ca_file: Path | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self.ca_file = ca_file
         self.from_address = from_address
         self.username, self.password = username, password
         self.security = security
@@ -184,19 +188,53 @@ class Smtp:
 
     def connect(self) -> smtplib.SMTP:
         """Open a connection, greeted and (if set) secured and logged in."""
+        # the certificate is always checked, against the given authorities or the system's
+        context = ssl.create_default_context(cafile=self.ca_file)
         if self.security == "ssl":
-            context = ssl.create_default_context()
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 self.host, self.port, timeout=self.timeout, context=context
             )
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
         if self.username:
-            client.login(self.username, self.password or "")
+            login(client, self.username, self.password or "")
         client.ehlo_or_helo_if_needed()
         return client
+
+
+def login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in; a user name or password that is not ASCII goes as UTF-8 (RFC 4616, AUTH PLAIN).
+
+    smtplib's own ``login`` encodes both as ASCII and fails on 用户 or pässword; for those this
+    speaks AUTH PLAIN (or LOGIN, where the server offers only that) with UTF-8 itself.
+    """
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    client.ehlo_or_helo_if_needed()
+    if not client.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("the SMTP server does not offer AUTH")
+    offered = client.esmtp_features["auth"].upper().split()
+    user, secret = username.encode("utf-8"), password.encode("utf-8")
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode("ascii")
+
+    if "PLAIN" in offered:
+        code, answer = client.docmd("AUTH", "PLAIN " + b64(b"\0" + user + b"\0" + secret))
+    elif "LOGIN" in offered:
+        code, answer = client.docmd("AUTH", "LOGIN " + b64(user))
+        if code == 334:
+            code, answer = client.docmd(b64(secret))
+    else:
+        raise smtplib.SMTPException(
+            f"the SMTP server offers AUTH {' '.join(offered)}; a login that is not ASCII needs "
+            "PLAIN or LOGIN"
+        )
+    if code not in (235, 503):  # 503: logged in already
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 class _Dropped(Exception):
@@ -323,6 +361,7 @@ def from_settings(settings: MessagingSettings) -> Transport:
             password=settings.smtp_password,
             security=settings.smtp_security,
             timeout=settings.smtp_timeout,
+            ca_file=settings.smtp_ca_file,
         )
     return OutboxOnly()
 

@@ -31,6 +31,11 @@ class MessagingSettings(BaseModel):
     smtp_timeout: float = Field(
         default=30.0, gt=0, le=600, description="Seconds to wait for the SMTP server."
     )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="A PEM file of the certificate authorities to trust for the SMTP server's "
+        "TLS certificate (e.g. a company's own CA). None: the system's trusted ones.",
+    )
     from_address: str = Field(
         default="Tenure <noreply@localhost>",
         description="The From of every email, e.g. `Acme <hello@acme.example>`.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -61,6 +61,50 @@ def rule_words(tree: dict[str, Any]) -> str:
     return json.dumps(tree, ensure_ascii=False)
 
 
+# the steps of a playbook that do something to or for the customer: on the timeline
+EFFECTS = frozenset(
+    {"send_email", "create_task", "set_fields", "add_tags", "remove_tags", "webhook"}
+)
+
+
+def with_journeys(
+    entries: list[dict[str, Any]],
+    journeys: list[playbook_reports.Journey],
+    lang: str,
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Add each playbook's enrollment, effect steps and end to the timeline, newest first.
+
+    A page of the timeline takes those at or after ``since`` (its oldest entry, when older
+    pages follow) and before ``before`` (the previous page's oldest entry).
+    """
+    added: list[dict[str, Any]] = []
+    for j in journeys:
+        base = {"kind": "playbook", "playbook": j.playbook, "title": title_of(j.title, lang)}
+        added.append(base | {"at": j.enrolled_at, "what": "enrolled", "holdout": j.holdout})
+        added += [
+            base | {"at": r["at"], "what": "step", "action": r["action"], "step_id": r["step_id"]}
+            for r in j.steps
+            if r["action"] in EFFECTS and r["outcome"] == "done"
+        ]
+        if j.finished_at is not None:
+            added.append(
+                base
+                | {"at": j.finished_at, "what": "finished", "status": j.status, "reason": j.reason}
+            )
+    added = [
+        e
+        for e in added
+        if (since is None or e["at"] >= since) and (before is None or e["at"] < before)
+    ]
+    merged = entries + added
+    # at one moment, an enrollment comes before its steps, and they before its end
+    rank = {"enrolled": 0, "step": 1, "finished": 2}
+    merged.sort(key=lambda e: (e["at"].timestamp(), rank.get(str(e.get("what")), 1)), reverse=True)
+    return merged
+
+
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the customer 360 and its forms to ``router``."""
 
@@ -71,10 +115,29 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         """Return the next page of the timeline, for the "Older" link."""
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_CUSTOMERS)
+        lang = render.language(request, signed)
         with engine.connect() as conn:
             customers.profile(conn, customer_id)  # 404 for an unknown customer
             page = timeline_page(conn, customer_id, offset, TIMELINE_PAGE)
-        return render.page(request, "_timeline.html", signed, **page)
+            newer = timeline.timeline(conn, customer_id, 1, offset - 1) if offset else []
+            journeys = playbook_reports.of_customer(conn, customer_id)
+        if page["timeline"]:
+            page["timeline"] = with_journeys(
+                page["timeline"],
+                journeys,
+                lang,
+                page["timeline"][-1]["at"] if page["older"] is not None else None,
+                newer[0]["at"] if newer else None,
+            )
+        return render.page(
+            request,
+            "_timeline.html",
+            signed,
+            **page,
+            actions=ACTIONS,
+            enrollment_status=ENROLLMENT_STATUS,
+            enrollment_reasons=REASONS,
+        )
 
     @router.get("/customers/{customer_id}", include_in_schema=False)
     def customer_360(
@@ -94,6 +157,9 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             playbooks = [p for p in playbook_service.listing(conn) if p.status == "active"]
             settings = preferences.effective(conn, render.settings)
             lead = sales.lead_profile(conn, customer_id, settings, utcnow())
+        # the playbook steps of the entries shown: as old as the oldest, unless that is all
+        shown_since = entries["timeline"][-1]["at"] if entries["older"] is not None else None
+        entries["timeline"] = with_journeys(entries["timeline"], journeys, lang, shown_since)
         # a customer no run has scored yet (just created) shows a dash in every score
         scores: dict[str, Any] = defaultdict(lambda: None, found["scores"] or {})
         risk = scores.get("churn_risk")
