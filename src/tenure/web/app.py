@@ -26,6 +26,7 @@ from tenure.web.pages import (
     customers,
     messages,
     overview,
+    password,
     playbooks,
     runs,
     segments,
@@ -93,6 +94,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     pages = APIRouter()
     for area in (
         auth,
+        password,
         unsubscribe,
         overview,
         customers,
