@@ -14,7 +14,7 @@ from tenure.worker.server import ServerWorker
 def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIRouter:
     """Build the /api/v1 routes on ``engine``; ``worker`` carries out requested runs."""
     router = APIRouter(prefix=PREFIX)
-    customers.routes(engine, router)
+    customers.routes(engine, settings, router)
     events.routes(engine, router)
     tasks.routes(engine, settings, router)
     segments.routes(engine, router)

@@ -87,7 +87,8 @@ def change_password(
     if keep_session is not None:
         others = others.where(WebSession.key_hash != credentials.token_digest(keep_session))
     conn.execute(others)
-    audit.record(conn, Actor(user_id, "web"), "user.password", "users", user_id)
+    by_themselves = Actor(user_id, "web")
+    audit.record(conn, by_themselves, "user.password", "users", user_id)
 
 
 def reset_password(
