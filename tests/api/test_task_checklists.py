@@ -10,6 +10,7 @@ from tenure.domains.automation.definition import TaskCompleted
 from tenure.domains.automation.triggers import _task_completed
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
+from tenure.domains.users.models import User
 
 
 def test_a_task_that_asks_for_a_root_cause_is_completed_only_with_one(
@@ -18,10 +19,13 @@ def test_a_task_that_asks_for_a_root_cause_is_completed_only_with_one(
     auth = {"Authorization": f"Bearer {tokens['csm']}"}
     with store.connect() as conn:
         customer_id = conn.execute(select(Customer.id).order_by(Customer.id).limit(1)).scalar_one()
+        # the csm's own task: their role reaches their own and their team's ([access])
+        csm_id = conn.execute(select(User.id).where(User.email == "csm@api.test")).scalar_one()
     made = client.post(
         "/api/v1/tasks",
         json={
             "customer_id": customer_id,
+            "assignee_id": csm_id,
             "title": "Win them back",
             "checklist": ["Read the last tickets", "Call them"],
             "requires_root_cause": True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -105,3 +106,34 @@ def test_put_a_user_in_a_team_and_out_again(tmp_path: Path, empty_sqlite_url: st
     assert wrong.returncode == 1 and "team: 'a team!' is not a team name" in wrong.stderr
     nobody = tenure("users", "team", "no@example.com", "x", url=empty_sqlite_url, cwd=tmp_path)
     assert nobody.returncode == 1 and "no user with the email" in nobody.stderr
+
+
+def test_reset_a_password_from_the_command_line(tmp_path: Path, empty_sqlite_url: str) -> None:
+    from tenure.domains.users import sessions
+
+    made = tenure(
+        "users", "create", "bo@example.com", "--name", "Bo", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    first = re.search(r"One-time password: (\S+)", made.stdout)
+    assert first is not None
+    engine = create_engine(empty_sqlite_url)
+    with engine.begin() as conn:
+        opened = sessions.sign_in(conn, "bo@example.com", first.group(1), "cli-test")
+    assert opened is not None and opened[1].must_change
+    reset = tenure(
+        "users", "reset-password", "BO@example.com", "--json", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert reset.returncode == 0, reset.stderr
+    given = json.loads(reset.stdout)
+    assert given["email"] == "bo@example.com" and given["password"] != first.group(1)
+    with engine.begin() as conn:
+        assert sessions.session_of(conn, opened[0]) is None  # signed out everywhere
+        assert service.check_password(conn, "bo@example.com", first.group(1)) is None
+        again = sessions.sign_in(conn, "bo@example.com", given["password"], "cli-test")
+    assert again is not None and again[1].must_change
+    missing = tenure(
+        "users", "reset-password", "no@example.com", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert missing.returncode == 1 and "no user with the email" in missing.stderr
+    engine.dispose()

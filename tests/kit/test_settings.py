@@ -25,6 +25,7 @@ SECTIONS = {
     "worker": "WorkerSettings",
     "messaging": "MessagingSettings",
     "webhooks": "WebhookSettings",
+    "access": "AccessSettings",
 }
 
 

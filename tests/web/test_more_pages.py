@@ -99,12 +99,15 @@ def test_an_admin_adds_a_user_who_then_signs_in(
         follow_redirects=False,
     )
     assert entered.status_code == 303
+    assert entered.headers["location"] == "/password/new"  # a one-time password's session
+    assert newcomer.get("/password/new").status_code == 200
     nia = re.search(
         r'action="/users/(\d+)/active"', added.text.split('data-user="nia@web.test"')[1]
     )
     assert nia is not None
     app_client.post(f"/users/{nia[1]}/active", data={"csrf": csrf, "active": "no"})
-    assert newcomer.get("/", follow_redirects=False).status_code == 303  # her session ended
+    ended = newcomer.get("/password/new", follow_redirects=False)  # her session ended
+    assert ended.status_code == 303 and ended.headers["location"].startswith("/login")
     app_client.post(f"/users/{nia[1]}/team", data={"csrf": csrf, "team": " Success"})
     listed = app_client.get("/users?lang=zh").text.split('data-user="nia@web.test"')[1]
     assert 'name="team" value="success"' in listed.split("</tr>")[0]

@@ -329,6 +329,12 @@ def test_htmx_completes_and_reassigns_a_task_in_place(
     )
     assert moved.status_code == 200 and moved.text.lstrip().startswith('<div class="task')
     assert "Sales Tester" in moved.text and "<html" not in moved.text
+    # now the salesperson's task: outside the csm's reach ([access] csm = team; no team here)
+    theirs = app_client.post(
+        f"/tasks/{task}/complete", data={"outcome": "Quote sent", "csrf": csrf}, headers=htmx
+    )
+    assert theirs.status_code == 403 and "is not yours" in theirs.text
+    csrf = sign_in(app_client, "sales")
     done = app_client.post(
         f"/tasks/{task}/complete", data={"outcome": "Quote sent", "csrf": csrf}, headers=htmx
     )

@@ -7,18 +7,20 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Engine
 
-from tenure.api.auth import Guard, audit_actor
+from tenure.api.auth import Guard, audit_actor, caller
 from tenure.api.params import PathId
 from tenure.domains.customers import changes, listing, privacy, timeline
 from tenure.domains.customers import service as customers
 from tenure.domains.customers.privacy import person_zip
 from tenure.domains.customers.schemas import CustomerChange, NewCustomer
 from tenure.domains.segments.service import parse_filter
+from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission as P
+from tenure.kit.settings import Settings
 from tenure.storage.engine import write_transaction
 
 
-def routes(engine: Engine, router: APIRouter) -> None:
+def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     """Add the customer routes to ``router``."""
     guard = Guard(engine, router)
 
@@ -66,6 +68,7 @@ def routes(engine: Engine, router: APIRouter) -> None:
     ) -> dict[str, Any]:
         """Change the fields sent (null clears one); answers what changed, before and after."""
         with write_transaction(engine) as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             changed = changes.update_customer(conn, audit_actor(request), customer_id, body.sent())
             return {"changed": changed, "customer": customers.profile(conn, customer_id)}
 

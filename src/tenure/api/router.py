@@ -25,7 +25,7 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     """Build the /api/v1 routes on ``engine``; ``worker`` carries out requested runs."""
     router = APIRouter(prefix=PREFIX)
     writes.configure(engine, settings.server.write_threads, settings.database.busy_timeout_seconds)
-    customers.routes(engine, router)
+    customers.routes(engine, settings, router)
     events.routes(engine, router)
     tasks.routes(engine, settings, router)
     segments.routes(engine, router)

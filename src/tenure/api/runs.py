@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from tenure.api.auth import PREFIX, Guard, audit_actor
+from tenure.api.auth import PREFIX, Guard, audit_actor, caller
 from tenure.api.params import PathId
 from tenure.domains.scoring import reports as scoring
 from tenure.domains.scoring import requests
 from tenure.domains.users.permissions import Permission as P
+from tenure.domains.users.permissions import allows
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today
 from tenure.storage.engine import write_transaction
@@ -60,12 +61,18 @@ def routes(engine: Engine, settings: Settings, worker: ServerWorker, router: API
             return requests.get(conn, request_id)
 
     @guard.route("GET", "/kpis", P.READ_REPORTS)
-    def latest_kpis() -> dict[str, Any]:
-        """Return the KPIs of the latest scoring run (docs/metrics.md)."""
+    def latest_kpis(request: Request) -> dict[str, Any]:
+        """Return the KPIs of the latest scoring run (docs/metrics.md).
+
+        Callers without ``read_spend`` get them without spend, CAC and ROI (docs/security.md).
+        """
         with engine.connect() as conn:
             found = scoring.kpi_report(conn)
         if found is None:
             raise HTTPException(404, "no scoring run yet: run `tenure score`")
+        who = caller(request)
+        if not allows(who.role, P.READ_SPEND, who.scopes):
+            return scoring.without_spend(found)
         return found
 
     @guard.route("GET", "/cohorts", P.READ_REPORTS)

@@ -11,6 +11,7 @@ from tenure.api.auth import Guard, audit_actor, caller
 from tenure.api.params import PathId, QueryId
 from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.schemas import Completion, NewTask, TaskChange, Tick
+from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.errors import InvalidInput
 from tenure.kit.ids import parse_id
@@ -69,6 +70,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     def change_task(task_id: PathId, body: TaskChange, request: Request) -> dict[str, Any]:
         """Change an open task's title, notes, due day or assignee."""
         with write_transaction(engine) as conn:
+            access.check_task(conn, caller(request), settings.access, task_id)
             return tasks.update_task(conn, audit_actor(request), task_id, body.sent())
 
     @guard.route("POST", "/tasks/{task_id}/complete", P.MANAGE_TASKS)
@@ -78,6 +80,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
         A task with `requires_root_cause` needs `root_cause` (product, service, price, other).
         """
         with write_transaction(engine) as conn:
+            access.check_task(conn, caller(request), settings.access, task_id)
             return tasks.complete_task(
                 conn, audit_actor(request), task_id, body.outcome, body.root_cause
             )
@@ -91,4 +94,5 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     ) -> dict[str, Any]:
         """Tick a step of an open task's checklist off (`{"done": false}` unticks it)."""
         with write_transaction(engine) as conn:
+            access.check_task(conn, caller(request), settings.access, task_id)
             return tasks.tick(conn, audit_actor(request), task_id, item, body.done)

@@ -259,7 +259,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
 
 
 def _demo_login(eng: Engine) -> str | None:
-    """Give the demo admin a one-time password until they have signed in once."""
+    """Give the demo admin a one-time password until they have chosen their own."""
     from tenure.demo.people import ADMIN_EMAIL
     from tenure.domains.users.service import first_sign_in
 
@@ -280,11 +280,12 @@ def _print_login(password: str | None) -> None:
     if password is None:
         context.console.print(
             f"Sign in as {ADMIN_EMAIL} with the password you chose "
-            f"(forgotten? `tenure users password {ADMIN_EMAIL}`)."
+            f"(forgotten? `tenure users reset-password {ADMIN_EMAIL}`)."
         )
         return
     context.console.print(
         f"Sign in as [bold]{ADMIN_EMAIL}[/] with the one-time password "
-        f"[bold]{password}[/] (a new one is printed until the first sign-in).",
+        f"[bold]{password}[/] (good for one sign-in, which chooses a new password; "
+        "a new one is printed until then).",
         highlight=False,
     )

@@ -112,12 +112,34 @@ def team(
 def password(
     email: str = typer.Argument(..., help="Whose password to set."),
 ) -> None:
-    """Set a user's password (asked twice, never echoed; at least 12 characters)."""
+    """Set a user's password (asked twice, never echoed; 12 to 256 characters)."""
     from tenure.domains.users import service
 
     given = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     context.in_store(lambda conn: service.set_password(conn, email, given))
     context.console.print(f"Password set for {email.lower()}")
+
+
+@app.command("reset-password")
+def reset_password(
+    email: str = typer.Argument(..., help="Whose password to reset."),
+    as_json: bool = typer.Option(False, "--json", help="Print the user and password as JSON."),
+) -> None:
+    """Give a user a one-time password and sign them out everywhere (shown once).
+
+    The password works for one sign-in, which must choose a new password. Server processes
+    forget what they remember of the user's API tokens within 10 seconds.
+
+    Example: tenure users reset-password ana@example.com
+    """
+    from tenure.domains.users import passwords
+
+    user_id, given = context.in_store(lambda conn: passwords.reset_password(conn, email))
+    if as_json:
+        context.print_json({"id": user_id, "email": email.strip().lower(), "password": given})
+        return
+    context.console.print(f"User {user_id}: {email.strip().lower()} is signed out everywhere")
+    context.console.print(f"One-time password: [bold]{given}[/]  (shown only now)")
 
 
 @tokens_app.command("create")

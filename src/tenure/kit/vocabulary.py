@@ -164,6 +164,7 @@ AUDIT_ACTIONS: Labels = {
     "unsubscribe": _l("unsubscribed from email", "退订邮件"),
     "user.create": _l("user added", "添加用户"),
     "user.password": _l("password set", "设置密码"),
+    "user.password_reset": _l("password reset (one-time password)", "重置密码（一次性密码）"),
     "user.role": _l("role changed", "修改角色"),
     "user.team": _l("team changed", "修改团队"),
     "user.active": _l("access stopped or restored", "停用或恢复访问"),

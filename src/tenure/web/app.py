@@ -27,6 +27,7 @@ from tenure.web.pages import (
     customers,
     messages,
     overview,
+    password,
     playbooks,
     runs,
     segments,
@@ -105,6 +106,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     pages = APIRouter()
     for area in (
         auth,
+        password,
         unsubscribe,
         overview,
         customers,

@@ -20,6 +20,7 @@ from tenure.domains.users import sessions
 from tenure.domains.users.permissions import Permission, allows
 
 COOKIE = "tenure_session"
+CHOOSE_PAGE = "/password/new"  # where a one-time password's session must go first
 LOGIN_CSRF_COOKIE = "tenure_login_csrf"
 
 
@@ -49,13 +50,21 @@ def cookie_options(request: Request) -> dict[str, Any]:
     }
 
 
-def current(engine: Engine, request: Request) -> sessions.SignedIn:
-    """Return the signed-in user of this request, or raise ``SignInRequired``."""
+def current(
+    engine: Engine, request: Request, *, choosing_password: bool = False
+) -> sessions.SignedIn:
+    """Return the signed-in user of this request, or raise ``SignInRequired``.
+
+    A session opened with a one-time password reaches only the page that chooses a new one
+    (``choosing_password``): every other page sends it there.
+    """
     key = request.cookies.get(COOKIE)
     if key:
         with engine.connect() as conn:
             found = sessions.session_of(conn, key)
         if found is not None:
+            if found.must_change and not choosing_password:
+                raise SignInRequired(CHOOSE_PAGE)
             return found
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     raise SignInRequired("/login?next=" + quote(target, safe="/"))
@@ -74,10 +83,15 @@ def check_csrf(signed: sessions.SignedIn, sent: str | None) -> None:
 
 
 def posted(
-    engine: Engine, request: Request, csrf: str | None, permission: Permission | None = None
+    engine: Engine,
+    request: Request,
+    csrf: str | None,
+    permission: Permission | None = None,
+    *,
+    choosing_password: bool = False,
 ) -> sessions.SignedIn:
     """Return the user behind a form post: signed in, the form theirs, allowed ``permission``."""
-    signed = current(engine, request)
+    signed = current(engine, request, choosing_password=choosing_password)
     check_csrf(signed, csrf)
     if permission is not None:
         require(signed, permission)

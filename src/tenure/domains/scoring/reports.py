@@ -158,6 +158,22 @@ def kpi_report(conn: Connection, run_id: int | None = None) -> dict[str, Any] | 
     return {"run_id": run_id, **data}
 
 
+SPEND_FIGURES = ("spend", "cac", "roi")
+
+
+def without_spend(report: dict[str, Any]) -> dict[str, Any]:
+    """Return a KPI report without marketing spend, CAC and ROI (roles without read_spend).
+
+    Every other figure, the channels' new customers and revenue included, stays.
+    """
+    channels = report.get("channels") or {}
+    hidden = {
+        part: [{k: v for k, v in row.items() if k not in SPEND_FIGURES} for row in rows]
+        for part, rows in channels.items()
+    }
+    return {**report, "channels": hidden, "spend_hidden": True}
+
+
 def recent_moves(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
     """Return the latest run's stage moves: who, from, to, by which rule and numbers."""
     run_id = repo.latest_run(conn)

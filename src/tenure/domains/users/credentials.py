@@ -16,7 +16,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_PREFIX = "tnr_"  # noqa: S105  (a marker, not a secret)
+MIN_LENGTH = 12
+MAX_LENGTH = 256  # hashing is slow on purpose; a megabyte "password" is an attack
 _HASHER = PasswordHasher()
+
+
+def length_problem(password: str) -> str | None:
+    """Return what is wrong with a new password's length, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"a password needs at least {MIN_LENGTH} characters"
+    if len(password) > MAX_LENGTH:
+        return f"a password has at most {MAX_LENGTH} characters"
+    return None
 
 
 def hash_password(password: str) -> str:

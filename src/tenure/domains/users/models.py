@@ -34,6 +34,8 @@ class User(Timestamped, Base):
     # argon2id; None: the user cannot sign in until a password is set
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # a one-time password was handed out: it opens one session, which must choose a new one
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None]
     language: Mapped[str | None] = mapped_column(String(8))  # en or zh; None: the browser's
     # a team a playbook's task may go to, round-robin among its active members ("success")

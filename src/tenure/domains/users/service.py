@@ -71,6 +71,7 @@ def create_user(
             role=_role(role),
             team=team_name(team),
             password_hash=credentials.hash_password(password),
+            must_change_password=True,
             active=True,
             created_at=now,
             updated_at=now,
@@ -89,15 +90,28 @@ def create_user(
 
 
 def set_password(
-    conn: Connection, email: str, password: str, *, actor: Actor = COMMAND_LINE
+    conn: Connection,
+    email: str,
+    password: str,
+    *,
+    actor: Actor = COMMAND_LINE,
+    must_change: bool = False,
 ) -> None:
-    """Give a user a new password (at least 12 characters)."""
-    if len(password) < 12:
-        raise InvalidInput("a password needs at least 12 characters")
+    """Give a user a new password (12 to 256 characters).
+
+    ``must_change``: it is a one-time password, good for one sign-in that must choose another.
+    """
+    problem = credentials.length_problem(password)
+    if problem:
+        raise InvalidInput(f"password: {problem}")
     changed = conn.execute(
         update(User)
         .where(User.email == email.strip().lower())
-        .values(password_hash=credentials.hash_password(password), updated_at=utcnow())
+        .values(
+            password_hash=credentials.hash_password(password),
+            must_change_password=must_change,
+            updated_at=utcnow(),
+        )
     ).rowcount
     if not changed:
         raise NotFound(f"no user with the email {email}")
@@ -132,11 +146,19 @@ def check_password(conn: Connection, email: str, password: str) -> Principal | N
 
 
 def record_sign_in(conn: Connection, who: Principal, password: str) -> None:
-    """Note the sign-in; rehash the password if its hash's parameters are out of date."""
-    current = conn.execute(select(User.password_hash).where(User.id == who.user_id)).scalar_one()
+    """Note the sign-in; rehash the password if its hash's parameters are out of date.
+
+    A one-time password is spent by this sign-in: it opens no other session, and the session it
+    opened must choose a new password (``must_change_password`` stays set until then).
+    """
+    current = conn.execute(
+        select(User.password_hash, User.must_change_password).where(User.id == who.user_id)
+    ).one()
     values: dict[str, Any] = {"last_login_at": utcnow()}
+    if current.must_change_password:
+        values["password_hash"] = None
     # a user who signed in has a hash (``check_password`` matched it)
-    if current is not None and credentials.needs_rehash(current):
+    elif current.password_hash is not None and credentials.needs_rehash(current.password_hash):
         values["password_hash"] = credentials.hash_password(password)
     conn.execute(update(User).where(User.id == who.user_id).values(**values))
 
@@ -232,9 +254,18 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
             User.team,
             User.active,
             User.last_login_at,
+            User.must_change_password,
         ).order_by(User.id)
     )
     return plain_rows(rows.mappings())
+
+
+def email_of(conn: Connection, user_id: int) -> str:
+    """Return a user's email; NotFound if there is no such user."""
+    found = conn.execute(select(User.email).where(User.id == user_id)).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no user with id {user_id}")
+    return str(found)
 
 
 def list_tokens(conn: Connection) -> list[dict[str, Any]]:
@@ -264,32 +295,41 @@ def set_language(conn: Connection, user_id: int, language: str | None) -> None:
 def issue_password(conn: Connection, email: str) -> str:
     """Give a user a fresh one-time password and return it (shown once, kept only hashed)."""
     password = credentials.one_time_password()
-    set_password(conn, email, password)
+    set_password(conn, email, password, must_change=True)
     return password
 
 
 def first_sign_in(conn: Connection, email: str) -> tuple[str | None, bool]:
-    """Return (a new one-time password, or None if they have signed in before; whether found).
+    """Return (a new one-time password, or None if they chose their own; whether found).
 
     The demo prints a login each time it starts, without undoing a password the admin chose.
     """
     row = conn.execute(
-        select(User.last_login_at).where(User.email == email.strip().lower())
+        select(User.last_login_at, User.must_change_password).where(
+            User.email == email.strip().lower()
+        )
     ).first()
     if row is None:
         return None, False
-    if row.last_login_at is not None:
+    if row.last_login_at is not None and not row.must_change_password:
         return None, True
     return issue_password(conn, email), True
 
 
 def set_role(conn: Connection, actor: Actor, user_id: int, role: str) -> None:
-    """Give a user another role (their API tokens follow: scopes never exceed the role)."""
+    """Give a user another role (their API tokens follow: scopes never exceed the role).
+
+    Their sessions end: they sign in again under the new role. The caller forgets the API
+    tokens' callers it remembers (``api.auth.TOKENS``).
+    """
     old = conn.execute(select(User.role).where(User.id == user_id)).scalar_one_or_none()
     if old is None:
         raise NotFound(f"no user with id {user_id}")
     new = _role(role)
+    if new == old:
+        return
     conn.execute(update(User).where(User.id == user_id).values(role=new, updated_at=utcnow()))
+    conn.execute(delete(WebSession).where(WebSession.user_id == user_id))
     audit.record(
         conn, actor, "user.role", "users", user_id, before={"role": old}, after={"role": new}
     )

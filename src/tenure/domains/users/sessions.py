@@ -5,15 +5,21 @@ opens no session. Each session has its own CSRF token that every form sends back
 sign-ins are counted in the store (every server process sees them): after ``PER_EMAIL``
 failures for one email, or ``PER_ADDRESS`` from one address, within ``WINDOW``, sign-in is
 refused until the window has passed — even with the right password.
+
+An attempt is counted *before* its password is checked, in a transaction that holds the
+store's write lock (SQLite) or a lock on the email and the address (PostgreSQL): a burst of
+simultaneous sign-ins checks at most ``PER_EMAIL`` passwords. A sign-in that succeeds clears
+its email's count.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.domains.users import credentials
@@ -43,6 +49,7 @@ class SignedIn:
     name: str
     csrf_token: str
     language: str | None = None  # the user's chosen language; None: the browser's
+    must_change: bool = False  # opened with a one-time password: choose a new one first
 
 
 def _failures(
@@ -58,27 +65,46 @@ def _failures(
 def sign_in(
     conn: Connection, email: str, password: str, address: str, now: datetime | None = None
 ) -> tuple[str, SignedIn] | None:
-    """Check the password and open a session: return (cookie key, session), or None.
+    """Count the attempt, check the password and open a session: (cookie key, session), or None.
 
-    Raises ``TooManyAttempts`` while the email or the address is paused.
+    Raises ``TooManyAttempts`` while the email or the address is paused. All in the caller's
+    transaction; the web app commits the count before the slow check (``count_attempt``).
     """
     now = now or utcnow()
-    who = check(conn, email, password, address, now)
+    count_attempt(conn, email, address, now)
+    who = users_service.check_password(conn, email, password)
     if who is None:
-        record_failure(conn, email, address, now)
         return None
     return open_session(conn, who, password, now)
 
 
-def check(
-    conn: Connection, email: str, password: str, address: str, now: datetime | None = None
-) -> Principal | None:
-    """Return the user these credentials are, or None; writes nothing (the slow part).
+def _lock_key(kind: str, value: str) -> int:
+    digest = hashlib.sha256(f"{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
-    Raises ``TooManyAttempts`` while the email or the address is paused.
+
+def _lock(conn: Connection, email: str, address: str) -> None:
+    """Serialise counting for this email and this address until the transaction ends.
+
+    SQLite: the writer's transaction (BEGIN IMMEDIATE) already holds the only write lock.
+    PostgreSQL: two transaction-scoped advisory locks, always taken in the same order.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for key in sorted({_lock_key("email", email), _lock_key("address", address)}):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def count_attempt(conn: Connection, email: str, address: str, now: datetime | None = None) -> None:
+    """Count a sign-in attempt before its password is checked, or refuse it.
+
+    Raises ``TooManyAttempts`` while the email or the address is paused (the refused attempt
+    is not counted). The caller commits before checking the password, so that simultaneous
+    attempts see each other; one that succeeds clears its email's count (``open_session``).
     """
     now = now or utcnow()
-    email = email.strip().lower()
+    email, address = email.strip().lower()[:320], address[:64]
+    _lock(conn, email, address)
     since = now - WINDOW
     if (
         _failures(conn, LoginAttempt.email, email, since) >= PER_EMAIL
@@ -87,15 +113,7 @@ def check(
         raise TooManyAttempts(
             f"too many failed sign-ins; try again in {WINDOW.seconds // 60} minutes"
         )
-    return users_service.check_password(conn, email, password)
-
-
-def record_failure(conn: Connection, email: str, address: str, now: datetime | None = None) -> None:
-    """Count a failed sign-in against the email and the address."""
-    email = email.strip().lower()
-    conn.execute(
-        insert(LoginAttempt).values(at=now or utcnow(), email=email[:320], address=address[:64])
-    )
+    conn.execute(insert(LoginAttempt).values(at=now, email=email, address=address))
 
 
 def open_session(
@@ -116,7 +134,10 @@ def open_session(
             expires_at=now + LIFETIME,
         )
     )
-    return key, SignedIn(who, _name(conn, who.user_id), csrf)
+    must_change = bool(
+        conn.execute(select(User.must_change_password).where(User.id == who.user_id)).scalar_one()
+    )
+    return key, SignedIn(who, _name(conn, who.user_id), csrf, must_change=must_change)
 
 
 def _name(conn: Connection, user_id: int) -> str:
@@ -133,6 +154,7 @@ def session_of(conn: Connection, key: str, now: datetime | None = None) -> Signe
             User.role,
             User.name,
             User.language,
+            User.must_change_password,
         )
         .join(User, User.id == WebSession.user_id)
         .where(
@@ -144,7 +166,11 @@ def session_of(conn: Connection, key: str, now: datetime | None = None) -> Signe
     if row is None:
         return None
     return SignedIn(
-        Principal(int(row.id), row.email, row.role), row.name, row.csrf_token, row.language
+        Principal(int(row.id), row.email, row.role),
+        row.name,
+        row.csrf_token,
+        row.language,
+        bool(row.must_change_password),
     )
 
 

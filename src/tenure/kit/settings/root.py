@@ -14,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tenure.kit.settings.access import AccessSettings
 from tenure.kit.settings.business import BusinessSettings
 from tenure.kit.settings.churn import ChurnSettings
 from tenure.kit.settings.database import DatabaseSettings
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
 
     @classmethod
     def settings_customise_sources(

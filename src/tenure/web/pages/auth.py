@@ -48,21 +48,22 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.check_login_csrf(request, csrf)
         address = request.client.host if request.client else "unknown"
         try:
-            # the password hash is the slow part: checked before the write lock is taken
-            with engine.connect() as conn:
-                who = sessions.check(conn, email, password, address)
+            # counted (and committed) before the password is checked: a burst of sign-ins
+            # sees itself, and at most the limit of passwords are checked
+            with write_transaction(engine) as conn:
+                sessions.count_attempt(conn, email, address)
         except sessions.TooManyAttempts:
             return login_page(request, next, "too_many", 429)
-        with write_transaction(engine) as conn:
-            if who is None:
-                sessions.record_failure(conn, email, address)
-                opened = None
-            else:
-                opened = sessions.open_session(conn, who, password)
-        if opened is None:
+        # the password hash is the slow part: checked without the write lock
+        with engine.connect() as conn:
+            who = users.check_password(conn, email, password)
+        if who is None:
             return login_page(request, next, "wrong", 401)
-        key, _ = opened
-        response = RedirectResponse(session.safe_next(next), status_code=303)
+        with write_transaction(engine) as conn:
+            key, opened = sessions.open_session(conn, who, password)
+        # a one-time password's session chooses a new password before anything else
+        target = "/password/new" if opened.must_change else session.safe_next(next)
+        response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             session.COOKIE,
             key,
@@ -73,7 +74,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: str = Form("")) -> Response:
-        session.posted(engine, request, csrf)  # signed in, and the form is theirs
+        # signed in, and the form is theirs (a one-time password's session may leave too)
+        session.posted(engine, request, csrf, choosing_password=True)
         with write_transaction(engine) as conn:
             sessions.sign_out(conn, request.cookies.get(session.COOKIE, ""))
         response = RedirectResponse("/login", status_code=303)
@@ -88,7 +90,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         next: str = Form("/"),  # noqa: A002
     ) -> Response:
         """Save the signed-in user's language (the header's switch)."""
-        signed = session.posted(engine, request, csrf)
+        signed = session.posted(engine, request, csrf, choosing_password=True)
         chosen = lang if lang in LANGUAGES else None
         with write_transaction(engine) as conn:
             users.set_language(conn, signed.principal.user_id, chosen)

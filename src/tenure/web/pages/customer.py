@@ -19,6 +19,7 @@ from tenure.domains.customers import service as customers
 from tenure.domains.preferences import service as preferences
 from tenure.domains.sales import service as sales
 from tenure.domains.tasks import service as tasks
+from tenure.domains.users import access
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
@@ -215,6 +216,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             "timezone": timezone.strip() or None,  # empty: the business's zone
         }
         with write_transaction(engine) as conn:
+            access.check_customer(conn, signed.principal, render.settings.access, customer_id)
             changes.update_customer(conn, session.actor(signed), customer_id, fields)
         return RedirectResponse(f"/customers/{customer_id}", 303)
 

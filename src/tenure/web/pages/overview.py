@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 from tenure.domains.reports.charts import nps_by_month
 from tenure.domains.reports.service import overview_from_run, store_overview
 from tenure.domains.scoring.reports import kpi_report, stage_flow, stage_report
-from tenure.domains.users.permissions import Permission
+from tenure.domains.users.permissions import Permission, allows
 from tenure.kit import vocabulary
 from tenure.web import charts, session
 from tenure.web.pages.value import value_charts
@@ -75,9 +75,12 @@ def _news(change: float | None, more_is_good: bool) -> str | None:
 
 
 def chart_options(
-    conn: Connection, kpis: dict[str, Any] | None, data: Any, page: Page
+    conn: Connection, kpis: dict[str, Any] | None, data: Any, page: Page, *, spend: bool = True
 ) -> dict[str, Any]:
-    """Return the overview's charts as ECharts options (those with something to show)."""
+    """Return the overview's charts as ECharts options (those with something to show).
+
+    Without ``spend`` (a role without ``read_spend``) there is no CAC and ROI chart.
+    """
     _, fmt, stage = page.gettext, page.fmt, page.stage_label
     options: dict[str, Any] = {
         "revenue": charts.bars(
@@ -91,9 +94,9 @@ def chart_options(
     if flow and flow["flow"]:
         options["flow"] = charts.stage_flow(flow["flow"], stage)
     options |= value_charts(conn, page)
-    if kpis is not None:
-        if kpis["cohorts"]["cohorts"]:
-            options["cohorts"] = charts.cohort_heatmap(kpis["cohorts"]["cohorts"])
+    if kpis is not None and kpis["cohorts"]["cohorts"]:
+        options["cohorts"] = charts.cohort_heatmap(kpis["cohorts"]["cohorts"])
+    if kpis is not None and spend:
         options["channels"] = charts.channels(
             kpis["channels"]["total"],
             ("CAC", "ROI"),
@@ -119,7 +122,12 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             # with a run, its figures; the store is counted only before the first run
             data = overview_from_run(conn, kpis) if kpis else store_overview(conn)
             stages = stage_report(conn)
-            options = chart_options(conn, kpis, data, page) if data.counts["customers"] else {}
+            spend = allows(signed.principal.role, Permission.READ_SPEND)
+            options = (
+                chart_options(conn, kpis, data, page, spend=spend)
+                if data.counts["customers"]
+                else {}
+            )
         return render.page(
             request,
             "overview.html",
@@ -131,4 +139,5 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             kpis=kpis,
             tiles=tiles(kpis),
             counted=COUNTED,
+            spend=spend,
         )

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from tenure.api.params import PathId, QueryId
 from tenure.domains.tasks import service as tasks
+from tenure.domains.users import access
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
@@ -95,6 +96,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         with write_transaction(engine) as conn:
+            access.check_task(conn, signed.principal, render.settings.access, task_id)
             tasks.complete_task(conn, session.actor(signed), task_id, outcome, root_cause or None)
         return answer(request, signed, task_id, next)
 
@@ -109,6 +111,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         with write_transaction(engine) as conn:
+            access.check_task(conn, signed.principal, render.settings.access, task_id)
             tasks.tick(conn, session.actor(signed), task_id, item, done != "no")
         return answer(request, signed, task_id, next)
 
@@ -122,6 +125,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         with write_transaction(engine) as conn:
+            access.check_task(conn, signed.principal, render.settings.access, task_id)
             tasks.update_task(
                 conn,
                 session.actor(signed),

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from tenure.api.auth import TOKENS
 from tenure.api.params import PathId
+from tenure.domains.users import passwords
 from tenure.domains.users import service as users
 from tenure.domains.users.models import Role
 from tenure.domains.users.permissions import Permission
@@ -71,6 +72,20 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             users.set_role(conn, session.actor(signed), user_id, role)
         TOKENS.clear()  # the API answers the change at once in this process
         return RedirectResponse("/users", 303)
+
+    @router.post("/users/{user_id}/password", include_in_schema=False)
+    def reset_password(request: Request, user_id: PathId, csrf: str = Form("")) -> Response:
+        """Give a user a one-time password (shown once) and end their sessions."""
+        signed = admin(request, csrf)
+        with write_transaction(engine) as conn:
+            email = users.email_of(conn, user_id)
+            _, password = passwords.reset_password(conn, email, actor=session.actor(signed))
+        TOKENS.clear()  # the API answers the change at once in this process
+        if user_id == signed.principal.user_id:  # their own session has ended with the others
+            return RedirectResponse("/login", 303)
+        answer = page(request, signed, {"email": email, "password": password})
+        answer.headers["Cache-Control"] = "no-store"
+        return answer
 
     @router.post("/users/{user_id}/team", include_in_schema=False)
     def change_team(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0026"
-down_revision = "0024"  # 0025 when the auth branch lands
+down_revision = "0024"  # (no 0025: that number went unused)
 branch_labels = None
 depends_on = None
 
