@@ -15,6 +15,7 @@ from tenure.domains.customers.models import Customer
 from tenure.domains.registry import metadata
 from tenure.domains.scoring import views
 from tenure.domains.scoring.reports import kpi_report
+from tenure.domains.users.models import User
 from tenure.kit.settings import Settings
 from tenure.storage.engine import make_engine, write_transaction
 from tenure.storage.migrate import upgrade
@@ -190,6 +191,21 @@ def test_csv_export_has_every_matching_customer(
     shown = app_client.get("/customers", params={"stage": "churned"}).text
     assert rows and {r["stage"] for r in rows} == {"churned"}
     assert len(rows) >= shown.count("<tr data-id=")
+    # the owner named beside the id, figures rounded, read straight from the store
+    owned = owned_customer(demo_engine)
+    with demo_engine.connect() as conn:
+        owner = conn.execute(
+            select(User.name)
+            .join(Customer, Customer.owner_id == User.id)
+            .where(Customer.id == owned)
+        ).scalar_one()
+    every = app_client.get("/customers.csv").text.removeprefix("\ufeff")
+    one = list(csv.DictReader(io.StringIO(every)))
+    row = next(r for r in one if r["id"] == str(owned))
+    assert row["owner"] == owner and row["owner_id"]
+    assert all(len(r["clv"].partition(".")[2]) <= 2 for r in one if r["clv"])
+    assert all(len(r["p_alive"].partition(".")[2]) <= 3 for r in one if r["p_alive"])
+    assert answer.text.startswith("\ufeff")  # the BOM: Excel reads the UTF-8 as such
 
 
 def test_save_filters_as_a_segment(app_client: TestClient, demo_engine: Engine) -> None:

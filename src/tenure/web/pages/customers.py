@@ -39,7 +39,32 @@ FILTERS = (
     "min_lead",
     "sort",
 )
-CSV_COLUMNS = ("id", *listing.LISTED, "stage", *listing.LISTED_SCORES)
+# the owner's name beside their id: a spreadsheet reader knows people, not ids
+CSV_COLUMNS = (
+    "id",
+    *(c for c in listing.LISTED if c != "owner_id"),
+    "owner_id",
+    "owner",
+    "stage",
+    *listing.LISTED_SCORES,
+)
+# figures as people read them, not 0.30000000000000004: decimals kept per column
+CSV_DECIMALS = {"clv": 2, "p_alive": 3, "churn_risk": 3, "health_score": 1, "lead_score": 1}
+
+
+def csv_value(row: dict[str, Any], column: str, owners: dict[int, str]) -> Any:
+    """Return one cell of the customer CSV: tags joined, the owner named, figures rounded."""
+    value = row.get(column)
+    if column == "tags":
+        return ";".join(value) if value else value
+    if column == "owner":
+        owner = row.get("owner_id")
+        return owners.get(int(owner), "") if owner is not None else ""
+    if column in CSV_DECIMALS and value is not None:
+        return round(float(value), CSV_DECIMALS[column])
+    return value
+
+
 _CHANNELS: dict[str, tuple[float, list[str]]] = {}
 
 
@@ -164,17 +189,15 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             writer = csv.writer(buffer)
             writer.writerow(CSV_COLUMNS)
             cursor: str | None = None
+            with engine.connect() as conn:
+                owners = {int(u["id"]): str(u["name"]) for u in users.list_users(conn)}
             while True:  # a page at a time: a million rows never sit in memory at once
                 query = query_of({**params, "after": cursor or ""}, limit=5000)
                 with engine.connect() as conn:
                     page, cursor = listing.listing(conn, query)
                 for row in page:
-                    tags = row.get("tags")
                     writer.writerow(
-                        [
-                            spreadsheet.cell(";".join(tags) if c == "tags" and tags else row.get(c))
-                            for c in CSV_COLUMNS
-                        ]
+                        [spreadsheet.cell(csv_value(row, c, owners)) for c in CSV_COLUMNS]
                     )
                 yield buffer.getvalue()
                 buffer.seek(0)
