@@ -17,13 +17,11 @@ from tenure.domains.automation.loading import PlaybookInvalid, parse
 from tenure.domains.automation.models import Enrollment, PlaybookStatus, StepRun
 from tenure.domains.automation.scheduled import CATCH_UP_DAYS, days_to_look_at
 from tenure.domains.customers import changes
-from tenure.domains.events import feed
-from tenure.domains.events.models import EventSource, SystemEventType
 from tenure.domains.tasks.models import Task
 from tenure.kit.clock import FrozenClock
-from tenure.kit.settings import Settings
 from tenure.storage.engine import write_transaction
-from tenure.worker.process import Worker, WorkerOptions
+from tests import journeys
+from tests.domains.automation.test_engine import _apply, _worker
 
 START = datetime(2026, 5, 4, 9, tzinfo=UTC)  # a Monday
 PERSON = Actor(None, "cli")
@@ -46,38 +44,7 @@ def _customer(engine: Engine, external_id: str, **fields: object) -> int:
 
 
 def _decline(engine: Engine, customer_ids: list[int], key: str) -> None:
-    with write_transaction(engine) as conn:
-        feed.append(
-            conn,
-            EventSource.RUN,
-            [
-                feed.NewEvent(
-                    key=f"{key}-{c}",
-                    customer_id=c,
-                    type=SystemEventType.STAGE_CHANGED,
-                    occurred_at=START,
-                    properties={"from": "mature", "to": "declining", "rule": "test"},
-                )
-                for c in customer_ids
-            ],
-        )
-
-
-def _apply(engine: Engine, text_: str) -> None:
-    with write_transaction(engine) as conn:
-        service.apply(conn, PERSON, [parse(text_, "p.yaml")])
-
-
-def _worker(engine: Engine, clock: FrozenClock) -> Worker:
-    worker = Worker(
-        engine,
-        Settings(),
-        clock=clock,
-        options=WorkerOptions(daily_run_at=None),
-        worker_id=f"w-{id(clock)}",
-    )
-    worker.start()
-    return worker
+    journeys.decline(engine, customer_ids, START, key)
 
 
 def _states(engine: Engine) -> dict[int, tuple[str, int, str | None]]:
