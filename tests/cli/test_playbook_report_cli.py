@@ -53,6 +53,9 @@ def test_the_report_in_words_and_as_json(tmp_path: Path, empty_sqlite_url: str) 
     rate = direct["goal_rate"]
     assert f"{rate['treated']:.1%} treated vs {rate['holdout']:.1%} holdout" in words.stdout
     assert "not enough data yet" in words.stdout and "split:" in words.stdout
+    assert "primary metric: goal_rate" in words.stdout and "PRIMARY goal (purchase)" in words.stdout
+    assert "(exploratory) revenue per customer" in words.stdout
+    assert figures["primary_metric"] == "goal_rate" and "still_active_90d" in figures
 
     unknown = tenure("playbooks", "report", "nothing", url=empty_sqlite_url, cwd=tmp_path)
     assert unknown.returncode == 1 and "no playbook called 'nothing'" in unknown.stderr

@@ -65,13 +65,16 @@ def test_the_effect_of_a_playbook_in_both_languages(
     assert t_n + h_n == 120 and t_n and h_n
     sign_in(app_client, "viewer")
     en = app_client.get("/playbooks/web-offer").text
-    keys = re.findall(r'<tr data-figure="(\w+)">', en)
+    keys = re.findall(r"<tr data-figure=\"(\w+)\"", en)
     rows = dict(zip(keys, table_rows(en, "effect-figures"), strict=True))
     treated, held = rows["goal_rate"][0], rows["goal_rate"][1]
     assert treated == f"{t_goals / t_n:.1%}" and held == f"{h_goals / h_n:.1%}"
     assert f"{t_n} treated and {h_n} held out so far" in en
     assert 'data-broken="no"' in en and "Not enough data yet." in en
     assert {"revenue", "margin"} <= set(rows) and "Goal reached" in en
+    # the goal rate is the primary metric (the default with a goal): first, and marked
+    assert keys[0] == "goal_rate" and '<tr data-figure="goal_rate" data-role="primary">' in en
+    assert en.count('data-role="primary"') == 1 and "Primary metric, declared" in en
     zh = app_client.get("/playbooks/web-offer?lang=zh").text
     assert "效果如何？" in zh and "达成目标" in zh and "数据尚不足。" in zh
     assert f"目前执行组 {t_n} 人，对照组 {h_n} 人" in zh

@@ -309,22 +309,26 @@ def _report_text(figures: dict[str, Any]) -> str:
             f"split: {pct(ratio['observed_share'])} held out, expected "
             f"{pct(ratio['expected_share'])} (p = {ratio['p_value']:.3g}) — {verdict}"
         )
+    primary = figures.get("primary_metric", "goal_rate")
+    lines.append(
+        f"primary metric: [bold]{primary}[/] (declared before the data; every other line "
+        "is exploratory)"
+    )
     rate = figures["goal_rate"]
     if figures["goal"] is None:
-        lines.append("goal: none declared (revenue is the measure)")
+        lines.append("goal: none declared")
     elif rate is None:
         lines.append(f"goal ({figures['goal']}): nobody measured yet")
     else:
         lines.append(
-            f"goal ({figures['goal']}): {pct(rate['treated'])} treated vs "
-            f"{pct(rate['holdout'])} holdout, difference {rate['difference'] * 100:+.1f} points "
-            f"(95% interval {rate['low'] * 100:+.1f} to {rate['high'] * 100:+.1f}), "
-            f"relative lift {pct(rate['relative_lift'])}"
+            _marked(primary == "goal_rate")
+            + f"goal ({figures['goal']}): {_rate_words(rate)}, relative lift "
+            f"{pct(rate['relative_lift'])}"
         )
-    for label, key in (
-        ("revenue per customer", "revenue_per_customer"),
-        ("  with CUPED", "revenue_per_customer_adjusted"),
-        ("margin per customer", "margin_per_customer"),
+    for label, key, metric in (
+        ("revenue per customer", "revenue_per_customer", "revenue_per_customer"),
+        ("  with CUPED", "revenue_per_customer_adjusted", "revenue_per_customer"),
+        ("margin per customer", "margin_per_customer", "margin_per_customer"),
     ):
         d = figures[key]
         if d is not None:
@@ -334,10 +338,27 @@ def _report_text(figures: dict[str, Any]) -> str:
                 else ""
             )
             lines.append(
-                f"{label}: {money(d['treated'])} vs {money(d['holdout'])}, difference "
+                _marked(primary == metric)
+                + f"{label}: {money(d['treated'])} vs {money(d['holdout'])}, difference "
                 f"{money(d['difference'])} (95% interval {money(d['low'])} to "
                 f"{money(d['high'])}){extra}"
             )
+    for days in (30, 90):
+        kept = figures.get(f"still_active_{days}d")
+        if kept is not None and kept["share"] is not None:
+            lines.append(
+                _marked(primary == f"still_active_{days}d")
+                + f"still active after {days} days: {_rate_words(kept['share'])} "
+                f"({kept['measured']['treated']:,} and {kept['measured']['holdout']:,} "
+                f"enrollments {days}+ days old)"
+            )
+    for way in figures.get("variants", []):
+        d = way["goal_rate"]
+        shown = _rate_words(d) if d is not None else "nobody measured yet"
+        lines.append(
+            f"  (exploratory) split {way['step']} → {way['way']} ({pct(way['share'])}, "
+            f"{way['treated']:,} treated): {shown}"
+        )
     if not figures["enough"]:
         needed = figures["customers_needed"]
         so_far = measured["treated"] + measured["holdout"]
@@ -351,6 +372,18 @@ def _report_text(figures: dict[str, Any]) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def _marked(primary: bool) -> str:
+    return "[bold]PRIMARY[/] " if primary else "  (exploratory) "
+
+
+def _rate_words(d: dict[str, Any]) -> str:
+    return (
+        f"{d['treated']:.1%} treated vs {d['holdout']:.1%} holdout, difference "
+        f"{d['difference'] * 100:+.1f} points (95% interval {d['low'] * 100:+.1f} to "
+        f"{d['high'] * 100:+.1f})"
+    )
 
 
 @app.command("presets")

@@ -440,6 +440,46 @@ class Enrollment(Strict):
     )
 
 
+PRIMARY_METRICS = (
+    "goal_rate",
+    "revenue_per_customer",
+    "margin_per_customer",
+    "still_active_30d",
+    "still_active_90d",
+)
+PrimaryMetric = Literal[
+    "goal_rate",
+    "revenue_per_customer",
+    "margin_per_customer",
+    "still_active_30d",
+    "still_active_90d",
+]
+if set(get_args(PrimaryMetric)) != set(PRIMARY_METRICS):  # one list, checked at import
+    raise RuntimeError("PrimaryMetric and PRIMARY_METRICS disagree")
+
+
+class Measure(Strict):
+    """How the playbook's effect is judged: one primary metric, chosen before the data comes.
+
+    The report marks it and shows every other figure as exploratory, so nobody picks, after
+    the fact, whichever of many figures happened to clear its interval.
+    """
+
+    primary: PrimaryMetric | None = Field(
+        default=None,
+        description="The one figure that says whether the playbook works: goal_rate, "
+        "revenue_per_customer, margin_per_customer, still_active_30d or still_active_90d. "
+        "Default: goal_rate with a goal, else revenue_per_customer.",
+    )
+    window_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=730,
+        description="Days after enrollment to count revenue and margin (default: the goal's "
+        "within_days, else 30).",
+    )
+
+
 class Playbook(Strict):
     """A whole playbook, as its file states it."""
 
@@ -463,9 +503,28 @@ class Playbook(Strict):
     conditions: Condition | None = None
     enrollment: Enrollment = Field(default_factory=Enrollment)
     goal: Goal | None = None
+    measure: Measure = Field(default_factory=Measure)
     steps: list[Step] = Field(min_length=1)
 
     _check = field_validator("conditions")(_condition)
+
+    @field_validator("measure")
+    @classmethod
+    def _measurable(cls, measure: Measure, info: ValidationInfo) -> Measure:
+        # a goal that failed its own checks is missing from info.data: said once, there
+        if measure.primary == "goal_rate" and "goal" in info.data and info.data["goal"] is None:
+            raise ValueError(
+                "primary: goal_rate needs a goal; declare one, or choose revenue_per_customer, "
+                "margin_per_customer, still_active_30d or still_active_90d"
+            )
+        return measure
+
+    @property
+    def primary_metric(self) -> str:
+        """The metric that decides: the declared one, else the goal rate, else revenue."""
+        if self.measure.primary is not None:
+            return self.measure.primary
+        return "goal_rate" if self.goal is not None else "revenue_per_customer"
 
     @field_validator("trigger", mode="before")
     @classmethod

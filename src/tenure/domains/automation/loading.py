@@ -113,7 +113,7 @@ def parse(text: str, file: str) -> Loaded:
                 path.append(int(named.group(2)))
             # a rule over a mapping's keys names the key first: point at that key's line
             keyed = re.match(r"([a-z_]+): ", message)
-            if keyed and path and path[-1] == "set_fields":
+            if keyed and path and path[-1] in ("set_fields", "measure"):
                 path.append(keyed.group(1))
             mistakes.append(Mistake(file, _line_of(node, path), _field(path), message))
         raise PlaybookInvalid(mistakes) from None

@@ -10,7 +10,11 @@ closed are compared: counting the still-open ones would favour the early convert
 - Revenue per customer over the window (paid orders; customers who bought nothing count 0),
   raw and with CUPED on the same customer's revenue over the window before enrollment; gross
   margin is the business's margin share of it (docs/metrics.md).
+- The still-active share 30 and 90 days on (``retention``) and each way of a random split
+  (``variants``).
 - The sample-ratio check of the whole assignment against the holdout share.
+- The playbook's one primary metric (``measure.primary`` in its file); every other figure
+  is exploratory. Enrollments of the global control group take no part here (``programme``).
 
 The statistics are ``tenure.analytics.uplift``'s; docs/experiments.md explains each figure.
 """
@@ -27,8 +31,10 @@ from sqlalchemy import Connection, and_, exists, func, select
 
 from tenure.analytics import uplift
 from tenure.domains.automation import repository as repo
-from tenure.domains.automation.definition import Playbook
+from tenure.domains.automation import retention
+from tenure.domains.automation.definition import PRIMARY_METRICS, Playbook
 from tenure.domains.automation.models import Enrollment, EnrollmentStatus
+from tenure.domains.automation.variants import Variant, splits_of, variants
 from tenure.domains.events.models import Event
 from tenure.domains.orders.models import Order, OrderStatus
 from tenure.kit.errors import InvalidInput, NotFound
@@ -59,6 +65,19 @@ class Measured:
     revenue_adjusted: uplift.Adjusted | None
     margin_share: float
     customers_needed: int | None
+    # added with the primary metric (issue 14): defaults keep older callers working
+    primary: str = "goal_rate"
+    still_active: tuple[retention.StillActive, ...] = ()
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def exploratory(self) -> list[str]:
+        """The metrics shown beside the primary one: look, do not conclude from them."""
+        return [m for m in PRIMARY_METRICS if m != self.primary]
+
+    def still_active_at(self, days: int) -> retention.StillActive | None:
+        """Return the still-active figures at ``days`` (30 or 90), if measured."""
+        return next((s for s in self.still_active if s.days == days), None)
 
     @property
     def enough(self) -> bool:
@@ -115,6 +134,10 @@ class Measured:
             "margin_per_customer": difference(margin),
             "customers_needed": self.customers_needed,
             "enough": self.enough,
+            "primary_metric": self.primary,
+            "exploratory_metrics": self.exploratory,
+            **{f"still_active_{s.days}d": s.as_dict() for s in self.still_active},
+            "variants": [v.as_dict() for v in self.variants],
         }
 
 
@@ -128,8 +151,8 @@ def measure(
 ) -> Measured:
     """Measure the playbook called ``name``; NotFound when there is none.
 
-    ``window_days``: how long after enrollment to count revenue; the goal's own window when
-    the playbook has a goal, else 30 days.
+    ``window_days``: how long after enrollment to count revenue; the playbook's
+    ``measure.window_days``, else the goal's own window when it has a goal, else 30 days.
     """
     published = repo.find(conn, name)
     if published is None:
@@ -137,7 +160,11 @@ def measure(
     now = now or utcnow()
     playbook = Playbook.model_validate(published.definition)
     goal = playbook.goal
-    window = window_days or (goal.within_days if goal else DEFAULT_WINDOW_DAYS)
+    window = (
+        window_days
+        or playbook.measure.window_days
+        or (goal.within_days if goal else DEFAULT_WINDOW_DAYS)
+    )
     if not 1 <= window <= 730:
         raise InvalidInput(f"window_days: {window} is not between 1 and 730")
     share = playbook.enrollment.holdout
@@ -145,7 +172,7 @@ def measure(
     assigned = dict(
         conn.execute(
             select(Enrollment.holdout, func.count())
-            .where(Enrollment.playbook_id == published.id)
+            .where(Enrollment.playbook_id == published.id, Enrollment.global_control.is_(False))
             .group_by(Enrollment.holdout)
         ).all()
     )
@@ -175,6 +202,9 @@ def measure(
             held["after"].to_numpy(),
             held["before"].to_numpy(),
         )
+    kept = tuple(retention.still_active(conn, published.id, now, d) for d in retention.DAYS)
+    ways = variants(cohort, playbook, splits_of(conn, published.id)) if goal else []
+    primary = playbook.primary_metric
     return Measured(
         playbook=name,
         as_of=now,
@@ -190,7 +220,10 @@ def measure(
         revenue=revenue,
         revenue_adjusted=adjusted,
         margin_share=margin_share,
-        customers_needed=_needed(goal_rate, share),
+        customers_needed=_needed(_base_rate(primary, goal_rate, kept), share),
+        primary=primary,
+        still_active=kept,
+        variants=tuple(ways),
     )
 
 
@@ -198,7 +231,11 @@ def _cohort(
     conn: Connection, playbook_id: int, enrolled_by: datetime, window: int, goal: Any
 ) -> pl.DataFrame:
     """One row per enrollment whose window has closed: group, revenue after and before, goal."""
-    closed = and_(Enrollment.playbook_id == playbook_id, Enrollment.enrolled_at <= enrolled_by)
+    closed = and_(
+        Enrollment.playbook_id == playbook_id,
+        Enrollment.enrolled_at <= enrolled_by,
+        Enrollment.global_control.is_(False),
+    )
     reached_by_status = Enrollment.status == EnrollmentStatus.CONVERTED.value
     reached: Any = reached_by_status
     if goal is not None and goal.event is not None:
@@ -215,6 +252,7 @@ def _cohort(
             Enrollment.holdout,
             Enrollment.enrolled_at,
             reached.label("reached"),
+            Enrollment.version,
         ).where(closed)
     ).all()
     schema: dict[str, Any] = {
@@ -223,9 +261,12 @@ def _cohort(
         "holdout": pl.Boolean,
         "enrolled_at": pl.Datetime("us", "UTC"),
         "reached": pl.Boolean,
+        "version": pl.Int64,
     }
     enrollments = pl.DataFrame(
-        [(r[0], r[1], bool(r[2]), r[3], bool(r[4])) for r in rows], schema=schema, orient="row"
+        [(r[0], r[1], bool(r[2]), r[3], bool(r[4]), r[5]) for r in rows],
+        schema=schema,
+        orient="row",
     )
     if enrollments.height == 0:
         return enrollments.with_columns(after=pl.lit(0.0), before=pl.lit(0.0))
@@ -297,10 +338,23 @@ def _goal_words(goal: Any) -> str | None:
     return "condition"
 
 
-def _needed(goal_rate: uplift.Difference | None, share: float) -> int | None:
+def _base_rate(
+    primary: str,
+    goal_rate: uplift.Difference | None,
+    kept: tuple[retention.StillActive, ...],
+) -> float | None:
+    """Return the holdout's rate of the primary metric when it is a rate, else the goal's."""
+    if primary.startswith("still_active_"):
+        days = int(primary.removeprefix("still_active_").removesuffix("d"))
+        found = next((k.difference for k in kept if k.days == days), None)
+        return found.holdout if found is not None else None
+    return goal_rate.holdout if goal_rate is not None else None
+
+
+def _needed(base_rate: float | None, share: float) -> int | None:
     """Return the customers needed to detect the difference sought at the holdout's rate."""
     if not 0 < share < 1:
         return None
-    base = goal_rate.holdout if goal_rate is not None else 0.1
+    base = base_rate if base_rate is not None else 0.1
     base = min(max(base, 0.01), 0.99 - DETECTABLE_DIFFERENCE)
     return uplift.customers_needed(base, DETECTABLE_DIFFERENCE, share)

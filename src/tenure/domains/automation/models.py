@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base, Timestamped
@@ -78,6 +78,9 @@ class Enrollment(Base):
     version: Mapped[int]
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     holdout: Mapped[bool]
+    # held out of every marketing playbook (the global control group): runs no step, and
+    # counts for the programme's lift, not in this playbook's comparison
+    global_control: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16))
     step: Mapped[int] = mapped_column(default=0)  # the index of the next step to run
     seq: Mapped[int] = mapped_column(default=0)  # steps run so far: part of each step's key

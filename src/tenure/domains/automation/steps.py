@@ -224,7 +224,12 @@ def _change_customer(effects: Effects, row: dict[str, Any], step: Step) -> dict[
     return {"tags": tags}
 
 
-def _split(enrollment_id: int, step_id: str, ways: list[Share]) -> str:
+def split_way(enrollment_id: int, step_id: str, ways: list[Share]) -> str:
+    """Return the way a split sends an enrollment: a stable draw from (enrollment, step).
+
+    Stable, so the report knows the way of every enrollment, also of those that never
+    reached the step (``variants``).
+    """
     digest = hashlib.sha256(f"{enrollment_id}:{step_id}".encode()).digest()
     draw = int.from_bytes(digest[:8], "big") / 2**64
     total = 0.0
@@ -355,7 +360,7 @@ def visit(
             go_to = step.branch.then if holds else step.branch.else_
             ran(step_id, action, "then" if holds else "else", {"to": go_to})
         elif step.split is not None:
-            go_to = _split(row["id"], step_id, step.split)
+            go_to = split_way(row["id"], step_id, step.split)
             ran(step_id, action, "split", {"to": go_to})
         elif step.exit is not None:
             ran(step_id, action, "exit", None)

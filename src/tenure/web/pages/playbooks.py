@@ -365,6 +365,67 @@ def effect_rows(effect: measure.Measured, page: Page) -> list[tuple[str, str, An
     return [(key, page.gettext(label), d) for key, label, d in figures if d is not None]
 
 
+METRIC_LABELS = {
+    "goal_rate": N_("Goal reached"),
+    "revenue_per_customer": N_("Revenue per customer"),
+    "margin_per_customer": N_("Gross margin per customer"),
+    "still_active_30d": N_("Still active after 30 days"),
+    "still_active_90d": N_("Still active after 90 days"),
+}
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One row of the effect table: a metric, how to show it, whether it is the primary one."""
+
+    key: str
+    label: str
+    kind: str  # "rate" (shares, differences in points) or "money"
+    figures: Any  # an uplift.Difference
+    primary: bool
+    measured: tuple[int, int] | None = None  # (treated, holdout) when they differ per row
+
+
+def figure_rows(effect: measure.Measured, page: Page) -> list[FigureRow]:
+    """Return the effect table's rows: the primary metric first, then the exploratory ones.
+
+    The revenue adjusted with CUPED sits right after the revenue: it is the same metric,
+    estimated more precisely, and counts as primary when the revenue is.
+    """
+    _ = page.gettext
+    rows: list[FigureRow] = []
+    if effect.goal_rate is not None:
+        rows.append(
+            FigureRow("goal_rate", _(METRIC_LABELS["goal_rate"]), "rate", effect.goal_rate, False)
+        )
+    rows += [FigureRow(k, label, "money", d, False) for k, label, d in effect_rows(effect, page)]
+    for kept in effect.still_active:
+        if kept.difference is not None:
+            key = f"still_active_{kept.days}d"
+            rows.append(
+                FigureRow(
+                    key,
+                    _(METRIC_LABELS[key]),
+                    "rate",
+                    kept.difference,
+                    False,
+                    (kept.treated, kept.holdout),
+                )
+            )
+    primary_keys = {
+        "goal_rate": {"goal_rate"},
+        "revenue_per_customer": {"revenue", "revenue_adjusted"},
+        "margin_per_customer": {"margin"},
+        "still_active_30d": {"still_active_30d"},
+        "still_active_90d": {"still_active_90d"},
+    }[effect.primary]
+    marked = [
+        FigureRow(r.key, r.label, r.kind, r.figures, r.key in primary_keys, r.measured)
+        for r in rows
+    ]
+    return [r for r in marked if r.primary] + [r for r in marked if not r.primary]
+
+
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     """Add the playbook pages to ``router``."""
     templates = service.Templates(render.settings.messaging.templates_dir)
@@ -433,6 +494,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             published=request.query_params.get("published"),
             effect=effect,
             effect_rows=effect_rows(effect, page),
+            figure_rows=figure_rows(effect, page),
+            primary_label=page.gettext(METRIC_LABELS[effect.primary]),
         )
 
     @router.get("/playbooks/{name}", include_in_schema=False)
