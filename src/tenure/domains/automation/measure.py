@@ -30,8 +30,8 @@ import polars as pl
 from sqlalchemy import Connection, and_, exists, func, select
 
 from tenure.analytics import uplift
+from tenure.domains.automation import over_time, retention
 from tenure.domains.automation import repository as repo
-from tenure.domains.automation import retention
 from tenure.domains.automation.definition import PRIMARY_METRICS, Playbook
 from tenure.domains.automation.models import Enrollment, EnrollmentStatus
 from tenure.domains.automation.variants import Variant, splits_of, variants
@@ -69,6 +69,7 @@ class Measured:
     primary: str = "goal_rate"
     still_active: tuple[retention.StillActive, ...] = ()
     variants: tuple[Variant, ...] = ()
+    by_week: tuple[over_time.WeekPoint, ...] = ()  # the goal rate, cumulative by week
 
     @property
     def exploratory(self) -> list[str]:
@@ -138,6 +139,7 @@ class Measured:
             "exploratory_metrics": self.exploratory,
             **{f"still_active_{s.days}d": s.as_dict() for s in self.still_active},
             "variants": [v.as_dict() for v in self.variants],
+            "goal_rate_by_week": [p.as_dict() for p in self.by_week],
         }
 
 
@@ -224,6 +226,7 @@ def measure(
         primary=primary,
         still_active=kept,
         variants=tuple(ways),
+        by_week=tuple(over_time.by_week(cohort)) if goal else (),
     )
 
 

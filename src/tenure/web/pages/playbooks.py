@@ -24,7 +24,7 @@ from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.errors import InvalidInput, NotFound
 from tenure.storage.engine import write_transaction
-from tenure.web import session
+from tenure.web import session, uplift_charts
 from tenure.web.render import N_, Page, Renderer
 
 ACTIONS = {
@@ -395,9 +395,8 @@ def figure_rows(effect: measure.Measured, page: Page) -> list[FigureRow]:
     _ = page.gettext
     rows: list[FigureRow] = []
     if effect.goal_rate is not None:
-        rows.append(
-            FigureRow("goal_rate", _(METRIC_LABELS["goal_rate"]), "rate", effect.goal_rate, False)
-        )
+        label = METRIC_LABELS["goal_rate"]  # not inside _(…): the extractor would take the key
+        rows.append(FigureRow("goal_rate", _(label), "rate", effect.goal_rate, False))
     rows += [FigureRow(k, label, "money", d, False) for k, label, d in effect_rows(effect, page)]
     for kept in effect.still_active:
         if kept.difference is not None:
@@ -424,6 +423,24 @@ def figure_rows(effect: measure.Measured, page: Page) -> list[FigureRow]:
         for r in rows
     ]
     return [r for r in marked if r.primary] + [r for r in marked if not r.primary]
+
+
+def effect_charts(effect: measure.Measured, page: Page) -> dict[str, Any]:
+    """Return the effect section's charts: the goal rate over time, when there is one."""
+    points = [p.as_dict() for p in effect.by_week]
+    if not any(p["goal_rate"] for p in points):
+        return {}
+    _ = page.gettext
+    names = {
+        "treated": _("Treated"),
+        "holdout": _("Holdout"),
+        "difference": _("Difference"),
+        "band_low": _("95% interval, low"),
+        "band_high": _("95% interval, high"),
+        "rate_axis": _("Goal reached (%)"),
+        "difference_axis": _("Difference (points)"),
+    }
+    return {"goal_rate": uplift_charts.goal_rate_over_time(points, names, page.fmt.day)}
 
 
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
@@ -495,6 +512,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             effect=effect,
             effect_rows=effect_rows(effect, page),
             figure_rows=figure_rows(effect, page),
+            charts=effect_charts(effect, page),
             primary_label=page.gettext(METRIC_LABELS[effect.primary]),
         )
 
