@@ -26,6 +26,7 @@ SECTIONS = {
     "messaging": "MessagingSettings",
     "webhooks": "WebhookSettings",
     "access": "AccessSettings",
+    "automation": "AutomationSettings",
 }
 
 

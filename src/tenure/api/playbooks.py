@@ -201,7 +201,14 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     def enroll(name: str, body: ManualEnrollment, request: Request) -> dict[str, Any]:
         """Enroll a customer now; 422 when they do not qualify, 409 when enrolled already."""
         with write_transaction(engine) as conn:
-            made = service.enroll(conn, audit_actor(request), name, body.customer, utcnow())
+            made = service.enroll(
+                conn,
+                audit_actor(request),
+                name,
+                body.customer,
+                utcnow(),
+                global_control=settings.automation.global_control_share,
+            )
         return {
             "id": made.id,
             "playbook": made.playbook,

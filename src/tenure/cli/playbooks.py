@@ -242,8 +242,10 @@ def enroll(
     from tenure.domains.automation import service
     from tenure.kit.timeutil import utcnow
 
+    share = context.settings().automation.global_control_share
+
     def enroll_one(conn: Connection) -> int:
-        return service.enroll(conn, _actor(), name, customer, utcnow()).id
+        return service.enroll(conn, _actor(), name, customer, utcnow(), global_control=share).id
 
     made = context.in_store(enroll_one)
     if as_json:
@@ -254,27 +256,44 @@ def enroll(
 
 @app.command("report")
 def report(
-    name: str = typer.Argument(..., help="The playbook's name."),
+    name: str | None = typer.Argument(
+        None, help="The playbook's name (or --programme for all marketing playbooks)."
+    ),
+    programme: bool = typer.Option(
+        False,
+        "--programme",
+        help="All marketing playbooks together against the global control group "
+        "(automation.global_control_share).",
+    ),
     window_days: int | None = typer.Option(
         None,
         "--window-days",
         min=1,
         max=730,
-        help="Days after enrollment to count revenue (default: the goal's window, else 30).",
+        help="Days after enrollment to count revenue (default: the playbook's "
+        "measure.window_days, else the goal's window, else 30; the programme: "
+        "automation.programme_window_days).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Show what the playbook changed: its treated customers against its holdout.
 
     Intent to treat: everyone assigned counts in their group, whatever their steps did. Only
-    enrollments whose window has closed are compared. The goal rate with Newcombe's 95%
-    interval, revenue and margin per customer with Welch's (and CUPED on the revenue before
-    enrollment), the sample-ratio check, and whether there is enough data yet.
-    docs/experiments.md explains each figure.
+    enrollments whose window has closed are compared. The primary metric the playbook
+    declares, marked; the goal rate with Newcombe's 95% interval, revenue and margin per
+    customer with Welch's (and CUPED on the revenue before enrollment), the still-active
+    share after 30 and 90 days, each way of a random split, the sample-ratio check, and
+    whether there is enough data yet. With --programme: every marketing playbook together
+    against the global control. docs/experiments.md explains each figure.
     """
     from tenure.domains.automation import measure
 
     config = context.settings()
+    if programme and name is None:
+        _programme_report(config, window_days, as_json)
+        return
+    if programme or name is None:
+        context.fail("give a playbook's name, or --programme (not both)", code=2)
     found = context.in_store(
         lambda conn: measure.measure(
             conn, name, margin_share=config.value.margin, window_days=window_days
@@ -284,6 +303,75 @@ def report(
         context.print_json(found.as_dict())
         return
     context.console.print(_report_text(found.as_dict()), highlight=False)
+
+
+def _programme_report(config: Any, window_days: int | None, as_json: bool) -> None:
+    from tenure.domains.automation.programme import programme
+
+    automation = config.automation
+    found = context.in_store(
+        lambda conn: programme(
+            conn,
+            share=automation.global_control_share,
+            margin_share=config.value.margin,
+            window_days=window_days or automation.programme_window_days,
+        )
+    )
+    if as_json:
+        context.print_json(found.as_dict())
+        return
+    context.console.print(_programme_text(found.as_dict()), highlight=False)
+
+
+def _programme_text(figures: dict[str, Any]) -> str:
+    share = figures["global_control_share"]
+    if not share:
+        return (
+            "no global control group: set automation.global_control_share (e.g. 0.05) to "
+            "measure all marketing playbooks together (docs/experiments.md)"
+        )
+    assigned, measured = figures["assigned"], figures["measured"]
+    lines = [
+        f"[bold]the programme[/]: every marketing playbook against the global control "
+        f"({share:.1%} of customers), window {figures['window_days']} days",
+        f"entered: {assigned['treated']:,} treated, {assigned['control']:,} in the global "
+        f"control; measured (window closed): {measured['treated']:,} and "
+        f"{measured['control']:,}",
+    ]
+    ratio = figures["sample_ratio"]
+    if ratio is not None:
+        verdict = (
+            "[bold red]BROKEN: do not trust the figures below[/]" if ratio["broken"] else "sound"
+        )
+        lines.append(
+            f"split: {ratio['observed_share']:.1%} in the control, expected "
+            f"{ratio['expected_share']:.1%} (p = {ratio['p_value']:.3g}) — {verdict}"
+        )
+    rate = figures["purchase_rate"]
+    if rate is not None:
+        lines.append(
+            f"[bold]PRIMARY[/] purchase within the window: {rate['treated']:.1%} treated vs "
+            f"{rate['control']:.1%} control, difference {rate['difference'] * 100:+.1f} points "
+            f"(95% interval {rate['low'] * 100:+.1f} to {rate['high'] * 100:+.1f})"
+        )
+    for label, key in (
+        ("revenue per customer", "revenue_per_customer"),
+        ("margin per customer", "margin_per_customer"),
+    ):
+        d = figures[key]
+        if d is not None:
+            lines.append(
+                f"  (exploratory) {label}: {d['treated']:,.2f} vs {d['control']:,.2f}, "
+                f"difference {d['difference']:,.2f} (95% interval {d['low']:,.2f} to "
+                f"{d['high']:,.2f})"
+            )
+    if not figures["enough"]:
+        lines.append(
+            f"[yellow]not enough data yet[/]: about {figures['still_needed']:,} more measured "
+            f"customers are needed to detect a 5-point difference in the purchase rate "
+            f"({measured['treated'] + measured['control']:,} so far)"
+        )
+    return "\n".join(lines)
 
 
 def _report_text(figures: dict[str, Any]) -> str:

@@ -148,7 +148,8 @@ def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
     versions: list[enrollment.Version] = []
 
     def enroll(conn: Connection) -> int:
-        versions[:] = enrollment.current_versions(conn)  # read once a tick, parsed once
+        # read once a tick, parsed once
+        versions[:] = enrollment.current_versions(conn, settings.automation.global_control_share)
         enrollment.wake_waiting(conn, now)
         from_feed = sum(enrollment.enroll_from_feed(conn, v, now) for v in versions)
         return from_feed + sum(crossings.enroll_from_scores(conn, v, now) for v in versions)

@@ -45,6 +45,8 @@ class Version:
     version: int
     status: str
     playbook: Playbook
+    # the share of all customers in the global control group (settings: automation)
+    global_control: float = 0.0
 
     @property
     def consumer(self) -> str:
@@ -57,10 +59,17 @@ def consumer(name: str) -> str:
     return f"playbook:{name}"
 
 
-def current_versions(conn: Connection) -> list[Version]:
-    """Return every playbook's current version, parsed."""
+def current_versions(conn: Connection, global_control: float = 0.0) -> list[Version]:
+    """Return every playbook's current version, parsed, with the global control's share."""
     return [
-        Version(p.id, p.name, p.version, p.status, Playbook.model_validate(p.definition))
+        Version(
+            p.id,
+            p.name,
+            p.version,
+            p.status,
+            Playbook.model_validate(p.definition),
+            global_control,
+        )
         for p in repo.all_published(conn)
     ]
 
@@ -84,6 +93,18 @@ def in_holdout(name: str, customer_id: int, share: float) -> bool:
     if share <= 0:
         return False
     digest = hashlib.sha256(f"{name}:{customer_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def in_global_control(customer_id: int, share: float) -> bool:
+    """Return whether a customer belongs to the global control group: no marketing playbook.
+
+    A stable draw from the customer alone, the same in every playbook; raising the share
+    keeps every member and adds some, lowering it lets some go.
+    """
+    if share <= 0:
+        return False
+    digest = hashlib.sha256(f"global-control:{customer_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < share
 
 
@@ -156,12 +177,17 @@ def admit(
         kept_out = _not_again(conn, version, ids, now)
         ids = [i for i in ids if i not in kept_out]
     goal = playbook.goal
+    marketing = playbook.kind == "marketing"
+    controlled = {i for i in ids if marketing and in_global_control(i, version.global_control)}
     rows = [
         {
             "playbook_id": version.playbook_id,
             "version": version.version,
             "customer_id": customer_id,
-            "holdout": in_holdout(version.name, customer_id, playbook.enrollment.holdout),
+            # the global control runs no step, as a holdout, and is marked for the programme
+            "holdout": customer_id in controlled
+            or in_holdout(version.name, customer_id, playbook.enrollment.holdout),
+            "global_control": customer_id in controlled,
             "status": EnrollmentStatus.ACTIVE.value,
             "step": 0,
             "seq": 0,

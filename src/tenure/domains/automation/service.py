@@ -265,13 +265,21 @@ class Enrolled:
 
 
 def enroll(
-    conn: Connection, actor: audit.Actor, name: str, external_id: str, now: datetime
+    conn: Connection,
+    actor: audit.Actor,
+    name: str,
+    external_id: str,
+    now: datetime,
+    *,
+    global_control: float = 0.0,
 ) -> Enrolled:
     """Enroll a customer, named by their external id, in a playbook now; audited.
 
     The playbook's conditions, suppression segment and re-enrollment policy still apply
     (``enrollment.enroll_by_hand`` says which refused). The API, the CLI and the customer
-    page all enroll through here.
+    page all enroll through here. ``global_control``: the share of the global control group
+    (``automation.global_control_share``); a member enrolled in a marketing playbook is
+    recorded as such and gets no step.
     """
     found = get(conn, name)
     customer_id = conn.execute(
@@ -280,7 +288,12 @@ def enroll(
     if customer_id is None:
         raise InvalidInput(f"customer: no customer has the external id {external_id!r}")
     version = Version(
-        found.id, found.name, found.version, found.status, Playbook.model_validate(found.definition)
+        found.id,
+        found.name,
+        found.version,
+        found.status,
+        Playbook.model_validate(found.definition),
+        global_control,
     )
     made = enroll_by_hand(conn, version, int(customer_id), now)
     audit.record(

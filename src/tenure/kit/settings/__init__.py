@@ -7,6 +7,7 @@ it is the one setting almost everybody sets.
 from __future__ import annotations
 
 from tenure.kit.settings.access import AccessSettings
+from tenure.kit.settings.automation import AutomationSettings
 from tenure.kit.settings.business import BusinessSettings
 from tenure.kit.settings.churn import ChurnSettings
 from tenure.kit.settings.database import DEFAULT_DATABASE_URL, DatabaseSettings
@@ -24,6 +25,7 @@ from tenure.kit.settings.worker import WorkerSettings
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "AccessSettings",
+    "AutomationSettings",
     "BusinessSettings",
     "ChurnSettings",
     "DatabaseSettings",

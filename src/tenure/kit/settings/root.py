@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from tenure.kit.settings.access import AccessSettings
+from tenure.kit.settings.automation import AutomationSettings
 from tenure.kit.settings.business import BusinessSettings
 from tenure.kit.settings.churn import ChurnSettings
 from tenure.kit.settings.database import DatabaseSettings
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    automation: AutomationSettings = Field(default_factory=AutomationSettings)
 
     @classmethod
     def settings_customise_sources(

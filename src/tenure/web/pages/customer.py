@@ -281,6 +281,11 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         with write_transaction(engine) as conn:
             found = customers.profile(conn, customer_id)
             playbook_service.enroll(
-                conn, session.actor(signed), playbook, found["external_id"], utcnow()
+                conn,
+                session.actor(signed),
+                playbook,
+                found["external_id"],
+                utcnow(),
+                global_control=render.settings.automation.global_control_share,
             )
         return RedirectResponse(f"/customers/{customer_id}#playbooks", 303)
