@@ -1,5 +1,5 @@
-"""The playbook page's uplift section in a real browser: the goal-rate chart draws, in both
-languages, and nothing reaches past a phone's screen.
+"""The playbook page's uplift section and the overview's programme tile in a real browser: the
+goal-rate chart draws, in both languages, and nothing reaches past a phone's screen.
 
 With ``TENURE_SHOTS=<folder>`` the pages are also saved as screenshots there, to look at.
 """
@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 from sqlalchemy import Engine
 
-from tenure.kit.settings import Settings, WorkerSettings
+from tenure.kit.settings import AutomationSettings, Settings, WorkerSettings
 from tenure.web.app import create_app
 from tests.conftest import served
 from tests.web.conftest import PASSWORD
@@ -37,7 +37,10 @@ def test_the_goal_rate_chart_draws_on_a_desk_and_on_a_phone(demo_engine: Engine)
     if executable is None:
         pytest.fail("Debian's chromium is missing: `make test` installs it")
     _enroll(demo_engine)
-    quiet = Settings(worker=WorkerSettings(in_server=False))
+    quiet = Settings(
+        worker=WorkerSettings(in_server=False),
+        automation=AutomationSettings(global_control_share=0.5, programme_window_days=30),
+    )
     with served(create_app(demo_engine, quiet)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -51,8 +54,14 @@ def test_the_goal_rate_chart_draws_on_a_desk_and_on_a_phone(demo_engine: Engine)
             page.goto(f"{url}/playbooks/web-weeks?lang={lang}")
             page.wait_for_selector('#chart-goal_rate[data-drawn="yes"]', timeout=15_000)
             assert page.locator("#chart-goal_rate canvas").count() >= 1
-            page.locator("#effect").scroll_into_view_if_needed()
             _shot(page, f"playbook-effect-{lang}-{width}")
+            if width == 390:
+                found = page.evaluate(WIDEST, 1)
+                assert found["scroll"] <= found["screen"] + 1, found["past"]
+            # the overview's tile of the whole programme (a global control is set)
+            page.goto(f"{url}/?lang={lang}")
+            page.wait_for_selector("#programme-lift")
+            _shot(page, f"overview-{lang}-{width}")
             if width == 390:
                 found = page.evaluate(WIDEST, 1)
                 assert found["scroll"] <= found["screen"] + 1, found["past"]

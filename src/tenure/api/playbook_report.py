@@ -56,12 +56,6 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
         interval, revenue and margin per customer with Welch's, the sample-ratio check and
         the customers still needed. Without a global control share: no one compared.
         """
-        automation = settings.automation
         with engine.connect() as conn:
-            found = programme.programme(
-                conn,
-                share=automation.global_control_share,
-                margin_share=settings.value.margin,
-                window_days=window_days or automation.programme_window_days,
-            )
+            found = programme.as_configured(conn, settings, window_days=window_days)
         return found.as_dict()

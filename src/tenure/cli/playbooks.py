@@ -306,17 +306,9 @@ def report(
 
 
 def _programme_report(config: Any, window_days: int | None, as_json: bool) -> None:
-    from tenure.domains.automation.programme import programme
+    from tenure.domains.automation.programme import as_configured
 
-    automation = config.automation
-    found = context.in_store(
-        lambda conn: programme(
-            conn,
-            share=automation.global_control_share,
-            margin_share=config.value.margin,
-            window_days=window_days or automation.programme_window_days,
-        )
-    )
+    found = context.in_store(lambda conn: as_configured(conn, config, window_days=window_days))
     if as_json:
         context.print_json(found.as_dict())
         return
@@ -368,7 +360,8 @@ def _programme_text(figures: dict[str, Any]) -> str:
     if not figures["enough"]:
         lines.append(
             f"[yellow]not enough data yet[/]: about {figures['still_needed']:,} more measured "
-            f"customers are needed to detect a 5-point difference in the purchase rate "
+            f"customers are needed to detect a "
+            f"{figures['detectable_difference'] * 100:g}-point difference in the purchase rate "
             f"({measured['treated'] + measured['control']:,} so far)"
         )
     return "\n".join(lines)

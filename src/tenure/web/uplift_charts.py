@@ -11,6 +11,8 @@ from typing import Any
 
 from tenure.web.charts import Option, _categories
 
+# an axis name starts at the axis, not centred over it (centred, the page edge cuts it)
+_NAME = {"nameTextStyle": {"align": "left"}}
 TREATED = "#2f6fde"
 HOLDOUT = "#8a97a8"
 BAND = "#2fa36b"
@@ -33,7 +35,14 @@ def goal_rate_over_time(
         return [round(100 * p["goal_rate"][key], 1) for p in shown]
 
     low, high = pct("low"), pct("high")
-    quiet = {"showSymbol": False, "lineStyle": {"width": 0}, "tooltip": {"show": False}}
+    # "all": stack a positive height on a negative low edge too (the default stacks only
+    # values of the same sign, which would draw the band from 0)
+    quiet = {
+        "showSymbol": False,
+        "lineStyle": {"width": 0},
+        "tooltip": {"show": False},
+        "stackStrategy": "all",
+    }
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0, "data": [names["treated"], names["holdout"], names["difference"]]},
@@ -48,8 +57,8 @@ def goal_rate_over_time(
             {**_categories(weeks), "gridIndex": 1},
         ],
         "yAxis": [
-            {"type": "value", "gridIndex": 0, "name": names["rate_axis"], "min": 0},
-            {"type": "value", "gridIndex": 1, "name": names["difference_axis"]},
+            {"type": "value", "gridIndex": 0, "name": names["rate_axis"], "min": 0} | _NAME,
+            {"type": "value", "gridIndex": 1, "name": names["difference_axis"]} | _NAME,
         ],
         "series": [
             {

@@ -13,8 +13,8 @@ Only entries whose window (``automation.programme_window_days``) has closed are 
 
 - The purchase rate: a paid order within the window (Newcombe's interval).
 - Revenue per customer over the window (Welch's interval) and gross margin, its share.
-- The sample-ratio check against the share, and the customers still needed to detect a
-  5-point difference in the purchase rate.
+- The sample-ratio check against the share, and the customers still needed to detect the
+  difference sought in the purchase rate (``automation.programme_detectable_difference``).
 
 The statistics are ``tenure.analytics.uplift``'s; docs/experiments.md explains each figure.
 """
@@ -33,6 +33,7 @@ from tenure.domains.automation.measure import DETECTABLE_DIFFERENCE, scaled
 from tenure.domains.automation.models import Enrollment, PlaybookVersion
 from tenure.domains.orders.models import Order, OrderStatus
 from tenure.kit.errors import InvalidInput
+from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
 
 
@@ -53,6 +54,7 @@ class Programme:
     revenue: uplift.Difference | None
     margin_share: float
     customers_needed: int | None
+    detectable_difference: float = DETECTABLE_DIFFERENCE
 
     @property
     def enough(self) -> bool:
@@ -108,6 +110,7 @@ class Programme:
             "revenue_per_customer": difference(self.revenue),
             "margin_per_customer": difference(scaled(self.revenue, self.margin_share)),
             "customers_needed": self.customers_needed,
+            "detectable_difference": self.detectable_difference,
             "still_needed": self.still_needed,
             "enough": self.enough,
         }
@@ -119,6 +122,7 @@ def programme(
     share: float,
     margin_share: float,
     window_days: int = 90,
+    detectable_difference: float = DETECTABLE_DIFFERENCE,
     now: datetime | None = None,
 ) -> Programme:
     """Measure all marketing playbooks together against the global control of ``share``."""
@@ -143,13 +147,10 @@ def programme(
     )
     revenue = uplift.mean_difference(treated["revenue"].to_numpy(), control["revenue"].to_numpy())
     base = rate.holdout if rate is not None else 0.2
-    needed = (
-        uplift.customers_needed(
-            min(max(base, 0.01), 0.99 - DETECTABLE_DIFFERENCE), DETECTABLE_DIFFERENCE, share
-        )
-        if 0 < share < 1
-        else None
-    )
+    if not 0 < detectable_difference <= 0.5:
+        raise InvalidInput(f"detectable_difference: {detectable_difference} is not in (0, 0.5]")
+    base = min(max(base, 0.01), 0.99 - detectable_difference)
+    needed = uplift.customers_needed(base, detectable_difference, share) if 0 < share < 1 else None
     return Programme(
         as_of=now,
         share=share,
@@ -164,6 +165,21 @@ def programme(
         revenue=revenue,
         margin_share=margin_share,
         customers_needed=needed,
+        detectable_difference=detectable_difference,
+    )
+
+
+def as_configured(
+    conn: Connection, settings: Settings, *, window_days: int | None = None
+) -> Programme:
+    """Measure the programme with the settings' share, window, margin and difference sought."""
+    automation = settings.automation
+    return programme(
+        conn,
+        share=automation.global_control_share,
+        margin_share=settings.value.margin,
+        window_days=window_days or automation.programme_window_days,
+        detectable_difference=automation.programme_detectable_difference,
     )
 
 

@@ -23,3 +23,11 @@ class AutomationSettings(BaseModel):
         description="Days after a customer's first marketing enrollment over which the "
         "programme's lift counts purchases and revenue.",
     )
+    programme_detectable_difference: float = Field(
+        default=0.05,
+        gt=0,
+        le=0.5,
+        description="The smallest difference in the purchase rate worth detecting: until the "
+        "programme has measured the customers this needs (95% confidence, 80% power), it "
+        'reports "not enough data yet" and how many more it needs.',
+    )

@@ -1,4 +1,7 @@
-"""The overview: KPI tiles against the previous 30 days, stages, revenue by month, channels."""
+"""The overview: KPI tiles against the previous 30 days, stages, revenue by month, channels.
+
+With a global control group set, also the playbooks' measured lift against it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection, Engine
 
+from tenure.domains.automation import programme
 from tenure.domains.reports.charts import nps_by_month
 from tenure.domains.reports.service import overview_from_run, store_overview
 from tenure.domains.scoring.reports import kpi_report, stage_flow, stage_report
@@ -123,6 +127,13 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             data = overview_from_run(conn, kpis) if kpis else store_overview(conn)
             stages = stage_report(conn)
             spend = allows(signed.principal.role, Permission.READ_SPEND)
+            # the programme's lift, for those who may read playbooks, once a group is set
+            lift = (
+                programme.as_configured(conn, render.settings)
+                if render.settings.automation.global_control_share > 0
+                and allows(signed.principal.role, Permission.READ_PLAYBOOKS)
+                else None
+            )
             options = (
                 chart_options(conn, kpis, data, page, spend=spend)
                 if data.counts["customers"]
@@ -140,4 +151,5 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             tiles=tiles(kpis),
             counted=COUNTED,
             spend=spend,
+            programme=lift,
         )
