@@ -1,0 +1,137 @@
+"""Every query of the surveys domain: definitions, invitations, answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from tenure.domains.surveys.models import (
+    InvitationStatus,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
+)
+from tenure.storage.rows import plain_row
+
+
+def survey_by_key(conn: Connection, key: str) -> dict[str, Any] | None:
+    """Return a survey's row by its key."""
+    row = conn.execute(select(Survey.__table__).where(Survey.key == key)).mappings().first()
+    return None if row is None else plain_row(row)
+
+
+def survey_by_id(conn: Connection, survey_id: int) -> dict[str, Any] | None:
+    """Return a survey's row by its id."""
+    row = conn.execute(select(Survey.__table__).where(Survey.id == survey_id)).mappings().first()
+    return None if row is None else plain_row(row)
+
+
+def surveys(conn: Connection) -> list[dict[str, Any]]:
+    """Return every survey, by key."""
+    rows = conn.execute(select(Survey.__table__).order_by(Survey.key)).mappings()
+    return [plain_row(r) for r in rows]
+
+
+def insert_survey(conn: Connection, values: dict[str, Any]) -> int:
+    """Store a new survey; return its id."""
+    return int(conn.execute(insert(Survey).values(values).returning(Survey.id)).scalar_one())
+
+
+def update_survey(conn: Connection, survey_id: int, values: dict[str, Any]) -> None:
+    """Change a survey's row."""
+    conn.execute(update(Survey).where(Survey.id == survey_id).values(values))
+
+
+def invitation_by_key(conn: Connection, key: str) -> dict[str, Any] | None:
+    """Return the invitation made under an idempotency key."""
+    query = select(SurveyInvitation.__table__).where(SurveyInvitation.key == key)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else plain_row(row)
+
+
+def invitation(conn: Connection, invitation_id: int) -> dict[str, Any] | None:
+    """Return an invitation by its id."""
+    query = select(SurveyInvitation.__table__).where(SurveyInvitation.id == invitation_id)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else plain_row(row)
+
+
+def last_invited(
+    conn: Connection, customer_id: int, since: datetime, survey_id: int | None = None
+) -> datetime | None:
+    """Return when the customer was last invited (to ``survey_id``, else to any) since ``since``."""
+    query = select(func.max(SurveyInvitation.created_at)).where(
+        SurveyInvitation.customer_id == customer_id,
+        SurveyInvitation.status == InvitationStatus.INVITED.value,
+        SurveyInvitation.created_at >= since,
+    )
+    if survey_id is not None:
+        query = query.where(SurveyInvitation.survey_id == survey_id)
+    found: datetime | None = conn.execute(query).scalar_one_or_none()
+    return found
+
+
+def insert_invitation(conn: Connection, values: dict[str, Any]) -> int:
+    """Store an invitation; return its id."""
+    query = insert(SurveyInvitation).values(values).returning(SurveyInvitation.id)
+    return int(conn.execute(query).scalar_one())
+
+
+def set_invitation(conn: Connection, invitation_id: int, values: dict[str, Any]) -> None:
+    """Change an invitation's row."""
+    conn.execute(
+        update(SurveyInvitation).where(SurveyInvitation.id == invitation_id).values(values)
+    )
+
+
+def answer_of_invitation(conn: Connection, invitation_id: int) -> dict[str, Any] | None:
+    """Return the answer given through an invitation."""
+    query = select(SurveyAnswer.__table__).where(SurveyAnswer.invitation_id == invitation_id)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else plain_row(row)
+
+
+def answer_of_sender(conn: Connection, survey_id: int, sender_id: str) -> dict[str, Any] | None:
+    """Return the answer another system sent under its own id."""
+    query = select(SurveyAnswer.__table__).where(
+        SurveyAnswer.survey_id == survey_id, SurveyAnswer.sender_id == sender_id
+    )
+    row = conn.execute(query).mappings().first()
+    return None if row is None else plain_row(row)
+
+
+def insert_answer(conn: Connection, values: dict[str, Any]) -> int:
+    """Store an answer; return its id."""
+    return int(
+        conn.execute(insert(SurveyAnswer).values(values).returning(SurveyAnswer.id)).scalar_one()
+    )
+
+
+def update_answer(conn: Connection, answer_id: int, values: dict[str, Any]) -> None:
+    """Change an answer's row."""
+    conn.execute(update(SurveyAnswer).where(SurveyAnswer.id == answer_id).values(values))
+
+
+def write_response(
+    conn: Connection, customer_id: int, survey: str, score: int, comment: str | None, at: datetime
+) -> None:
+    """Keep an NPS score in ``survey_responses`` too, where the NPS figures and features read."""
+    found = conn.execute(
+        select(SurveyResponse.id).where(
+            SurveyResponse.customer_id == customer_id,
+            SurveyResponse.survey == survey,
+            SurveyResponse.answered_at == at,
+        )
+    ).scalar_one_or_none()
+    values = {"score": score, "comment": comment}
+    if found is None:
+        conn.execute(
+            insert(SurveyResponse).values(
+                customer_id=customer_id, survey=survey, answered_at=at, **values
+            )
+        )
+    else:
+        conn.execute(update(SurveyResponse).where(SurveyResponse.id == found).values(values))
