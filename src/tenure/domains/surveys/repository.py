@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from tenure.domains.customers.models import Customer
 from tenure.domains.surveys.models import (
     InvitationStatus,
     Survey,
@@ -135,3 +136,82 @@ def write_response(
         )
     else:
         conn.execute(update(SurveyResponse).where(SurveyResponse.id == found).values(values))
+
+
+def answers_page(
+    conn: Connection,
+    survey_id: int,
+    *,
+    band: str | None = None,
+    customer_id: int | None = None,
+    commented: bool = False,
+    after: int | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Return a survey's answers, newest first (below id ``after``), with their customer."""
+    query = (
+        select(
+            SurveyAnswer.id,
+            SurveyAnswer.customer_id,
+            Customer.external_id.label("customer_external_id"),
+            Customer.name.label("customer_name"),
+            SurveyAnswer.invitation_id,
+            SurveyAnswer.sender_id,
+            SurveyAnswer.answers,
+            SurveyAnswer.score,
+            SurveyAnswer.band,
+            SurveyAnswer.comment,
+            SurveyAnswer.language,
+            SurveyAnswer.source,
+            SurveyAnswer.answered_at,
+            SurveyAnswer.changed_at,
+        )
+        .join(Customer, Customer.id == SurveyAnswer.customer_id)
+        .where(SurveyAnswer.survey_id == survey_id)
+        .order_by(SurveyAnswer.id.desc())
+        .limit(limit)
+    )
+    if band is not None:
+        query = query.where(SurveyAnswer.band == band)
+    if customer_id is not None:
+        query = query.where(SurveyAnswer.customer_id == customer_id)
+    if commented:
+        query = query.where(SurveyAnswer.comment.is_not(None))
+    if after is not None:
+        query = query.where(SurveyAnswer.id < after)
+    return [plain_row(r) for r in conn.execute(query).mappings()]
+
+
+def invitations_page(
+    conn: Connection,
+    survey_id: int,
+    *,
+    status: str | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Return a survey's invitations, newest first (below id ``after``)."""
+    query = (
+        select(SurveyInvitation.__table__)
+        .where(SurveyInvitation.survey_id == survey_id)
+        .order_by(SurveyInvitation.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(SurveyInvitation.status == status)
+    if after is not None:
+        query = query.where(SurveyInvitation.id < after)
+    return [plain_row(r) for r in conn.execute(query).mappings()]
+
+
+def customer_id_of(conn: Connection, external_id: str) -> int | None:
+    """Return the id of the customer known as ``external_id``."""
+    found: int | None = conn.execute(
+        select(Customer.id).where(Customer.external_id == external_id)
+    ).scalar_one_or_none()
+    return found
+
+
+def customer_exists(conn: Connection, customer_id: int) -> bool:
+    """Return whether there is a customer with this id."""
+    return conn.execute(select(Customer.id).where(Customer.id == customer_id)).first() is not None

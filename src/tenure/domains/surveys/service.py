@@ -18,6 +18,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 
 from pydantic import ValidationError
@@ -208,3 +209,34 @@ def link(invitation_id: int, settings: Settings) -> str:
     """Return an invitation's personal link (the public answer page)."""
     base = settings.messaging.unsubscribe_base_url.rstrip("/")
     return f"{base}/survey/{token(invitation_id, settings)}"
+
+
+def customer_of(conn: Connection, customer_id: int | None, external_id: str | None) -> int:
+    """Return the customer meant by Tenure's id or the external one; ``InvalidInput`` names it."""
+    if customer_id is not None:
+        if not repository.customer_exists(conn, customer_id):
+            raise InvalidInput(f"customer_id: no customer with id {customer_id}")
+        return customer_id
+    found = repository.customer_id_of(conn, external_id or "")
+    if found is None:
+        raise InvalidInput(f"customer_external_id: no customer {external_id!r}")
+    return found
+
+
+def answers(conn: Connection, key: str, **filters: Any) -> list[dict[str, Any]]:
+    """Return a page of a survey's answers, newest first (filters: ``answers_page``)."""
+    return repository.answers_page(conn, get(conn, key).id, **filters)
+
+
+def invitations(conn: Connection, key: str, **filters: Any) -> list[dict[str, Any]]:
+    """Return a page of a survey's invitations, newest first."""
+    return repository.invitations_page(conn, get(conn, key).id, **filters)
+
+
+def embed_code(url: str, title: str) -> str:
+    """Return the HTML a website pastes to show a survey link in a frame."""
+    src = escape(f"{url}?embed=1", quote=True)
+    return (
+        f'<iframe src="{src}" title="{escape(title, quote=True)}" width="100%" height="640" '
+        'style="border:0" loading="lazy"></iframe>'
+    )
