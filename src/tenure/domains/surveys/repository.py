@@ -215,3 +215,22 @@ def customer_id_of(conn: Connection, external_id: str) -> int | None:
 def customer_exists(conn: Connection, customer_id: int) -> bool:
     """Return whether there is a customer with this id."""
     return conn.execute(select(Customer.id).where(Customer.id == customer_id)).first() is not None
+
+
+def open_invitation(
+    conn: Connection, survey_id: int, customer_id: int, now: datetime
+) -> dict[str, Any] | None:
+    """Return the customer's latest invitation to a survey whose link still works."""
+    query = (
+        select(SurveyInvitation.__table__)
+        .where(
+            SurveyInvitation.survey_id == survey_id,
+            SurveyInvitation.customer_id == customer_id,
+            SurveyInvitation.status == InvitationStatus.INVITED.value,
+            SurveyInvitation.expires_at > now,
+        )
+        .order_by(SurveyInvitation.created_at.desc(), SurveyInvitation.id.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).mappings().first()
+    return None if row is None else plain_row(row)

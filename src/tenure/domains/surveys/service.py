@@ -7,6 +7,10 @@ stable draw per survey and customer), or was asked this survey within its
 ``cooldown_days`` (``cooldown``) or any survey within ``any_cooldown_days``
 (``cooldown_any``).
 
+Asking a customer whose link to the survey still works makes no new invitation: it is a
+reminder of that link (reason ``reminder``), or nothing when they have answered (skipped,
+``answered``). That is how a playbook's wait + send_survey reminds.
+
 The personal link carries the invitation's id and an HMAC of it (``messaging.secret``): it
 cannot be guessed or changed into another customer's. It works until the invitation's
 ``expires_at`` (``link_days`` after it was made).
@@ -162,6 +166,9 @@ def invite(
     found = repository.invitation_by_key(conn, key)
     if found is None:
         survey = get(conn, survey_key)
+        still_open = repository.open_invitation(conn, survey.id, customer_id, now)
+        if still_open is not None:
+            return _again(still_open, settings)
         reason = _held_back(conn, survey, customer_id, now)
         invitation_id = repository.insert_invitation(
             conn,
@@ -188,6 +195,19 @@ def invite(
         reason=found["reason"],
         url=link(int(found["id"]), settings) if invited else None,
         expires_at=found["expires_at"],
+    )
+
+
+def _again(found: dict[str, Any], settings: Settings) -> Invited:
+    """Return a reminder of a link that still works, or why none is sent (answered already)."""
+    invitation_id = int(found["id"])
+    if found["answered_at"] is not None:
+        return Invited(
+            invitation_id, InvitationStatus.SKIPPED.value, "answered", None, found["expires_at"]
+        )
+    url = link(invitation_id, settings)
+    return Invited(
+        invitation_id, InvitationStatus.INVITED.value, "reminder", url, found["expires_at"]
     )
 
 

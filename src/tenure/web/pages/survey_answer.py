@@ -127,7 +127,11 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 return show(request, token, "edit", opened, values=opened.answer["answers"])
             saved = request.query_params.get("saved") == "1"
             return show(request, token, "saved" if saved else "answered", opened)
-        return show(request, token, opened.state, opened)
+        # a number clicked in the email opens the page with it chosen; nothing is kept until
+        # the customer sends it (mail scanners follow links too)
+        chosen = request.query_params.get("score", "")
+        values = {"score": chosen} if chosen.isdigit() and len(chosen) <= 2 else {}
+        return show(request, token, opened.state, opened, values=values)
 
     @router.post("/survey/{token}", include_in_schema=False)
     async def survey_answer(request: Request, token: str) -> Response:
