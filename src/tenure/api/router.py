@@ -13,6 +13,7 @@ from tenure.api import (
     playbooks,
     runs,
     segments,
+    surveys,
     tasks,
     writes,
 )
@@ -33,4 +34,5 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     playbook_report.routes(engine, settings, router)
     messages.routes(engine, router)
     runs.routes(engine, settings, worker, router)
+    surveys.routes(engine, settings, router)
     return router

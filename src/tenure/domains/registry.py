@@ -27,7 +27,12 @@ from tenure.domains.scoring.models import (
 )
 from tenure.domains.segments.models import Segment, SegmentMember
 from tenure.domains.subscriptions.models import Subscription
-from tenure.domains.surveys.models import SurveyResponse
+from tenure.domains.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from tenure.domains.tasks.models import Task
 from tenure.domains.users.models import ApiToken, LoginAttempt, User, WebSession
 from tenure.domains.webhooks.models import WebhookDelivery
@@ -65,6 +70,9 @@ ALL_MODELS = (
     StepRun,
     Message,
     WebhookDelivery,
+    Survey,
+    SurveyInvitation,
+    SurveyAnswer,
 )
 
 

@@ -24,6 +24,7 @@ from tenure.kit.clock import Clock
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import start_of_day
 from tenure.storage.engine import retry_when_busy
+from tenure.worker import survey_mail
 
 BATCH = 200  # enrollments per transaction
 MAX_BATCHES = 50  # per tick: a backlog drains over ticks, not in one long stretch
@@ -103,6 +104,7 @@ def context_of(settings: Settings, now: datetime) -> steps.Context:
         language=settings.business.locale,
         send_email=send_email,
         call_webhook=call_webhook,
+        send_survey=survey_mail.sender(settings, now),
     )
 
 

@@ -208,6 +208,26 @@ class SendEmail(Strict):
         return self.category or kind
 
 
+class SendSurvey(Strict):
+    """Invite the customer to ``survey`` by email: ``template`` with their personal link.
+
+    The survey's sample and cooldowns decide whether they are asked (docs/surveys.md); a
+    customer held back gets no email, and the step says why. Reminders are ordinary steps:
+    a wait, then send_survey again (the same link while it lasts, within the cooldown).
+    """
+
+    survey: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+    template: Name = "survey-invitation"
+    category: Literal["marketing", "service"] | None = Field(
+        default=None, description="As for send_email. Default: the playbook's kind."
+    )
+    send_window: bool | None = Field(default=None, description="As for send_email.")
+
+    def category_in(self, kind: str) -> str:
+        """Return the email's category in a playbook of ``kind``: the step's own, else the kind."""
+        return self.category or kind
+
+
 class Assignee(Strict):
     """Who gets a task: the customer's owner, a role, or round-robin among a team."""
 
@@ -338,6 +358,7 @@ class Step(Strict):
 
     id: Name | None = None
     send_email: SendEmail | None = None
+    send_survey: SendSurvey | None = None
     create_task: CreateTask | None = None
     set_fields: dict[str, Any] | None = None
     add_tags: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = None
@@ -387,6 +408,7 @@ class Step(Strict):
 
 ACTIONS = (
     "send_email",
+    "send_survey",
     "create_task",
     "set_fields",
     "add_tags",

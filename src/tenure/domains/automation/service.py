@@ -64,16 +64,17 @@ class Templates:
 
 
 def _template_mistakes(item: Loaded, known: Templates) -> list[Mistake]:
-    """Name each send_email step whose template does not exist or does not parse."""
+    """Name each send_email or send_survey step whose template is missing or does not parse."""
     names = known.names()
     ids = item.playbook.step_ids()
     mistakes = []
     for index, step in enumerate(item.playbook.steps):
-        email = step.send_email
+        email = step.send_email or step.send_survey
         if email is None:
             continue
-        field = f"steps[{index}].send_email.template"
-        line = loading.line_of(item.source, ["steps", index, "send_email", "template"])
+        action = "send_email" if step.send_email is not None else "send_survey"
+        field = f"steps[{index}].{action}.template"
+        line = loading.line_of(item.source, ["steps", index, action, "template"])
         if email.template not in names:
             shown = ", ".join(sorted(names)) or "none"
             problem = f"no email template is called {email.template!r}; templates: {shown}"

@@ -64,6 +64,7 @@ class Context:
     # hands an outbox the email or webhook of a step: (conn, key, enrollment, step) -> detail
     send_email: Callable[[Connection, str, dict[str, Any], Step], dict[str, Any]] | None = None
     call_webhook: Callable[[Connection, str, dict[str, Any], Step], dict[str, Any]] | None = None
+    send_survey: Callable[[Connection, str, dict[str, Any], Step], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -399,6 +400,16 @@ def _act(
             "category": step.send_email.category_in(playbook.kind),
         }
         return context.send_email(conn, key, mail, step)
+    if step.send_survey is not None:
+        if context.send_survey is None:
+            raise StepFailed("send_survey: no survey outbox is set up")
+        mail = {
+            **row,
+            "playbook": playbook.name,
+            "priority": playbook.priority,
+            "category": step.send_survey.category_in(playbook.kind),
+        }
+        return context.send_survey(conn, key, mail, step)
     if step.webhook is not None:
         if context.call_webhook is None:
             raise StepFailed("webhook: no webhook outbox is set up")

@@ -16,7 +16,7 @@ from tenure.domains.messaging.models import Message
 from tenure.domains.scoring.models import ScoreHistory
 from tenure.domains.segments.models import SegmentMember
 from tenure.domains.subscriptions.models import Subscription
-from tenure.domains.surveys.models import SurveyResponse
+from tenure.domains.surveys.models import SurveyAnswer, SurveyInvitation, SurveyResponse
 from tenure.domains.tasks.models import Task
 from tenure.domains.users.models import User
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
@@ -34,6 +34,8 @@ _OWNED: tuple[tuple[type[Base], InstrumentedAttribute[int]], ...] = (
     (StageTransition, StageTransition.customer_id),
     (Subscription, Subscription.customer_id),
     (SurveyResponse, SurveyResponse.customer_id),
+    (SurveyAnswer, SurveyAnswer.customer_id),
+    (SurveyInvitation, SurveyInvitation.customer_id),  # before its message
     (Event, Event.customer_id),
     (Enrollment, Enrollment.customer_id),
     (Message, Message.customer_id),

@@ -50,6 +50,7 @@ class EventSource(StrEnum):
     RUN = "run"  # a scoring run (stage changes, scores crossing a line)
     PLAYBOOK = "playbook"  # a playbook's step (a message sent)
     PERSON = "person"  # someone using Tenure (a task completed)
+    CUSTOMER = "customer"  # the customer themself (a survey answered on its public page)
 
 
 class Event(Base):

@@ -116,9 +116,14 @@ def _secret(settings: Settings) -> bytes:
     return hashlib.sha256(b"tenure-unsubscribe:" + settings.database.url.encode()).digest()
 
 
-def _signature(customer_id: int, settings: Settings) -> str:
-    digest = hmac.new(_secret(settings), f"unsubscribe:{customer_id}".encode(), "sha256")
+def sign(text: str, settings: Settings) -> str:
+    """Return the signature of ``text`` for a link: 128 bits of HMAC-SHA256, URL-safe."""
+    digest = hmac.new(_secret(settings), text.encode(), "sha256")
     return base64.urlsafe_b64encode(digest.digest()[:_TOKEN_BYTES]).decode().rstrip("=")
+
+
+def _signature(customer_id: int, settings: Settings) -> str:
+    return sign(f"unsubscribe:{customer_id}", settings)
 
 
 def unsubscribe_token(customer_id: int, settings: Settings) -> str:

@@ -45,6 +45,7 @@ def queue_email(
     settings: Settings | None = None,
     priority: int | None = None,
     send_window: bool | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> QueuedEmail:
     """Queue template ``template`` for a customer under the idempotency ``key``.
 
@@ -55,6 +56,8 @@ def queue_email(
     — unless one of those is still queued from a playbook of lower ``priority``: that one is
     skipped instead (``displaced_by:<source>``) and this one queued.
     A template that does not exist or does not parse raises (``NotFound``, ``TemplateInvalid``).
+
+    ``extra`` adds variables for the template (a survey's ``survey.url``, say).
 
     It goes at ``now`` or, when it keeps to the send window (``send_window``; None: marketing
     mail does, service mail does not), at the window's next opening in the customer's zone.
@@ -69,7 +72,7 @@ def queue_email(
     if who is None:
         raise NotFound(f"no customer with id {customer_id}")
     language = personal.language_of(conn, customer_id, config)
-    rendered = preview(conn, template, customer_id, lang=language, settings=config)
+    rendered = preview(conn, template, customer_id, lang=language, settings=config, extra=extra)
     reason = _refusal(conn, who, kind, now, config, priority, source)
     marketing = kind is MessageCategory.MARKETING
     keeps_window = marketing if send_window is None else send_window
@@ -163,10 +166,11 @@ def preview(
     *,
     lang: str | None = None,
     settings: Settings | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Rendered:
     """Render ``template`` for a customer as it would be sent (in ``lang``, if given)."""
     config = settings or get_settings()
-    context = personal.variables(conn, customer_id, config)
+    context = personal.variables(conn, customer_id, config) | (extra or {})
     return templates.render(
         template,
         lang or personal.language_of(conn, customer_id, config),

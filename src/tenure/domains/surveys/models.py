@@ -1,10 +1,12 @@
-"""ORM model of a survey response."""
+"""ORM models of surveys: imported responses, definitions, invitations and answers."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base
@@ -25,3 +27,78 @@ class SurveyResponse(Base):
     score: Mapped[int]
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Survey(Base):
+    """A survey's definition (``definition.SurveySpec`` as JSON), by its key."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    spec: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class InvitationStatus(StrEnum):
+    """An invitation was made (``invited``) or held back (``skipped``, with the reason)."""
+
+    INVITED = "invited"
+    SKIPPED = "skipped"
+
+
+class SurveyInvitation(Base):
+    """One customer asked one survey: the personal link's row, made once per idempotency key."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        Index("ix_survey_invitations_customer_id_created_at", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))  # email, link (embedded), api
+    source: Mapped[str | None] = mapped_column(String(100))  # playbook:<name>, api, cli
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+
+
+class SurveyAnswer(Base):
+    """A customer's answers to a survey: through a personal link, or sent by another system.
+
+    One per invitation (``invitation_id`` unique); one per sender's id for answers that came
+    through the API (``survey_id``, ``sender_id`` unique), so sending it again changes nothing.
+    """
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "sender_id"),
+        Index("ix_survey_answers_survey_id_answered_at", "survey_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_invitations.id"), unique=True
+    )
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    sender_id: Mapped[str | None] = mapped_column(String(200))
+    answers: Mapped[dict[str, Any]]
+    score: Mapped[int | None]
+    band: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))  # page, api
+    answered_at: Mapped[datetime]
+    changed_at: Mapped[datetime | None]
+    edits: Mapped[int] = mapped_column(default=0)

@@ -64,7 +64,7 @@ def rule_words(tree: dict[str, Any]) -> str:
 
 # the steps of a playbook that do something to or for the customer: on the timeline
 EFFECTS = frozenset(
-    {"send_email", "create_task", "set_fields", "add_tags", "remove_tags", "webhook"}
+    {"send_email", "send_survey", "create_task", "set_fields", "add_tags", "remove_tags", "webhook"}
 )
 
 

@@ -29,6 +29,7 @@ from tenure.web.render import N_, Page, Renderer
 
 ACTIONS = {
     "send_email": N_("Send email"),
+    "send_survey": N_("Send survey"),
     "create_task": N_("Task"),
     "set_fields": N_("Set fields"),
     "add_tags": N_("Add tags"),
@@ -215,6 +216,9 @@ def step_words(step: Step, next_id: str | None, page: Page, kind: str = "marketi
         text = _("Send the email %(template)s", template=_quoted(m.template))
         service = m.category_in(kind) == "service"
         return text + (f" ({_('service mail: not capped')})" if service else "")
+    if (v := step.send_survey) is not None:
+        text = _("Send the survey %(survey)s", survey=_quoted(v.survey))
+        return text + " · " + _("email %(template)s", template=_quoted(v.template))
     if (t := step.create_task) is not None:
         who = {
             "owner": _("the owner"),

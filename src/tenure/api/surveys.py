@@ -1,0 +1,141 @@
+"""Surveys: definitions, personal links (to embed), answers read and sent from elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import Engine
+
+from tenure.api.auth import Guard
+from tenure.api.params import QueryId
+from tenure.domains.surveys import answering, service
+from tenure.domains.surveys.schemas import IncomingAnswer, NewInvitation
+from tenure.domains.users.permissions import Permission as P
+from tenure.kit.settings import Settings
+from tenure.kit.timeutil import utcnow
+from tenure.storage.engine import write_transaction
+
+BANDS = "promoter, passive, detractor, satisfied, neutral or unsatisfied"
+
+
+def _survey(stored: service.StoredSurvey) -> dict[str, Any]:
+    return {
+        "key": stored.key,
+        "kind": stored.spec.kind,
+        "active": stored.active,
+        "definition": stored.spec.model_dump(mode="json"),
+    }
+
+
+def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
+    """Add the survey routes to ``router``."""
+    guard = Guard(engine, router)
+
+    @guard.route("GET", "/surveys", P.READ_REPORTS)
+    def list_surveys() -> dict[str, Any]:
+        """List every survey with its definition."""
+        with engine.connect() as conn:
+            return {"items": [_survey(s) for s in service.listing(conn)]}
+
+    @guard.route("GET", "/surveys/{survey}", P.READ_REPORTS)
+    def get_survey(survey: str) -> dict[str, Any]:
+        """Return one survey with its definition."""
+        with engine.connect() as conn:
+            return _survey(service.get(conn, survey))
+
+    @guard.route("PUT", "/surveys/{survey}", P.MANAGE_PLAYBOOKS)
+    def put_survey(survey: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create or change a survey (docs/surveys.md: kind, title, questions, cooldowns …)."""
+        spec = service.parse({**body, "key": survey})
+        with write_transaction(engine) as conn:
+            stored, created = service.apply(conn, spec, utcnow())
+        return {**_survey(stored), "created": created}
+
+    @guard.route("POST", "/surveys/{survey}/invitations", P.MANAGE_PLAYBOOKS, status_code=201)
+    def invite(survey: str, body: NewInvitation) -> dict[str, Any]:
+        """Make a customer's personal link (once per `key`), with the HTML to embed it.
+
+        The invitation keeps to the survey's sample and cooldowns: `status` is `skipped`
+        (with `reason`) and there is no link when it is held back.
+        """
+        with write_transaction(engine) as conn:
+            customer_id = service.customer_of(conn, body.customer_id, body.customer_external_id)
+            made = service.invite(
+                conn,
+                survey_key=survey,
+                customer_id=customer_id,
+                key=body.key,
+                now=utcnow(),
+                settings=settings,
+                channel=body.channel,
+                source="api",
+            )
+            title = service.get(conn, survey).spec.title.en
+        return {
+            "invitation_id": made.invitation_id,
+            "status": made.status,
+            "reason": made.reason,
+            "url": made.url,
+            "expires_at": made.expires_at,
+            "embed": service.embed_code(made.url, title) if made.url else None,
+        }
+
+    @guard.route("GET", "/surveys/{survey}/invitations", P.READ_CUSTOMERS)
+    def list_invitations(
+        survey: str,
+        status: str | None = Query(None, description="invited or skipped."),
+        after: QueryId = None,
+        limit: int = Query(50, ge=1, le=500),
+    ) -> dict[str, Any]:
+        """List a survey's invitations, newest first; `after` is the last id of a page."""
+        with engine.connect() as conn:
+            items = service.invitations(conn, survey, status=status, after=after, limit=limit)
+        return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+
+    @guard.route("GET", "/surveys/{survey}/answers", P.READ_CUSTOMERS)
+    def list_answers(
+        survey: str,
+        band: str | None = Query(None, description=f"Only answers of this band: {BANDS}."),
+        customer_id: QueryId = None,
+        commented: bool = Query(False, description="Only answers with a comment."),
+        after: QueryId = None,
+        limit: int = Query(50, ge=1, le=500),
+    ) -> dict[str, Any]:
+        """List a survey's answers with their customer, newest first."""
+        with engine.connect() as conn:
+            items = service.answers(
+                conn,
+                survey,
+                band=band,
+                customer_id=customer_id,
+                commented=commented,
+                after=after,
+                limit=limit,
+            )
+        return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+
+    @guard.route("POST", "/surveys/{survey}/answers", P.IMPORT_DATA)
+    def receive_answer(survey: str, body: IncomingAnswer) -> dict[str, Any]:
+        """Keep an answer collected elsewhere, once per its `id`; 422 names a wrong answer.
+
+        It reaches the event feed as `survey_answered` (score, band), like one given on the
+        survey page.
+        """
+        with write_transaction(engine) as conn:
+            customer_id = service.customer_of(conn, body.customer_id, body.customer_external_id)
+            saved = answering.answer_from_elsewhere(
+                conn,
+                survey_key=survey,
+                customer_id=customer_id,
+                sender_id=body.id,
+                raw=body.answers,
+                answered_at=body.answered_at,
+                language=body.language,
+            )
+        return {
+            "answer_id": saved.answer_id,
+            "created": saved.created,
+            "score": saved.checked.score,
+            "band": saved.checked.band,
+        }
