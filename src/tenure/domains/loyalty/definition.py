@@ -8,6 +8,7 @@ so a customer is never credited a fraction and two runs always agree.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tenure.kit import filters
+from tenure.kit.errors import InvalidInput
 from tenure.kit.zones import canonical_zone
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -148,6 +150,7 @@ class Programme(Strict):
     unit_value: Decimal = Field(default=Decimal("0.01"), gt=0, max_digits=12, decimal_places=6)
     pending_days: int = Field(default=0, ge=0, le=365)  # the return window
     timezone: str = "UTC"  # what a day and a month are, for caps and period ends
+    starts_on: date | None = None  # orders before this day earn nothing
     expiry: Expiry = Field(default_factory=Expiry)
     earn: list[EarnRule] = Field(default_factory=list)
     rewards: list[Reward] = Field(default_factory=list)
@@ -174,6 +177,24 @@ class Programme(Strict):
                     raise ValueError(f"{name}[{i}] repeats the key {key!r}")
                 seen.add(key)
         return self
+
+    def to_units(self, text: str, field: str = "amount") -> int:
+        """Read an amount a person typed: whole points, or money (1.25) for cashback."""
+        try:
+            value = Decimal(text.strip())
+        except ArithmeticError:
+            raise InvalidInput(f"{field}: {text!r} is not a number") from None
+        units = value * 100 if self.currency == Currency.CASHBACK else value
+        if not units.is_finite() or units != units.to_integral_value():
+            whole = "whole cents" if self.currency == Currency.CASHBACK else "whole points"
+            raise InvalidInput(f"{field}: {text!r} is not in {whole}")
+        return int(units)
+
+    def show(self, units: int) -> str:
+        """Write an amount of the programme's units for a person (points, or money)."""
+        if self.currency == Currency.CASHBACK:
+            return f"{Decimal(units).scaleb(-2):,.2f} {self.money}"
+        return f"{units:,}"
 
     def reward(self, key: str) -> Reward | None:
         """Return the reward called ``key``, if the programme has one."""

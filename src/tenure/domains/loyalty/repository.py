@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tenure.domains.customers.models import Customer
 from tenure.domains.loyalty.models import (
     EntryKind,
     LoyaltyAccount,
@@ -136,6 +137,14 @@ def replace_programme(conn: Connection, programme_id: int, values: dict[str, Any
     conn.execute(
         update(LoyaltyProgramme).where(LoyaltyProgramme.id == programme_id).values(**values)
     )
+
+
+def customer_id_of(conn: Connection, external_id: str) -> int | None:
+    """Return the id of the customer known by ``external_id`` in the user's systems."""
+    found = conn.execute(
+        select(Customer.id).where(Customer.external_id == external_id)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 # --- accounts ---------------------------------------------------------------------------

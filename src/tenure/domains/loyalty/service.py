@@ -295,3 +295,54 @@ def balance(conn: Connection, book: Book, customer_id: int, at: datetime) -> Bal
     pending = sum(lot.remaining for lot in lots if lot.available_at > at)
     total = sum(lot.remaining for lot in lots) - owed
     return Balance(total, ledger.spendable(lots, debts, at), pending, owed)
+
+
+def statement(
+    conn: Connection,
+    book: Book,
+    customer_id: int,
+    *,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[dict[str, object]]:
+    """Return the customer's ledger entries, newest first, as plain rows."""
+    account = repo.account_of(conn, book.id, customer_id)
+    if account is None:
+        return []
+    return [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "amount": e.amount,
+            "occurred_at": e.occurred_at,
+            "available_at": e.available_at,
+            "expires_at": e.expires_at,
+            "order_id": e.order_id,
+            "rule": e.rule,
+            "reason": e.reason,
+            "key": e.key,
+        }
+        for e in repo.entries(conn, account, limit=limit, before_id=before_id)
+    ]
+
+
+def customer(conn: Connection, external_id: str) -> int:
+    """Return the id of the customer with this external id; 404 naming the field."""
+    found = repo.customer_id_of(conn, external_id)
+    if found is None:
+        raise NotFound(f"customer: no customer has the external id {external_id!r}")
+    return found
+
+
+def sole_programme(conn: Connection, key: str | None) -> Book:
+    """Return the programme named ``key``, or the only one when none is named."""
+    if key is None:
+        keys = repo.programme_keys(conn)
+        if len(keys) != 1:
+            raise InvalidInput(
+                f"programme: name one of {', '.join(keys)}"
+                if keys
+                else "programme: none yet; apply a programme file first (tenure loyalty apply)"
+            )
+        key = keys[0]
+    return book(conn, key)
