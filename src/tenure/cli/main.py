@@ -13,6 +13,7 @@ from tenure.cli import (
     exporting,
     importing,
     init,
+    loyalty,
     messages,
     playbooks,
     report,
@@ -50,6 +51,7 @@ app.add_typer(segments.app, name="segments")
 app.add_typer(customers.app, name="customers")
 app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(messages.app, name="messages")
+app.add_typer(loyalty.app, name="loyalty")
 app.add_typer(users.app, name="users")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("worker")(worker.worker)

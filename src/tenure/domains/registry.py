@@ -14,6 +14,13 @@ from tenure.domains.automation.models import (
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event, FeedCursor
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
+from tenure.domains.loyalty.models import (
+    LoyaltyAccount,
+    LoyaltyAllocation,
+    LoyaltyEntry,
+    LoyaltyProgramme,
+    LoyaltyRefund,
+)
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.messaging.models import Message
 from tenure.domains.orders.models import Order, OrderLine
@@ -73,6 +80,11 @@ ALL_MODELS = (
     Survey,
     SurveyInvitation,
     SurveyAnswer,
+    LoyaltyProgramme,
+    LoyaltyAccount,
+    LoyaltyEntry,
+    LoyaltyAllocation,
+    LoyaltyRefund,
 )
 
 

@@ -1,0 +1,1 @@
+"""Loyalty: programmes, an append-only points ledger, tiers, milestones and referrals."""

@@ -1,0 +1,418 @@
+"""Every query on the loyalty ledger: accounts, entries, lots, draws and allocations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tenure.domains.customers.models import Customer
+from tenure.domains.loyalty.models import (
+    EntryKind,
+    LoyaltyAccount,
+    LoyaltyAllocation,
+    LoyaltyEntry,
+    LoyaltyProgramme,
+    LoyaltyRefund,
+)
+from tenure.storage.base import table_of
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    """A stored programme."""
+
+    id: int
+    key: str
+    currency: str
+    version: int
+    checksum: str
+    definition: dict[str, Any]
+    source: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger entry as stored."""
+
+    id: int
+    account_id: int
+    key: str
+    kind: str
+    amount: int
+    occurred_at: datetime
+    available_at: datetime | None
+    expires_at: datetime | None
+    order_id: int | None
+    rule: str | None
+    basis: Decimal | None
+    reverses_id: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Lot:
+    """A positive entry with what is left of it."""
+
+    id: int
+    remaining: int
+    available_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Debt:
+    """A draw not (yet) covered by lots: what a refund of spent points left owing."""
+
+    id: int
+    outstanding: int
+
+
+ENTRY_COLUMNS = (
+    LoyaltyEntry.id,
+    LoyaltyEntry.account_id,
+    LoyaltyEntry.key,
+    LoyaltyEntry.kind,
+    LoyaltyEntry.amount,
+    LoyaltyEntry.occurred_at,
+    LoyaltyEntry.available_at,
+    LoyaltyEntry.expires_at,
+    LoyaltyEntry.order_id,
+    LoyaltyEntry.rule,
+    LoyaltyEntry.basis,
+    LoyaltyEntry.reverses_id,
+    LoyaltyEntry.reason,
+)
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(**row._mapping)
+
+
+def _insert_ignoring(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+# --- programmes -------------------------------------------------------------------------
+
+
+def programme(conn: Connection, key: str) -> ProgrammeRow | None:
+    """Return the programme called ``key``."""
+    row = conn.execute(
+        select(
+            LoyaltyProgramme.id,
+            LoyaltyProgramme.key,
+            LoyaltyProgramme.currency,
+            LoyaltyProgramme.version,
+            LoyaltyProgramme.checksum,
+            LoyaltyProgramme.definition,
+            LoyaltyProgramme.source,
+            LoyaltyProgramme.updated_at,
+        ).where(LoyaltyProgramme.key == key)
+    ).first()
+    return None if row is None else ProgrammeRow(*row)
+
+
+def programme_keys(conn: Connection) -> list[str]:
+    """Return every programme's key, sorted."""
+    return list(conn.scalars(select(LoyaltyProgramme.key).order_by(LoyaltyProgramme.key)))
+
+
+def add_programme(conn: Connection, values: dict[str, Any]) -> int:
+    """Store a new programme; return its id."""
+    return int(
+        conn.execute(
+            insert(LoyaltyProgramme).values(**values).returning(LoyaltyProgramme.id)
+        ).scalar_one()
+    )
+
+
+def replace_programme(conn: Connection, programme_id: int, values: dict[str, Any]) -> None:
+    """Replace a programme's definition (its ledger stays)."""
+    conn.execute(
+        update(LoyaltyProgramme).where(LoyaltyProgramme.id == programme_id).values(**values)
+    )
+
+
+def customer_id_of(conn: Connection, external_id: str) -> int | None:
+    """Return the id of the customer known by ``external_id`` in the user's systems."""
+    found = conn.execute(
+        select(Customer.id).where(Customer.external_id == external_id)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+def ensure_account(conn: Connection, programme_id: int, customer_id: int, at: datetime) -> int:
+    """Return the customer's account in the programme, opening it if need be."""
+    table = table_of(LoyaltyAccount)
+    conn.execute(
+        _insert_ignoring(conn)(table)
+        .values(programme_id=programme_id, customer_id=customer_id, joined_at=at, touched_at=at)
+        .on_conflict_do_nothing(index_elements=["programme_id", "customer_id"])
+    )
+    return int(
+        conn.execute(
+            select(LoyaltyAccount.id).where(
+                LoyaltyAccount.programme_id == programme_id,
+                LoyaltyAccount.customer_id == customer_id,
+            )
+        ).scalar_one()
+    )
+
+
+def account_of(conn: Connection, programme_id: int, customer_id: int) -> int | None:
+    """Return the customer's account id, if they have one."""
+    found = conn.execute(
+        select(LoyaltyAccount.id).where(
+            LoyaltyAccount.programme_id == programme_id,
+            LoyaltyAccount.customer_id == customer_id,
+        )
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def lock_account(conn: Connection, account_id: int, at: datetime) -> None:
+    """Take the account's lock for this transaction (see ``LoyaltyAccount``)."""
+    conn.execute(
+        update(LoyaltyAccount).where(LoyaltyAccount.id == account_id).values(touched_at=at)
+    )
+
+
+def accounts(conn: Connection, programme_id: int) -> list[tuple[int, int]]:
+    """Return (account id, customer id) of every account of the programme."""
+    rows = conn.execute(
+        select(LoyaltyAccount.id, LoyaltyAccount.customer_id)
+        .where(LoyaltyAccount.programme_id == programme_id)
+        .order_by(LoyaltyAccount.id)
+    ).all()
+    return [(int(a), int(c)) for a, c in rows]
+
+
+# --- entries ----------------------------------------------------------------------------
+
+
+def insert_entry(conn: Connection, values: dict[str, Any]) -> int | None:
+    """Append an entry; None if its key is in the ledger already (nothing written)."""
+    table = table_of(LoyaltyEntry)
+    found = conn.execute(
+        _insert_ignoring(conn)(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+        .returning(table.c.id)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def entry_by_key(conn: Connection, programme_id: int, key: str) -> Entry | None:
+    """Return the entry written under ``key``."""
+    row = conn.execute(
+        select(*ENTRY_COLUMNS).where(
+            LoyaltyEntry.programme_id == programme_id, LoyaltyEntry.key == key
+        )
+    ).first()
+    return None if row is None else _entry(row)
+
+
+def entries(
+    conn: Connection, account_id: int, *, limit: int | None = None, before_id: int | None = None
+) -> list[Entry]:
+    """Return the account's entries, newest first."""
+    query = (
+        select(*ENTRY_COLUMNS)
+        .where(LoyaltyEntry.account_id == account_id)
+        .order_by(LoyaltyEntry.occurred_at.desc(), LoyaltyEntry.id.desc())
+    )
+    if before_id is not None:
+        query = query.where(LoyaltyEntry.id < before_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_entry(row) for row in conn.execute(query)]
+
+
+def order_earnings(conn: Connection, programme_id: int, order_id: int) -> list[Entry]:
+    """Return the earn entries of an order, by id."""
+    rows = conn.execute(
+        select(*ENTRY_COLUMNS)
+        .where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.order_id == order_id,
+            LoyaltyEntry.kind == EntryKind.EARN.value,
+        )
+        .order_by(LoyaltyEntry.id)
+    )
+    return [_entry(row) for row in rows]
+
+
+def reversed_of(conn: Connection, lot_id: int) -> int:
+    """Return how much has been reversed of a lot so far (a positive number)."""
+    total = conn.execute(
+        select(func.coalesce(func.sum(-LoyaltyEntry.amount), 0)).where(
+            LoyaltyEntry.reverses_id == lot_id
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def earned_between(
+    conn: Connection, account_id: int, rule: str, start: datetime, end: datetime
+) -> int:
+    """Return what ``rule`` earned the account from ``start`` up to ``end`` (gross)."""
+    total = conn.execute(
+        select(func.coalesce(func.sum(LoyaltyEntry.amount), 0)).where(
+            LoyaltyEntry.account_id == account_id,
+            LoyaltyEntry.kind == EntryKind.EARN.value,
+            LoyaltyEntry.rule == rule,
+            LoyaltyEntry.occurred_at >= start,
+            LoyaltyEntry.occurred_at < end,
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def last_activity(conn: Connection, account_id: int) -> tuple[int, datetime] | None:
+    """Return the id and time of the account's latest earn or redemption."""
+    row = conn.execute(
+        select(LoyaltyEntry.id, LoyaltyEntry.occurred_at)
+        .where(
+            LoyaltyEntry.account_id == account_id,
+            LoyaltyEntry.kind.in_([EntryKind.EARN.value, EntryKind.REDEEM.value]),
+        )
+        .order_by(LoyaltyEntry.occurred_at.desc(), LoyaltyEntry.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), row[1])
+
+
+# --- lots, debts, allocations -----------------------------------------------------------
+
+
+def _used() -> Any:
+    return (
+        select(LoyaltyAllocation.lot_id, func.sum(LoyaltyAllocation.amount).label("used"))
+        .group_by(LoyaltyAllocation.lot_id)
+        .subquery()
+    )
+
+
+def lots(conn: Connection, account_id: int) -> list[Lot]:
+    """Return the account's lots with something left, soonest-expiring first.
+
+    Lots without an expiry date come last; ties go to the oldest lot.
+    """
+    used = _used()
+    remaining = LoyaltyEntry.amount - func.coalesce(used.c.used, 0)
+    rows = conn.execute(
+        select(LoyaltyEntry.id, remaining, LoyaltyEntry.available_at, LoyaltyEntry.expires_at)
+        .outerjoin(used, used.c.lot_id == LoyaltyEntry.id)
+        .where(LoyaltyEntry.account_id == account_id, LoyaltyEntry.amount > 0, remaining > 0)
+        .order_by(
+            LoyaltyEntry.expires_at.is_(None),
+            LoyaltyEntry.expires_at,
+            LoyaltyEntry.available_at,
+            LoyaltyEntry.id,
+        )
+    ).all()
+    # every lot is written with available_at (only draws leave it empty)
+    return [Lot(int(i), int(r), a, e) for i, r, a, e in rows if a is not None]
+
+
+def debts(conn: Connection, account_id: int) -> list[Debt]:
+    """Return the account's draws that lots did not fully cover, oldest first."""
+    covered = (
+        select(LoyaltyAllocation.draw_id, func.sum(LoyaltyAllocation.amount).label("covered"))
+        .group_by(LoyaltyAllocation.draw_id)
+        .subquery()
+    )
+    outstanding = -LoyaltyEntry.amount - func.coalesce(covered.c.covered, 0)
+    rows = conn.execute(
+        select(LoyaltyEntry.id, outstanding)
+        .outerjoin(covered, covered.c.draw_id == LoyaltyEntry.id)
+        .where(LoyaltyEntry.account_id == account_id, LoyaltyEntry.amount < 0, outstanding > 0)
+        .order_by(LoyaltyEntry.id)
+    ).all()
+    return [Debt(int(i), int(o)) for i, o in rows]
+
+
+def allocate(conn: Connection, rows: list[tuple[int, int, int]]) -> None:
+    """Record (draw id, lot id, amount) allocations."""
+    if rows:
+        conn.execute(
+            insert(LoyaltyAllocation),
+            [{"draw_id": d, "lot_id": lot, "amount": a} for d, lot, a in rows],
+        )
+
+
+def due_accounts(conn: Connection, programme_id: int, at: datetime) -> list[int]:
+    """Return the accounts holding a lot with something left whose expiry date has come."""
+    used = _used()
+    remaining = LoyaltyEntry.amount - func.coalesce(used.c.used, 0)
+    rows = conn.execute(
+        select(LoyaltyEntry.account_id)
+        .outerjoin(used, used.c.lot_id == LoyaltyEntry.id)
+        .where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.amount > 0,
+            LoyaltyEntry.expires_at <= at,
+            remaining > 0,
+        )
+        .distinct()
+        .order_by(LoyaltyEntry.account_id)
+    )
+    return [int(a) for a in rows.scalars()]
+
+
+def idle_accounts(conn: Connection, programme_id: int, before: datetime) -> list[int]:
+    """Return accounts with something left whose last earn or redemption is before ``before``."""
+    used = _used()
+    active = (
+        select(LoyaltyEntry.account_id, func.max(LoyaltyEntry.occurred_at).label("last"))
+        .where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.kind.in_([EntryKind.EARN.value, EntryKind.REDEEM.value]),
+        )
+        .group_by(LoyaltyEntry.account_id)
+        .subquery()
+    )
+    remaining = LoyaltyEntry.amount - func.coalesce(used.c.used, 0)
+    rows = conn.execute(
+        select(LoyaltyEntry.account_id)
+        .join(active, active.c.account_id == LoyaltyEntry.account_id)
+        .outerjoin(used, used.c.lot_id == LoyaltyEntry.id)
+        .where(and_(LoyaltyEntry.amount > 0, remaining > 0, active.c.last <= before))
+        .distinct()
+        .order_by(LoyaltyEntry.account_id)
+    )
+    return [int(a) for a in rows.scalars()]
+
+
+# --- refunds ----------------------------------------------------------------------------
+
+
+def add_refund(conn: Connection, values: dict[str, Any]) -> bool:
+    """Record a refund; False if its key was recorded before (it counts once)."""
+    table = table_of(LoyaltyRefund)
+    found = conn.execute(
+        _insert_ignoring(conn)(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+        .returning(table.c.id)
+    ).scalar_one_or_none()
+    return found is not None
+
+
+def refunded_total(conn: Connection, programme_id: int, order_id: int) -> Decimal:
+    """Return how much of an order has been refunded, over every refund recorded."""
+    total = conn.execute(
+        select(func.coalesce(func.sum(LoyaltyRefund.amount), 0)).where(
+            LoyaltyRefund.programme_id == programme_id, LoyaltyRefund.order_id == order_id
+        )
+    ).scalar_one()
+    return Decimal(str(total)).quantize(Decimal("0.01"))
