@@ -8,6 +8,7 @@ and CLV is their discounted product over the horizon (``tenure.analytics.clv.val
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,11 +17,11 @@ import numpy as np
 import polars as pl
 
 from tenure.analytics.clv import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
-from tenure.analytics.clv.base import ConvergenceError
+from tenure.analytics.clv.base import ConvergenceError, CustomerBaseModel
 from tenure.kit.errors import InvalidInput
 
 WEEK = 7.0
-Fitted = TypeVar("Fitted")
+Fitted = TypeVar("Fitted", bound=CustomerBaseModel)
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,14 @@ def probability_alive(
     """Return P(alive) (null for non-buyers) and the parameters of a model fitted on ``features``.
 
     ``initial`` starts the fit (parameters fitted on nearby data save most of the steps).
-    Raises ConvergenceError when the model cannot be fitted.
+    A fit that fails unpenalised is retried with the same small penalty as the run's value step,
+    so this P(alive) is the one the run shows. Raises ConvergenceError when neither fit converges.
     """
     summary = model_summary(features)
-    fitted = (ParetoNBD if model == "paretonbd" else BetaGeo)(initial=initial).fit(summary)
+    model_class = ParetoNBD if model == "paretonbd" else BetaGeo
+    fitted = _fit(
+        lambda k: model_class(initial=initial, penalizer=k).fit(summary), "transaction", {}
+    )
     alive = summary.select("customer_id", pl.Series("p_alive", fitted.probability_alive(summary)))
     joined = features.select("customer_id").join(alive, on="customer_id", how="left")
     return joined["p_alive"], dict(fitted.params_)
@@ -76,11 +81,16 @@ FALLBACK_PENALIZER = 0.001
 def _fit(fit: Callable[[float], Fitted], name: str, diagnostics: dict[str, Any]) -> Fitted:
     """Fit with ``fit(penalizer)``: unpenalised, else once more with FALLBACK_PENALIZER."""
     try:
-        return fit(0.0)
+        fitted = fit(0.0)
+        # the optimiser may also stop "converged" on that flat ridge (which depends on the CPU's
+        # floating point): parameters without a finite standard error are the same failure
+        if all(math.isfinite(error) for error in fitted.standard_errors_.values()):
+            return fitted
     except ConvergenceError:
-        fitted = fit(FALLBACK_PENALIZER)
-        diagnostics.setdefault("penalized", []).append(name)
-        return fitted
+        pass
+    fitted = fit(FALLBACK_PENALIZER)
+    diagnostics.setdefault("penalized", []).append(name)
+    return fitted
 
 
 def customer_value(
