@@ -282,6 +282,14 @@ class WaitFor(Strict):
     )
 
 
+class AwardPoints(Strict):
+    """Credit points in a loyalty programme (docs/loyalty.md), once per step run."""
+
+    programme: str = Field(min_length=1, max_length=64)
+    amount: int = Field(gt=0, le=10_000_000)  # whole units: points, or cents of cashback
+    reason: str | None = Field(default=None, max_length=200)
+
+
 class Wait(Strict):
     """Wait ``days`` and ``hours``, or until the next ``weekday`` at ``hour`` (customer time)."""
 
@@ -364,6 +372,7 @@ class Step(Strict):
     add_tags: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = None
     remove_tags: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = None
     webhook: Webhook | None = None
+    award_points: AwardPoints | None = None
     wait: Wait | None = None
     wait_for: WaitFor | None = None
     branch: Branch | None = None
@@ -414,6 +423,7 @@ ACTIONS = (
     "add_tags",
     "remove_tags",
     "webhook",
+    "award_points",
     "wait",
     "wait_for",
     "branch",

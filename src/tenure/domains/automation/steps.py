@@ -24,6 +24,7 @@ from sqlalchemy import Connection, bindparam, exists, func, insert, select, upda
 
 from tenure.domains.automation.definition import (
     Assignee,
+    AwardPoints,
     CreateTask,
     Playbook,
     Share,
@@ -42,11 +43,13 @@ from tenure.domains.automation.models import (
     StepRun,
 )
 from tenure.domains.events.models import Event
+from tenure.domains.loyalty import service as loyalty
 from tenure.domains.orders.models import Order, OrderStatus
 from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.models import Task, TaskStatus
 from tenure.domains.users.models import User
 from tenure.kit import filters
+from tenure.kit.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +226,26 @@ def _change_customer(effects: Effects, row: dict[str, Any], step: Step) -> dict[
         tags = [t for t in tags if t not in step.remove_tags]
     effects.change(customer_id, {"tags": tags})
     return {"tags": tags}
+
+
+def _award_points(
+    conn: Connection,
+    key: str,
+    row: dict[str, Any],
+    playbook: Playbook,
+    spec: AwardPoints,
+    now: datetime,
+) -> dict[str, Any]:
+    # the step's key is the ledger's: a step run again after a crash credits nothing more
+    try:
+        book = loyalty.book(conn, spec.programme)
+    except NotFound as exc:
+        raise StepFailed(f"award_points: {exc.message}") from None
+    credit = loyalty.Credit(
+        row["customer_id"], spec.amount, key, now, f"playbook:{playbook.name}", spec.reason
+    )
+    posted = loyalty.award(conn, book, credit)
+    return {"entry_id": posted.entry.id, "amount": spec.amount, "programme": spec.programme}
 
 
 def split_way(enrollment_id: int, step_id: str, ways: list[Share]) -> str:
@@ -410,6 +433,8 @@ def _act(
             "category": step.send_survey.category_in(playbook.kind),
         }
         return context.send_survey(conn, key, mail, step)
+    if step.award_points is not None:
+        return _award_points(conn, key, row, playbook, step.award_points, now)
     if step.webhook is not None:
         if context.call_webhook is None:
             raise StepFailed("webhook: no webhook outbox is set up")
