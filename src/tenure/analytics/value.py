@@ -64,9 +64,19 @@ def probability_alive(
     """
     summary = model_summary(features)
     model_class = ParetoNBD if model == "paretonbd" else BetaGeo
-    fitted = _fit(
-        lambda k: model_class(initial=initial, penalizer=k).fit(summary), "transaction", {}
-    )
+
+    def fit_from(start: dict[str, float] | None) -> BetaGeo | ParetoNBD:
+        return _fit(
+            lambda k: model_class(initial=start, penalizer=k).fit(summary), "transaction", {}
+        )
+
+    try:
+        fitted = fit_from(initial)
+    except ConvergenceError:
+        if initial is None:
+            raise
+        # a warm start taken from a fit on the flat ridge (a, b huge) can strand this one there
+        fitted = fit_from(None)
     alive = summary.select("customer_id", pl.Series("p_alive", fitted.probability_alive(summary)))
     joined = features.select("customer_id").join(alive, on="customer_id", how="left")
     return joined["p_alive"], dict(fitted.params_)
