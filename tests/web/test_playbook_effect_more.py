@@ -56,6 +56,16 @@ REACHED = text(
 
 
 def _enroll(engine: Engine) -> None:
+    """Enrol the 150 customers once: the demo engine is shared by the session's tests."""
+    with engine.connect() as conn:
+        done = conn.execute(
+            text(
+                "SELECT count(*) FROM enrollments e JOIN playbooks p ON p.id = e.playbook_id "
+                "WHERE p.name = 'web-weeks'"
+            )
+        ).scalar_one()
+    if done:
+        return
     with write_transaction(engine) as conn:
         service.apply(conn, Actor(None, "cli"), [parse(PLAYBOOK, "web-weeks.yaml")])
         ids = conn.execute(

@@ -57,6 +57,18 @@ class Difference:
         """Whether the interval excludes no difference at all."""
         return self.low > 0 or self.high < 0
 
+    def as_dict(self) -> dict[str, float | None]:
+        """Return the figures as plain data, the relative lift with them."""
+        return {
+            "treated": self.treated,
+            "holdout": self.holdout,
+            "difference": self.difference,
+            "low": self.low,
+            "high": self.high,
+            "confidence": self.confidence,
+            "relative_lift": self.relative_lift,
+        }
+
 
 def rate_difference(
     treated_goals: int,
@@ -171,6 +183,15 @@ class SampleRatio:
     def broken(self) -> bool:
         """Whether the split is too far from its share to be chance."""
         return self.p_value < SAMPLE_RATIO_ALARM
+
+    def as_dict(self) -> dict[str, float | bool]:
+        """Return the check as plain data, its verdict with it."""
+        return {
+            "expected_share": self.expected_share,
+            "observed_share": self.observed_share,
+            "p_value": self.p_value,
+            "broken": self.broken,
+        }
 
 
 def sample_ratio(treated: int, holdout: int, holdout_share: float) -> SampleRatio | None:

@@ -144,6 +144,8 @@ AUDIT_ACTIONS: Labels = {
     "customer.update": _l("customer changed", "修改客户"),
     "customer.erase": _l("customer erased", "删除客户个人数据"),
     "events.ingest": _l("events received", "接收事件"),
+    "loyalty.adjust": _l("points adjusted by hand", "手动调整积分"),
+    "loyalty.opening": _l("opening balances imported", "导入期初积分余额"),
     "playbook.create": _l("playbook created", "创建剧本"),
     "playbook.publish": _l("playbook published", "发布剧本"),
     "playbook.pause": _l("playbook paused", "暂停剧本"),

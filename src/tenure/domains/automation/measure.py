@@ -96,15 +96,7 @@ class Measured:
         def difference(d: uplift.Difference | None) -> dict[str, Any] | None:
             if d is None:
                 return None
-            return {
-                "treated": d.treated,
-                "holdout": d.holdout,
-                "difference": d.difference,
-                "low": d.low,
-                "high": d.high,
-                "confidence": d.confidence,
-                "relative_lift": d.relative_lift,
-            }
+            return d.as_dict()
 
         margin = scaled(self.revenue, self.margin_share)
         ratio = self.sample_ratio
@@ -115,14 +107,7 @@ class Measured:
             "window_days": self.window_days,
             "goal": self.goal,
             "assigned": {"treated": self.assigned_treated, "holdout": self.assigned_holdout},
-            "sample_ratio": None
-            if ratio is None
-            else {
-                "expected_share": ratio.expected_share,
-                "observed_share": ratio.observed_share,
-                "p_value": ratio.p_value,
-                "broken": ratio.broken,
-            },
+            "sample_ratio": None if ratio is None else ratio.as_dict(),
             "measured": {"treated": self.measured_treated, "holdout": self.measured_holdout},
             "goal_rate": difference(self.goal_rate),
             "revenue_per_customer": difference(self.revenue),

@@ -79,15 +79,9 @@ class Programme:
         def difference(d: uplift.Difference | None) -> dict[str, Any] | None:
             if d is None:
                 return None
-            return {
-                "treated": d.treated,
-                "control": d.holdout,
-                "difference": d.difference,
-                "low": d.low,
-                "high": d.high,
-                "confidence": d.confidence,
-                "relative_lift": d.relative_lift,
-            }
+            figures = d.as_dict()
+            figures["control"] = figures.pop("holdout")  # the programme's comparison group
+            return figures
 
         ratio = self.sample_ratio
         return {
@@ -96,14 +90,7 @@ class Programme:
             "window_days": self.window_days,
             "started": self.started,
             "assigned": {"treated": self.assigned_treated, "control": self.assigned_control},
-            "sample_ratio": None
-            if ratio is None
-            else {
-                "expected_share": ratio.expected_share,
-                "observed_share": ratio.observed_share,
-                "p_value": ratio.p_value,
-                "broken": ratio.broken,
-            },
+            "sample_ratio": None if ratio is None else ratio.as_dict(),
             "measured": {"treated": self.measured_treated, "control": self.measured_control},
             "primary_metric": "purchase_rate",
             "purchase_rate": difference(self.purchase_rate),

@@ -43,17 +43,7 @@ class StillActive:
         return {
             "days": self.days,
             "measured": {"treated": self.treated, "holdout": self.holdout},
-            "share": None
-            if d is None
-            else {
-                "treated": d.treated,
-                "holdout": d.holdout,
-                "difference": d.difference,
-                "low": d.low,
-                "high": d.high,
-                "confidence": d.confidence,
-                "relative_lift": d.relative_lift,
-            },
+            "share": None if d is None else d.as_dict(),
         }
 
 

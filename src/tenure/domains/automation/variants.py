@@ -40,17 +40,7 @@ class Variant:
             "way": self.way,
             "share": self.share,
             "treated": self.treated,
-            "goal_rate": None
-            if d is None
-            else {
-                "treated": d.treated,
-                "holdout": d.holdout,
-                "difference": d.difference,
-                "low": d.low,
-                "high": d.high,
-                "confidence": d.confidence,
-                "relative_lift": d.relative_lift,
-            },
+            "goal_rate": None if d is None else d.as_dict(),
         }
 
 
