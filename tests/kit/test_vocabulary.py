@@ -10,6 +10,8 @@ from tenure.analytics.stages import PRESETS
 from tenure.demo.config import CHANNELS
 from tenure.demo.purchases import SALES_CHANNELS
 from tenure.domains.events.models import EventType, SystemEventType
+from tenure.domains.loyalty.models import ReferralStatus
+from tenure.domains.loyalty.referrals import REASONS
 from tenure.domains.orders.models import OrderStatus
 from tenure.domains.tasks.models import TaskStatus
 from tenure.domains.users.models import Role
@@ -51,6 +53,8 @@ def test_every_key_the_code_produces_is_in_the_catalogue() -> None:
         "task_status": {s.value for s in TaskStatus},
         "channel": {c.key for c in CHANNELS} | set(SALES_CHANNELS),
         "audit_action": _audit_actions(),
+        "referral_status": {s.value for s in ReferralStatus},
+        "referral_reason": set(REASONS),
     }
     assert len(expected["audit_action"]) > 20  # the reader of the source found them
     for name, keys in expected.items():

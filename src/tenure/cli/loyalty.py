@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from sqlalchemy import Connection
 
-from tenure.cli import context
+from tenure.cli import context, referrals
 
 app = typer.Typer(
     help=(
@@ -23,6 +23,7 @@ PROGRAMME = typer.Option(
     None, "--programme", "-p", help="The programme's key (may be left out when there is one)."
 )
 JSON = typer.Option(False, "--json", help="Print the result as JSON.")
+app.add_typer(referrals.app, name="referrals")
 KEY_HELP = "An idempotency key: the same key again changes nothing (e.g. your system's id)."
 
 

@@ -139,6 +139,24 @@ RUN_STATUSES: Labels = {
 
 TASK_STATUSES: Labels = {"open": _l("open", "待办"), "done": _l("done", "已完成")}
 
+REFERRAL_STATUSES: Labels = {
+    "waiting": _l("waiting for the first order", "等待首单"),
+    "review": _l("waiting for review", "待审核"),
+    "rewarded": _l("rewarded", "已奖励"),
+    "rejected": _l("rejected", "已拒绝"),
+}
+REFERRAL_REASONS: Labels = {
+    "self_referral": _l("referred themselves", "推荐了自己"),
+    "already_customer": _l("already a customer before", "此前已是客户"),
+    "duplicate_email": _l("email of another customer", "与其他客户邮箱相同"),
+    "duplicate_phone": _l("phone of another customer", "与其他客户电话相同"),
+    "similar_email": _l("email like the referrer's", "邮箱与推荐人相似"),
+    "burst": _l("many referrals in one week", "一周内推荐过多"),
+    "referrer_contact": _l("shares the referrer's phone", "与推荐人电话相同"),
+    "first_order_refunded": _l("first order refunded", "首单已退款"),
+    "first_order_small": _l("first order below the minimum", "首单低于最低金额"),
+}
+
 AUDIT_ACTIONS: Labels = {
     "customer.create": _l("customer created", "创建客户"),
     "customer.update": _l("customer changed", "修改客户"),
@@ -146,6 +164,8 @@ AUDIT_ACTIONS: Labels = {
     "events.ingest": _l("events received", "接收事件"),
     "loyalty.adjust": _l("points adjusted by hand", "手动调整积分"),
     "loyalty.opening": _l("opening balances imported", "导入期初积分余额"),
+    "loyalty.referral_approve": _l("referral approved after review", "审核通过推荐"),
+    "loyalty.referral_reject": _l("referral rejected after review", "审核拒绝推荐"),
     "playbook.create": _l("playbook created", "创建剧本"),
     "playbook.publish": _l("playbook published", "发布剧本"),
     "playbook.pause": _l("playbook paused", "暂停剧本"),
@@ -279,6 +299,8 @@ VOCABULARIES: dict[str, Labels] = {
     "figure": FIGURES,
     "health_signal": HEALTH_SIGNALS,
     "stage_setting": STAGE_SETTINGS,
+    "referral_status": REFERRAL_STATUSES,
+    "referral_reason": REFERRAL_REASONS,
 }
 
 

@@ -111,6 +111,19 @@ class Reward(Strict):
     price: int = Field(gt=0)
 
 
+class Referral(Strict):
+    """What a referral is worth, once the friend's first paid order is past the return window.
+
+    A referrer with more than ``review_after`` referrals in seven days waits in the review
+    list, as do friends whose email looks like the referrer's or who share their contact.
+    """
+
+    referrer_points: int = Field(gt=0)
+    friend_points: int = Field(default=0, ge=0)
+    min_order: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
+    review_after: int = Field(default=5, ge=1, le=1000)
+
+
 class ExpiryPolicy(StrEnum):
     """When points that were not spent run out."""
 
@@ -154,6 +167,7 @@ class Programme(Strict):
     expiry: Expiry = Field(default_factory=Expiry)
     earn: list[EarnRule] = Field(default_factory=list)
     rewards: list[Reward] = Field(default_factory=list)
+    referral: Referral | None = None  # none: the programme does not reward referrals
 
     @field_validator("timezone")
     @classmethod

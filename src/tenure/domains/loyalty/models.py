@@ -125,3 +125,45 @@ class LoyaltyRefund(Base):
     key: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Money())
     refunded_at: Mapped[datetime]
+
+
+class ReferralStatus(StrEnum):
+    """Where a referral stands."""
+
+    WAITING = "waiting"  # for the friend's first paid order and its return window
+    REVIEW = "review"  # looks suspicious: a person approves or rejects it
+    REWARDED = "rewarded"
+    REJECTED = "rejected"
+
+
+class LoyaltyReferralCode(Base):
+    """A member's code (or link) to invite friends with; one per customer and programme."""
+
+    __tablename__ = "loyalty_referral_codes"
+    __table_args__ = (UniqueConstraint("programme_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("loyalty_programmes.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime]
+
+
+class LoyaltyReferral(Base):
+    """A friend who arrived by a member's code; a friend is referred at most once."""
+
+    __tablename__ = "loyalty_referrals"
+    __table_args__ = (UniqueConstraint("programme_id", "friend_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("loyalty_programmes.id"))
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    friend_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    referred_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reasons: Mapped[list[str]]  # why it waits for review or was rejected (vocabulary keys)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))  # the first order
+    rewarded_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
