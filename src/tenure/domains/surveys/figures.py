@@ -39,7 +39,6 @@ from tenure.domains.tasks.models import Task, TaskStatus
 from tenure.kit.timeutil import as_utc
 
 
-
 def _share(part: int, whole: int) -> float | None:
     return None if whole == 0 else part / whole
 
