@@ -267,6 +267,21 @@ STAGE_SETTINGS: Labels = {
     ),
 }
 
+SURVEY_BANDS: Labels = {
+    "promoter": _l("promoter", "推荐者"),
+    "passive": _l("passive", "被动者"),
+    "detractor": _l("detractor", "贬损者"),
+    "satisfied": _l("satisfied", "满意"),
+    "neutral": _l("neutral", "一般"),
+    "unsatisfied": _l("unsatisfied", "不满意"),
+}
+ROOT_CAUSES: Labels = {
+    "product": _l("product", "产品"),
+    "service": _l("service", "服务"),
+    "price": _l("price", "价格"),
+    "other": _l("other", "其他"),
+}
+
 VOCABULARIES: dict[str, Labels] = {
     "stage": STAGES,
     "stage_rule": STAGE_RULES,
@@ -284,6 +299,8 @@ VOCABULARIES: dict[str, Labels] = {
     "figure": FIGURES,
     "health_signal": HEALTH_SIGNALS,
     "stage_setting": STAGE_SETTINGS,
+    "band": SURVEY_BANDS,
+    "root_cause": ROOT_CAUSES,
 }
 
 

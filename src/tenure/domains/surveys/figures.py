@@ -201,3 +201,34 @@ def poor_answers(conn: Connection, key: str, limit: int = 200) -> list[dict[str,
         row["reached"] = r["outcome"] in REACHED
         out.append(row)
     return out
+
+
+def team_items(
+    conn: Connection, team: str, now: datetime, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Return a team's open follow-ups, the most overdue first, each with customer and assignee."""
+    from tenure.domains.users.models import User
+
+    now = as_utc(now)
+    rows = conn.execute(
+        select(
+            SurveyFollowup.task_id,
+            SurveyFollowup.customer_id,
+            Customer.name.label("customer_name"),
+            SurveyFollowup.due_at,
+            SurveyFollowup.escalated_at,
+            SurveyFollowup.reopened,
+            SurveyAnswer.score,
+            SurveyAnswer.band,
+            SurveyAnswer.comment,
+            User.name.label("assignee_name"),
+        )
+        .join(Task, Task.id == SurveyFollowup.task_id)
+        .join(SurveyAnswer, SurveyAnswer.id == SurveyFollowup.answer_id)
+        .join(Customer, Customer.id == SurveyFollowup.customer_id)
+        .outerjoin(User, User.id == Task.assignee_id)
+        .where(SurveyFollowup.team == team, Task.status == TaskStatus.OPEN.value)
+        .order_by(SurveyFollowup.due_at, SurveyFollowup.id)
+        .limit(limit)
+    ).mappings()
+    return [dict(r) | {"overdue": as_utc(r["due_at"]) < now} for r in rows]
