@@ -133,3 +133,34 @@ def test_the_360_shows_invitations_and_answers(client: TestClient, store: Engine
     page = client.get(f"/customers/{cid}").text
     assert f'data-entry="invitation-{invitation}"' in page
     assert 'data-type="survey_answered"' in page
+
+
+def test_completing_a_follow_up_on_the_tasks_page_asks_how_it_ended(
+    client: TestClient, store: Engine
+) -> None:
+    # last in this file: it closes the store's open follow-up
+    task_id = _one(
+        store,
+        "SELECT f.task_id FROM survey_followups f JOIN tasks t ON t.id = f.task_id "
+        "WHERE t.status = 'open'",
+    )
+    page = client.get("/tasks", params={"lang": "zh"}).text
+    assert f'data-task="{task_id}"' in page and 'name="follow_up"' in page and "联系不上" in page
+    csrf = sign_in(client, "admin")
+    form = {"csrf": csrf, "outcome": "called", "root_cause": "product", "next": "/tasks"}
+    missing = client.post(f"/tasks/{task_id}/complete", data=form, follow_redirects=False)
+    assert missing.status_code == 422 and "outcome" in missing.text
+    done = client.post(
+        f"/tasks/{task_id}/complete",
+        data=form | {"follow_up": "not_reachable"},
+        follow_redirects=False,
+    )
+    assert done.status_code in (200, 303), done.text
+    with store.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT outcome, root_cause, contacted_at FROM survey_followups WHERE task_id = :t"
+            ),
+            {"t": task_id},
+        ).one()
+    assert tuple(row) == ("not_reachable", "product", None)  # not reached: no first contact

@@ -123,9 +123,7 @@ def _merged(conn: Connection, customer_id: int, limit: int) -> list[dict[str, An
                 "kind": "invitation",
                 "title": row.key,
                 # invited (answered or not yet), or skipped with the reason
-                "detail": "answered"
-                if row.answered_at is not None
-                else (row.reason or row.status),
+                "detail": "answered" if row.answered_at is not None else (row.reason or row.status),
                 "id": row.id,
             }
         )
