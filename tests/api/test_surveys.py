@@ -117,3 +117,63 @@ def test_answers_from_elsewhere_are_idempotent_and_reach_the_feed(
         headers=_auth(tokens, "viewer"),
     ).json()["items"]
     assert [(a["customer_id"], a["comment"]) for a in answers] == [(customer["id"], "<b>cold</b>")]
+
+
+def test_teams_routing_follow_up_and_figures(client: TestClient, tokens: dict[str, str]) -> None:
+    admin = _auth(tokens)
+    client.put(
+        "/api/v1/surveys/api-fb",
+        json={"kind": "nps", "title": {"en": "F", "zh": "反馈"}},
+        headers=admin,
+    )
+    bad_team = client.put("/api/v1/teams/api-care", json={"sla_hours": 0}, headers=admin)
+    assert bad_team.status_code == 422 and "sla_hours" in bad_team.text
+    made = client.put(
+        "/api/v1/teams/api-care", json={"name_zh": "关怀", "sla_hours": 12}, headers=admin
+    )
+    assert made.status_code == 200 and made.json()["sla_hours"] == 12
+    rules = "survey: api-fb\nrules:\n  - name: low\n    when: {band: [detractor]}\n    team: {t}\n"
+    wrong = client.put(
+        "/api/v1/surveys/api-fb/routing",
+        json={"yaml": rules.replace("{t}", "ghosts"), "file": "fb.yaml"},
+        headers=admin,
+    )
+    assert wrong.status_code == 422 and "fb.yaml, line 5: rules[0].team" in wrong.text
+    kept = client.put(
+        "/api/v1/surveys/api-fb/routing",
+        json={"yaml": rules.replace("{t}", "api-care")},
+        headers=admin,
+    )
+    assert kept.status_code == 200 and kept.json()["rules"] == ["low"]
+    customer = client.get("/api/v1/customers", params={"limit": 1}, headers=admin).json()["items"][
+        0
+    ]
+    sent = client.post(
+        "/api/v1/surveys/api-fb/answers",
+        json={
+            "customer_id": customer["id"],
+            "id": "fb-1",
+            "answers": {"score": 2},
+            "answered_at": "2026-04-01T10:00:00Z",
+        },
+        headers=admin,
+    )
+    assert sent.status_code == 200, sent.text
+    team = client.get("/api/v1/teams/api-care", headers=_auth(tokens, "viewer")).json()
+    assert (team["board"]["open"], team["board"]["overdue"]) == (1, 1)  # 12 h passed long ago
+    task = client.get("/api/v1/tasks", params={"customer_id": customer["id"]}, headers=admin)
+    [mine] = [t for t in task.json()["items"] if t["source"] == "survey:api-fb"]
+    bad = client.post(
+        f"/api/v1/followups/{mine['id']}/close",
+        json={"outcome": "fixed", "root_cause": "price"},
+        headers=admin,
+    )
+    assert bad.status_code == 422 and "outcome" in bad.text
+    closed = client.post(
+        f"/api/v1/followups/{mine['id']}/close",
+        json={"outcome": "contacted", "root_cause": "price"},
+        headers=admin,
+    )
+    assert closed.status_code == 200 and closed.json()["outcome"] == "contacted"
+    got = client.get("/api/v1/surveys/api-fb/figures", headers=admin).json()
+    assert (got["poor"], got["contacted_within_sla"]) == (1, 0.0)

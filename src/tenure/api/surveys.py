@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import Engine
 
-from tenure.api.auth import Guard
-from tenure.api.params import QueryId
-from tenure.domains.surveys import answering, service
-from tenure.domains.surveys.schemas import IncomingAnswer, NewInvitation
+from tenure.api.auth import Guard, audit_actor, caller
+from tenure.api.params import PathId, QueryId
+from tenure.domains.surveys import answering, figures, followups, routing, service, teams
+from tenure.domains.surveys.schemas import (
+    FollowupClose,
+    IncomingAnswer,
+    NewInvitation,
+    RoutingFile,
+    TeamChange,
+)
+from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission as P
+from tenure.kit.errors import InvalidInput
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
 from tenure.storage.engine import write_transaction
@@ -139,3 +147,56 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
             "score": saved.checked.score,
             "band": saved.checked.band,
         }
+
+    @guard.route("GET", "/surveys/{survey}/figures", P.READ_REPORTS)
+    def survey_figures(survey: str) -> dict[str, Any]:
+        """Return a survey's KPIs: response rate, score by month, SLA, time to contact, recovery."""
+        with engine.connect() as conn:
+            return figures.survey_figures(conn, survey)
+
+    @guard.route("PUT", "/surveys/{survey}/routing", P.MANAGE_PLAYBOOKS)
+    def put_routing(survey: str, body: RoutingFile) -> dict[str, Any]:
+        """Keep a survey's routing rules (YAML); 422 names each mistake's line and field."""
+        if routing.parse(body.yaml, body.file).survey != survey:
+            raise InvalidInput(f"survey: the file routes another survey than {survey!r}")
+        with write_transaction(engine) as conn:
+            kept = routing.apply(conn, body.yaml, body.file, utcnow())
+        return {"survey": kept.survey, "rules": [r.name for r in kept.rules]}
+
+    @guard.route("GET", "/teams", P.READ_REPORTS)
+    def list_teams() -> dict[str, Any]:
+        """List the teams with their lead and active members (users whose `team` is its key)."""
+        with engine.connect() as conn:
+            return {"items": teams.listing(conn)}
+
+    @guard.route("GET", "/teams/{team}", P.READ_REPORTS)
+    def get_team(team: str) -> dict[str, Any]:
+        """Return a team with its follow-ups: open, due, overdue, root causes by month."""
+        with engine.connect() as conn:
+            return teams.get(conn, team) | {"board": figures.team_board(conn, team, utcnow())}
+
+    @guard.route("PUT", "/teams/{team}", P.MANAGE_PLAYBOOKS)
+    def put_team(team: str, body: TeamChange, request: Request) -> dict[str, Any]:
+        """Create or change a team: names, lead, assign (round_robin or owner), sla_hours."""
+        with write_transaction(engine) as conn:
+            return teams.put(conn, audit_actor(request), team, body.sent(), utcnow())
+
+    @guard.route("POST", "/followups/{task_id}/close", P.MANAGE_TASKS)
+    def close_followup(task_id: PathId, body: FollowupClose, request: Request) -> dict[str, Any]:
+        """Complete a survey follow-up's task with its outcome and root cause.
+
+        `ask`: send the routing rule's "did we resolve it?" survey; a poor answer reopens it.
+        """
+        with write_transaction(engine) as conn:
+            access.check_task(conn, caller(request), settings.access, task_id)
+            return followups.close(
+                conn,
+                audit_actor(request),
+                task_id,
+                outcome=body.outcome,
+                root_cause=body.root_cause,
+                note=body.note,
+                ask=body.ask,
+                now=utcnow(),
+                settings=settings,
+            )

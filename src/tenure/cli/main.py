@@ -20,6 +20,7 @@ from tenure.cli import (
     score,
     segments,
     serve,
+    surveys,
     users,
     webhooks,
     worker,
@@ -52,6 +53,7 @@ app.add_typer(customers.app, name="customers")
 app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(messages.app, name="messages")
 app.add_typer(loyalty.app, name="loyalty")
+app.add_typer(surveys.app, name="surveys")
 app.add_typer(users.app, name="users")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("worker")(worker.worker)

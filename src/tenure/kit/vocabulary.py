@@ -181,6 +181,11 @@ AUDIT_ACTIONS: Labels = {
     "task.complete": _l("task completed", "完成任务"),
     "task.check": _l("checklist step ticked", "勾选清单步骤"),
     "task.uncheck": _l("checklist step unticked", "取消勾选清单步骤"),
+    "task.reopen": _l("task reopened", "重新打开任务"),
+    "team.create": _l("team created", "创建团队"),
+    "team.update": _l("team changed", "修改团队设置"),
+    "survey.escalate": _l("follow-up escalated to the team lead", "跟进已升级给团队负责人"),
+    "survey.close": _l("follow-up closed", "跟进已结束"),
     "token.create": _l("API token issued", "签发 API 令牌"),
     "token.revoke": _l("API token revoked", "撤销 API 令牌"),
     "unsubscribe": _l("unsubscribed from email", "退订邮件"),
@@ -282,6 +287,21 @@ STAGE_SETTINGS: Labels = {
     ),
 }
 
+SURVEY_BANDS: Labels = {
+    "promoter": _l("promoter", "推荐者"),
+    "passive": _l("passive", "被动者"),
+    "detractor": _l("detractor", "贬损者"),
+    "satisfied": _l("satisfied", "满意"),
+    "neutral": _l("neutral", "一般"),
+    "unsatisfied": _l("unsatisfied", "不满意"),
+}
+ROOT_CAUSES: Labels = {
+    "product": _l("product", "产品"),
+    "service": _l("service", "服务"),
+    "price": _l("price", "价格"),
+    "other": _l("other", "其他"),
+}
+
 VOCABULARIES: dict[str, Labels] = {
     "stage": STAGES,
     "stage_rule": STAGE_RULES,
@@ -301,6 +321,8 @@ VOCABULARIES: dict[str, Labels] = {
     "stage_setting": STAGE_SETTINGS,
     "referral_status": REFERRAL_STATUSES,
     "referral_reason": REFERRAL_REASONS,
+    "band": SURVEY_BANDS,
+    "root_cause": ROOT_CAUSES,
 }
 
 

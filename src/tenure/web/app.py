@@ -25,6 +25,7 @@ from tenure.web.pages import (
     channels,
     customer,
     customers,
+    feedback,
     messages,
     overview,
     password,
@@ -121,6 +122,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         value,
         segments,
         channels,
+        feedback,
     ):
         area.routes(engine, render, pages)
     runs.routes(engine, render, worker, pages)

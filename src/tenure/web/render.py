@@ -46,6 +46,8 @@ MENU = (
     ("/calls", N_("Who to call"), Permission.READ_CUSTOMERS),
     ("/playbooks", N_("Playbooks"), Permission.READ_PLAYBOOKS),
     ("/messages", N_("Messages"), Permission.READ_PLAYBOOKS),
+    ("/surveys", N_("Surveys"), Permission.READ_REPORTS),
+    ("/feedback", N_("Feedback"), Permission.READ_CUSTOMERS),
     ("/stages", N_("Stages"), Permission.READ_REPORTS),
     ("/value", N_("Value"), Permission.READ_REPORTS),
     ("/segments", N_("Segments"), Permission.READ_CUSTOMERS),

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine
 from tenure.domains.audit import service as audit
 from tenure.domains.scheduling import repository as schedule
 from tenure.domains.scoring import failures, requests
+from tenure.domains.surveys import followups
 from tenure.kit.clock import Clock, SystemClock
 from tenure.kit.errors import TenureError
 from tenure.kit.settings import Settings
@@ -86,11 +87,18 @@ class Tick:
     runs_done: list[int] = field(default_factory=list)  # request ids
     runs_failed: list[int] = field(default_factory=list)
     playbooks: PlaybookTick = field(default_factory=PlaybookTick)
+    escalated: int = 0  # survey follow-ups past their SLA handed to the team lead
 
     @property
     def busy(self) -> bool:
         """True if the tick did any work (the next one may find more)."""
-        return bool(self.scheduled or self.runs_done or self.runs_failed or self.playbooks.busy)
+        return bool(
+            self.scheduled
+            or self.runs_done
+            or self.runs_failed
+            or self.playbooks.busy
+            or self.escalated
+        )
 
 
 def daily_slot(now: datetime, at: time, timezone: str) -> datetime:
@@ -239,6 +247,8 @@ class Worker:
                 done.runs_failed.append(claimed.request_id)
         # after the runs: their stage changes are in the feed for the triggers
         done.playbooks = playbooks.tick(self.engine, self.settings, self.clock)
+        now = self.clock.now()
+        done.escalated = retry_when_busy(self.engine, lambda conn: followups.escalate(conn, now))
         return done
 
     def run_until(self, stop: threading.Event) -> None:

@@ -1,4 +1,4 @@
-"""One customer's timeline, newest first: orders, events, survey answers and tasks.
+"""One customer's timeline, newest first: orders, events, survey invitations and answers, tasks.
 
 Tickets and complaints are events; the timeline is one list a person reads top to bottom.
 """
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from tenure.domains.events.models import Event, SystemEventType
 from tenure.domains.orders.models import Order
-from tenure.domains.surveys.models import SurveyResponse
+from tenure.domains.surveys.models import Survey, SurveyInvitation, SurveyResponse
 from tenure.domains.tasks.models import Task
 from tenure.storage.rows import plain_rows
 
@@ -43,7 +43,8 @@ def timeline(
 ) -> list[dict[str, Any]]:
     """Return ``limit`` entries of the timeline, newest first, after skipping ``offset``.
 
-    Each entry: {"at", "kind" (order, event, survey, task), "title", "detail", "id"}. Each
+    Each entry: {"at", "kind" (order, event, survey, invitation, task), "title", "detail",
+    "id"}. Each
     kind is read newest first up to ``offset + limit`` and merged; ties keep a fixed order
     (kind, then newest id first), so page after page neither repeats nor skips an entry.
     """
@@ -100,6 +101,30 @@ def _merged(conn: Connection, customer_id: int, limit: int) -> list[dict[str, An
                 "title": row.survey,
                 "detail": f"{row.score}/10" + (f" — {row.comment}" if row.comment else ""),
                 "id": None,
+            }
+        )
+    for row in conn.execute(
+        select(
+            SurveyInvitation.id,
+            SurveyInvitation.created_at,
+            Survey.key,
+            SurveyInvitation.status,
+            SurveyInvitation.reason,
+            SurveyInvitation.answered_at,
+        )
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .where(SurveyInvitation.customer_id == customer_id)
+        .order_by(SurveyInvitation.created_at.desc(), SurveyInvitation.id.desc())
+        .limit(limit)
+    ):
+        entries.append(
+            {
+                "at": row.created_at,
+                "kind": "invitation",
+                "title": row.key,
+                # invited (answered or not yet), or skipped with the reason
+                "detail": "answered" if row.answered_at is not None else (row.reason or row.status),
+                "id": row.id,
             }
         )
     for row in conn.execute(

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from tenure.domains.events import feed
 from tenure.domains.events.models import EventSource, SystemEventType
-from tenure.domains.surveys import repository, service
+from tenure.domains.surveys import followups, repository, service
 from tenure.domains.surveys.models import InvitationStatus
 from tenure.domains.surveys.service import StoredSurvey
 from tenure.domains.surveys.validation import Checked, check
@@ -120,6 +120,16 @@ def _response(
         repository.write_response(conn, customer_id, survey.key, checked.score, checked.comment, at)
 
 
+def _follow_up(
+    conn: Connection, answer_id: int, invitation_id: int | None, checked: Checked, now: datetime
+) -> None:
+    """Reopen a follow-up on a poor "did we resolve it?" answer; route any other answer."""
+    if invitation_id is not None and followups.is_check(conn, invitation_id):
+        followups.on_check_answer(conn, invitation_id, checked.band, now)
+    else:
+        followups.route(conn, answer_id, now)
+
+
 def _refuse(checked: Checked) -> None:
     if checked.mistakes:
         question, problem = next(iter(checked.mistakes.items()))
@@ -169,6 +179,7 @@ def answer_invitation(
         repository.set_invitation(conn, invitation_id, {"answered_at": now})
         _event(conn, survey, answer_id, customer_id, checked, now, EventSource.CUSTOMER)
         _response(conn, survey, customer_id, checked, now)
+        _follow_up(conn, answer_id, invitation_id, checked, now)
         return Saved(answer_id, True, checked)
     before = opened.answer
     answer_id, edits = int(before["id"]), int(before["edits"]) + 1
@@ -221,4 +232,5 @@ def answer_from_elsewhere(
     )
     _event(conn, survey, answer_id, customer_id, checked, at, EventSource.API)
     _response(conn, survey, customer_id, checked, at)
+    _follow_up(conn, answer_id, None, checked, at)
     return Saved(answer_id, True, checked)

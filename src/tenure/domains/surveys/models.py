@@ -102,3 +102,63 @@ class SurveyAnswer(Base):
     answered_at: Mapped[datetime]
     changed_at: Mapped[datetime | None]
     edits: Mapped[int] = mapped_column(default=0)
+
+
+class Team(Base):
+    """A team that acts on feedback: its members are the users whose ``team`` is its key.
+
+    ``lead_id`` gets the overdue follow-ups; ``assign`` (round_robin or owner) and
+    ``sla_hours`` are what a routing rule uses unless it says otherwise.
+    """
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(63), unique=True)
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assign: Mapped[str] = mapped_column(String(16), default="round_robin")
+    sla_hours: Mapped[int] = mapped_column(default=48)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SurveyRouting(Base):
+    """The ordered routing rules of one survey's answers (``*``: of every survey's)."""
+
+    __tablename__ = "survey_routings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey: Mapped[str] = mapped_column(String(64), unique=True)
+    rules: Mapped[list[dict[str, Any]]]
+    source: Mapped[str] = mapped_column(Text)  # the YAML it came from
+    file: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime]
+
+
+class SurveyFollowup(Base):
+    """An answer routed to a team: its task, the SLA, and how the loop was closed."""
+
+    __tablename__ = "survey_followups"
+    __table_args__ = (Index("ix_survey_followups_team_closed_at", "team", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("survey_answers.id"), unique=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    team: Mapped[str] = mapped_column(String(63))
+    rule: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), unique=True)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]  # the SLA: first contact by then
+    escalated_at: Mapped[datetime | None]  # handed to the team lead, overdue
+    contacted_at: Mapped[datetime | None]  # first closed as contacted or resolved
+    outcome: Mapped[str | None] = mapped_column(String(16))  # contacted, resolved, not_reachable
+    root_cause: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None]
+    # the "did we resolve it?" survey sent on closing; a poor answer reopens the task
+    check_invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_invitations.id"), index=True
+    )
+    reopened: Mapped[int] = mapped_column(default=0)

@@ -95,6 +95,13 @@ def answer_of_invitation(conn: Connection, invitation_id: int) -> dict[str, Any]
     return None if row is None else plain_row(row)
 
 
+def answer(conn: Connection, answer_id: int) -> dict[str, Any] | None:
+    """Return an answer by its id."""
+    query = select(SurveyAnswer.__table__).where(SurveyAnswer.id == answer_id)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else plain_row(row)
+
+
 def answer_of_sender(conn: Connection, survey_id: int, sender_id: str) -> dict[str, Any] | None:
     """Return the answer another system sent under its own id."""
     query = select(SurveyAnswer.__table__).where(

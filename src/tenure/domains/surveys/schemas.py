@@ -44,3 +44,39 @@ class IncomingAnswer(CustomerRef):
     )
     answered_at: datetime
     language: Literal["en", "zh"] = "en"
+
+
+class TeamChange(BaseModel):
+    """A team's settings to create or change; what is left out stays as it was."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name_en: str | None = Field(default=None, min_length=1, max_length=100)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=100)
+    lead_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    assign: Literal["round_robin", "owner"] | None = None
+    sla_hours: int | None = Field(default=None, ge=1, le=24 * 90)
+
+    def sent(self) -> dict[str, Any]:
+        """Return the fields the caller gave (a null lead_id removes the lead)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class RoutingFile(BaseModel):
+    """A routing file's YAML text (docs/surveys.md, "Routing")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    yaml: str = Field(min_length=1, max_length=100_000)
+    file: str = Field(default="routing.yaml", min_length=1, max_length=300)
+
+
+class FollowupClose(BaseModel):
+    """How a survey follow-up ended: outcome, root cause, a note, and whether to ask again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["contacted", "resolved", "not_reachable"]
+    root_cause: Literal["product", "service", "price", "other"]
+    note: str = Field(default="", max_length=400)
+    ask: bool = Field(default=False, description="Send the rule's “did we resolve it?” survey.")

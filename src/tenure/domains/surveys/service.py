@@ -129,12 +129,18 @@ def in_sample(survey_key: str, customer_id: int, share: float) -> bool:
 
 
 def _held_back(
-    conn: Connection, survey: StoredSurvey, customer_id: int, now: datetime
+    conn: Connection, survey: StoredSurvey, customer_id: int, now: datetime, asked: bool = False
 ) -> str | None:
-    """Return why this customer is not to be asked now, or None."""
+    """Return why this customer is not to be asked now, or None.
+
+    ``asked``: the question answers a conversation the customer just had (a follow-up's
+    "did we resolve it?"): no sample, no cooldown, only a paused survey holds it back.
+    """
     spec = survey.spec
     if not survey.active:
         return "inactive"
+    if asked:
+        return None
     if not in_sample(survey.key, customer_id, spec.sample):
         return "sampled_out"
     if spec.cooldown_days and repository.last_invited(
@@ -158,8 +164,12 @@ def invite(
     settings: Settings,
     channel: str = "email",
     source: str | None = None,
+    asked: bool = False,
 ) -> Invited:
-    """Invite a customer to a survey under the idempotency ``key`` (again: the first one)."""
+    """Invite a customer to a survey under the idempotency ``key`` (again: the first one).
+
+    ``asked``: a follow-up's own question, past the sample and the cooldowns.
+    """
     if channel not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
     now = as_utc(now)
@@ -169,7 +179,7 @@ def invite(
         still_open = repository.open_invitation(conn, survey.id, customer_id, now)
         if still_open is not None:
             return _again(still_open, settings)
-        reason = _held_back(conn, survey, customer_id, now)
+        reason = _held_back(conn, survey, customer_id, now, asked)
         invitation_id = repository.insert_invitation(
             conn,
             {

@@ -241,6 +241,26 @@ def complete_task(
     return get_task(conn, task_id)
 
 
+def reopen_task(conn: Connection, actor: audit.Actor, task_id: int, why: str) -> dict[str, Any]:
+    """Open a completed task again (its outcome and root cause cleared), saying why; audited."""
+    old = _raw(conn, task_id)
+    if old["status"] == TaskStatus.OPEN.value:
+        return get_task(conn, task_id)
+    after = {"status": TaskStatus.OPEN.value, "outcome": None, "completed_at": None}
+    after["root_cause"] = None
+    conn.execute(update(Task).where(Task.id == task_id).values(**after, updated_at=utcnow()))
+    audit.record(
+        conn,
+        actor,
+        "task.reopen",
+        "tasks",
+        task_id,
+        before={k: old[k] for k in ("status", "outcome", "root_cause")},
+        after={"status": TaskStatus.OPEN.value, "why": why[:300]},
+    )
+    return get_task(conn, task_id)
+
+
 def tick(
     conn: Connection, actor: audit.Actor, task_id: int, item: int, done: bool
 ) -> dict[str, Any]:

@@ -10,13 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tenure.api.params import PathId, QueryId
+from tenure.domains.surveys import followups
 from tenure.domains.tasks import service as tasks
 from tenure.domains.users import access
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.ids import parse_id
-from tenure.kit.timeutil import business_today
+from tenure.kit.timeutil import business_today, utcnow
 from tenure.storage.engine import write_transaction
 from tenure.web import session
 from tenure.web.pages.customers import user_id_of
@@ -91,13 +92,31 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         task_id: PathId,
         outcome: str = Form(""),
         root_cause: str = Form(""),
+        follow_up: str = Form(""),
+        ask: str = Form(""),
         csrf: str = Form(""),
         next: str = Form("/tasks"),  # noqa: A002
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.MANAGE_TASKS)
         with write_transaction(engine) as conn:
             access.check_task(conn, signed.principal, render.settings.access, task_id)
-            tasks.complete_task(conn, session.actor(signed), task_id, outcome, root_cause or None)
+            if followups.of_task(conn, task_id) is not None:
+                # a survey follow-up ends contacted, resolved or not reachable, with a cause
+                followups.close(
+                    conn,
+                    session.actor(signed),
+                    task_id,
+                    outcome=follow_up,
+                    root_cause=root_cause,
+                    note=outcome,
+                    ask=ask == "yes",
+                    now=utcnow(),
+                    settings=render.settings,
+                )
+            else:
+                tasks.complete_task(
+                    conn, session.actor(signed), task_id, outcome, root_cause or None
+                )
         return answer(request, signed, task_id, next)
 
     @router.post("/tasks/{task_id}/checklist/{item}", include_in_schema=False)
