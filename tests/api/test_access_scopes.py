@@ -11,6 +11,7 @@ from tenure.domains.users.models import User
 from tenure.kit.settings import AccessSettings, Settings
 from tenure.web.app import create_app
 from tests.api.conftest import ALL_SCOPES
+from tests.factories import settle_password
 
 
 def _user(conn: Connection, email: str) -> int:
@@ -39,6 +40,7 @@ def test_sales_change_only_their_own_customers_and_tasks_csm_their_teams(
             ("far@scope.test", "csm", "west"),
         ):
             users.create_user(conn, email, email, role, team=team)
+            settle_password(conn, email)
         made = {
             email: users.create_token(conn, email, "t", ALL_SCOPES)[1]
             for email in ("rep@scope.test", "mate@scope.test", "far@scope.test")
@@ -100,6 +102,7 @@ def test_sales_change_only_their_own_customers_and_tasks_csm_their_teams(
 def test_a_setting_widens_a_role(store: Engine) -> None:
     with store.begin() as conn:
         users.create_user(conn, "Wide", "wide@scope.test", "sales")
+        settle_password(conn, "wide@scope.test")
         token = users.create_token(conn, "wide@scope.test", "t", ALL_SCOPES)[1]
         customer_id = conn.execute(
             select(Customer.id).where(Customer.owner_id.is_not(None)).limit(1)
