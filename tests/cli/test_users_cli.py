@@ -83,6 +83,11 @@ def test_mistakes_are_one_line_errors(tmp_path: Path, empty_sqlite_url: str) -> 
     assert "Traceback" not in wrong.stderr
     gone = tenure("users", "token", "revoke", "7", url=empty_sqlite_url, cwd=tmp_path)
     assert gone.returncode == 1 and "no active API token with id 7" in gone.stderr
+    # in 中文 when asked (or when the locale is zh)
+    chinese = tenure(
+        "--lang", "zh", "users", "token", "revoke", "7", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert chinese.returncode == 1 and "错误：没有 id 为 7 的有效 API 令牌" in chinese.stderr
 
 
 def test_put_a_user_in_a_team_and_out_again(tmp_path: Path, empty_sqlite_url: str) -> None:

@@ -107,6 +107,7 @@ class Guard:
                 if who is None:
                     raise HTTPException(401, "the API token is unknown or revoked")
                 TOKENS.put(token, who)
+            request.state.principal = who  # a refusal below speaks their language
             if not allows(who.role, permission, who.scopes):
                 raise HTTPException(
                     403, f"this token (role {who.role}, scopes {who.scopes}) may not {permission}"

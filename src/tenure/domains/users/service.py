@@ -36,6 +36,7 @@ class Principal:
     role: str
     scopes: list[str] | None = None  # None: a signed-in person, not a token
     generation: int = 0  # the user's credentials_generation when this was looked up
+    language: str | None = None  # what they read Tenure in (an API error's words)
 
 
 # what an API token of a user who must still change their one-time password is answered
@@ -238,6 +239,7 @@ def check_token(conn: Connection, token: str) -> Principal | None:
             User.role,
             User.must_change_password,
             User.credentials_generation,
+            User.language,
         )
         .join(User, User.id == ApiToken.user_id)
         .where(
@@ -256,7 +258,12 @@ def check_token(conn: Connection, token: str) -> Principal | None:
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION:
         conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     return Principal(
-        int(row.user_id), row.email, row.role, list(row.scopes), int(row.credentials_generation)
+        int(row.user_id),
+        row.email,
+        row.role,
+        list(row.scopes),
+        int(row.credentials_generation),
+        row.language,
     )
 
 
