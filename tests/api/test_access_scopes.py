@@ -66,10 +66,11 @@ def test_sales_change_only_their_own_customers_and_tasks_csm_their_teams(
     refused = client.patch(
         f"/api/v1/customers/{second}", json={"city": "Ningbo"}, headers=auth("rep@scope.test")
     )
-    assert refused.status_code == 403  # a team-mate's, but sales reach only their own
-    assert "not yours" in refused.json()["detail"] and "sales = own" in refused.json()["detail"]
+    # a team-mate's, but sales reach only their own: out of reach is as if unknown
+    assert refused.status_code == 404
+    assert refused.json()["detail"] == f"no customer with id {second}"
     assert patch("mate@scope.test", first) == 200  # csm: the team's
-    assert patch("far@scope.test", first) == 403  # another team's
+    assert patch("far@scope.test", first) == 404  # another team's
     assert patch("far@scope.test", third) == 200  # nobody's: anyone's to pick up
     assert patch("rep@scope.test", 987654) == 404
     assert (
@@ -112,7 +113,7 @@ def test_a_setting_widens_a_role(store: Engine) -> None:
     narrow = TestClient(create_app(store, Settings()))
     assert (
         narrow.patch(f"/api/v1/customers/{customer_id}", json=body, headers=headers).status_code
-        == 403
+        == 404
     )
     wide = Settings()
     wide.access.sales = "all"
