@@ -65,3 +65,40 @@ def test_a_user_who_reads_chinese_gets_chinese_errors(
         with store.begin() as conn:
             users.set_language(conn, int(viewer), None)
         TOKENS.clear()
+
+
+def test_each_refused_event_of_a_batch_says_index_field_and_why_in_either_language(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    auth = {"Authorization": f"Bearer {tokens['admin']}"}
+    prefix = uuid.uuid4().hex[:8]
+    stranger = {
+        "id": f"{prefix}-x",
+        "customer": "nobody-knows-me",
+        "type": "login",
+        "occurred_at": "2026-03-10T08:00:00+08:00",
+    }
+    batch = {"events": [stranger, {**stranger, "id": f"{prefix}-y"}]}
+    english = client.post("/api/v1/events", json=batch, headers=auth).json()
+    assert [(r["index"], r["field"]) for r in english["rejected"]] == [
+        (0, "customer"),
+        (1, "customer"),
+    ]
+    assert english["rejected"][0]["error"] == (
+        "customer: no customer with external id 'nobody-knows-me'; "
+        "create it first (POST /api/v1/customers)"
+    )
+    chinese = client.post("/api/v1/events?lang=zh", json=batch, headers=auth).json()
+    assert chinese["rejected"][1] == {
+        "index": 1,
+        "id": f"{prefix}-y",
+        "field": "customer",
+        "error": "customer：没有外部 id 为 'nobody-knows-me' 的客户；"
+        "请先创建（POST /api/v1/customers）",
+    }
+    # an event the schema refuses names its index and field, in 中文 when asked
+    broken = client.post(
+        "/api/v1/events", json={"events": [stranger, {"id": "z"}]}, headers=auth | ZH
+    )
+    assert broken.status_code == 422
+    assert "body.events.1.customer：缺少此字段" in broken.json()["detail"]

@@ -46,6 +46,9 @@ ZH: dict[str, str] = {
     "unknown role {}; roles: {}": "未知角色 {0}；可用角色：{1}",
     "{} is not a user id": "{0} 不是用户 id",
     # customers
+    "customer: no customer with external id {}; create it first (POST /api/v1/customers)": (
+        "customer：没有外部 id 为 {0} 的客户；请先创建（POST /api/v1/customers）"
+    ),
     "no customer with id {}": "没有 id 为 {0} 的客户",
     "customer_id: no customer with id {}": "customer_id：没有 id 为 {0} 的客户",
     "no customer {}": "没有客户 {0}",
