@@ -95,7 +95,9 @@ def test_list_csv_and_360(app_client: TestClient, two: Two, demo_engine: Engine)
     assert older.status_code == 404
 
 
-def test_outbox_and_stage_moves(app_client: TestClient, two: Two, demo_engine: Engine) -> None:
+def test_outbox_stage_moves_value_and_calls(
+    app_client: TestClient, two: Two, demo_engine: Engine
+) -> None:
     sign_in(app_client, "sales", "east@reach.test")
     reach = _reachable(demo_engine, two.user["east"])
     outbox_page = app_client.get("/messages").text
@@ -104,6 +106,10 @@ def test_outbox_and_stage_moves(app_client: TestClient, two: Two, demo_engine: E
     assert west_message.status_code == 404
     moves = _linked(app_client.get("/stages").text)
     assert moves <= reach and two.customer["west"] not in moves
+    # the value page's top customers; West's call list is East's own, out of reach
+    assert _linked(app_client.get("/value").text) <= reach
+    calls = app_client.get(f"/calls?owner={two.user['west']}").text
+    assert _linked(calls) <= reach and two.customer["west"] not in _linked(calls)
     west = TestClient(app_client.app)
     sign_in(west, "sales", "west@reach.test")
     assert two.customer["west"] in _linked(west.get("/stages").text)
