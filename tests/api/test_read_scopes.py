@@ -21,6 +21,7 @@ from tenure.kit.timeutil import utcnow
 from tenure.web.app import create_app
 from tests import journeys, outbox
 from tests.api.conftest import ALL_SCOPES
+from tests.api.test_surveys import FORM
 from tests.factories import settle_password
 
 PLAYBOOK = "scope-reach"
@@ -144,3 +145,32 @@ def test_enrolling_a_customer_out_of_reach_is_refused_as_unknown(
     assert refused.json()["detail"] == (
         f"customer: no customer has the external id {two.external['west']!r}"
     )
+
+
+def test_survey_answers_and_invitations(
+    client: TestClient, two: Two, tokens: dict[str, str]
+) -> None:
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    assert client.put("/api/v1/surveys/reach-kiosk", json=FORM, headers=admin).is_success
+    for who in ("east", "west"):
+        answer = {
+            "id": f"reach-{who}",
+            "customer_external_id": two.external[who],
+            "answers": {"stars": 4},
+            "answered_at": "2026-03-30T10:00:00Z",
+        }
+        sent = client.post("/api/v1/surveys/reach-kiosk/answers", json=answer, headers=admin)
+        assert sent.status_code in (200, 201), sent.text
+        invited = client.post(
+            "/api/v1/surveys/reach-kiosk/invitations",
+            json={"customer_external_id": two.external[who], "key": f"reach-{who}"},
+            headers=admin,
+        )
+        assert invited.status_code == 201, invited.text
+    east = two.auth("east")
+    answers = client.get("/api/v1/surveys/reach-kiosk/answers", headers=east).json()["items"]
+    assert [a["customer_id"] for a in answers] == [two.customer["east"]]
+    invited = client.get("/api/v1/surveys/reach-kiosk/invitations", headers=east).json()["items"]
+    assert [i["customer_id"] for i in invited] == [two.customer["east"]]
+    every = client.get("/api/v1/surveys/reach-kiosk/answers", headers=admin).json()["items"]
+    assert {a["customer_id"] for a in every} == set(two.customer.values())
