@@ -196,6 +196,16 @@ ZH: dict[str, str] = {
     "amount: an adjustment is not 0": "amount：调整不能为 0",
     "reward: no reward {} in this programme (known: {})": "reward：此计划中没有奖品 {0}（已知：{1}）",
     "quantity: at least 1 (got {})": "quantity：至少为 1（收到 {0}）",
+    # loyalty referrals (on main since this catalogue was begun)
+    "{}: no customer with the id {}": "{0}：没有 id 为 {1} 的客户",
+    "programme: {} has no referral section; add `referral:` with referrer_points to its file (docs/loyalty.md)": (
+        "programme：{0} 没有推荐设置；请在其文件中加入带 referrer_points 的 `referral:`（docs/loyalty.md）"
+    ),
+    "code: no member of {} has the code {}": "code：{0} 中没有会员使用推荐码 {1}",
+    "friend: this customer was referred already (a friend counts once)": "friend：此客户已被推荐过（每位朋友只计一次）",
+    "note: say why (it is kept with the referral and in the audit log)": "note：请说明原因（与推荐记录一起保存并写入审计日志）",
+    "referral: no referral {} in {}": "referral：{1} 中没有推荐 {0}",
+    "referral: {} is {}, not waiting for review": "referral：{0} 的状态为 {1}，不在待审核中",
     # import and export
     "{}: no such file": "{0}：文件不存在",
     "{}: column {}, row {}: {} is not a date (give --date-format, e.g. %d/%m/%Y)": (
