@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -60,6 +61,9 @@ def build(base: Path, customers: int) -> str:
     with engine.begin() as conn:
         run_scoring(conn, END - timedelta(days=30), Settings())
         users.create_user(conn, "Bench", "bench@bench.test", "admin")
+        users.set_password(
+            conn, "bench@bench.test", secrets.token_urlsafe(16)
+        )  # one-time: no tokens
         scopes = ["read", "write", "ingest", "score"]
         token = users.create_token(conn, "bench@bench.test", "bench", scopes)[1]
     engine.dispose()  # the last connection folds the WAL into the file: one file to copy

@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -147,6 +148,8 @@ def token_and_ids(
     with write_transaction(engine) as conn:
         email = f"bench-{os.getpid()}@bench.test"
         users.create_user(conn, "Bench", email, "manager" if ingest else "viewer")
+        # a one-time password would have its tokens refused
+        users.set_password(conn, email, secrets.token_urlsafe(16))
         scopes = ["read", "ingest"] if ingest else ["read"]
         _, token = users.create_token(conn, email, "web bench", scopes)
         top = conn.execute(text("SELECT max(id) FROM customers")).scalar_one()

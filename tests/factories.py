@@ -6,10 +6,12 @@ import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
 from tenure.domains.customers.models import Customer
 from tenure.domains.orders.models import Order
+from tenure.domains.users.models import User
 
 _ids = itertools.count(1)
 
@@ -55,3 +57,14 @@ def make_order(
     session.add(order)
     session.flush()
     return order
+
+
+def settle_password(conn: Connection, email: str) -> None:
+    """Mark a user's password as their own, not one-time, so their API tokens work.
+
+    A user with a one-time password has their tokens refused (403); a service account is given
+    a password first (``tenure users password``). This skips the slow hash of a real one.
+    """
+    conn.execute(
+        update(User).where(User.email == email.strip().lower()).values(must_change_password=False)
+    )

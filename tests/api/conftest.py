@@ -18,6 +18,7 @@ from tenure.domains.users.models import Role
 from tenure.kit.settings import Settings
 from tenure.web.app import create_app
 from tests.conftest import scratch_store
+from tests.factories import settle_password
 
 END = date(2026, 3, 31)
 ALL_SCOPES = ["read", "write", "ingest", "score"]
@@ -47,6 +48,7 @@ def tokens(store: Engine) -> dict[str, str]:
     with store.begin() as conn:
         for role in Role:
             users.create_user(conn, role.value, f"{role.value}@api.test", role.value)
+            settle_password(conn, f"{role.value}@api.test")
             made[role.value] = users.create_token(conn, f"{role.value}@api.test", "t", ALL_SCOPES)[
                 1
             ]

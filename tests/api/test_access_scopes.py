@@ -11,6 +11,7 @@ from tenure.domains.users.models import User
 from tenure.kit.settings import AccessSettings, Settings
 from tenure.web.app import create_app
 from tests.api.conftest import ALL_SCOPES
+from tests.factories import settle_password
 
 
 def _user(conn: Connection, email: str) -> int:
@@ -39,6 +40,7 @@ def test_sales_change_only_their_own_customers_and_tasks_csm_their_teams(
             ("far@scope.test", "csm", "west"),
         ):
             users.create_user(conn, email, email, role, team=team)
+            settle_password(conn, email)
         made = {
             email: users.create_token(conn, email, "t", ALL_SCOPES)[1]
             for email in ("rep@scope.test", "mate@scope.test", "far@scope.test")
@@ -64,10 +66,11 @@ def test_sales_change_only_their_own_customers_and_tasks_csm_their_teams(
     refused = client.patch(
         f"/api/v1/customers/{second}", json={"city": "Ningbo"}, headers=auth("rep@scope.test")
     )
-    assert refused.status_code == 403  # a team-mate's, but sales reach only their own
-    assert "not yours" in refused.json()["detail"] and "sales = own" in refused.json()["detail"]
+    # a team-mate's, but sales reach only their own: out of reach is as if unknown
+    assert refused.status_code == 404
+    assert refused.json()["detail"] == f"no customer with id {second}"
     assert patch("mate@scope.test", first) == 200  # csm: the team's
-    assert patch("far@scope.test", first) == 403  # another team's
+    assert patch("far@scope.test", first) == 404  # another team's
     assert patch("far@scope.test", third) == 200  # nobody's: anyone's to pick up
     assert patch("rep@scope.test", 987654) == 404
     assert (
@@ -100,6 +103,7 @@ def test_sales_change_only_their_own_customers_and_tasks_csm_their_teams(
 def test_a_setting_widens_a_role(store: Engine) -> None:
     with store.begin() as conn:
         users.create_user(conn, "Wide", "wide@scope.test", "sales")
+        settle_password(conn, "wide@scope.test")
         token = users.create_token(conn, "wide@scope.test", "t", ALL_SCOPES)[1]
         customer_id = conn.execute(
             select(Customer.id).where(Customer.owner_id.is_not(None)).limit(1)
@@ -109,7 +113,7 @@ def test_a_setting_widens_a_role(store: Engine) -> None:
     narrow = TestClient(create_app(store, Settings()))
     assert (
         narrow.patch(f"/api/v1/customers/{customer_id}", json=body, headers=headers).status_code
-        == 403
+        == 404
     )
     wide = Settings()
     wide.access.sales = "all"

@@ -29,6 +29,7 @@ from tenure.storage.errors import StoreBusy
 from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
 from tests.conftest import served
+from tests.factories import settle_password
 from tests.storage.locks import LockHolder
 
 END = date(2026, 3, 31)
@@ -65,6 +66,7 @@ def busy_store(tmp_path_factory: pytest.TempPathFactory) -> Busy:
         load_into_store(conn, data, datetime(2026, 4, 1, tzinfo=UTC))
     with write_transaction(engine) as conn:
         users.create_user(conn, "Admin", "admin@busy.test", "admin")
+        settle_password(conn, "admin@busy.test")
         token = users.create_token(conn, "admin@busy.test", "t", ["read", "ingest", "write"])[1]
         rows = conn.execute(text("SELECT id, external_id FROM customers ORDER BY id")).all()
     engine.dispose()

@@ -19,6 +19,7 @@ from tenure.domains.users import service as users
 from tenure.kit.settings import Settings
 from tenure.web.app import create_app
 from tests.conftest import scratch_store
+from tests.factories import settle_password
 
 END = date(2026, 3, 31)
 
@@ -39,6 +40,7 @@ def fuzzed(
             run_scoring(conn, END, Settings())
         with engine.begin() as conn:
             users.create_user(conn, "Fuzz", "fuzz@api.test", "admin")
+            settle_password(conn, "fuzz@api.test")
             _, token = users.create_token(
                 conn, "fuzz@api.test", "fuzz", ["read", "write", "ingest"]
             )

@@ -85,7 +85,7 @@ def test_the_outbox_by_status_playbook_and_customer_a_page_at_a_time(
 def test_one_message_with_its_parts_headers_and_history(
     client: TestClient, tokens: dict[str, str], filled: outbox.Filled
 ) -> None:
-    auth = _auth(tokens, "sales")
+    auth = _auth(tokens, "manager")  # every customer's messages (sales: their own)
     sent_id = filled.by_status["sent"][1]  # the scripted template: its HTML is returned as is
     sent = client.get(f"/api/v1/messages/{sent_id}", headers=auth)
     assert sent.status_code == 200, sent.text

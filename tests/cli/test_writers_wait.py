@@ -25,6 +25,7 @@ from tenure.storage.engine import engine_for, write_transaction
 from tenure.storage.migrate import upgrade
 from tenure.web.app import create_app
 from tests.conftest import served
+from tests.factories import settle_password
 from tests.storage.locks import LockHolder
 
 FIRST = 300  # customers the API's events are about
@@ -63,6 +64,7 @@ def store(tmp_path: Path) -> tuple[str, str]:
     upgrade(engine)
     with write_transaction(engine) as conn:
         users.create_user(conn, "Shop", "shop@wait.test", "admin")
+        settle_password(conn, "shop@wait.test")
         token = users.create_token(conn, "shop@wait.test", "shop", ["ingest", "read"])[1]
     engine.dispose()
     return url, token

@@ -54,14 +54,19 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return engine
 
 
-def sign_in(client: TestClient, role: str) -> str:
-    """Sign ``client`` in as the user of ``role``; return the session's CSRF token."""
+def sign_in(client: TestClient, role: str, email: str | None = None) -> str:
+    """Sign ``client`` in as the user of ``role`` (or ``email``); return the session's CSRF."""
     form = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert token is not None
     answer = client.post(
         "/login",
-        data={"email": f"{role}@web.test", "password": PASSWORD, "csrf": token[1], "next": "/"},
+        data={
+            "email": email or f"{role}@web.test",
+            "password": PASSWORD,
+            "csrf": token[1],
+            "next": "/",
+        },
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text

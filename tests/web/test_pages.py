@@ -242,7 +242,8 @@ def test_a_viewer_reads_but_does_not_change(app_client: TestClient, demo_engine:
 
 def test_edit_owner_and_tags_is_audited(app_client: TestClient, demo_engine: Engine) -> None:
     customer = owned_customer(demo_engine)
-    csrf = sign_in(app_client, "sales")
+    # a manager: a salesperson who hands a customer to a colleague no longer sees them
+    csrf = sign_in(app_client, "manager")
     users_table = metadata().tables["users"]
     with demo_engine.connect() as conn:
         csm = conn.execute(
@@ -374,7 +375,7 @@ def test_a_churned_customer_shows_the_chance_of_coming_back_not_a_risk(
             .limit(1)
         ).one()
     assert churned.churn_risk is None  # the run keeps no risk of leaving for the gone
-    sign_in(app_client, "csm")
+    sign_in(app_client, "manager")  # whoever owns them: managers see every customer
     page = app_client.get(f"/customers/{churned.customer_id}").text
     assert "Chance of coming back, 90 days" in page and 'id="risk-note"' in page
     assert re.search(r'data-score="churn_risk">—<', page)

@@ -65,7 +65,7 @@ def _ids(page: str) -> list[int]:
 def test_the_customer_list_sorts_and_filters_by_lead_score(
     app_client: TestClient, demo_engine: Engine
 ) -> None:
-    sign_in(app_client, "sales")
+    sign_in(app_client, "manager")  # every lead: a salesperson sees their own (test_read_scopes)
     engine = demo_engine
     leads = _leads(engine)
     assert leads, "the demo store has scored leads"
@@ -160,7 +160,7 @@ def test_the_360_of_a_lead_says_which_ideal_customer_rules_it_meets(
         consent is True,
         size in ("51-200", "201-1000", "1000+"),
     ]
-    sign_in(app_client, "sales")
+    sign_in(app_client, "manager")  # whoever owns the lead
     page = app_client.get(f"/customers/{lead}")
     assert page.status_code == 200
     shown = re.search(r'data-score="lead_score">([^<]+)<', page.text)

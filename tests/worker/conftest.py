@@ -17,6 +17,7 @@ from tenure.domains.users import service as users
 from tenure.kit.settings import Settings
 from tenure.storage.engine import bulk_load
 from tests.conftest import scratch_store
+from tests.factories import settle_password
 
 END = date(2026, 3, 31)
 CUSTOMERS = 3000
@@ -43,6 +44,7 @@ def store(
         with engine.begin() as conn:
             run_scoring(conn, END - timedelta(days=30), Settings())
             users.create_user(conn, "Admin", "admin@worker.test", "admin")
+            settle_password(conn, "admin@worker.test")
             scopes = ["read", "write", "ingest", "score"]
             token = users.create_token(conn, "admin@worker.test", "t", scopes)[1]
         yield Store(engine, engine.url.render_as_string(hide_password=False), token)

@@ -32,9 +32,12 @@ def actor(who: users.Principal) -> Actor:
 class TokenCache:
     """Who a token speaks for, remembered for ``TTL`` seconds per server process.
 
-    A busy client sends the same token many times a second: the look-up (and its connection)
-    is spared on all but one request per ten seconds. A token revoked, or a user stopped, in
-    this process is forgotten at once; elsewhere (the CLI, another worker) within ``TTL``.
+    A busy client sends the same token many times a second: the token's look-up (its digest,
+    its user, and the write of its last use) is spared on all but one request per ten seconds.
+    What is remembered is checked on every call against the user's stored credentials
+    generation (one read by primary key): a password reset, a role or team change, a
+    deactivation or a revoked token — in this process, the CLI or another server — holds at
+    the very next call.
     """
 
     TTL = 10.0
@@ -59,6 +62,11 @@ class TokenCache:
                 self._known.clear()
             self._known[credentials.token_digest(token)] = (time.monotonic(), who)
 
+    def forget(self, token: str) -> None:
+        """Forget one token's caller."""
+        with self._lock:
+            self._known.pop(credentials.token_digest(token), None)
+
     def clear(self) -> None:
         """Forget every token (after a revocation or a role change in this process)."""
         with self._lock:
@@ -75,6 +83,11 @@ class Guard:
         self.engine = engine
         self.router = router
 
+    def still_current(self, who: users.Principal) -> bool:
+        """Tell whether a remembered caller's user is unchanged since it was looked up."""
+        with self.engine.connect() as conn:
+            return users.generation_of(conn, who.user_id) == who.generation
+
     def caller(self, permission: Permission) -> Callable[[Request], users.Principal]:
         """Return a dependency that answers 401/403 unless the token allows ``permission``."""
 
@@ -85,12 +98,16 @@ class Guard:
                 raise HTTPException(401, "send an API token: Authorization: Bearer TOKEN")
             token = token.strip()
             who = TOKENS.get(token)
+            if who is not None and not self.still_current(who):
+                TOKENS.forget(token)
+                who = None
             if who is None:
                 with write_transaction(self.engine) as conn:
                     who = users.check_token(conn, token)
                 if who is None:
                     raise HTTPException(401, "the API token is unknown or revoked")
                 TOKENS.put(token, who)
+            request.state.principal = who  # a refusal below speaks their language
             if not allows(who.role, permission, who.scopes):
                 raise HTTPException(
                     403, f"this token (role {who.role}, scopes {who.scopes}) may not {permission}"

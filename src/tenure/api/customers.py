@@ -26,6 +26,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
 
     @guard.route("GET", "/customers", P.READ_CUSTOMERS)
     def list_customers(
+        request: Request,
         after: str | None = Query(None, description="The cursor: `next` of the previous page."),
         limit: int = Query(50, ge=1, le=500),
         sort: str = Query("id", description=f"One of {', '.join(listing.SORTS)}."),
@@ -42,10 +43,17 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
         if stage:
             stage_leaf = {"field": "stage", "op": "=", "value": stage}
             tree = {"all": [tree, stage_leaf]} if tree else stage_leaf
-        query = listing.ListQuery(
-            tree=tree, q=q, tag=tag, segment=segment, sort=sort, after=after, limit=limit
-        )
         with engine.connect() as conn:
+            query = listing.ListQuery(
+                tree=tree,
+                q=q,
+                tag=tag,
+                segment=segment,
+                sort=sort,
+                after=after,
+                limit=limit,
+                owners=access.owners_of(conn, caller(request), settings.access),
+            )
             items, cursor = listing.listing(conn, query)
         return {"items": items, "next": cursor}
 
@@ -57,9 +65,10 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
             return customers.profile(conn, customer_id)
 
     @guard.route("GET", "/customers/{customer_id}", P.READ_CUSTOMERS)
-    def get_customer(customer_id: PathId) -> dict[str, Any]:
+    def get_customer(customer_id: PathId, request: Request) -> dict[str, Any]:
         """Return one customer: profile, current stage with its reason, scores, stage history."""
         with engine.connect() as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             return customers.profile(conn, customer_id)
 
     @guard.route("PATCH", "/customers/{customer_id}", P.EDIT_CUSTOMERS)
@@ -81,13 +90,15 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
         of the audit entries about them go (docs/security.md).
         """
         with write_transaction(engine) as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             done = privacy.erase_customer(conn, audit_actor(request), customer_id)
             return {"removed": done.removed, "emptied": done.emptied}
 
     @guard.route("GET", "/customers/{customer_id}/export", P.PERSONAL_DATA)
-    def export_person(customer_id: PathId) -> Response:
+    def export_person(customer_id: PathId, request: Request) -> Response:
         """Everything recorded about a person, as a zip of JSON and one CSV per section."""
         with engine.connect() as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             sections = privacy.export_person(conn, customer_id)
         return Response(
             person_zip(sections),
@@ -97,16 +108,18 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
 
     @guard.route("GET", "/customers/{customer_id}/orders", P.READ_CUSTOMERS)
     def customer_orders(
-        customer_id: PathId, limit: int = Query(100, ge=1, le=1000)
+        customer_id: PathId, request: Request, limit: int = Query(100, ge=1, le=1000)
     ) -> dict[str, Any]:
         """Return a customer's latest orders, newest first."""
         with engine.connect() as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             customers.profile(conn, customer_id)  # 404 for an unknown customer
             return {"items": timeline.orders(conn, customer_id, limit)}
 
     @guard.route("GET", "/customers/{customer_id}/timeline", P.READ_CUSTOMERS)
     def customer_timeline(
         customer_id: PathId,
+        request: Request,
         limit: int = Query(60, ge=1, le=500),
         offset: int = Query(0, ge=0, le=1_000_000),
     ) -> dict[str, Any]:
@@ -115,20 +128,23 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
         ``offset`` skips that many of the newest entries: the next page starts at offset + limit.
         """
         with engine.connect() as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             customers.profile(conn, customer_id)
             return {"items": timeline.timeline(conn, customer_id, limit, offset)}
 
     @guard.route("GET", "/customers/{customer_id}/scores", P.READ_CUSTOMERS)
-    def customer_scores(customer_id: PathId) -> dict[str, Any]:
+    def customer_scores(customer_id: PathId, request: Request) -> dict[str, Any]:
         """Return a customer's current scores (value, P(alive), segments, health, churn risk)."""
         with engine.connect() as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             found = customers.profile(conn, customer_id)
         return {"customer_id": customer_id, "scores": found["scores"]}
 
     @guard.route("GET", "/customers/{customer_id}/stages", P.READ_CUSTOMERS)
-    def customer_stages(customer_id: PathId) -> dict[str, Any]:
+    def customer_stages(customer_id: PathId, request: Request) -> dict[str, Any]:
         """Return a customer's current stage (rule and numbers) and their stage in every run."""
         with engine.connect() as conn:
+            access.check_customer(conn, caller(request), settings.access, customer_id)
             found = customers.profile(conn, customer_id)
         return {
             "customer_id": customer_id,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
 
+from tenure.kit.error_words import choose, say
 from tenure.kit.errors import TenureError
 from tenure.storage.errors import StoreBusy, is_busy
 
@@ -37,12 +38,24 @@ def error_response(status: int, detail: Any) -> JSONResponse:
     return JSONResponse({"error": CODES.get(status, "error"), "detail": detail}, status)
 
 
+def language(request: Request) -> str:
+    """Return the API caller's language: ?lang=, their user's setting, Accept-Language."""
+    who = getattr(request.state, "principal", None)
+    return choose(
+        request.query_params.get("lang"),
+        getattr(who, "language", None),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
 def install_error_handlers(app: FastAPI, prefix: str, page_error: PageError | None = None) -> None:
     """Answer errors under ``prefix`` as {error, detail}; others through ``page_error``."""
 
     def answer(request: Request, status: int, detail: Any) -> Response:
         if page_error is not None and not request.url.path.startswith(prefix):
-            return page_error(request, status, str(detail))
+            return page_error(request, status, str(detail))  # the page says it in its language
+        if isinstance(detail, str):
+            detail = say(detail, language(request))
         return error_response(status, detail)
 
     def busy(request: Request, exc: StoreBusy) -> Response:

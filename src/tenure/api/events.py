@@ -7,9 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from tenure.api.auth import Guard, audit_actor
+from tenure.api.errors import language
 from tenure.domains.events import service as events
 from tenure.domains.events.schemas import IncomingEvent, IngestResult
 from tenure.domains.users.permissions import Permission as P
+from tenure.kit.error_words import say
 from tenure.storage.engine import write_transaction
 
 
@@ -29,8 +31,14 @@ def routes(engine: Engine, router: APIRouter) -> None:
     def ingest_events(body: EventBatch, request: Request) -> IngestResult:
         """Store new events; ids seen before are counted as duplicates and change nothing.
 
-        Events of unknown customers are refused one by one (with their index in the batch);
-        the rest are stored.
+        Events of unknown customers are refused one by one (with their index in the batch, the
+        field and why, in the caller's language); the rest are stored. An event the schema
+        refuses (a missing field, a type of the wrong kind) refuses the batch: 422 naming
+        ``body.events.INDEX.FIELD`` and why.
         """
         with write_transaction(engine) as conn:
-            return events.ingest(conn, audit_actor(request), body.events)
+            result = events.ingest(conn, audit_actor(request), body.events)
+        lang = language(request)  # each refusal's reason in the caller's language
+        for refused in result.rejected:
+            refused["error"] = say(refused["error"], lang)
+        return result

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from tenure.api.auth import Guard, audit_actor
+from tenure.api.auth import Guard, audit_actor, caller
 from tenure.api.params import QueryId
 from tenure.domains.automation import editor, reports, service
 from tenure.domains.automation.loading import PlaybookInvalid
 from tenure.domains.automation.models import EnrollmentStatus, PlaybookStatus
+from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
@@ -183,6 +184,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
 
     @guard.route("GET", "/playbooks/{name}/enrollments", P.READ_PLAYBOOKS)
     def list_enrollments(
+        request: Request,
         name: str,
         status: Annotated[
             EnrollmentStatus | None, Query(description="Only the enrollments in this status.")
@@ -193,7 +195,12 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
         """List a playbook's enrollments, newest first, a page at a time."""
         with engine.connect() as conn:
             items, cursor = reports.enrollments(
-                conn, name, status=status.value if status else None, after=after, limit=limit
+                conn,
+                name,
+                status=status.value if status else None,
+                after=after,
+                limit=limit,
+                owners=access.owners_of(conn, caller(request), settings.access),
             )
         return {"items": items, "next": cursor}
 
@@ -201,6 +208,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     def enroll(name: str, body: ManualEnrollment, request: Request) -> dict[str, Any]:
         """Enroll a customer now; 422 when they do not qualify, 409 when enrolled already."""
         with write_transaction(engine) as conn:
+            access.check_external_id(conn, caller(request), settings.access, body.customer)
             made = service.enroll(
                 conn,
                 audit_actor(request),

@@ -32,7 +32,7 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     segments.routes(engine, router)
     playbooks.routes(engine, settings, router)
     playbook_report.routes(engine, settings, router)
-    messages.routes(engine, router)
+    messages.routes(engine, settings, router)
     runs.routes(engine, settings, worker, router)
     surveys.routes(engine, settings, router)
     return router

@@ -91,6 +91,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
 
     @guard.route("GET", "/surveys/{survey}/invitations", P.READ_CUSTOMERS)
     def list_invitations(
+        request: Request,
         survey: str,
         status: str | None = Query(None, description="invited or skipped."),
         after: QueryId = None,
@@ -98,11 +99,15 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
     ) -> dict[str, Any]:
         """List a survey's invitations, newest first; `after` is the last id of a page."""
         with engine.connect() as conn:
-            items = service.invitations(conn, survey, status=status, after=after, limit=limit)
+            owners = access.owners_of(conn, caller(request), settings.access)
+            items = service.invitations(
+                conn, survey, status=status, after=after, limit=limit, owners=owners
+            )
         return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
 
     @guard.route("GET", "/surveys/{survey}/answers", P.READ_CUSTOMERS)
     def list_answers(
+        request: Request,
         survey: str,
         band: str | None = Query(None, description=f"Only answers of this band: {BANDS}."),
         customer_id: QueryId = None,
@@ -120,6 +125,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
                 commented=commented,
                 after=after,
                 limit=limit,
+                owners=access.owners_of(conn, caller(request), settings.access),
             )
         return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
 

@@ -57,6 +57,10 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
                 today=business_today(settings.business.timezone),
                 after=after,
                 limit=limit,
+                # one's own tasks are one's own; others', of the customers within reach
+                owners=None
+                if assignee_id == caller(request).user_id
+                else access.owners_of(conn, caller(request), settings.access),
             )
         return {"items": items, "next": cursor}
 

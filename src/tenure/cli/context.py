@@ -20,6 +20,8 @@ WRITE_TURNS = 4
 
 console = Console()
 err_console = Console(stderr=True)
+# the language of errors: `tenure --lang zh …` or a report's --lang; None: the locale's
+LANGUAGE: str | None = None
 
 
 def settings() -> Settings:
@@ -47,7 +49,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print an error a person can act on and exit non-zero."""
     import typer
 
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    from tenure.cli.words import default_lang
+    from tenure.kit.error_words import say
+
+    lang = LANGUAGE or default_lang()
+    label = "错误：" if lang == "zh" else "error: "
+    err_console.print(f"[bold red]{label}[/]{say(message, lang)}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 

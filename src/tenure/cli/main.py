@@ -70,8 +70,22 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of errors (and of reports without their own --lang): en or zh "
+        "(default: zh when LC_ALL / LANG start with zh).",
+        show_default=False,
+    ),
 ) -> None:
     """Tenure: customer lifecycle management you run yourself."""
+    if lang is not None:
+        from tenure.cli import context
+
+        chosen = lang.strip().lower()
+        if chosen not in ("en", "zh"):
+            context.fail(f"--lang: {lang!r} is not a language Tenure speaks; use en or zh")
+        context.LANGUAGE = chosen
 
 
 def main() -> None:

@@ -89,30 +89,80 @@ def team(
 
     Example: tenure users team lin@example.com success
     """
-    from sqlalchemy import select
-
     from tenure.domains.users import service
-    from tenure.domains.users.models import User
-    from tenure.kit.errors import NotFound
 
     def move(conn: Connection) -> None:
-        found = conn.execute(
-            select(User.id).where(User.email == email.strip().lower())
-        ).scalar_one_or_none()
-        if found is None:
-            raise NotFound(f"no user with the email {email!r}")
-        service.set_team(conn, service.COMMAND_LINE, int(found), name or None)
+        service.set_team(conn, service.COMMAND_LINE, _user_id(conn, email), name or None)
 
     context.in_store(move)
     said = f"in the team {name.strip().lower()}" if name.strip() else "in no team"
     context.console.print(f"{email.lower()} is {said}")
 
 
+def _user_id(conn: Connection, email: str) -> int:
+    from sqlalchemy import select
+
+    from tenure.domains.users.models import User
+    from tenure.kit.errors import NotFound
+
+    found = conn.execute(
+        select(User.id).where(User.email == email.strip().lower())
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no user with the email {email!r}")
+    return int(found)
+
+
+@app.command("role")
+def role(
+    email: str = typer.Argument(..., help="The user's email."),
+    new_role: str = typer.Argument(
+        ..., metavar="ROLE", help="admin, manager, marketing, sales, csm or viewer."
+    ),
+) -> None:
+    """Give a user another role; they sign in again, and running servers follow at once.
+
+    Example: tenure users role lin@example.com manager
+    """
+    from tenure.domains.users import service
+
+    context.in_store(
+        lambda conn: service.set_role(conn, service.COMMAND_LINE, _user_id(conn, email), new_role)
+    )
+    context.console.print(f"{email.strip().lower()} is now {new_role.strip().lower()}")
+
+
+@app.command("deactivate")
+def deactivate(email: str = typer.Argument(..., help="The user's email.")) -> None:
+    """Stop a user: their sessions end and their API tokens fail at once, everywhere."""
+    from tenure.domains.users import service
+
+    context.in_store(
+        lambda conn: service.set_active(conn, service.COMMAND_LINE, _user_id(conn, email), False)
+    )
+    context.console.print(f"{email.strip().lower()} is deactivated")
+
+
+@app.command("activate")
+def activate(email: str = typer.Argument(..., help="The user's email.")) -> None:
+    """Let a deactivated user sign in again."""
+    from tenure.domains.users import service
+
+    context.in_store(
+        lambda conn: service.set_active(conn, service.COMMAND_LINE, _user_id(conn, email), True)
+    )
+    context.console.print(f"{email.strip().lower()} is active")
+
+
 @app.command("password")
 def password(
     email: str = typer.Argument(..., help="Whose password to set."),
 ) -> None:
-    """Set a user's password (asked twice, never echoed; 12 to 256 characters)."""
+    """Set a user's password (asked twice, never echoed; 12 to 256 characters).
+
+    Also how a service account's API tokens start working: a user created with a one-time
+    password has their tokens refused (403) until the password is changed.
+    """
     from tenure.domains.users import service
 
     given = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
@@ -127,8 +177,8 @@ def reset_password(
 ) -> None:
     """Give a user a one-time password and sign them out everywhere (shown once).
 
-    The password works for one sign-in, which must choose a new password. Server processes
-    forget what they remember of the user's API tokens within 10 seconds.
+    The password works for one sign-in, which must choose a new password. Running servers
+    refuse the user's API tokens from the next call until then.
 
     Example: tenure users reset-password ana@example.com
     """

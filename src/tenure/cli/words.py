@@ -209,4 +209,5 @@ def words(lang: str | None) -> Words:
     chosen = default_lang() if lang is None else lang.strip().lower()
     if chosen not in LANGS:
         context.fail(f"--lang: {lang!r} is not a language Tenure speaks; use en or zh")
+    context.LANGUAGE = chosen
     return Words(chosen, context.settings().business.currency)

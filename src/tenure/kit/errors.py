@@ -25,6 +25,12 @@ class NotFound(TenureError, LookupError):
     status_code = 404
 
 
+class Forbidden(TenureError, PermissionError):
+    """The caller is known but may not do this (e.g. their password must be changed first)."""
+
+    status_code = 403
+
+
 class Conflict(TenureError):
     """The request clashes with the current state (e.g. a duplicate key)."""
 

@@ -16,6 +16,7 @@ from tenure import __version__
 from tenure.api import PREFIX, api_router, install_error_handlers
 from tenure.api.limits import RequestLimits
 from tenure.domains.users.sessions import SignedIn
+from tenure.kit.error_words import say
 from tenure.kit.settings import Settings
 from tenure.web import kept_form, session
 from tenure.web.pages import (
@@ -70,10 +71,12 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
 
     def page_error(request: Request, status: int, detail: str) -> Response:
         back = kept_form.back_to_form(request) if status == 422 else None
+        signed = _signed_or_none(engine, request)
+        detail = say(detail, render.language(request, signed))
         answer = render.page(
             request,
             "error.html",
-            _signed_or_none(engine, request),
+            signed,
             status,
             status=status,
             detail=detail,

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, select, update
 
+from tenure.domains.audit.service import Actor
 from tenure.domains.registry import metadata
 from tenure.domains.users import credentials, service
 from tenure.domains.users.models import Role
 from tenure.domains.users.permissions import ALLOWED, SCOPES, Permission, allows
-from tenure.kit.errors import Conflict, InvalidInput, NotFound
+from tenure.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 DOCS = Path(__file__).parents[3] / "docs" / "security.md"
 
@@ -54,6 +55,11 @@ def test_tokens_are_kept_as_hashes_and_stop_working_when_revoked(conn: Connectio
     tokens = metadata().tables["api_tokens"]
     row = conn.execute(select(tokens).where(tokens.c.id == token_id)).mappings().one()
     assert token not in str(dict(row)) and row["token_hash"] == credentials.token_digest(token)
+    # a one-time password is not yet theirs: no token of theirs works until they choose one
+    with pytest.raises(Forbidden, match="one-time password") as refused:
+        service.check_token(conn, token)
+    assert refused.value.status_code == 403 and "tenure users password" in refused.value.message
+    service.set_password(conn, "hook@example.com", "a service account's secret")
     who = service.check_token(conn, token)
     assert who is not None and who.role == "marketing" and who.scopes == ["ingest", "read"]
     assert service.check_token(conn, token + "x") is None
@@ -90,3 +96,25 @@ def test_docs_print_the_same_table_as_the_code() -> None:
         assert row is not None, f"docs/security.md lacks {permission.value}"
         marks = [cell.strip() == "✓" for cell in row.group(1).split("|")]
         assert marks == [permission in ALLOWED[Role(r)] for r in roles], permission.value
+
+
+def test_every_change_to_what_a_user_may_do_bumps_their_credentials_generation(
+    conn: Connection,
+) -> None:
+    user_id, _ = service.create_user(conn, "Gen", "gen@example.com", "sales")
+    other, _ = service.create_user(conn, "Admin", "boss@example.com", "admin")
+    admin = Actor(other, "web")
+    service.set_password(conn, "gen@example.com", "a service account's secret")  # 1
+    token_id, token = service.create_token(conn, "gen@example.com", "t", ["read"])
+    who = service.check_token(conn, token)
+    assert who is not None and who.generation == service.generation_of(conn, user_id) == 1
+    service.set_role(conn, admin, user_id, "csm")  # 2
+    service.set_role(conn, admin, user_id, "csm")  # unchanged: no bump
+    service.set_team(conn, admin, user_id, "east")  # 3
+    service.revoke_token(conn, token_id)  # 4
+    assert service.generation_of(conn, user_id) == 4
+    service.set_active(conn, admin, user_id, False)
+    assert service.generation_of(conn, user_id) is None  # inactive: nothing to remember
+    service.set_active(conn, admin, user_id, True)
+    assert service.generation_of(conn, user_id) == 6
+    assert service.generation_of(conn, other) == 0

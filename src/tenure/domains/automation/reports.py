@@ -27,6 +27,7 @@ from tenure.domains.automation.models import (
     StepRun,
 )
 from tenure.domains.customers.models import Customer
+from tenure.domains.customers.reach import Owners, owned
 from tenure.kit.timeutil import utcnow
 
 FINISHED = (
@@ -281,8 +282,12 @@ def enrollments(
     status: str | None = None,
     after: int | None = None,
     limit: int = 50,
+    owners: Owners = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Return a page of a playbook's enrollments, newest first, and the next page's cursor."""
+    """Return a page of a playbook's enrollments, newest first, and the next page's cursor.
+
+    ``owners``: only the customers the caller reaches ([access]; None: all).
+    """
     found = service.get(conn, name)
     query = (
         select(
@@ -302,7 +307,7 @@ def enrollments(
             Enrollment.finished_at,
         )
         .join(Customer, Customer.id == Enrollment.customer_id)
-        .where(Enrollment.playbook_id == found.id)
+        .where(Enrollment.playbook_id == found.id, owned(owners))
         .order_by(Enrollment.id.desc())
         .limit(limit + 1)
     )

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.domains.customers.models import Customer
+from tenure.domains.customers.reach import Owners, owned
 from tenure.domains.scoring import views
 from tenure.domains.segments import fields
 from tenure.domains.segments.models import Segment, SegmentMember
@@ -68,6 +69,7 @@ class ListQuery:
     sort: str = "id"
     after: str | None = None
     limit: int = 50
+    owners: Owners = None  # whose customers the caller reaches (None: all; [access])
 
 
 def _like(word: str) -> str:
@@ -131,6 +133,8 @@ def _narrowed(conn: Connection, statement: Any, query: ListQuery) -> Any:
     for name in ("q", "tag", "segment"):  # SQLite's LIKE stops at NUL: it would match everyone
         if "\x00" in (getattr(query, name) or ""):
             raise InvalidInput(f"{name}: holds a NUL character (\\0)")
+    if query.owners is not None:
+        statement = statement.where(owned(query.owners))
     if query.tree:
         statement = statement.where(to_sql(query.tree, fields.columns()))
     if query.q:

@@ -18,6 +18,12 @@ from tenure.storage.upsert import insert_new
 MAX_BATCH = 1000
 
 
+# why an event of a batch is refused (in 中文 too: kit/error_words.py)
+UNKNOWN_CUSTOMER = (
+    "customer: no customer with external id {customer}; create it first (POST /api/v1/customers)"
+)
+
+
 def ingest(conn: Connection, actor: audit.Actor, batch: Sequence[IncomingEvent]) -> IngestResult:
     """Store the batch's new events; skip ids seen before; refuse events of unknown customers.
 
@@ -38,8 +44,8 @@ def ingest(conn: Connection, actor: audit.Actor, batch: Sequence[IncomingEvent])
                 {
                     "index": index,
                     "id": event.id,
-                    "error": f"customer: no customer with external id {event.customer!r}; "
-                    "create it first (POST /api/v1/customers)",
+                    "field": "customer",
+                    "error": UNKNOWN_CUSTOMER.format(customer=repr(event.customer)),
                 }
             )
             continue

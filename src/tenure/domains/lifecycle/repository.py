@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
 from tenure.domains.customers.models import Customer
+from tenure.domains.customers.reach import Owners, owned
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
 from tenure.storage.rows import plain_rows
 
@@ -54,8 +55,13 @@ def flow(conn: Connection, from_run: int, to_run: int) -> list[tuple[str, str, i
     return [(str(a), str(b), int(n)) for a, b, n in rows]
 
 
-def recent_moves(conn: Connection, run_id: int, limit: int) -> list[dict[str, Any]]:
-    """Return a run's stage transitions with the customer's name, the rule and its numbers."""
+def recent_moves(
+    conn: Connection, run_id: int, limit: int, owners: Owners = None
+) -> list[dict[str, Any]]:
+    """Return a run's stage transitions with the customer's name, the rule and its numbers.
+
+    ``owners``: only the customers the caller reaches ([access]; None: all).
+    """
     tr = StageTransition
     rows = conn.execute(
         select(
@@ -68,7 +74,7 @@ def recent_moves(conn: Connection, run_id: int, limit: int) -> list[dict[str, An
             tr.numbers,
         )
         .join(Customer, Customer.id == tr.customer_id)
-        .where(tr.run_id == run_id)
+        .where(tr.run_id == run_id, owned(owners))
         .order_by(tr.id.desc())
         .limit(limit)
     ).mappings()

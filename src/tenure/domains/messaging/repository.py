@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tenure.domains.customers.models import Customer
+from tenure.domains.customers.reach import Owners, visible
 from tenure.domains.messaging.models import Message, MessageCategory, MessageStatus
 
 COUNTED = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
@@ -112,7 +113,15 @@ LISTED = (
 )
 
 
-def _narrowed(query: Any, status: str | None, customer_id: int | None, source: str | None) -> Any:
+def _narrowed(
+    query: Any,
+    status: str | None,
+    customer_id: int | None,
+    source: str | None,
+    owners: Owners = None,
+) -> Any:
+    if owners is not None:  # whose customers the caller reaches ([access])
+        query = query.where(visible(owners, Message.customer_id))
     for column, value in (
         (Message.status, status),
         (Message.customer_id, customer_id),
@@ -131,6 +140,7 @@ def page(
     source: str | None = None,
     after: int | None = None,
     limit: int = 50,
+    owners: Owners = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Return a page of messages, newest first, without bodies, and the next page's cursor."""
     query = (
@@ -139,7 +149,7 @@ def page(
         .order_by(Message.id.desc())
         .limit(limit + 1)
     )
-    query = _narrowed(query, status, customer_id, source)
+    query = _narrowed(query, status, customer_id, source, owners)
     if after is not None:
         query = query.where(Message.id < after)
     rows = [{str(k): v for k, v in r.items()} for r in conn.execute(query).mappings()]
@@ -156,11 +166,19 @@ def messages(
 
 
 def status_counts(
-    conn: Connection, *, customer_id: int | None = None, source: str | None = None
+    conn: Connection,
+    *,
+    customer_id: int | None = None,
+    source: str | None = None,
+    owners: Owners = None,
 ) -> dict[str, int]:
     """Count the messages in each status (of a customer, from a source, if given)."""
     query = _narrowed(
-        select(Message.status, func.count()).group_by(Message.status), None, customer_id, source
+        select(Message.status, func.count()).group_by(Message.status),
+        None,
+        customer_id,
+        source,
+        owners,
     )
     found = {str(s): int(n) for s, n in conn.execute(query).all()}
     return {s.value: found.get(s.value, 0) for s in MessageStatus}

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tenure.domains.audit import service as audit
+from tenure.domains.customers.reach import Owners, reaches
 from tenure.domains.customers.zones import zone_of
 from tenure.domains.messaging import personal, repository, templates
 from tenure.domains.messaging.models import MessageCategory, MessageStatus
@@ -237,6 +238,7 @@ def outbox(
     source: str | None = None,
     after: int | None = None,
     limit: int = 50,
+    owners: Owners = None,
 ) -> Outbox:
     """Return a page of messages, newest first, and how many there are in each status.
 
@@ -250,10 +252,11 @@ def outbox(
         source=source,
         after=after,
         limit=limit,
+        owners=owners,
     )
     for item in items:
         item["playbook"] = playbook_of(item["source"])
-    counts = repository.status_counts(conn, customer_id=customer_id, source=source)
+    counts = repository.status_counts(conn, customer_id=customer_id, source=source, owners=owners)
     return Outbox(items, cursor, counts)
 
 
@@ -262,10 +265,13 @@ def sources(conn: Connection) -> list[str]:
     return repository.sources(conn)
 
 
-def show(conn: Connection, message_id: int) -> dict[str, Any]:
-    """Return one message with its rendered subject, HTML and text, and its customer."""
+def show(conn: Connection, message_id: int, owners: Owners = None) -> dict[str, Any]:
+    """Return one message with its rendered subject, HTML and text, and its customer.
+
+    A message to a customer out of the caller's reach (``owners``) is an unknown one.
+    """
     found = repository.message(conn, message_id)
-    if found is None:
+    if found is None or not reaches(conn, owners, int(found["customer_id"])):
         raise NotFound(f"no message {message_id}")
     who = repository.customer_names(conn, int(found["customer_id"]))
     return {**found, **who, "playbook": playbook_of(found["source"]), "headers": headers(found)}

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tenure.domains.customers.reach import Owners
 from tenure.domains.lifecycle import repository as lifecycle_repo
 from tenure.domains.scoring import repository as repo
 
@@ -174,7 +175,10 @@ def without_spend(report: dict[str, Any]) -> dict[str, Any]:
     return {**report, "channels": hidden, "spend_hidden": True}
 
 
-def recent_moves(conn: Connection, limit: int = 50) -> list[dict[str, Any]]:
-    """Return the latest run's stage moves: who, from, to, by which rule and numbers."""
+def recent_moves(conn: Connection, limit: int = 50, owners: Owners = None) -> list[dict[str, Any]]:
+    """Return the latest run's stage moves: who, from, to, by which rule and numbers.
+
+    ``owners``: only the customers the caller reaches ([access]; None: all).
+    """
     run_id = repo.latest_run(conn)
-    return [] if run_id is None else lifecycle_repo.recent_moves(conn, run_id, limit)
+    return [] if run_id is None else lifecycle_repo.recent_moves(conn, run_id, limit, owners)

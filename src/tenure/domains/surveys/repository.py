@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from tenure.domains.customers.models import Customer
+from tenure.domains.customers.reach import Owners, owned, visible
 from tenure.domains.surveys.models import (
     InvitationStatus,
     Survey,
@@ -154,8 +155,12 @@ def answers_page(
     commented: bool = False,
     after: int | None = None,
     limit: int = 50,
+    owners: Owners = None,
 ) -> list[dict[str, Any]]:
-    """Return a survey's answers, newest first (below id ``after``), with their customer."""
+    """Return a survey's answers, newest first (below id ``after``), with their customer.
+
+    ``owners``: only the customers the caller reaches ([access]; None: all).
+    """
     query = (
         select(
             SurveyAnswer.id,
@@ -174,7 +179,7 @@ def answers_page(
             SurveyAnswer.changed_at,
         )
         .join(Customer, Customer.id == SurveyAnswer.customer_id)
-        .where(SurveyAnswer.survey_id == survey_id)
+        .where(SurveyAnswer.survey_id == survey_id, owned(owners))
         .order_by(SurveyAnswer.id.desc())
         .limit(limit)
     )
@@ -196,11 +201,15 @@ def invitations_page(
     status: str | None = None,
     after: int | None = None,
     limit: int = 50,
+    owners: Owners = None,
 ) -> list[dict[str, Any]]:
-    """Return a survey's invitations, newest first (below id ``after``)."""
+    """Return a survey's invitations, newest first (below id ``after``; ``owners``: whose)."""
     query = (
         select(SurveyInvitation.__table__)
-        .where(SurveyInvitation.survey_id == survey_id)
+        .where(
+            SurveyInvitation.survey_id == survey_id,
+            visible(owners, SurveyInvitation.customer_id),
+        )
         .order_by(SurveyInvitation.id.desc())
         .limit(limit)
     )

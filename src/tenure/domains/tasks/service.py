@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from tenure.domains.audit import service as audit
 from tenure.domains.customers.models import Customer
+from tenure.domains.customers.reach import Owners, owned
 from tenure.domains.events import feed
 from tenure.domains.events.models import EventSource, SystemEventType
 from tenure.domains.tasks.models import RootCause, Task, TaskStatus
@@ -299,10 +300,12 @@ def list_tasks(
     today: date | None = None,
     after: int | None = None,
     limit: int = 50,
+    owners: Owners = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Return tasks (with customer and assignee names) a page at a time, and the next cursor.
 
     ``due`` narrows open tasks to "overdue" (before ``today``), "today", "later" or "undated".
+    ``owners``: only tasks of the customers the caller reaches ([access]; None: all).
     """
     query = (
         select(
@@ -328,6 +331,8 @@ def list_tasks(
         query = query.where(Task.id > after)
     if due is not None:
         query = query.where(Task.status == TaskStatus.OPEN.value, _due(due, today))
+    if owners is not None:
+        query = query.where(owned(owners))
     rows = plain_rows(conn.execute(query).mappings())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base, Timestamped
@@ -40,6 +40,9 @@ class User(Timestamped, Base):
     language: Mapped[str | None] = mapped_column(String(8))  # en or zh; None: the browser's
     # a team a playbook's task may go to, round-robin among its active members ("success")
     team: Mapped[str | None] = mapped_column(String(63))
+    # bumped by a password reset, a role or team change, a deactivation, a revoked token: a
+    # server's remembered API callers are checked against it on every call (api/auth.py)
+    credentials_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class ApiToken(Base):

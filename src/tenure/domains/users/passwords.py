@@ -1,7 +1,7 @@
 """A user changes their own password; an administrator resets someone's.
 
-Every function takes the caller's connection; the caller commits. The caller also forgets the
-API tokens' callers it remembers (``api.auth.TOKENS``) after a reset.
+Every function takes the caller's connection; the caller commits. Each bumps the user's
+``credentials_generation``: servers drop what they remember of the user's API tokens at once.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def change_password(
         .values(
             password_hash=credentials.hash_password(new),
             must_change_password=False,
+            credentials_generation=User.credentials_generation + 1,
             updated_at=utcnow(),
         )
     )

@@ -17,7 +17,7 @@ from tenure.domains.audit.service import Actor
 from tenure.domains.users import credentials
 from tenure.domains.users.models import ApiToken, Role, User, WebSession
 from tenure.domains.users.permissions import SCOPES
-from tenure.kit.errors import Conflict, InvalidInput, NotFound
+from tenure.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
 from tenure.storage.rows import plain_rows
 
@@ -35,6 +35,27 @@ class Principal:
     email: str
     role: str
     scopes: list[str] | None = None  # None: a signed-in person, not a token
+    generation: int = 0  # the user's credentials_generation when this was looked up
+    language: str | None = None  # what they read Tenure in (an API error's words)
+
+
+# what an API token of a user who must still change their one-time password is answered
+MUST_CHANGE_FIRST = (
+    "the API token's user {email} still has a one-time password: they must sign in and "
+    "choose a new password (or an admin sets one: tenure users password {email}) before "
+    "their tokens work"
+)
+BUMP = {"credentials_generation": User.credentials_generation + 1}
+
+
+def generation_of(conn: Connection, user_id: int) -> int | None:
+    """Return a user's credentials generation; None if they are gone or inactive."""
+    row = conn.execute(
+        select(User.credentials_generation, User.active).where(User.id == user_id)
+    ).first()
+    if row is None or not row.active:
+        return None
+    return int(row.credentials_generation)
 
 
 def _role(role: str) -> str:
@@ -111,6 +132,7 @@ def set_password(
             password_hash=credentials.hash_password(password),
             must_change_password=must_change,
             updated_at=utcnow(),
+            **BUMP,
         )
     ).rowcount
     if not changed:
@@ -202,7 +224,11 @@ def create_token(
 
 
 def check_token(conn: Connection, token: str) -> Principal | None:
-    """Return who a token speaks for, or None when it is unknown, revoked or its user inactive."""
+    """Return who a token speaks for, or None when it is unknown, revoked or its user inactive.
+
+    ``Forbidden`` when its user must still change a one-time password: a token is no way round
+    the first sign-in.
+    """
     row = conn.execute(
         select(
             ApiToken.id,
@@ -211,6 +237,9 @@ def check_token(conn: Connection, token: str) -> Principal | None:
             User.id.label("user_id"),
             User.email,
             User.role,
+            User.must_change_password,
+            User.credentials_generation,
+            User.language,
         )
         .join(User, User.id == ApiToken.user_id)
         .where(
@@ -221,25 +250,36 @@ def check_token(conn: Connection, token: str) -> Principal | None:
     ).first()
     if row is None:
         return None
+    if row.must_change_password:
+        raise Forbidden(MUST_CHANGE_FIRST.format(email=row.email))
     now = utcnow()
     # a minute's precision is enough, and spares a write (on SQLite, the store's write lock)
     # on every request of a busy client
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION:
         conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    return Principal(int(row.user_id), row.email, row.role, list(row.scopes))
+    return Principal(
+        int(row.user_id),
+        row.email,
+        row.role,
+        list(row.scopes),
+        int(row.credentials_generation),
+        row.language,
+    )
 
 
 def revoke_token(
     conn: Connection, token_id: int, when: datetime | None = None, *, actor: Actor = COMMAND_LINE
 ) -> None:
     """Revoke a token for good."""
-    changed = conn.execute(
+    owner = conn.execute(
         update(ApiToken)
         .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=when or utcnow())
-    ).rowcount
-    if not changed:
+        .returning(ApiToken.user_id)
+    ).scalar_one_or_none()
+    if owner is None:
         raise NotFound(f"no active API token with id {token_id}")
+    conn.execute(update(User).where(User.id == owner).values(**BUMP))
     audit.record(conn, actor, "token.revoke", "api_tokens", token_id)
 
 
@@ -319,8 +359,8 @@ def first_sign_in(conn: Connection, email: str) -> tuple[str | None, bool]:
 def set_role(conn: Connection, actor: Actor, user_id: int, role: str) -> None:
     """Give a user another role (their API tokens follow: scopes never exceed the role).
 
-    Their sessions end: they sign in again under the new role. The caller forgets the API
-    tokens' callers it remembers (``api.auth.TOKENS``).
+    Their sessions end: they sign in again under the new role. Their credentials generation is
+    bumped: every server drops what it remembers of their API tokens at once.
     """
     old = conn.execute(select(User.role).where(User.id == user_id)).scalar_one_or_none()
     if old is None:
@@ -328,7 +368,9 @@ def set_role(conn: Connection, actor: Actor, user_id: int, role: str) -> None:
     new = _role(role)
     if new == old:
         return
-    conn.execute(update(User).where(User.id == user_id).values(role=new, updated_at=utcnow()))
+    conn.execute(
+        update(User).where(User.id == user_id).values(role=new, updated_at=utcnow(), **BUMP)
+    )
     conn.execute(delete(WebSession).where(WebSession.user_id == user_id))
     audit.record(
         conn, actor, "user.role", "users", user_id, before={"role": old}, after={"role": new}
@@ -356,7 +398,10 @@ def set_team(conn: Connection, actor: Actor, user_id: int, team: str | None) -> 
     new = team_name(team)
     if new == old.team:
         return
-    conn.execute(update(User).where(User.id == user_id).values(team=new, updated_at=utcnow()))
+    # the team decides which records a team scope reaches
+    conn.execute(
+        update(User).where(User.id == user_id).values(team=new, updated_at=utcnow(), **BUMP)
+    )
     audit.record(
         conn, actor, "user.team", "users", user_id, before={"team": old.team}, after={"team": new}
     )
@@ -367,7 +412,7 @@ def set_active(conn: Connection, actor: Actor, user_id: int, active: bool) -> No
     if actor.user_id == user_id and not active:
         raise Conflict("you cannot deactivate yourself; ask another admin")
     changed = conn.execute(
-        update(User).where(User.id == user_id).values(active=active, updated_at=utcnow())
+        update(User).where(User.id == user_id).values(active=active, updated_at=utcnow(), **BUMP)
     ).rowcount
     if not changed:
         raise NotFound(f"no user with id {user_id}")

@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 
 Scope = Literal["own", "team", "all"]
 _HELP = (
-    "Which customers {who} may edit and whose tasks they may complete or reassign: own "
-    "(customers they own, tasks assigned to them), team (also their team-mates'), or all."
+    "Which customers {who} see and may edit, and whose tasks they may complete or reassign: "
+    "own (customers they own, tasks assigned to them), team (also their team-mates'), or all. "
+    "Customers nobody owns are everyone's."
 )
 
 
@@ -21,7 +22,11 @@ class AccessSettings(BaseModel):
     marketing: Scope = Field(default="all", description=_HELP.format(who="marketing"))
     sales: Scope = Field(default="own", description=_HELP.format(who="sales people"))
     csm: Scope = Field(default="team", description=_HELP.format(who="customer-success managers"))
-    viewer: Scope = Field(default="own", description=_HELP.format(who="viewers (who edit nothing)"))
+    viewer: Scope = Field(
+        default="all",
+        description=_HELP.format(who="viewers")
+        + " Viewers edit nothing; the scope decides which customers they see.",
+    )
 
     def scope_of(self, role: str) -> Scope:
         """Return the scope of ``role``; an unknown role reaches only its own records."""

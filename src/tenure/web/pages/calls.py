@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from tenure.api.params import QueryId
 from tenure.domains.sales import service as sales
+from tenure.domains.users import access
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.kit.timeutil import business_today
@@ -26,6 +27,11 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         zone = render.settings.business.timezone
         today = business_today(zone)
         with engine.connect() as conn:
+            # another person's list only if their customers are within the caller's reach;
+            # out of reach, the caller's own
+            reach = access.owners_of(conn, signed.principal, render.settings.access)
+            if reach is not None and whose not in reach:
+                whose = signed.principal.user_id
             calls = sales.call_list(conn, whose, today, zone) if whose else None
             people = [u for u in users.list_users(conn) if u["active"]]
         return render.page(

@@ -118,6 +118,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.require(signed, Permission.READ_CUSTOMERS)
         lang = render.language(request, signed)
         with engine.connect() as conn:
+            access.check_customer(conn, signed.principal, render.settings.access, customer_id)
             customers.profile(conn, customer_id)  # 404 for an unknown customer
             page = timeline_page(conn, customer_id, offset, TIMELINE_PAGE)
             newer = timeline.timeline(conn, customer_id, 1, offset - 1) if offset else []
@@ -150,6 +151,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         session.require(signed, Permission.READ_CUSTOMERS)
         lang = render.language(request, signed)
         with engine.connect() as conn:
+            access.check_customer(conn, signed.principal, render.settings.access, customer_id)
             found = customers.profile(conn, customer_id)
             entries = timeline_page(conn, customer_id, 0, shown)
             open_tasks, _ = tasks.list_tasks(conn, customer_id=customer_id, limit=100)
@@ -235,6 +237,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         except ValueError:
             raise InvalidInput(f"due: {due_on!r} is not a date") from None
         with write_transaction(engine) as conn:
+            access.check_customer(conn, signed.principal, render.settings.access, customer_id)
             tasks.create_task(
                 conn,
                 session.actor(signed),
@@ -250,6 +253,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         signed = session.current(engine, request)
         session.require(signed, Permission.PERSONAL_DATA)
         with engine.connect() as conn:
+            access.check_customer(conn, signed.principal, render.settings.access, customer_id)
             sections = privacy.export_person(conn, customer_id)
         return Response(
             privacy.person_zip(sections),
@@ -263,6 +267,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
     ) -> Response:
         signed = session.posted(engine, request, csrf, Permission.PERSONAL_DATA)
         with write_transaction(engine) as conn:
+            access.check_customer(conn, signed.principal, render.settings.access, customer_id)
             found = customers.profile(conn, customer_id)
             if confirm.strip() != found["external_id"]:
                 raise InvalidInput(
@@ -279,6 +284,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         if not playbook.strip():
             raise InvalidInput("playbook: choose the playbook to enroll the customer in")
         with write_transaction(engine) as conn:
+            access.check_customer(conn, signed.principal, render.settings.access, customer_id)
             found = customers.profile(conn, customer_id)
             playbook_service.enroll(
                 conn,

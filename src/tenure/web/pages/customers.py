@@ -14,7 +14,9 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import Connection, Engine
 
 from tenure.domains.customers import listing
+from tenure.domains.customers.reach import Owners
 from tenure.domains.segments import service as segments
+from tenure.domains.users import access
 from tenure.domains.users import service as users
 from tenure.domains.users.permissions import Permission
 from tenure.kit import spreadsheet
@@ -116,8 +118,8 @@ def tree_of(params: dict[str, str]) -> dict[str, Any] | None:
     return leaves[0] if len(leaves) == 1 else {"all": leaves}
 
 
-def query_of(params: dict[str, str], limit: int = 50) -> listing.ListQuery:
-    """Build the list's query from the page's query string."""
+def query_of(params: dict[str, str], limit: int = 50, owners: Owners = None) -> listing.ListQuery:
+    """Build the list's query from the page's query string (``owners``: whose it reaches)."""
     return listing.ListQuery(
         tree=tree_of(params),
         q=params.get("q") or None,
@@ -126,6 +128,7 @@ def query_of(params: dict[str, str], limit: int = 50) -> listing.ListQuery:
         sort=params.get("sort") or "id",
         after=params.get("after") or None,
         limit=limit,
+        owners=owners,
     )
 
 
@@ -149,9 +152,10 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         params = dict(request.query_params)
         error = None
         with engine.connect() as conn:
+            owners = access.owners_of(conn, signed.principal, render.settings.access)
             try:
-                rows, cursor = listing.listing(conn, query_of(params))
-                total = listing.count(conn, query_of(params))
+                rows, cursor = listing.listing(conn, query_of(params, owners=owners))
+                total = listing.count(conn, query_of(params, owners=owners))
             except TenureError as exc:
                 rows, cursor, error, total = [], None, exc.message, (0, False)
             people = users.list_users(conn)
@@ -191,8 +195,9 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             cursor: str | None = None
             with engine.connect() as conn:
                 owners = {int(u["id"]): str(u["name"]) for u in users.list_users(conn)}
+                reach = access.owners_of(conn, signed.principal, render.settings.access)
             while True:  # a page at a time: a million rows never sit in memory at once
-                query = query_of({**params, "after": cursor or ""}, limit=5000)
+                query = query_of({**params, "after": cursor or ""}, limit=5000, owners=reach)
                 with engine.connect() as conn:
                     page, cursor = listing.listing(conn, query)
                 for row in page:

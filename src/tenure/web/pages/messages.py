@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from tenure.api.params import PathId, QueryId
 from tenure.domains.messaging import service as messaging
+from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission
 from tenure.web import session
 from tenure.web.render import N_, Renderer
@@ -61,6 +62,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         with engine.connect() as conn:
             found = messaging.outbox(
                 conn,
+                owners=access.owners_of(conn, signed.principal, render.settings.access),
                 status=status,
                 customer_id=customer_id,
                 source=messaging.source_of(playbook, None),
@@ -96,7 +98,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         signed = session.current(engine, request)
         session.require(signed, Permission.READ_PLAYBOOKS)
         with engine.connect() as conn:
-            found = messaging.show(conn, message_id)
+            owners = access.owners_of(conn, signed.principal, render.settings.access)
+            found = messaging.show(conn, message_id, owners)
         return render.page(
             request,
             "message.html",

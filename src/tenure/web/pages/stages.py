@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from tenure.domains.scoring.reports import recent_moves, stage_flow, stage_report
+from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission
 from tenure.web import charts, session
 from tenure.web.render import Renderer
@@ -23,7 +24,9 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         with engine.connect() as conn:
             report = stage_report(conn)
             flow = stage_flow(conn)
-            moves = recent_moves(conn, 50)
+            # the figures are the whole base's; the people named, only those within reach
+            owners = access.owners_of(conn, signed.principal, render.settings.access)
+            moves = recent_moves(conn, 50, owners)
         moving = [f for f in (flow or {}).get("flow", []) if f["from"] != f["to"]]
         return render.page(
             request,

@@ -43,11 +43,21 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         whose = assignee or signed.principal.user_id
         today = business_today(render.settings.business.timezone)
         with engine.connect() as conn:
+            # one's own tasks are one's own; another's inbox shows the customers within reach
+            owners = (
+                None
+                if whose == signed.principal.user_id
+                else access.owners_of(conn, signed.principal, render.settings.access)
+            )
             groups = {
-                due: tasks.list_tasks(conn, assignee_id=whose, due=due, today=today, limit=200)[0]
+                due: tasks.list_tasks(
+                    conn, assignee_id=whose, due=due, today=today, limit=200, owners=owners
+                )[0]
                 for due in tasks.WHEN
             }
-            done, _ = tasks.list_tasks(conn, assignee_id=whose, status="done", limit=200)
+            done, _ = tasks.list_tasks(
+                conn, assignee_id=whose, status="done", limit=200, owners=owners
+            )
             counts = tasks.counts(conn, whose, today)
             people = users.list_users(conn)
         return render.page(

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from tenure.domains.customers import listing
 from tenure.domains.reports.charts import clv_histogram, value_by_stage
 from tenure.domains.scoring.reports import kpi_report, segment_report
+from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission
 from tenure.web import charts, session
 from tenure.web.render import Page, Renderer
@@ -44,7 +45,11 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         with engine.connect() as conn:
             kpis = kpi_report(conn)
             options = value_charts(conn, tools)
-            top, _cursor = listing.listing(conn, listing.ListQuery(sort="-clv", limit=20))
+            # the figures are the whole base's; the people named, only those within reach
+            owners = access.owners_of(conn, signed.principal, render.settings.access)
+            top, _cursor = listing.listing(
+                conn, listing.ListQuery(sort="-clv", limit=20, owners=owners)
+            )
             segments = segment_report(conn)
         return render.page(
             request,
