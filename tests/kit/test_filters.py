@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tenure.kit.errors import InvalidInput
-from tenure.kit.filters import matches, to_polars
+from tenure.kit.filters import check, matches, to_polars
 
 FIELDS = ("a", "b", "c")
 values = st.one_of(st.none(), st.integers(-5, 5))
@@ -64,3 +64,10 @@ def test_errors_name_the_problem() -> None:
         to_polars({"field": "z", "op": "=", "value": 1}, fields={"a"})
     with pytest.raises(InvalidInput, match="parameter 'missing'"):
         matches({"field": "a", "op": ">", "value": {"param": "missing"}}, {"a": 1})
+
+
+def test_a_yes_no_field_is_not_ordered() -> None:
+    # {"email_consent" > false} reached the database and ended in a server error (fuzzed)
+    with pytest.raises(InvalidInput, match="email_consent.*compares with = or != only, not '>'"):
+        check({"field": "email_consent", "op": ">", "value": False}, {"email_consent": "bool"})
+    check({"field": "email_consent", "op": "!=", "value": False}, {"email_consent": "bool"})

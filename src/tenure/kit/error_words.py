@@ -45,6 +45,20 @@ ZH: dict[str, str] = {
     "you cannot deactivate yourself; ask another admin": "不能停用自己；请另一位管理员操作",
     "unknown role {}; roles: {}": "未知角色 {0}；可用角色：{1}",
     "{} is not a user id": "{0} 不是用户 id",
+    # survey teams, routing and follow-ups (domains/surveys, api/surveys.py, cli/surveys.py)
+    "survey: the file routes another survey than {}": "survey：该文件路由的是另一个问卷，而不是 {0}",
+    "--lead: no user {}": "--lead：没有用户 {0}",
+    "no answer with id {}": "没有 id 为 {0} 的回答",
+    "task {} is not a survey follow-up": "任务 {0} 不是问卷跟进任务",
+    "outcome: one of {}, not {}": "outcome：须为 {0} 之一，而不是 {1}",
+    "ask: the routing rule {} names no check survey to send": "ask：路由规则 {0} 没有指定要发送的回访问卷",
+    "key: a team needs a key, e.g. support": "key：团队需要一个标识，例如 support",
+    "{}: not a field of a team": "{0}：不是团队的字段",
+    "no team {}": "没有团队 {0}",
+    "assign: one of {}, not {}": "assign：须为 {0} 之一，而不是 {1}",
+    "sla_hours: a whole number of hours from 1 to {}": "sla_hours：1 到 {0} 之间的整数小时",
+    "{}: 1–100 characters": "{0}：1–100 个字符",
+    "lead_id: no active user with id {}": "lead_id：没有 id 为 {0} 的在职用户",
     # customers
     "customer: no customer with external id {}; create it first (POST /api/v1/customers)": (
         "customer：没有外部 id 为 {0} 的客户；请先创建（POST /api/v1/customers）"
@@ -136,6 +150,7 @@ ZH: dict[str, str] = {
     "{}: {} is beyond what the field holds": "{0}：{1} 超出该字段的范围",
     "{}: the value must be {}, not {}": "{0}：值须为 {1}，而不是 {2}",
     "{}: operator {} needs a list of values": "{0}：运算符 {1} 需要一组值",
+    "{}: a yes/no field compares with = or != only, not {}": "{0}：是/否字段只能用 = 或 != 比较，不能用 {1}",
     "{}: 'between' needs two values [low, high], not {}": "{0}：'between' 需要两个值 [下限, 上限]，而不是 {1} 个",
     "{}: {} is beyond a 64-bit integer": "{0}：{1} 超出 64 位整数范围",
     "filter: {} needs a list of nodes": "filter：{0} 需要一组节点",

@@ -141,6 +141,10 @@ def _check_value(node: Tree, field: str, op: str, kind: str | None) -> None:
     if "value" not in node:
         raise InvalidInput(f"{_where(field)}: operator {op!r} needs a 'value'")
     value = node["value"]
+    if kind == "bool" and op not in ("=", "!=", "in", "not_in"):
+        raise InvalidInput(
+            f"{_where(field)}: a yes/no field compares with = or != only, not {op!r}"
+        )
     if op in ("in", "not_in", "between"):
         if not isinstance(value, list):
             raise InvalidInput(f"{_where(field)}: operator {op!r} needs a list of values")
