@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -416,3 +417,139 @@ def refunded_total(conn: Connection, programme_id: int, order_id: int) -> Decima
         )
     ).scalar_one()
     return Decimal(str(total)).quantize(Decimal("0.01"))
+
+
+# --- set-based writes (a batch of orders at once) ---------------------------------------
+
+CHUNK = 500  # ids per IN (…) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def ensure_accounts(
+    conn: Connection, programme_id: int, joined: dict[int, datetime]
+) -> dict[int, int]:
+    """Open the accounts of the customers in ``joined`` (customer -> joined at) that have none.
+
+    Return every one's account id by customer id.
+    """
+    table = table_of(LoyaltyAccount)
+    rows = [
+        {"programme_id": programme_id, "customer_id": c, "joined_at": at, "touched_at": at}
+        for c, at in sorted(joined.items())
+    ]
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(
+            _insert_ignoring(conn)(table)
+            .values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing(index_elements=["programme_id", "customer_id"])
+        )
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(joined)):
+        for account, customer in conn.execute(
+            select(LoyaltyAccount.id, LoyaltyAccount.customer_id).where(
+                LoyaltyAccount.programme_id == programme_id,
+                LoyaltyAccount.customer_id.in_(chunk),
+            )
+        ):
+            found[int(customer)] = int(account)
+    return found
+
+
+def lock_accounts(conn: Connection, account_ids: list[int], at: datetime) -> None:
+    """Take the locks of many accounts, in id order (two writers never wait on each other)."""
+    for chunk in _chunks(sorted(account_ids)):
+        conn.execute(
+            update(LoyaltyAccount).where(LoyaltyAccount.id.in_(chunk)).values(touched_at=at)
+        )
+
+
+def order_keys(conn: Connection, programme_id: int, order_ids: list[int]) -> set[str]:
+    """Return the keys of the earn entries the orders have already."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(order_ids))):
+        found.update(
+            conn.scalars(
+                select(LoyaltyEntry.key).where(
+                    LoyaltyEntry.programme_id == programme_id,
+                    LoyaltyEntry.order_id.in_(chunk),
+                    LoyaltyEntry.kind == EntryKind.EARN.value,
+                )
+            )
+        )
+    return found
+
+
+def capped_earnings(
+    conn: Connection,
+    programme_id: int,
+    account_ids: list[int],
+    rules: list[str],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[int, str, datetime, int]]:
+    """Return (account, rule, occurred at, amount) of the rules' earnings from start to end."""
+    found: list[tuple[int, str, datetime, int]] = []
+    for chunk in _chunks(account_ids):
+        rows = conn.execute(
+            select(
+                LoyaltyEntry.account_id,
+                LoyaltyEntry.rule,
+                LoyaltyEntry.occurred_at,
+                LoyaltyEntry.amount,
+            ).where(
+                LoyaltyEntry.programme_id == programme_id,
+                LoyaltyEntry.account_id.in_(chunk),
+                LoyaltyEntry.kind == EntryKind.EARN.value,
+                LoyaltyEntry.rule.in_(rules),
+                LoyaltyEntry.occurred_at >= start,
+                LoyaltyEntry.occurred_at < end,
+            )
+        )
+        found.extend((int(a), str(r), at, int(n)) for a, r, at, n in rows)
+    return found
+
+
+def insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Append many entries; return the amounts of those written (keys taken write nothing)."""
+    if not rows:
+        return []
+    table = table_of(LoyaltyEntry)
+    written: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        result = conn.execute(
+            _insert_ignoring(conn)(table)
+            .values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+            .returning(table.c.amount)
+        )
+        written.extend(int(a) for a in result.scalars())
+    return written
+
+
+def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
+    """Return the accounts among ``account_ids`` with a reversal lots have not fully covered.
+
+    Only a reversal can leave a debt (a spend draws what is there); reversals are few, so
+    their coverage is summed for them alone.
+    """
+    draws: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(account_ids):
+        for entry, account, amount in conn.execute(
+            select(LoyaltyEntry.id, LoyaltyEntry.account_id, LoyaltyEntry.amount).where(
+                LoyaltyEntry.account_id.in_(chunk),
+                LoyaltyEntry.kind == EntryKind.REVERSE.value,
+            )
+        ):
+            draws[int(entry)] = (int(account), -int(amount))
+    covered: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(sorted(draws)):
+        for draw, amount in conn.execute(
+            select(LoyaltyAllocation.draw_id, func.sum(LoyaltyAllocation.amount))
+            .where(LoyaltyAllocation.draw_id.in_(chunk))
+            .group_by(LoyaltyAllocation.draw_id)
+        ):
+            covered[int(draw)] = int(amount)
+    return sorted({a for d, (a, owed) in draws.items() if owed > covered[d]})
