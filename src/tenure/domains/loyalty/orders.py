@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, select
 
 from tenure.domains.customers.models import Customer
-from tenure.domains.loyalty import bulk, service
+from tenure.domains.loyalty import bulk, service, tier_repository
 from tenure.domains.loyalty.earning import LineFacts, OrderFacts
 from tenure.domains.loyalty.ledger import Book
 from tenure.domains.loyalty.models import EntryKind, LoyaltyEntry, LoyaltyRefund
@@ -164,7 +164,8 @@ def run(conn: Connection, book: Book, until: datetime, *, since: datetime | None
     starts = book.programme.starts_on
     if since is None and starts is not None:
         since = start_of_day(starts, book.programme.timezone)
-    done = earn_orders(conn, book, until, since=since)
+    tiers = tier_repository.tiers_of(conn, book.id) if book.programme.tiers else None
+    done = earn_orders(conn, book, until, since=since, tiers=tiers)
     reverse_refunded(conn, book, until, done)
     service.expire(conn, book, until)
     return done

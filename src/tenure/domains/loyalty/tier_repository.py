@@ -1,0 +1,141 @@
+"""Every query of tier reviews: the qualifying metric of every member, and tier memberships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from tenure.domains.loyalty.definition import TierMetric
+from tenure.domains.loyalty.models import (
+    EntryKind,
+    LoyaltyAccount,
+    LoyaltyEntry,
+    LoyaltyTierMembership,
+)
+from tenure.domains.orders.models import Order, OrderStatus
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A member's current tier."""
+
+    id: int
+    customer_id: int
+    tier: str
+    entered_on: date
+    below_since: date | None
+
+
+def metrics(
+    conn: Connection,
+    programme_id: int,
+    metric: TierMetric,
+    start: datetime | None,
+    end: datetime,
+) -> dict[int, Decimal]:
+    """Return every member's metric from ``start`` (None: ever) up to ``end``, by customer.
+
+    Members are the programme's account holders; one grouped query whatever the store's size.
+    """
+    if metric == TierMetric.POINTS:
+        value: Any = func.sum(LoyaltyEntry.amount)
+        query = (
+            select(LoyaltyAccount.customer_id, value)
+            .join(LoyaltyEntry, LoyaltyEntry.account_id == LoyaltyAccount.id)
+            .where(
+                LoyaltyAccount.programme_id == programme_id,
+                LoyaltyEntry.kind.in_([EntryKind.EARN.value, EntryKind.REVERSE.value]),
+                LoyaltyEntry.occurred_at <= end,
+            )
+        )
+        if start is not None:
+            query = query.where(LoyaltyEntry.occurred_at >= start)
+    else:
+        value = func.sum(Order.amount) if metric == TierMetric.SPEND else func.count(Order.id)
+        query = (
+            select(LoyaltyAccount.customer_id, value)
+            .join(Order, Order.customer_id == LoyaltyAccount.customer_id)
+            .where(
+                LoyaltyAccount.programme_id == programme_id,
+                Order.status == OrderStatus.PAID.value,
+                Order.ordered_at <= end,
+            )
+        )
+        if start is not None:
+            query = query.where(Order.ordered_at >= start)
+    rows = conn.execute(query.group_by(LoyaltyAccount.customer_id)).all()
+    return {int(c): Decimal(str(v or 0)) for c, v in rows}
+
+
+def current(conn: Connection, programme_id: int) -> dict[int, Membership]:
+    """Return every member's open tier membership, by customer."""
+    rows = conn.execute(
+        select(
+            LoyaltyTierMembership.id,
+            LoyaltyTierMembership.customer_id,
+            LoyaltyTierMembership.tier,
+            LoyaltyTierMembership.entered_on,
+            LoyaltyTierMembership.below_since,
+        ).where(
+            LoyaltyTierMembership.programme_id == programme_id,
+            LoyaltyTierMembership.ended_on.is_(None),
+        )
+    ).all()
+    return {int(r[1]): Membership(int(r[0]), int(r[1]), str(r[2]), r[3], r[4]) for r in rows}
+
+
+def tiers_of(conn: Connection, programme_id: int) -> dict[int, str]:
+    """Return every member's current tier, by customer."""
+    return {c: m.tier for c, m in current(conn, programme_id).items()}
+
+
+def history(conn: Connection, programme_id: int, customer_id: int) -> list[dict[str, Any]]:
+    """Return a member's tier memberships, newest first."""
+    rows = conn.execute(
+        select(
+            LoyaltyTierMembership.tier,
+            LoyaltyTierMembership.from_tier,
+            LoyaltyTierMembership.entered_on,
+            LoyaltyTierMembership.ended_on,
+            LoyaltyTierMembership.reason,
+            LoyaltyTierMembership.metric,
+        )
+        .where(
+            LoyaltyTierMembership.programme_id == programme_id,
+            LoyaltyTierMembership.customer_id == customer_id,
+        )
+        .order_by(LoyaltyTierMembership.entered_on.desc(), LoyaltyTierMembership.id.desc())
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def _by_ids(conn: Connection, ids: list[int], values: dict[str, Any]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        conn.execute(
+            update(LoyaltyTierMembership)
+            .where(LoyaltyTierMembership.id.in_(ids[start : start + CHUNK]))
+            .values(**values)
+        )
+
+
+def write(
+    conn: Connection,
+    day: date,
+    *,
+    close: list[int],
+    open_rows: list[dict[str, Any]],
+    grace_start: list[int],
+    grace_end: list[int],
+) -> None:
+    """Apply a review: end memberships, open new ones, start and stop grace clocks."""
+    _by_ids(conn, sorted(close), {"ended_on": day})
+    _by_ids(conn, sorted(grace_start), {"below_since": day})
+    _by_ids(conn, sorted(grace_end), {"below_since": None})
+    for start in range(0, len(open_rows), CHUNK):
+        conn.execute(insert(LoyaltyTierMembership), open_rows[start : start + CHUNK])
