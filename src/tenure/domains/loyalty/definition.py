@@ -205,6 +205,33 @@ class Tiers(Strict):
         return next((i for i, t in enumerate(self.levels) if t.key == key), -1)
 
 
+class MilestoneKind(StrEnum):
+    """What a member reaches to be awarded a milestone."""
+
+    NTH_ORDER = "nth_order"  # their n-th paid order (once)
+    SPEND = "spend"  # paid orders adding up to ``amount`` (once)
+    ANNIVERSARY = "anniversary"  # each year of their first paid order (once a year)
+    BIRTHDAY = "birthday"  # each birthday (once a year)
+
+
+class Milestone(Strict):
+    """A one-time award: ``points`` when a member reaches it, keyed per member (and year)."""
+
+    key: Key
+    kind: MilestoneKind
+    points: int = Field(gt=0)
+    n: int | None = Field(default=None, ge=1)
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Milestone:
+        if self.kind == MilestoneKind.NTH_ORDER and self.n is None:
+            raise ValueError("kind nth_order needs n (the order's number, e.g. 3)")
+        if self.kind == MilestoneKind.SPEND and self.amount is None:
+            raise ValueError("kind spend needs amount (money spent in all, e.g. 1000)")
+        return self
+
+
 class Programme(Strict):
     """A whole programme file."""
 
@@ -222,6 +249,7 @@ class Programme(Strict):
     earn: list[EarnRule] = Field(default_factory=list)
     rewards: list[Reward] = Field(default_factory=list)
     tiers: Tiers | None = None
+    milestones: list[Milestone] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -238,6 +266,7 @@ class Programme(Strict):
         for name, keys in (
             ("earn", [r.key for r in self.earn]),
             ("rewards", [r.key for r in self.rewards]),
+            ("milestones", [m.key for m in self.milestones]),
         ):
             seen: set[str] = set()
             for i, key in enumerate(keys):

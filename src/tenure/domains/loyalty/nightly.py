@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tenure.domains.events.feed import NewEvent
-from tenure.domains.loyalty import orders, tiers
+from tenure.domains.loyalty import milestones, orders, tiers
 from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty.service import book as load_book
 from tenure.kit.timeutil import end_of_day
@@ -29,12 +29,17 @@ class Nightly:
 
 
 def run_day(conn: Connection, day: date) -> Nightly:
-    """Earn on new orders and refunds, expire, then review tiers, for every programme."""
+    """Earn on new orders and refunds, expire, review tiers, award milestones: every programme."""
     result = Nightly()
     for key in repo.programme_keys(conn):
         book = load_book(conn, key)
         passed = orders.run(conn, book, end_of_day(day, book.programme.timezone))
         review = tiers.review(conn, book, day)
         result.events += tiers.events(book, key, review)
-        result.done[key] = {**passed.__dict__, "tier_changes": len(review.changes)}
+        awarded = milestones.award_day(conn, book, day)
+        result.done[key] = {
+            **passed.__dict__,
+            "tier_changes": len(review.changes),
+            "milestones": awarded,
+        }
     return result

@@ -1,4 +1,4 @@
-"""Every query of tier reviews: the qualifying metric of every member, and tier memberships."""
+"""Every query of the nightly reviews: members' metrics, tier memberships, milestones."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from tenure.domains.customers.models import Customer
 from tenure.domains.loyalty.definition import TierMetric
 from tenure.domains.loyalty.models import (
     EntryKind,
@@ -139,3 +140,60 @@ def write(
     _by_ids(conn, sorted(grace_end), {"below_since": None})
     for start in range(0, len(open_rows), CHUNK):
         conn.execute(insert(LoyaltyTierMembership), open_rows[start : start + CHUNK])
+
+
+# --- milestones -------------------------------------------------------------------------
+
+
+def order_counts(
+    conn: Connection, programme_id: int, end: datetime, *, spend: bool
+) -> dict[int, Decimal]:
+    """Return each member's paid orders up to ``end``: their number, or (spend) their money."""
+    value: Any = func.sum(Order.amount) if spend else func.count(Order.id)
+    rows = conn.execute(
+        select(LoyaltyAccount.customer_id, value)
+        .join(Order, Order.customer_id == LoyaltyAccount.customer_id)
+        .where(
+            LoyaltyAccount.programme_id == programme_id,
+            Order.status == OrderStatus.PAID.value,
+            Order.ordered_at <= end,
+        )
+        .group_by(LoyaltyAccount.customer_id)
+    ).all()
+    return {int(c): Decimal(str(v or 0)) for c, v in rows}
+
+
+def first_orders(conn: Connection, programme_id: int, end: datetime) -> dict[int, datetime]:
+    """Return each member's first paid order's time (up to ``end``)."""
+    rows = conn.execute(
+        select(LoyaltyAccount.customer_id, func.min(Order.ordered_at))
+        .join(Order, Order.customer_id == LoyaltyAccount.customer_id)
+        .where(
+            LoyaltyAccount.programme_id == programme_id,
+            Order.status == OrderStatus.PAID.value,
+            Order.ordered_at <= end,
+        )
+        .group_by(LoyaltyAccount.customer_id)
+    ).all()
+    return {int(c): at for c, at in rows}
+
+
+def birthdays(conn: Connection, programme_id: int) -> dict[int, date]:
+    """Return each member's birthday, where known."""
+    rows = conn.execute(
+        select(LoyaltyAccount.customer_id, Customer.birthday)
+        .join(Customer, Customer.id == LoyaltyAccount.customer_id)
+        .where(LoyaltyAccount.programme_id == programme_id, Customer.birthday.is_not(None))
+    ).all()
+    return {int(c): b for c, b in rows}
+
+
+def taken_keys(conn: Connection, programme_id: int, prefix: str) -> set[str]:
+    """Return the ledger keys starting with ``prefix`` (a milestone's awards so far)."""
+    return set(
+        conn.scalars(
+            select(LoyaltyEntry.key).where(
+                LoyaltyEntry.programme_id == programme_id, LoyaltyEntry.key.startswith(prefix)
+            )
+        )
+    )
