@@ -185,7 +185,7 @@ def birthdays(conn: Connection, programme_id: int) -> dict[int, date]:
         .join(Customer, Customer.id == LoyaltyAccount.customer_id)
         .where(LoyaltyAccount.programme_id == programme_id, Customer.birthday.is_not(None))
     ).all()
-    return {int(c): b for c, b in rows}
+    return {int(c): b for c, b in rows if b is not None}
 
 
 def taken_keys(conn: Connection, programme_id: int, prefix: str) -> set[str]:
