@@ -553,3 +553,17 @@ def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
         ):
             covered[int(draw)] = int(amount)
     return sorted({a for d, (a, owed) in draws.items() if owed > covered[d]})
+
+
+def customer_exists(conn: Connection, customer_id: int) -> bool:
+    """Tell whether there is a customer with this id."""
+    return conn.execute(select(Customer.id).where(Customer.id == customer_id)).first() is not None
+
+
+def programme_key_of(conn: Connection, programme_id: int) -> str:
+    """Return the key of the programme with this id."""
+    return str(
+        conn.execute(
+            select(LoyaltyProgramme.key).where(LoyaltyProgramme.id == programme_id)
+        ).scalar_one()
+    )

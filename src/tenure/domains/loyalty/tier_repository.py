@@ -197,3 +197,15 @@ def taken_keys(conn: Connection, programme_id: int, prefix: str) -> set[str]:
             )
         )
     )
+
+
+def tiers_of_customer(conn: Connection, programme_id: int, customer_id: int) -> str | None:
+    """Return the member's current tier, if they have one."""
+    found = conn.execute(
+        select(LoyaltyTierMembership.tier).where(
+            LoyaltyTierMembership.programme_id == programme_id,
+            LoyaltyTierMembership.customer_id == customer_id,
+            LoyaltyTierMembership.ended_on.is_(None),
+        )
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
