@@ -139,6 +139,14 @@ RUN_STATUSES: Labels = {
 
 TASK_STATUSES: Labels = {"open": _l("open", "待办"), "done": _l("done", "已完成")}
 
+LOYALTY_ENTRIES: Labels = {
+    "earn": _l("earned", "获得"),
+    "redeem": _l("redeemed", "兑换"),
+    "expire": _l("expired", "过期"),
+    "reverse": _l("taken back after a refund", "退款扣回"),
+    "adjust": _l("adjusted", "调整"),
+}
+
 AUDIT_ACTIONS: Labels = {
     "customer.create": _l("customer created", "创建客户"),
     "customer.update": _l("customer changed", "修改客户"),
@@ -279,6 +287,7 @@ VOCABULARIES: dict[str, Labels] = {
     "figure": FIGURES,
     "health_signal": HEALTH_SIGNALS,
     "stage_setting": STAGE_SETTINGS,
+    "loyalty_entry": LOYALTY_ENTRIES,
 }
 
 

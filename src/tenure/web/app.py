@@ -25,6 +25,7 @@ from tenure.web.pages import (
     channels,
     customer,
     customers,
+    loyalty,
     messages,
     overview,
     password,
@@ -120,6 +121,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         stages,
         value,
         segments,
+        loyalty,
         channels,
     ):
         area.routes(engine, render, pages)

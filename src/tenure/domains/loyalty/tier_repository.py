@@ -39,6 +39,8 @@ def metrics(
     metric: TierMetric,
     start: datetime | None,
     end: datetime,
+    *,
+    customer_id: int | None = None,
 ) -> dict[int, Decimal]:
     """Return every member's metric from ``start`` (None: ever) up to ``end``, by customer.
 
@@ -70,6 +72,8 @@ def metrics(
         )
         if start is not None:
             query = query.where(Order.ordered_at >= start)
+    if customer_id is not None:
+        query = query.where(LoyaltyAccount.customer_id == customer_id)
     rows = conn.execute(query.group_by(LoyaltyAccount.customer_id)).all()
     return {int(c): Decimal(str(v or 0)) for c, v in rows}
 
