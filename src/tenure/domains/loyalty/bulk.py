@@ -143,3 +143,34 @@ def credit_orders(
     for account in repo.owing_accounts(conn, sorted(accounts.values())):
         ledger.settle(conn, account, at)
     return done
+
+
+def expire_lots(conn: Connection, book: Book, at: datetime) -> int:
+    """Write an expiry for every lot whose date has come with something left; return the sum.
+
+    One query finds the lots, one statement writes the expiries (key ``expire:<lot>``, as
+    ``ledger.expire_due`` writes them), one records their allocations. The caller has locked
+    the accounts and settled their debts.
+    """
+    due = repo.due_lots(conn, book.id, at)
+    rows = [
+        {
+            "programme_id": book.id,
+            "account_id": account,
+            "key": f"expire:{lot}",
+            "kind": EntryKind.EXPIRE.value,
+            "amount": -remaining,
+            "occurred_at": expires_at,
+            "recorded_at": at,
+        }
+        for lot, account, remaining, expires_at in due
+    ]
+    written = set(repo.insert_entries_keys(conn, rows))
+    ids = repo.entry_ids(conn, book.id, sorted(written))
+    allocations = [
+        (ids[f"expire:{lot}"], lot, remaining)
+        for lot, _account, remaining, _at in due
+        if f"expire:{lot}" in written
+    ]
+    repo.allocate(conn, allocations)
+    return sum(amount for _draw, _lot, amount in allocations)

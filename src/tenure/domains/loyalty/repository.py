@@ -513,20 +513,76 @@ def capped_earnings(
 
 
 def insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Append many entries; return the amounts of those written (keys taken write nothing)."""
+    """Append many entries; return the amounts of those written (keys taken write nothing).
+
+    One statement run for many rows (SQLAlchemy batches them as multi-row inserts).
+    """
     if not rows:
         return []
     table = table_of(LoyaltyEntry)
-    written: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        result = conn.execute(
-            _insert_ignoring(conn)(table)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["programme_id", "key"])
-            .returning(table.c.amount)
+    statement = (
+        _insert_ignoring(conn)(table)
+        .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+        .returning(table.c.amount)
+    )
+    return [int(a) for a in conn.execute(statement, rows).scalars()]
+
+
+def insert_entries_keys(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
+    """Append many entries; return the keys of those written (keys taken write nothing)."""
+    if not rows:
+        return []
+    table = table_of(LoyaltyEntry)
+    statement = (
+        _insert_ignoring(conn)(table)
+        .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+        .returning(table.c.key)
+    )
+    return [str(k) for k in conn.execute(statement, rows).scalars()]
+
+
+def entry_ids(conn: Connection, programme_id: int, keys: list[str]) -> dict[str, int]:
+    """Return the ids of the entries written under ``keys``."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), CHUNK):
+        rows = conn.execute(
+            select(LoyaltyEntry.key, LoyaltyEntry.id).where(
+                LoyaltyEntry.programme_id == programme_id,
+                LoyaltyEntry.key.in_(keys[start : start + CHUNK]),
+            )
         )
-        written.extend(int(a) for a in result.scalars())
-    return written
+        found.update((str(k), int(i)) for k, i in rows)
+    return found
+
+
+def due_lots(
+    conn: Connection, programme_id: int, at: datetime
+) -> list[tuple[int, int, int, datetime]]:
+    """Return (lot, account, what is left, expires at) of every lot due to expire by ``at``."""
+    used = (
+        select(LoyaltyAllocation.lot_id, func.sum(LoyaltyAllocation.amount).label("used"))
+        .join(LoyaltyEntry, LoyaltyEntry.id == LoyaltyAllocation.lot_id)
+        .where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.amount > 0,
+            LoyaltyEntry.expires_at <= at,
+        )
+        .group_by(LoyaltyAllocation.lot_id)
+        .subquery()
+    )
+    remaining = LoyaltyEntry.amount - func.coalesce(used.c.used, 0)
+    rows = conn.execute(
+        select(LoyaltyEntry.id, LoyaltyEntry.account_id, remaining, LoyaltyEntry.expires_at)
+        .outerjoin(used, used.c.lot_id == LoyaltyEntry.id)
+        .where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.amount > 0,
+            LoyaltyEntry.expires_at <= at,
+            remaining > 0,
+        )
+        .order_by(LoyaltyEntry.account_id, LoyaltyEntry.id)
+    ).all()
+    return [(int(i), int(a), int(r), e) for i, a, r, e in rows]
 
 
 def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
@@ -567,3 +623,17 @@ def programme_key_of(conn: Connection, programme_id: int) -> str:
             select(LoyaltyProgramme.key).where(LoyaltyProgramme.id == programme_id)
         ).scalar_one()
     )
+
+
+def customers_holding(conn: Connection, programme_id: int, at_least: int) -> list[int]:
+    """Return the members whose entries add up to ``at_least`` or more, by customer id."""
+    total = func.sum(LoyaltyEntry.amount)
+    rows = conn.scalars(
+        select(LoyaltyAccount.customer_id)
+        .join(LoyaltyEntry, LoyaltyEntry.account_id == LoyaltyAccount.id)
+        .where(LoyaltyAccount.programme_id == programme_id)
+        .group_by(LoyaltyAccount.customer_id)
+        .having(total >= at_least)
+        .order_by(LoyaltyAccount.customer_id)
+    )
+    return [int(c) for c in rows]
