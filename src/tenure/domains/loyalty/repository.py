@@ -582,7 +582,7 @@ def due_lots(
         )
         .order_by(LoyaltyEntry.account_id, LoyaltyEntry.id)
     ).all()
-    return [(int(i), int(a), int(r), e) for i, a, r, e in rows]
+    return [(int(i), int(a), int(r), e) for i, a, r, e in rows if e is not None]
 
 
 def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
