@@ -440,11 +440,12 @@ def ensure_accounts(
         {"programme_id": programme_id, "customer_id": c, "joined_at": at, "touched_at": at}
         for c, at in sorted(joined.items())
     ]
-    for start in range(0, len(rows), CHUNK):
+    if rows:
         conn.execute(
-            _insert_ignoring(conn)(table)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["programme_id", "customer_id"])
+            _insert_ignoring(conn)(table).on_conflict_do_nothing(
+                index_elements=["programme_id", "customer_id"]
+            ),
+            rows,
         )
     found: dict[int, int] = {}
     for chunk in _chunks(sorted(joined)):
