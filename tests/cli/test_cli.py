@@ -96,6 +96,13 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     acted = report["playbooks"]
     assert acted["enrolled"] > 0 and acted["steps"] > acted["enrolled"]
     assert acted["emails"].get("sent", 0) > 0
+    # the loyalty programme ran over the history and its ledger adds up
+    assert report["loyalty"]["programme"] == "stars"
+    checked = json.loads(
+        tenure("loyalty", "check", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
+    )
+    assert [(c["programme"], c["ok"]) for c in checked] == [("stars", True)]
+    assert checked[0]["accounts"] > 0
     segments = json.loads(
         tenure("report", "segments", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )

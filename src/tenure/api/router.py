@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from tenure.api import (
     customers,
     events,
+    loyalty,
     messages,
     playbook_report,
     playbooks,
@@ -35,4 +36,5 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     messages.routes(engine, settings, router)
     runs.routes(engine, settings, worker, router)
     surveys.routes(engine, settings, router)
+    loyalty.routes(engine, router)
     return router

@@ -189,9 +189,11 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     # replayed day by day: fortnightly runs (their stage changes enroll customers) and a
     # worker's tick every morning, so a first look shows journeys under way, tasks for the
     # owners, sent mail and goals reached; the last run, as of the last day, is the current one
+    from tenure.demo import loyalty as demo_loyalty
     from tenure.demo.load import publish_presets
     from tenure.domains.scoring.run import run_scoring
     from tenure.kit.clock import SystemClock
+    from tenure.kit.timeutil import end_of_day
     from tenure.kit.timeutil import utcnow as now_utc
     from tenure.storage.arrow import arrow_reader
     from tenure.worker.playbooks import tick as playbook_tick
@@ -199,6 +201,8 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
 
     with eng.begin() as conn:
         publish_presets(conn)
+        # the shipped loyalty programme: the first run earns on the whole history
+        programme = demo_loyalty.apply_programme(conn, now_utc())
     scored_runs: list[Any] = []
 
     def score(day: date) -> None:
@@ -217,6 +221,10 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     )
     score(config.end)
     scored = scored_runs[-1]
+    with eng.begin() as conn:
+        redeemed = demo_loyalty.redeem_some(
+            conn, programme, end_of_day(config.end, settings.business.timezone)
+        )
     add(acted, playbook_tick(eng, settings, SystemClock()))
     password = _demo_login(eng)
     seconds = time.perf_counter() - started
@@ -231,6 +239,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
                 "seconds": seconds,
                 "stages": scored.stages,
                 "scoring_run": scored.run_id,
+                "loyalty": {"programme": programme, "redemptions": redeemed},
                 "playbooks": {
                     "enrolled": acted.enrolled,
                     "steps": acted.steps,
@@ -253,6 +262,10 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         f"Playbooks: {acted.enrolled:,} customers enrolled, {acted.steps:,} steps run, "
         f"{sent:,} emails sent through the outbox, the rest as the worker ticks "
         "(`tenure playbooks list`, `tenure messages list`)"
+    )
+    context.console.print(
+        f"Loyalty: the {programme} programme ran over the history; {redeemed:,} vouchers "
+        "redeemed (`tenure loyalty check`, the Loyalty page)"
     )
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")
     _print_login(password)

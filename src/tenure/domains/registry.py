@@ -20,6 +20,7 @@ from tenure.domains.loyalty.models import (
     LoyaltyEntry,
     LoyaltyProgramme,
     LoyaltyRefund,
+    LoyaltyTierMembership,
 )
 from tenure.domains.marketing.models import MarketingSpend
 from tenure.domains.messaging.models import Message
@@ -85,6 +86,7 @@ ALL_MODELS = (
     LoyaltyEntry,
     LoyaltyAllocation,
     LoyaltyRefund,
+    LoyaltyTierMembership,
 )
 
 

@@ -156,6 +156,13 @@ REFERRAL_REASONS: Labels = {
     "first_order_refunded": _l("first order refunded", "首单已退款"),
     "first_order_small": _l("first order below the minimum", "首单低于最低金额"),
 }
+LOYALTY_ENTRIES: Labels = {
+    "earn": _l("earned", "获得"),
+    "redeem": _l("redeemed", "兑换"),
+    "expire": _l("expired", "过期"),
+    "reverse": _l("taken back after a refund", "退款扣回"),
+    "adjust": _l("adjusted", "调整"),
+}
 
 AUDIT_ACTIONS: Labels = {
     "customer.create": _l("customer created", "创建客户"),
@@ -323,6 +330,7 @@ VOCABULARIES: dict[str, Labels] = {
     "referral_reason": REFERRAL_REASONS,
     "band": SURVEY_BANDS,
     "root_cause": ROOT_CAUSES,
+    "loyalty_entry": LOYALTY_ENTRIES,
 }
 
 

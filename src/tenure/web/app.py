@@ -27,6 +27,7 @@ from tenure.web.pages import (
     customer,
     customers,
     feedback,
+    loyalty,
     messages,
     overview,
     password,
@@ -124,6 +125,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         stages,
         value,
         segments,
+        loyalty,
         channels,
         feedback,
     ):

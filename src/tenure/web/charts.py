@@ -53,6 +53,18 @@ def bars(labels: Sequence[str], values: Sequence[float], name: str, unit: str = 
     }
 
 
+def grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> Option:
+    """Return bars of several series side by side per category (e.g. points by month)."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": _GRID,
+        "xAxis": _categories(labels),
+        "yAxis": {"type": "value"},
+        "series": [{"type": "bar", "name": name, "data": list(values)} for name, values in series],
+    }
+
+
 def stage_flow(flow: Sequence[dict[str, Any]], stage: Label) -> Option:
     """Return a Sankey of customers from each stage in the earlier run to each in the later one.
 

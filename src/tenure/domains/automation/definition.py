@@ -156,6 +156,21 @@ class TaskCompleted(Strict):
     )
 
 
+class TierChanged(Strict):
+    """A loyalty tier review moved the customer (to ``to``, from ``from``, up or down)."""
+
+    programme: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    to: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        default=None, description="Only a move into one of these tiers."
+    )
+    from_: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        default=None, alias="from", description="Only a move out of one of these tiers."
+    )
+    direction: Literal["up", "down"] | None = Field(
+        default=None, description="Only a move up (entered a higher tier) or down."
+    )
+
+
 class Trigger(Strict):
     """What enrolls a customer: exactly one of the kinds below."""
 
@@ -167,6 +182,7 @@ class Trigger(Strict):
     segment: SegmentChange | None = None
     survey_answered: SurveyAnswered | None = None
     task_completed: TaskCompleted | None = None
+    tier_changed: TierChanged | None = None
     manual: Literal[True] | None = Field(
         default=None, description="Only people and API clients enroll (tenure playbooks enroll)."
     )

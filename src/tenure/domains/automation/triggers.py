@@ -18,6 +18,7 @@ from tenure.domains.automation.definition import (
     StageEntered,
     SurveyAnswered,
     TaskCompleted,
+    TierChanged,
     Trigger,
 )
 from tenure.domains.events.feed import FeedEvent
@@ -40,6 +41,8 @@ def feed_types(playbook: Playbook) -> list[str]:
             types.add(SystemEventType.TASK_COMPLETED.value)
         elif trigger.segment is not None:
             types.add(SystemEventType.SEGMENT_CHANGED.value)
+        elif trigger.tier_changed is not None:
+            types.add(SystemEventType.TIER_CHANGED.value)
     return sorted(types)
 
 
@@ -85,6 +88,18 @@ def _task_completed(rule: TaskCompleted, props: dict[str, Any]) -> bool:
     return rule.outcome is None or rule.outcome.lower() in str(props.get("outcome", "")).lower()
 
 
+def _tier_changed(rule: TierChanged, props: dict[str, Any]) -> bool:
+    if rule.programme is not None and props.get("programme") != rule.programme:
+        return False
+    if rule.to is not None and props.get("to") not in rule.to:
+        return False
+    if rule.from_ is not None and props.get("from") not in rule.from_:
+        return False
+    # a review writes reason "enter" for a move up and "down" for a move down
+    wanted = {"up": "enter", "down": "down"}.get(rule.direction or "")
+    return wanted is None or props.get("reason") == wanted
+
+
 def matching(playbook: Playbook, event: FeedEvent) -> str | None:
     """Return the kind of the first trigger of ``playbook`` that ``event`` sets off, if any."""
     props = event.properties or {}
@@ -114,6 +129,8 @@ def _sets_off(trigger: Trigger, event: FeedEvent, props: dict[str, Any]) -> bool
         return kind == SystemEventType.TASK_COMPLETED and _task_completed(
             trigger.task_completed, props
         )
+    if trigger.tier_changed is not None:
+        return kind == SystemEventType.TIER_CHANGED and _tier_changed(trigger.tier_changed, props)
     if trigger.segment is not None:
         rule = trigger.segment
         change, name = ("entered", rule.entered) if rule.entered else ("left", rule.left)

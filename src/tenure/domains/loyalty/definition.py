@@ -151,6 +151,100 @@ class Expiry(Strict):
         return self
 
 
+class TierMetric(StrEnum):
+    """What qualifies a member for a tier."""
+
+    POINTS = "points"  # points earned (net of refunds) in the window
+    SPEND = "spend"  # money of paid orders in the window
+    ORDERS = "orders"  # paid orders in the window
+
+
+class TierWindow(StrEnum):
+    """Over which days the metric counts, as of the review's day."""
+
+    LIFETIME = "lifetime"
+    CALENDAR_YEAR = "calendar_year"  # from 1 January of the review's year
+    ROLLING_12_MONTHS = "rolling_12_months"  # the review's day and the 12 months before
+
+
+class Tier(Strict):
+    """One level: reached at ``enter``, kept while the metric stays at ``retain`` or more."""
+
+    key: Key
+    name: str = Field(min_length=1, max_length=200)
+    name_zh: str | None = Field(default=None, max_length=200)
+    enter: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    retain: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2)
+
+    @model_validator(mode="after")
+    def _retain_at_most_enter(self) -> Tier:
+        if self.retain is not None and self.retain > self.enter:
+            raise ValueError(f"retain ({self.retain}) is at most enter ({self.enter})")
+        return self
+
+    @property
+    def keep(self) -> Decimal:
+        """The metric a member needs to stay (retain, else enter)."""
+        return self.enter if self.retain is None else self.retain
+
+
+class Tiers(Strict):
+    """Member tiers, reviewed in each scoring run as of its day (lowest level first)."""
+
+    metric: TierMetric = TierMetric.POINTS
+    window: TierWindow = TierWindow.LIFETIME
+    term_months: int = Field(default=0, ge=0, le=120)  # a tier entered is kept this long
+    grace_days: int = Field(default=0, ge=0, le=3650)  # below retain this long before a drop
+    one_step_down: bool = False  # a review drops at most one level
+    levels: list[Tier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> Tiers:
+        seen: set[str] = set()
+        for i, tier in enumerate(self.levels):
+            if tier.key in seen:
+                raise ValueError(f"levels[{i}] repeats the key {tier.key!r}")
+            seen.add(tier.key)
+            if i and tier.enter <= self.levels[i - 1].enter:
+                raise ValueError(
+                    f"levels[{i}] ({tier.key}): enter must be above the level before "
+                    f"({self.levels[i - 1].key}, {self.levels[i - 1].enter}); "
+                    "list levels lowest first"
+                )
+        return self
+
+    def index(self, key: str | None) -> int:
+        """Return the level's position (-1: no tier, or a tier no longer defined)."""
+        return next((i for i, t in enumerate(self.levels) if t.key == key), -1)
+
+
+class MilestoneKind(StrEnum):
+    """What a member reaches to be awarded a milestone."""
+
+    NTH_ORDER = "nth_order"  # their n-th paid order (once)
+    SPEND = "spend"  # paid orders adding up to ``amount`` (once)
+    ANNIVERSARY = "anniversary"  # each year of their first paid order (once a year)
+    BIRTHDAY = "birthday"  # each birthday (once a year)
+
+
+class Milestone(Strict):
+    """A one-time award: ``points`` when a member reaches it, keyed per member (and year)."""
+
+    key: Key
+    kind: MilestoneKind
+    points: int = Field(gt=0)
+    n: int | None = Field(default=None, ge=1)
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Milestone:
+        if self.kind == MilestoneKind.NTH_ORDER and self.n is None:
+            raise ValueError("kind nth_order needs n (the order's number, e.g. 3)")
+        if self.kind == MilestoneKind.SPEND and self.amount is None:
+            raise ValueError("kind spend needs amount (money spent in all, e.g. 1000)")
+        return self
+
+
 class Programme(Strict):
     """A whole programme file."""
 
@@ -168,6 +262,8 @@ class Programme(Strict):
     earn: list[EarnRule] = Field(default_factory=list)
     rewards: list[Reward] = Field(default_factory=list)
     referral: Referral | None = None  # none: the programme does not reward referrals
+    tiers: Tiers | None = None
+    milestones: list[Milestone] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -184,12 +280,22 @@ class Programme(Strict):
         for name, keys in (
             ("earn", [r.key for r in self.earn]),
             ("rewards", [r.key for r in self.rewards]),
+            ("milestones", [m.key for m in self.milestones]),
         ):
             seen: set[str] = set()
             for i, key in enumerate(keys):
                 if key in seen:
                     raise ValueError(f"{name}[{i}] repeats the key {key!r}")
                 seen.add(key)
+        if self.tiers is not None:
+            known = {t.key for t in self.tiers.levels}
+            for rule in self.earn:
+                unknown = sorted(set(rule.multipliers) - known)
+                if unknown:
+                    raise ValueError(
+                        f"earn rule {rule.key}: multipliers name no tier: {', '.join(unknown)} "
+                        f"(tiers: {', '.join(sorted(known))})"
+                    )
         return self
 
     def to_units(self, text: str, field: str = "amount") -> int:

@@ -8,7 +8,7 @@ these rows, never stored.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -167,3 +167,27 @@ class LoyaltyReferral(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class LoyaltyTierMembership(Base):
+    """A member's tier from one day to another: the history of tier reviews' decisions.
+
+    The open row (``ended_on`` null) is the current tier. ``below_since`` is the first review
+    day the member was below the tier's retain threshold after its term (the grace clock).
+    """
+
+    __tablename__ = "loyalty_tier_memberships"
+    __table_args__ = (
+        Index("ix_loyalty_tier_memberships_programme_id_ended_on", "programme_id", "ended_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("loyalty_programmes.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(64))
+    from_tier: Mapped[str | None] = mapped_column(String(64))
+    entered_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    below_since: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(String(16))  # enter, down
+    metric: Mapped[Decimal] = mapped_column(Money())  # the qualifying metric that day

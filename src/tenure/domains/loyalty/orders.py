@@ -9,6 +9,7 @@ passes, or two workers, credit each order once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, select
 
 from tenure.domains.customers.models import Customer
-from tenure.domains.loyalty import service
+from tenure.domains.loyalty import bulk, service, tier_repository
 from tenure.domains.loyalty.earning import LineFacts, OrderFacts
 from tenure.domains.loyalty.ledger import Book
 from tenure.domains.loyalty.models import EntryKind, LoyaltyEntry, LoyaltyRefund
@@ -102,19 +103,28 @@ def _facts(row: Any, lines: list[LineFacts]) -> OrderFacts:
 
 
 def earn_orders(
-    conn: Connection, book: Book, until: datetime, *, since: datetime | None = None
+    conn: Connection,
+    book: Book,
+    until: datetime,
+    *,
+    since: datetime | None = None,
+    tiers: Mapping[int, str] | None = None,
 ) -> Pass:
-    """Credit every paid order up to ``until`` (from ``since``) that has not earned yet."""
+    """Credit every paid order up to ``until`` (from ``since``) that has not earned yet.
+
+    Set-based: a batch of orders at a time (see ``bulk``); ``tiers`` maps a customer to the
+    tier whose multipliers apply.
+    """
     done = Pass()
     rows = conn.execute(_unearned(book, since, until)).all()
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         lines = _lines(conn, [int(r[0]) for r in batch])
-        for row in batch:
-            posted = service.earn_order(conn, book, _facts(row, lines.get(int(row[0]), [])))
-            done.orders += 1
-            done.earned += len(posted)
-            done.points += sum(p.entry.amount for p in posted)
+        facts = [_facts(row, lines.get(int(row[0]), [])) for row in batch]
+        credited = bulk.credit_orders(conn, book, facts, until, tiers)
+        done.orders += len(batch)
+        done.earned += credited.entries
+        done.points += credited.points
     return done
 
 
@@ -154,7 +164,8 @@ def run(conn: Connection, book: Book, until: datetime, *, since: datetime | None
     starts = book.programme.starts_on
     if since is None and starts is not None:
         since = start_of_day(starts, book.programme.timezone)
-    done = earn_orders(conn, book, until, since=since)
+    tiers = tier_repository.tiers_of(conn, book.id) if book.programme.tiers else None
+    done = earn_orders(conn, book, until, since=since, tiers=tiers)
     reverse_refunded(conn, book, until, done)
     service.expire(conn, book, until)
     return done

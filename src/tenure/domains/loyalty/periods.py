@@ -16,7 +16,8 @@ def _first_of(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """Return the first day of the month ``months`` after ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -34,7 +35,7 @@ def day_bounds(at: datetime, zone: str) -> tuple[datetime, datetime]:
 def month_bounds(at: datetime, zone: str) -> tuple[datetime, datetime]:
     """Return the start and end of the local calendar month holding ``at``."""
     first = _first_of(at.astimezone(ZoneInfo(zone)).date(), 1)
-    return _start(first, zone), _start(_add_months(first, 1), zone)
+    return _start(first, zone), _start(add_months(first, 1), zone)
 
 
 def lot_expiry(programme: Programme, available_at: datetime) -> datetime | None:
@@ -45,6 +46,6 @@ def lot_expiry(programme: Programme, available_at: datetime) -> datetime | None:
     if expiry.policy == ExpiryPolicy.END_OF_PERIOD and expiry.period is not None:
         months = MONTHS[expiry.period]
         local = available_at.astimezone(ZoneInfo(programme.timezone)).date()
-        end = _add_months(_first_of(local, months), months * (1 + expiry.after))
+        end = add_months(_first_of(local, months), months * (1 + expiry.after))
         return _start(end, programme.timezone)
     return None  # none, or inactivity (which expires whole accounts, not lots)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -416,3 +417,224 @@ def refunded_total(conn: Connection, programme_id: int, order_id: int) -> Decima
         )
     ).scalar_one()
     return Decimal(str(total)).quantize(Decimal("0.01"))
+
+
+# --- set-based writes (a batch of orders at once) ---------------------------------------
+
+CHUNK = 500  # ids per IN (…) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def ensure_accounts(
+    conn: Connection, programme_id: int, joined: dict[int, datetime]
+) -> dict[int, int]:
+    """Open the accounts of the customers in ``joined`` (customer -> joined at) that have none.
+
+    Return every one's account id by customer id.
+    """
+    table = table_of(LoyaltyAccount)
+    rows = [
+        {"programme_id": programme_id, "customer_id": c, "joined_at": at, "touched_at": at}
+        for c, at in sorted(joined.items())
+    ]
+    if rows:
+        conn.execute(
+            _insert_ignoring(conn)(table).on_conflict_do_nothing(
+                index_elements=["programme_id", "customer_id"]
+            ),
+            rows,
+        )
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(joined)):
+        for account, customer in conn.execute(
+            select(LoyaltyAccount.id, LoyaltyAccount.customer_id).where(
+                LoyaltyAccount.programme_id == programme_id,
+                LoyaltyAccount.customer_id.in_(chunk),
+            )
+        ):
+            found[int(customer)] = int(account)
+    return found
+
+
+def lock_accounts(conn: Connection, account_ids: list[int], at: datetime) -> None:
+    """Take the locks of many accounts, in id order (two writers never wait on each other)."""
+    for chunk in _chunks(sorted(account_ids)):
+        conn.execute(
+            update(LoyaltyAccount).where(LoyaltyAccount.id.in_(chunk)).values(touched_at=at)
+        )
+
+
+def order_keys(conn: Connection, programme_id: int, order_ids: list[int]) -> set[str]:
+    """Return the keys of the earn entries the orders have already."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(order_ids))):
+        found.update(
+            conn.scalars(
+                select(LoyaltyEntry.key).where(
+                    LoyaltyEntry.programme_id == programme_id,
+                    LoyaltyEntry.order_id.in_(chunk),
+                    LoyaltyEntry.kind == EntryKind.EARN.value,
+                )
+            )
+        )
+    return found
+
+
+def capped_earnings(
+    conn: Connection,
+    programme_id: int,
+    account_ids: list[int],
+    rules: list[str],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[int, str, datetime, int]]:
+    """Return (account, rule, occurred at, amount) of the rules' earnings from start to end."""
+    found: list[tuple[int, str, datetime, int]] = []
+    for chunk in _chunks(account_ids):
+        rows = conn.execute(
+            select(
+                LoyaltyEntry.account_id,
+                LoyaltyEntry.rule,
+                LoyaltyEntry.occurred_at,
+                LoyaltyEntry.amount,
+            ).where(
+                LoyaltyEntry.programme_id == programme_id,
+                LoyaltyEntry.account_id.in_(chunk),
+                LoyaltyEntry.kind == EntryKind.EARN.value,
+                LoyaltyEntry.rule.in_(rules),
+                LoyaltyEntry.occurred_at >= start,
+                LoyaltyEntry.occurred_at < end,
+            )
+        )
+        found.extend((int(a), str(r), at, int(n)) for a, r, at, n in rows)
+    return found
+
+
+def insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Append many entries; return the amounts of those written (keys taken write nothing).
+
+    One statement run for many rows (SQLAlchemy batches them as multi-row inserts).
+    """
+    if not rows:
+        return []
+    table = table_of(LoyaltyEntry)
+    statement = (
+        _insert_ignoring(conn)(table)
+        .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+        .returning(table.c.amount)
+    )
+    return [int(a) for a in conn.execute(statement, rows).scalars()]
+
+
+def insert_entries_keys(conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
+    """Append many entries; return the keys of those written (keys taken write nothing)."""
+    if not rows:
+        return []
+    table = table_of(LoyaltyEntry)
+    statement = (
+        _insert_ignoring(conn)(table)
+        .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+        .returning(table.c.key)
+    )
+    return [str(k) for k in conn.execute(statement, rows).scalars()]
+
+
+def entry_ids(conn: Connection, programme_id: int, keys: list[str]) -> dict[str, int]:
+    """Return the ids of the entries written under ``keys``."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), CHUNK):
+        rows = conn.execute(
+            select(LoyaltyEntry.key, LoyaltyEntry.id).where(
+                LoyaltyEntry.programme_id == programme_id,
+                LoyaltyEntry.key.in_(keys[start : start + CHUNK]),
+            )
+        )
+        found.update((str(k), int(i)) for k, i in rows)
+    return found
+
+
+def due_lots(
+    conn: Connection, programme_id: int, at: datetime
+) -> list[tuple[int, int, int, datetime]]:
+    """Return (lot, account, what is left, expires at) of every lot due to expire by ``at``."""
+    used = (
+        select(LoyaltyAllocation.lot_id, func.sum(LoyaltyAllocation.amount).label("used"))
+        .join(LoyaltyEntry, LoyaltyEntry.id == LoyaltyAllocation.lot_id)
+        .where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.amount > 0,
+            LoyaltyEntry.expires_at <= at,
+        )
+        .group_by(LoyaltyAllocation.lot_id)
+        .subquery()
+    )
+    remaining = LoyaltyEntry.amount - func.coalesce(used.c.used, 0)
+    rows = conn.execute(
+        select(LoyaltyEntry.id, LoyaltyEntry.account_id, remaining, LoyaltyEntry.expires_at)
+        .outerjoin(used, used.c.lot_id == LoyaltyEntry.id)
+        .where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.amount > 0,
+            LoyaltyEntry.expires_at <= at,
+            remaining > 0,
+        )
+        .order_by(LoyaltyEntry.account_id, LoyaltyEntry.id)
+    ).all()
+    return [(int(i), int(a), int(r), e) for i, a, r, e in rows if e is not None]
+
+
+def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
+    """Return the accounts among ``account_ids`` with a reversal lots have not fully covered.
+
+    Only a reversal can leave a debt (a spend draws what is there); reversals are few, so
+    their coverage is summed for them alone.
+    """
+    draws: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(account_ids):
+        for entry, account, amount in conn.execute(
+            select(LoyaltyEntry.id, LoyaltyEntry.account_id, LoyaltyEntry.amount).where(
+                LoyaltyEntry.account_id.in_(chunk),
+                LoyaltyEntry.kind == EntryKind.REVERSE.value,
+            )
+        ):
+            draws[int(entry)] = (int(account), -int(amount))
+    covered: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(sorted(draws)):
+        for draw, amount in conn.execute(
+            select(LoyaltyAllocation.draw_id, func.sum(LoyaltyAllocation.amount))
+            .where(LoyaltyAllocation.draw_id.in_(chunk))
+            .group_by(LoyaltyAllocation.draw_id)
+        ):
+            covered[int(draw)] = int(amount)
+    return sorted({a for d, (a, owed) in draws.items() if owed > covered[d]})
+
+
+def customer_exists(conn: Connection, customer_id: int) -> bool:
+    """Tell whether there is a customer with this id."""
+    return conn.execute(select(Customer.id).where(Customer.id == customer_id)).first() is not None
+
+
+def programme_key_of(conn: Connection, programme_id: int) -> str:
+    """Return the key of the programme with this id."""
+    return str(
+        conn.execute(
+            select(LoyaltyProgramme.key).where(LoyaltyProgramme.id == programme_id)
+        ).scalar_one()
+    )
+
+
+def customers_holding(conn: Connection, programme_id: int, at_least: int) -> list[int]:
+    """Return the members whose entries add up to ``at_least`` or more, by customer id."""
+    total = func.sum(LoyaltyEntry.amount)
+    rows = conn.scalars(
+        select(LoyaltyAccount.customer_id)
+        .join(LoyaltyEntry, LoyaltyEntry.account_id == LoyaltyAccount.id)
+        .where(LoyaltyAccount.programme_id == programme_id)
+        .group_by(LoyaltyAccount.customer_id)
+        .having(total >= at_least)
+        .order_by(LoyaltyAccount.customer_id)
+    )
+    return [int(c) for c in rows]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from tenure.domains.audit import service as audit
-from tenure.domains.loyalty import ledger
+from tenure.domains.loyalty import bulk, ledger
 from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty.definition import ExpiryPolicy, Programme
 from tenure.domains.loyalty.earning import Earning, OrderFacts, earnings
@@ -258,15 +258,21 @@ def adjust(
 
 
 def expire(conn: Connection, book: Book, at: datetime) -> int:
-    """Write every expiry due by ``at`` over the whole programme; return how much expired."""
-    candidates = set(repo.due_accounts(conn, book.id, at))
+    """Write every expiry due by ``at`` over the whole programme; return how much expired.
+
+    Dated lots expire set-based (``bulk.expire_lots``) after the debts of their members are
+    settled; a programme that expires idle accounts then looks at those one by one.
+    """
+    due = repo.due_accounts(conn, book.id, at)
+    repo.lock_accounts(conn, due, at)
+    for account in repo.owing_accounts(conn, due):
+        ledger.settle(conn, account, at)  # what is owed comes before what would expire
+    total = bulk.expire_lots(conn, book, at)
     days = book.programme.expiry.days
     if book.programme.expiry.policy == ExpiryPolicy.INACTIVITY and days is not None:
-        candidates |= set(repo.idle_accounts(conn, book.id, at - timedelta(days=days)))
-    total = 0
-    for account in sorted(candidates):
-        repo.lock_account(conn, account, at)
-        total += ledger.expire_due(conn, book, account, at)
+        for account in repo.idle_accounts(conn, book.id, at - timedelta(days=days)):
+            repo.lock_account(conn, account, at)
+            total += ledger.expire_due(conn, book, account, at)
     return total
 
 

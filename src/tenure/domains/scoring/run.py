@@ -39,6 +39,7 @@ from tenure.domains.events import feed
 from tenure.domains.events.models import EventSource
 from tenure.domains.lifecycle import repository as lifecycle_repo
 from tenure.domains.lifecycle import writeback
+from tenure.domains.loyalty import nightly as loyalty_nightly
 from tenure.domains.preferences import service as preferences
 from tenure.domains.scoring import crossings, pipeline
 from tenure.domains.scoring import repository as repo
@@ -257,12 +258,17 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     repo.write_kpis(conn, run_id, run.as_of, run.kpis)
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
+    loyalty_done: dict[str, Any] = {}
     if repo.latest_run(conn) == run_id:  # triggers act on current stages, not a past day's
         # a store's first run places everyone at once: that is no news to react to
         events = writeback.stage_events(run_id, changes, run.timezone, first=previous is None)
         crossed = crossings.band_changes(repo.bands(conn, previous), run.value)
         events += crossings.crossing_events(run_id, crossed, run.as_of, run.timezone)
+        # loyalty as of the run's day: earn, expire, review tiers (tier_changed events)
+        loyalty = loyalty_nightly.run_day(conn, run.as_of)
+        events += loyalty.events
         feed.append(conn, EventSource.RUN, events)
+        loyalty_done = loyalty.done
     segment_counts = segments_service.refresh_all(conn)  # members follow the new scores
     seconds = {**run.seconds, "write": time.perf_counter() - clock}
     counts = stage_counts(run.stages)
@@ -286,6 +292,7 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
             "seconds": result.seconds,
             **run.diagnostics,
             "segments": segment_counts,
+            **({"loyalty": loyalty_done} if loyalty_done else {}),
         },
         utcnow(),
     )

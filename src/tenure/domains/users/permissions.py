@@ -27,6 +27,8 @@ class Permission(StrEnum):
     READ_PLAYBOOKS = "read_playbooks"  # playbooks, their enrollments, step counts and email
     MANAGE_PLAYBOOKS = "manage_playbooks"  # publish, pause and resume; enroll by hand
     PERSONAL_DATA = "personal_data"  # export everything about a person; erase them
+    AWARD_POINTS = "award_points"  # credit loyalty points (goodwill, campaigns)
+    REDEEM_POINTS = "redeem_points"  # spend a member's points on a reward (at the till)
 
 
 P = Permission
@@ -45,13 +47,18 @@ ALLOWED: dict[Role, frozenset[Permission]] = {
             P.RUN_SCORING,
             P.CHANGE_SETTINGS,
             P.MANAGE_PLAYBOOKS,
+            P.AWARD_POINTS,
+            P.REDEEM_POINTS,
         }
     ),
     Role.MARKETING: frozenset(
-        _READ | {P.READ_SPEND, P.MANAGE_SEGMENTS, P.IMPORT_DATA, P.MANAGE_PLAYBOOKS}
+        _READ | {P.READ_SPEND, P.MANAGE_SEGMENTS, P.IMPORT_DATA, P.MANAGE_PLAYBOOKS, P.AWARD_POINTS}
     ),
-    Role.SALES: frozenset(_READ | {P.EDIT_CUSTOMERS, P.MANAGE_TASKS}),
-    Role.CSM: frozenset(_READ | {P.EDIT_CUSTOMERS, P.MANAGE_TASKS, P.MANAGE_SEGMENTS}),
+    Role.SALES: frozenset(_READ | {P.EDIT_CUSTOMERS, P.MANAGE_TASKS, P.REDEEM_POINTS}),
+    Role.CSM: frozenset(
+        _READ
+        | {P.EDIT_CUSTOMERS, P.MANAGE_TASKS, P.MANAGE_SEGMENTS, P.AWARD_POINTS, P.REDEEM_POINTS}
+    ),
     Role.VIEWER: frozenset(_READ),
 }
 
@@ -59,7 +66,15 @@ ALLOWED: dict[Role, frozenset[Permission]] = {
 SCOPES: dict[str, frozenset[Permission]] = {
     "read": frozenset({P.READ_CUSTOMERS, P.READ_REPORTS, P.READ_SPEND, P.READ_PLAYBOOKS}),
     "write": frozenset(
-        {P.EDIT_CUSTOMERS, P.MANAGE_SEGMENTS, P.MANAGE_TASKS, P.MANAGE_PLAYBOOKS, P.PERSONAL_DATA}
+        {
+            P.EDIT_CUSTOMERS,
+            P.MANAGE_SEGMENTS,
+            P.MANAGE_TASKS,
+            P.MANAGE_PLAYBOOKS,
+            P.PERSONAL_DATA,
+            P.AWARD_POINTS,
+            P.REDEEM_POINTS,
+        }
     ),
     "ingest": frozenset({P.IMPORT_DATA}),
     "score": frozenset({P.RUN_SCORING}),

@@ -16,6 +16,7 @@ from tenure.domains.automation import reports as playbook_reports
 from tenure.domains.automation import service as playbook_service
 from tenure.domains.customers import changes, privacy, timeline
 from tenure.domains.customers import service as customers
+from tenure.domains.loyalty import reports as loyalty_reports
 from tenure.domains.preferences import service as preferences
 from tenure.domains.sales import service as sales
 from tenure.domains.tasks import service as tasks
@@ -160,6 +161,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             playbooks = [p for p in playbook_service.listing(conn) if p.status == "active"]
             settings = preferences.effective(conn, render.settings)
             lead = sales.lead_profile(conn, customer_id, settings, utcnow())
+            loyalty_cards = loyalty_reports.cards(conn, customer_id, utcnow())
         # the playbook steps of the entries shown: as old as the oldest, unless that is all
         shown_since = entries["timeline"][-1]["at"] if entries["older"] is not None else None
         entries["timeline"] = with_journeys(entries["timeline"], journeys, lang, shown_since)
@@ -200,6 +202,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 for r in (lead.rules if lead else [])
             ],
             activity_days=sales.ACTIVITY_DAYS,
+            loyalty=loyalty_cards,
         )
 
     @router.post("/customers/{customer_id}/edit", include_in_schema=False)

@@ -205,6 +205,12 @@ def trigger_words(trigger: Trigger, page: Page) -> str:
         if k.root_cause:
             text += " · " + _("root cause: %(cause)s", cause=_(ROOT_CAUSES[k.root_cause]))
         return f"{text} ({k.outcome})" if k.outcome else text
+    if (tc := trigger.tier_changed) is not None:
+        if tc.to:
+            return _("Enters the loyalty tier %(tiers)s", tiers=", ".join(tc.to))
+        if tc.direction == "down":
+            return _("Drops a loyalty tier")
+        return _("Changes loyalty tier")
     return _("Enrolled by hand")
 
 

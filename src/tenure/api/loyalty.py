@@ -1,0 +1,152 @@
+"""Loyalty for other systems: a member's balance and tier, their ledger, awards and redemptions.
+
+Writes need an idempotency key (the ``Idempotency-Key`` header or the body's ``key``): a
+retried request returns the entry the first one wrote (``replayed: true``) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Query
+from sqlalchemy import Connection, Engine
+
+from tenure.api.auth import Guard
+from tenure.api.params import PathId, QueryId
+from tenure.domains.loyalty import repository as repo
+from tenure.domains.loyalty import service, tier_repository
+from tenure.domains.loyalty.ledger import Book, Posted
+from tenure.domains.loyalty.schemas import NewAward, NewRedemption, Write
+from tenure.domains.users.permissions import Permission as P
+from tenure.kit.errors import InvalidInput, NotFound
+from tenure.kit.timeutil import utcnow
+from tenure.storage.engine import write_transaction
+
+KEY_HEADER = Header(
+    default=None,
+    alias="Idempotency-Key",
+    max_length=200,
+    description="Your idempotency key (or give `key` in the body).",
+)
+
+
+def _key(body: Write, header: str | None) -> str:
+    if header is not None and body.key is not None and header != body.key:
+        raise InvalidInput("key: the body's key and the Idempotency-Key header differ")
+    key = header or body.key
+    if not key:
+        raise InvalidInput("key: give an idempotency key (Idempotency-Key header or key)")
+    return key
+
+
+def _member(conn: Connection, customer_id: int) -> None:
+    if not repo.customer_exists(conn, customer_id):
+        raise NotFound(f"customer_id: no customer {customer_id}")
+
+
+def _summary(conn: Connection, book: Book, key: str, customer_id: int) -> dict[str, Any]:
+    now = utcnow()
+    balance = service.balance(conn, book, customer_id, now)
+    return {
+        "programme": key,
+        "currency": book.programme.currency.value,
+        "balance": balance.total,
+        "spendable": balance.spendable,
+        "pending": balance.pending,
+        "owed": balance.owed,
+        "tier": tier_repository.tiers_of_customer(conn, book.id, customer_id),
+    }
+
+
+def _posted(conn: Connection, book: Book, key: str, done: Posted) -> dict[str, Any]:
+    entry = done.entry
+    return {
+        "entry": {
+            "id": entry.id,
+            "kind": entry.kind,
+            "amount": entry.amount,
+            "key": entry.key,
+            "occurred_at": entry.occurred_at,
+            "rule": entry.rule,
+        },
+        "replayed": not done.written,
+        "programme": key,
+    }
+
+
+def routes(engine: Engine, router: APIRouter) -> None:
+    """Add the loyalty routes to ``router``."""
+    guard = Guard(engine, router)
+    base = "/customers/{customer_id}/loyalty"
+
+    @guard.route("GET", base, P.READ_CUSTOMERS)
+    def balances(customer_id: PathId) -> dict[str, Any]:
+        """Return the member's balance (total, spendable, pending, owed) and tier, per programme."""
+        with engine.connect() as conn:
+            _member(conn, customer_id)
+            items = [
+                _summary(conn, service.book(conn, key), key, customer_id)
+                for key in repo.programme_keys(conn)
+            ]
+        return {"items": items}
+
+    @guard.route("GET", base + "/ledger", P.READ_CUSTOMERS)
+    def ledger(
+        customer_id: PathId,
+        programme: str | None = Query(None, max_length=64),
+        limit: int = Query(50, ge=1, le=500),
+        before_id: QueryId = None,
+    ) -> dict[str, Any]:
+        """Return the member's ledger entries, newest first, a page at a time (`before_id`)."""
+        with engine.connect() as conn:
+            _member(conn, customer_id)
+            if programme is None and not repo.programme_keys(conn):
+                return {"items": [], "next_before_id": None}
+            book = service.sole_programme(conn, programme)
+            rows = service.statement(conn, book, customer_id, limit=limit + 1, before_id=before_id)
+        more = len(rows) > limit
+        items = rows[:limit]
+        return {"items": items, "next_before_id": items[-1]["id"] if more else None}
+
+    @guard.route("POST", base + "/awards", P.AWARD_POINTS)
+    def award(
+        customer_id: PathId, body: NewAward, idempotency_key: str | None = KEY_HEADER
+    ) -> dict[str, Any]:
+        """Credit points to the member, once per idempotency key (spendable at once)."""
+        key = _key(body, idempotency_key)
+        with write_transaction(engine) as conn:
+            _member(conn, customer_id)
+            book = service.sole_programme(conn, body.programme)
+            done = service.award(
+                conn,
+                book,
+                service.Credit(
+                    customer_id, body.amount, f"api:{key}", utcnow(), "api", body.reason
+                ),
+            )
+            name = repo.programme_key_of(conn, book.id)
+            return {**_posted(conn, book, name, done), **_summary(conn, book, name, customer_id)}
+
+    @guard.route("POST", base + "/redemptions", P.REDEEM_POINTS)
+    def redeem(
+        customer_id: PathId, body: NewRedemption, idempotency_key: str | None = KEY_HEADER
+    ) -> dict[str, Any]:
+        """Spend the member's points on a reward or an amount; 409 if the balance is short."""
+        key = _key(body, idempotency_key)
+        if (body.reward is None) == (body.amount is None):
+            raise InvalidInput("reward: give a reward or an amount (one of them)")
+        with write_transaction(engine) as conn:
+            _member(conn, customer_id)
+            book = service.sole_programme(conn, body.programme)
+            done = service.redeem(
+                conn,
+                book,
+                customer_id=customer_id,
+                key=f"api:{key}",
+                at=utcnow(),
+                reward=body.reward,
+                amount=body.amount,
+                quantity=body.quantity,
+            )
+            name = repo.programme_key_of(conn, book.id)
+            return {**_posted(conn, book, name, done), **_summary(conn, book, name, customer_id)}

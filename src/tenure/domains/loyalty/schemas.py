@@ -1,0 +1,38 @@
+"""What the API takes for loyalty: an award and a redemption (each under an idempotency key)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Units = Field(gt=0, le=10**12, description="Points, or cents of a cashback programme.")
+
+
+class Write(BaseModel):
+    """What every loyalty write shares: the programme and the idempotency key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme: Text | None = Field(default=None, description="Needed when there are several.")
+    key: Text | None = Field(
+        default=None,
+        description="Your idempotency key (or the Idempotency-Key header): sending it again "
+        "returns the first answer and changes nothing.",
+    )
+
+
+class NewAward(Write):
+    """Credit points to a member: goodwill, a campaign, a correction upwards."""
+
+    amount: int = Units
+    reason: Text | None = None
+
+
+class NewRedemption(Write):
+    """Spend a member's points on a reward of the programme (its price × quantity) or an amount."""
+
+    reward: Text | None = None
+    quantity: int = Field(default=1, ge=1, le=1000)
+    amount: int | None = Field(default=None, gt=0, le=10**12)
