@@ -221,3 +221,21 @@ def test_unknown_codes_and_programmes_without_referrals_say_so(
     book = make_book(conn, key="club", referral=REFERRAL)
     with pytest.raises(NotFound, match="no member of 'club' has the code 'NOPE'"):
         referrals.refer(conn, book, "NOPE", ann, DAY0)
+
+
+def test_the_nightly_loyalty_pass_pays_referrals_once(conn: Connection, session: Session) -> None:
+    from tenure.domains.loyalty import nightly
+
+    book = _book(conn)
+    ann = _person(session, "ann@shop.test").id
+    bob = _person(session, "bob@mail.test")
+    referrals.refer(conn, book, referrals.code_for(conn, book, ann, DAY0), bob.id, DAY0)
+    make_order(session, customer=bob, amount="30.00", ordered_at=DAY0 + DAY)
+    day = (DAY0 + 20 * DAY).date()
+    first = nightly.run_day(conn, day)
+    assert first.done["stars"]["referrals_rewarded"] == 1
+    assert nightly.run_day(conn, day).done["stars"]["referrals_rewarded"] == 0
+    # the referrer's 500 and the order's own points for the friend (1 per 1.00) and their 200
+    assert service.balance(conn, book, ann, DAY0 + 20 * DAY).spendable == 500
+    assert service.balance(conn, book, bob.id, DAY0 + 20 * DAY).spendable == 200 + 30
+    assert check(conn, book.id).ok

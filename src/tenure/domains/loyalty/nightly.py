@@ -1,4 +1,4 @@
-"""Loyalty's part of the scoring run: earn, review tiers, award milestones, as of its day.
+"""Loyalty's part of the scoring run: earn, review tiers, award milestones and referrals.
 
 Runs in the scoring run's transaction after its stages are written, only when the run is
 the latest (a back-test of a past day changes no one's points or tier). Every write has a
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tenure.domains.events.feed import NewEvent
-from tenure.domains.loyalty import milestones, orders, tiers
+from tenure.domains.loyalty import milestones, orders, referrals, tiers
 from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty.service import book as load_book
 from tenure.kit.timeutil import end_of_day
@@ -29,17 +29,20 @@ class Nightly:
 
 
 def run_day(conn: Connection, day: date) -> Nightly:
-    """Earn on new orders and refunds, expire, review tiers, award milestones: every programme."""
+    """Earn on new orders and refunds, expire, review tiers, award milestones and referrals."""
     result = Nightly()
     for key in repo.programme_keys(conn):
         book = load_book(conn, key)
-        passed = orders.run(conn, book, end_of_day(day, book.programme.timezone))
+        until = end_of_day(day, book.programme.timezone)
+        passed = orders.run(conn, book, until)
         review = tiers.review(conn, book, day)
         result.events += tiers.events(book, key, review)
         awarded = milestones.award_day(conn, book, day)
+        referred = None if book.programme.referral is None else referrals.qualify(conn, book, until)
         result.done[key] = {
             **passed.__dict__,
             "tier_changes": len(review.changes),
             "milestones": awarded,
+            **({"referrals_rewarded": referred.rewarded} if referred is not None else {}),
         }
     return result
