@@ -88,3 +88,69 @@ def test_award_redeem_balance_and_ledger(
         )
         assert answer.status_code == status, role
     assert client.get(CUSTOMER.format(987654), headers=auth).status_code == 404
+
+
+def test_a_referral_from_code_to_review_and_decision(
+    client: TestClient, tokens: dict[str, str], store: Engine
+) -> None:
+    from tenure.domains.audit.service import Actor
+    from tenure.domains.customers import changes
+
+    with store.begin() as conn:
+        programme = Programme.model_validate(
+            {
+                "key": "api-club",
+                "name": "Club",
+                "earn": [{"key": "base", "per_unit": 1}],
+                "referral": {"referrer_points": 300, "review_after": 1},
+            }
+        )
+        programmes.apply(conn, programme, "test", datetime(2026, 4, 1, tzinfo=UTC))
+        ids = [
+            changes.create_customer(
+                conn, Actor(None, "cli"), {"external_id": f"REF-{n}", "email": f"{n}x@ref.test"}
+            )
+            for n in ("ann", "bob", "cy")
+        ]
+    ann, bob, cy = ids
+    auth = {"Authorization": f"Bearer {tokens['csm']}"}
+    made = client.post(
+        CUSTOMER.format(ann) + "/referral-code", params={"programme": "api-club"}, headers=auth
+    )
+    assert made.status_code == 200, made.text
+    code = made.json()["code"]
+    again = client.post(
+        CUSTOMER.format(ann) + "/referral-code", params={"programme": "api-club"}, headers=auth
+    )
+    assert again.json()["code"] == code
+
+    body = {"programme": "api-club", "code": code, "friend_id": bob}
+    first = client.post("/api/v1/loyalty/referrals", json=body, headers=auth)
+    assert first.status_code == 200, first.text
+    assert (first.json()["status"], first.json()["reasons"]) == ("waiting", [])
+    twice = client.post("/api/v1/loyalty/referrals", json=body, headers=auth)
+    assert twice.status_code == 409 and "friend" in twice.json()["detail"]
+    burst = client.post("/api/v1/loyalty/referrals", json=body | {"friend_id": cy}, headers=auth)
+    assert (burst.json()["status"], burst.json()["reasons"]) == ("review", ["burst"])
+    wrong = client.post("/api/v1/loyalty/referrals", json=body | {"code": "NOPE"}, headers=auth)
+    assert wrong.status_code == 404 and "code" in wrong.json()["detail"]
+
+    review = client.get(
+        "/api/v1/loyalty/referrals",
+        params={"programme": "api-club", "status": "review"},
+        headers=auth,
+    ).json()["items"]
+    assert [(r["referrer"], r["friend"]) for r in review] == [("REF-ann", "REF-cy")]
+    decision = f"/api/v1/loyalty/referrals/{review[0]['id']}/decision"
+    unnamed = client.post(decision, json={"programme": "api-club", "approve": True}, headers=auth)
+    assert unnamed.status_code == 422 and "note" in unnamed.json()["detail"]
+    done = client.post(
+        decision,
+        json={"programme": "api-club", "approve": False, "note": "same person"},
+        headers=auth,
+    )
+    assert done.json() == {"id": review[0]["id"], "status": "rejected"}
+    bad = client.get(
+        "/api/v1/loyalty/referrals", params={"programme": "api-club", "status": "x"}, headers=auth
+    )
+    assert bad.status_code == 422 and "status" in bad.json()["detail"]

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import Connection, Engine
 
-from tenure.api.auth import Guard
+from tenure.api.auth import Guard, audit_actor
 from tenure.api.params import PathId, QueryId
+from tenure.domains.loyalty import referral_repository, referrals, service, tier_repository
 from tenure.domains.loyalty import repository as repo
-from tenure.domains.loyalty import service, tier_repository
 from tenure.domains.loyalty.ledger import Book, Posted
-from tenure.domains.loyalty.schemas import NewAward, NewRedemption, Write
+from tenure.domains.loyalty.schemas import (
+    NewAward,
+    NewRedemption,
+    NewReferral,
+    ReferralDecision,
+    Write,
+)
 from tenure.domains.users.permissions import Permission as P
 from tenure.kit.errors import InvalidInput, NotFound
 from tenure.kit.timeutil import utcnow
@@ -126,6 +132,57 @@ def routes(engine: Engine, router: APIRouter) -> None:
             )
             name = repo.programme_key_of(conn, book.id)
             return {**_posted(conn, book, name, done), **_summary(conn, book, name, customer_id)}
+
+    @guard.route("POST", base + "/referral-code", P.AWARD_POINTS)
+    def referral_code(
+        customer_id: PathId, programme: str | None = Query(None, max_length=64)
+    ) -> dict[str, Any]:
+        """Return the member's referral code, made the first time (the same code every time)."""
+        with write_transaction(engine) as conn:
+            _member(conn, customer_id)
+            book = service.sole_programme(conn, programme)
+            return {"code": referrals.code_for(conn, book, customer_id, utcnow())}
+
+    @guard.route("POST", "/loyalty/referrals", P.AWARD_POINTS)
+    def refer(body: NewReferral) -> dict[str, Any]:
+        """Record a friend who arrived by a code: `waiting`, `review` or `rejected` with reasons.
+
+        A friend counts once (409 the second time) and only as a new person; see docs/loyalty.md.
+        """
+        with write_transaction(engine) as conn:
+            _member(conn, body.friend_id)
+            book = service.sole_programme(conn, body.programme)
+            done = referrals.refer(conn, book, body.code, body.friend_id, utcnow())
+            return done.__dict__
+
+    @guard.route("GET", "/loyalty/referrals", P.READ_CUSTOMERS)
+    def referral_list(
+        programme: str | None = Query(None, max_length=64),
+        status: str | None = Query(None, pattern="^(waiting|review|rewarded|rejected)$"),
+    ) -> dict[str, Any]:
+        """List referrals, the newest first (`status=review`: the review list)."""
+        with engine.connect() as conn:
+            if programme is None and not repo.programme_keys(conn):
+                return {"items": []}
+            book = service.sole_programme(conn, programme)
+            rows = referral_repository.listing(conn, book.id, status)
+        return {"items": [row.__dict__ for row in rows]}
+
+    @guard.route("POST", "/loyalty/referrals/{referral_id}/decision", P.AWARD_POINTS)
+    def decide(referral_id: PathId, body: ReferralDecision, request: Request) -> dict[str, Any]:
+        """Approve (it waits for the first order again) or reject a referral under review."""
+        with write_transaction(engine) as conn:
+            book = service.sole_programme(conn, body.programme)
+            status = referrals.decide(
+                conn,
+                book,
+                audit_actor(request),
+                referral_id,
+                approve=body.approve,
+                note=body.note,
+                at=utcnow(),
+            )
+        return {"id": referral_id, "status": status}
 
     @guard.route("POST", base + "/redemptions", P.REDEEM_POINTS)
     def redeem(

@@ -59,6 +59,11 @@ ZH: dict[str, str] = {
     "sla_hours: a whole number of hours from 1 to {}": "sla_hours：1 到 {0} 之间的整数小时",
     "{}: 1–100 characters": "{0}：1–100 个字符",
     "lead_id: no active user with id {}": "lead_id：没有 id 为 {0} 的在职用户",
+    # loyalty API (api/loyalty.py)
+    "key: the body's key and the Idempotency-Key header differ": "key：请求体中的 key 与 Idempotency-Key 请求头不一致",
+    "key: give an idempotency key (Idempotency-Key header or key)": "key：请提供幂等键（Idempotency-Key 请求头或 key 字段）",
+    "customer_id: no customer {}": "customer_id：没有客户 {0}",
+    "reward: give a reward or an amount (one of them)": "reward：请给出奖励或数量（二者之一）",
     # customers
     "customer: no customer with external id {}; create it first (POST /api/v1/customers)": (
         "customer：没有外部 id 为 {0} 的客户；请先创建（POST /api/v1/customers）"

@@ -36,3 +36,23 @@ class NewRedemption(Write):
     reward: Text | None = None
     quantity: int = Field(default=1, ge=1, le=1000)
     amount: int | None = Field(default=None, gt=0, le=10**12)
+
+
+class NewReferral(BaseModel):
+    """A friend who arrived by a member's code (record it when the friend signs up)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme: Text | None = Field(default=None, description="Needed when there are several.")
+    code: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+    friend_id: int = Field(gt=0, le=2**63 - 1, description="The friend's customer id.")
+
+
+class ReferralDecision(BaseModel):
+    """A person's decision on a referral waiting for review."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme: Text | None = Field(default=None, description="Needed when there are several.")
+    approve: bool
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
