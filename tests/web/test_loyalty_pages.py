@@ -136,6 +136,45 @@ def test_the_loyalty_page_agrees_with_the_ledger(
         assert "兑换率" in page and "会员积分" in page
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_referrals_and_the_review_list_agree_with_the_store(
+    client: TestClient, store: Engine, lang: str
+) -> None:
+    from tenure.domains.audit.service import Actor
+    from tenure.domains.customers import changes
+    from tenure.domains.loyalty import referrals
+    from tenure.domains.loyalty.service import book as load_book
+
+    with store.begin() as conn:
+        if not _one(store, "SELECT COUNT(*) FROM loyalty_referrals"):
+            made = {
+                name: changes.create_customer(
+                    conn, Actor(None, "cli"), {"external_id": f"R-{name}", "email": email}
+                )
+                for name, email in (
+                    ("ann", "ann.lee@ref.test"),
+                    ("look", "ann.lee7@ref.test"),
+                    ("bob", "bob@other.test"),
+                )
+            }
+            book = load_book(conn, "stars")
+            code = referrals.code_for(conn, book, made["ann"], datetime(2026, 4, 1, tzinfo=UTC))
+            for friend in ("look", "bob"):
+                referrals.refer(conn, book, code, made[friend], datetime(2026, 4, 2, tzinfo=UTC))
+    page = client.get("/loyalty", params={"lang": lang}).text
+    with store.connect() as conn:
+        found = conn.execute(text("SELECT status, COUNT(*) FROM loyalty_referrals GROUP BY status"))
+        counted = {str(status): int(n) for status, n in found}
+    for status in ("waiting", "review", "rewarded", "rejected"):
+        cell = re.search(rf'<td data-status="{status}">([^<]*)<', page)
+        assert cell is not None and cell[1] == f"{counted.get(status, 0):,}", status
+    rows = re.findall(r'<tr data-referral="(\d+)">(.*?)</tr>', page, re.S)
+    assert len(rows) == counted["review"] == 1
+    assert "R-ann" in rows[0][1] and "R-look" in rows[0][1]
+    reason = "邮箱与推荐人相似" if lang == "zh" else "email like the referrer&#39;s"
+    assert reason in rows[0][1]
+
+
 def test_the_customer_card_shows_balance_tier_and_entries(
     client: TestClient, store: Engine
 ) -> None:

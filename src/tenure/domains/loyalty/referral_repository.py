@@ -42,6 +42,8 @@ class ReferralRow:
     order_id: int | None
     rewarded_at: datetime | None
     note: str | None
+    referrer_id: int
+    friend_id: int
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,11 @@ def set_referral(conn: Connection, referral_id: int, values: dict[str, Any]) -> 
 
 
 def listing(
-    conn: Connection, programme_id: int, status: str | None = None, referral_id: int | None = None
+    conn: Connection,
+    programme_id: int,
+    status: str | None = None,
+    referral_id: int | None = None,
+    referrer_id: int | None = None,
 ) -> list[ReferralRow]:
     """Return the programme's referrals, the newest first."""
     referrer = aliased(Customer)
@@ -197,6 +203,8 @@ def listing(
             LoyaltyReferral.order_id,
             LoyaltyReferral.rewarded_at,
             LoyaltyReferral.note,
+            LoyaltyReferral.referrer_id,
+            LoyaltyReferral.friend_id,
         )
         .join(referrer, referrer.id == LoyaltyReferral.referrer_id)
         .join(friend, friend.id == LoyaltyReferral.friend_id)
@@ -207,6 +215,8 @@ def listing(
         query = query.where(LoyaltyReferral.status == status)
     if referral_id is not None:
         query = query.where(LoyaltyReferral.id == referral_id)
+    if referrer_id is not None:
+        query = query.where(LoyaltyReferral.referrer_id == referrer_id)
     return [ReferralRow(*row) for row in conn.execute(query)]
 
 
@@ -260,3 +270,15 @@ def first_orders(conn: Connection, programme_id: int) -> list[FirstOrder]:
             FirstOrder(referral_id, referrer_id, friend_id, order_id, ordered_at, amount, refunded)
         )
     return found
+
+
+def status_counts(conn: Connection, programme_id: int) -> dict[str, int]:
+    """Return how many of the programme's referrals stand in each status (all four named)."""
+    rows = conn.execute(
+        select(LoyaltyReferral.status, func.count())
+        .where(LoyaltyReferral.programme_id == programme_id)
+        .group_by(LoyaltyReferral.status)
+    )
+    counts = {status.value: 0 for status in ReferralStatus}
+    counts.update({str(status): int(n) for status, n in rows})
+    return counts

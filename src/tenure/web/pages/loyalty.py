@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
-from tenure.domains.loyalty import reports
+from tenure.domains.loyalty import referral_repository, reports
 from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty import service as loyalty
 from tenure.domains.users.permissions import Permission
@@ -35,6 +35,16 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             months = reports.monthly(conn, book)
             tiers = reports.by_tier(conn, book, totals.members)
             top = reports.top_earners(conn, book)
+            referral_counts = (
+                None
+                if book.programme.referral is None
+                else referral_repository.status_counts(conn, book.id)
+            )
+            review = (
+                []
+                if referral_counts is None
+                else referral_repository.listing(conn, book.id, status="review")
+            )
         option = charts.grouped_bars(
             [m["month"] for m in months],
             [
@@ -54,5 +64,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             months=months,
             tiers=tiers,
             top=top,
+            referral_counts=referral_counts,
+            review=review,
             charts={"points": option} if months else {},
         )
