@@ -57,6 +57,8 @@ def untranslated(text: str) -> list[str]:
 def _visit(page: Page, url: str) -> str:
     page.goto(url)
     page.wait_for_load_state("networkidle")
+    # commands to type (an empty page's `tenure loyalty earn`) are literal, not words to translate
+    page.evaluate('document.querySelectorAll("main pre, main code").forEach((e) => e.remove())')
     return page.locator("main").inner_text()
 
 
