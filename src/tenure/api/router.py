@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import Engine
 
 from tenure.api import (
+    cross_sell,
     customers,
     events,
     messages,
@@ -35,4 +36,5 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     messages.routes(engine, router)
     runs.routes(engine, settings, worker, router)
     surveys.routes(engine, settings, router)
+    cross_sell.routes(engine, settings, router)
     return router

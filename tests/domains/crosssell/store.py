@@ -27,9 +27,7 @@ def _buy(session: Session, customer_id: int, day: int, product: str) -> None:
         ordered_at=START + timedelta(days=day),
     )
     session.add(
-        OrderLine(
-            order_id=order.id, line_no=1, product_id=product, category=PRODUCTS[product]
-        )
+        OrderLine(order_id=order.id, line_no=1, product_id=product, category=PRODUCTS[product])
     )
     session.flush()
 

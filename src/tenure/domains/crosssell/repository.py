@@ -133,6 +133,18 @@ def due(
     return plain_rows(rows), int(total)
 
 
+def due_customers(
+    conn: Connection, run_id: int, as_of: date, now: datetime, level: str | None = None
+) -> int:
+    """Return how many customers are due now for at least one offer from a sequence."""
+    co = CustomerOffer
+    where = [co.run_id == run_id, co.source == "sequence", co.due_on <= as_of, _not_dismissed(now)]
+    if level is not None:
+        where.append(co.level == level)
+    found = conn.execute(select(func.count(func.distinct(co.customer_id))).where(*where))
+    return int(found.scalar_one())
+
+
 def dismiss(
     conn: Connection,
     customer_id: int,

@@ -192,7 +192,7 @@ def report(conn: Connection, now: datetime, top: int = 10) -> dict[str, Any] | N
         levels[level] = {
             **level_figures,
             "strongest": rows,
-            "due_now": repo.due(conn, run_id, as_of, now, level=level, limit=0)[1],
+            "due_now": repo.due_customers(conn, run_id, as_of, now, level),
         }
     return {
         "run_id": run_id,
