@@ -2,7 +2,8 @@
 
 For each planted sequence a share of the customers who bought A buys B about a lag later:
 an order of B alone is added at first A + lag, drawn around the stated days, when the
-customer is still alive then (before the end of their first life and of the simulation). The
+customer is still alive then (before the end of their first life and of the simulation) and
+buys again within a year of their first order anyway (so the repeat rate stays as it was). The
 order costs what their first A order cost. The sequences and how many customers carry them go
 to truth.json (``sequences``); ``tenure demo check`` compares them with what the run found.
 """
@@ -54,6 +55,7 @@ def plant(
     rng = np.random.default_rng([seed, SEED_SALT])
     order_of = orders.lines["order"].to_numpy()
     line_t = orders.t[order_of]
+    repeat = _repeat_buyers(orders)
     added: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []
     truth = []
     for index, p in enumerate(planted):
@@ -77,10 +79,26 @@ def plant(
         chosen = rng.random(customer.size) < p.share
         lag = np.maximum(rng.normal(p.lag_days, p.spread_days, customer.size), 1.0)
         when = first["t"].to_numpy() + lag
-        ok = chosen & (when < death[customer]) & (when < horizon)
+        ok = chosen & repeat[customer] & (when < death[customer]) & (when < horizon)
         added.append((customer[ok], when[ok], first["order"].to_numpy()[ok], index))
         truth.append({**asdict(p), "customers": int(ok.sum())})
     return _with_orders(orders, added, planted), truth
+
+
+def _repeat_buyers(orders: Orders) -> np.ndarray:
+    """Return, per customer index, whether they buy again within a year of their first order.
+
+    Only they carry a planted sequence: the added order then makes no one a repeat buyer
+    who was not, and the shop keeps its published repeat rate (docs/demo.md).
+    """
+    size = int(orders.customer.max()) + 1 if orders.customer.size else 0
+    first = np.full(size, np.inf)
+    np.minimum.at(first, orders.customer, orders.t)
+    gap = orders.t - first[orders.customer]
+    again = (gap >= 1.0) & (gap <= 365.0)
+    repeat = np.zeros(size, dtype=bool)
+    repeat[orders.customer[again]] = True
+    return repeat
 
 
 def _with_orders(
