@@ -23,6 +23,7 @@ from tenure.web.pages import (
     auth,
     calls,
     channels,
+    cross_sell,
     customer,
     customers,
     messages,
@@ -121,6 +122,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         value,
         segments,
         channels,
+        cross_sell,
     ):
         area.routes(engine, render, pages)
     runs.routes(engine, render, worker, pages)

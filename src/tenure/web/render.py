@@ -49,6 +49,7 @@ MENU = (
     ("/stages", N_("Stages"), Permission.READ_REPORTS),
     ("/value", N_("Value"), Permission.READ_REPORTS),
     ("/segments", N_("Segments"), Permission.READ_CUSTOMERS),
+    ("/cross-sell", N_("Cross-sell"), Permission.READ_REPORTS),
     ("/channels", N_("Channels"), Permission.READ_SPEND),
     ("/runs", N_("Runs"), Permission.READ_REPORTS),
     ("/settings", N_("Settings"), Permission.CHANGE_SETTINGS),

@@ -145,6 +145,21 @@ def due_customers(
     return int(found.scalar_one())
 
 
+def due_by_pair(
+    conn: Connection, run_id: int, as_of: date, now: datetime
+) -> dict[tuple[str, str, str], int]:
+    """Return how many customers are due now for B of each pair: (level, a, b) → count."""
+    co = CustomerOffer
+    rows = conn.execute(
+        select(co.level, co.from_item, co.item, func.count(func.distinct(co.customer_id)))
+        .where(
+            co.run_id == run_id, co.source == "sequence", co.due_on <= as_of, _not_dismissed(now)
+        )
+        .group_by(co.level, co.from_item, co.item)
+    )
+    return {(level, a or "", b): int(n) for level, a, b, n in rows}
+
+
 def dismiss(
     conn: Connection,
     customer_id: int,

@@ -180,6 +180,35 @@ def dismiss(
     return {"customer_id": customer_id, "item": item, "until": until}
 
 
+def page(
+    conn: Connection, now: datetime, category: str | None = None, top: int = 15
+) -> dict[str, Any] | None:
+    """Return what the Cross-sell page shows: the strongest pairs, who is due, the evaluation.
+
+    Per level: the strongest pairs from or to ``category`` (all without), each with how many
+    customers are due now for its B, and the evaluation on the later time split.
+    """
+    found = latest(conn)
+    if found is None:
+        return None
+    run_id, as_of, figures = found
+    due_counts = repo.due_by_pair(conn, run_id, as_of, now)
+    levels = {}
+    for level, level_figures in (figures.get("levels") or {}).items():
+        rows, total = repo.pairs(conn, run_id, level=level, category=category, limit=top)
+        for row in rows:
+            row["due_now"] = due_counts.get((level, row["a"], row["b"]), 0)
+        levels[level] = {**level_figures, "strongest": rows, "matching": total}
+    return {
+        "run_id": run_id,
+        "as_of": as_of,
+        "window_days": figures.get("window_days"),
+        "skipped": figures.get("skipped"),
+        "categories": repo.categories(conn, run_id),
+        "levels": levels,
+    }
+
+
 def report(conn: Connection, now: datetime, top: int = 10) -> dict[str, Any] | None:
     """Return the CLI's and the page's report: strongest pairs, due counts, evaluation."""
     found = latest(conn)
