@@ -87,16 +87,16 @@ def _lag_cdf(elapsed: pl.Expr) -> pl.Expr:
 
 
 def _eligible(
-    firsts: pl.DataFrame, candidates: pl.DataFrame, repeats: pl.DataFrame
+    firsts: pl.DataFrame, candidates: pl.DataFrame, repeats: pl.DataFrame, repeat_from: float
 ) -> pl.DataFrame:
     """Drop candidates the customer already bought, unless the item repeats."""
-    owned = firsts.select("customer_id", pl.col("item").alias("b"), pl.lit(True).alias("owned"))
-    return (
-        candidates.join(owned, on=["customer_id", "b"], how="left")
-        .join(repeats.rename({"item": "b"}), on="b", how="left")
-        .filter(pl.col("owned").is_null() | (pl.col("repeat_share") >= pl.col("_repeat_from")))
-        .drop("owned", "repeat_share")
-    )
+    again = repeats.filter(pl.col("repeat_share") >= repeat_from).select(pl.col("item").alias("b"))
+    barred = firsts.select("customer_id", pl.col("item").alias("b")).join(again, on="b", how="anti")
+    return candidates.join(barred, on=["customer_id", "b"], how="anti")
+
+
+_PAIR_COLUMNS = ("a", "b", "b_category", "share", "share_within", "lag_q1", "lag_median", "lag_q3")
+_REASON_COLUMNS = ("a", "b_category", "from_day", "share", "share_within", "lag_median")
 
 
 def offers(
@@ -112,29 +112,29 @@ def offers(
     ``pairs``: that level's pairs; ``repeats``: ``repeat_shares`` of that level.
     """
     params = params or OfferParams()
-    strong = pairs.filter(pl.col("z") >= params.min_z)
+    strong = pairs.filter(pl.col("z") >= params.min_z).select(_PAIR_COLUMNS)
     candidates = firsts.select(
         "customer_id", pl.col("item").alias("a"), pl.col("day").alias("from_day")
     ).join(strong, on="a", how="inner")
-    candidates = _eligible(
-        firsts, candidates.with_columns(_repeat_from=params.repeat_from), repeats
-    )
+    candidates = _eligible(firsts, candidates, repeats, params.repeat_from)
     elapsed = pl.lit(as_of_day) - pl.col("from_day")
     if params.timing:
         cdf = _lag_cdf(elapsed.cast(pl.Float64))
         p = pl.col("share") * (1 - cdf) / (1 - pl.col("share") * cdf)
     else:
         p = pl.col("share")
-    scored = candidates.with_columns(p.alias("p"))
+    strongest = pl.col("p").arg_max()  # the reason: the pair most likely to lead to B
     best = (
-        scored.sort("p", descending=True)
-        .group_by("customer_id", "b", maintain_order=True)
+        candidates.lazy()
+        .with_columns(p.alias("p"))
+        .group_by("customer_id", "b")
         .agg(
-            pl.all().first(),
+            *(pl.col(c).get(strongest) for c in _REASON_COLUMNS),
             (1 - (1 - pl.col("p")).product()).alias("p_any")
             if params.timing
             else pl.col("p").max().alias("p_any"),
         )
+        .collect()
     )
     sequence = best.select(
         "customer_id",
@@ -152,9 +152,10 @@ def offers(
         ).alias("due_day"),
     )
     if params.fill_popular:
-        sequence = pl.concat(
-            [sequence, _popular(firsts, repeats, as_of_day, params)], how="vertical_relaxed"
-        )
+        popular = _popular(firsts, repeats, as_of_day, params).join(
+            sequence.select("customer_id", "item"), on=["customer_id", "item"], how="anti"
+        )  # a popular item the sequences offer already keeps its sequence score (higher)
+        sequence = pl.concat([sequence, popular], how="vertical_relaxed")
     return _top(sequence, params.per_customer)
 
 
@@ -174,7 +175,7 @@ def _popular(
     )
     customers = firsts.select("customer_id").unique()
     candidates = customers.join(top.rename({"item": "b"}), how="cross")
-    eligible = _eligible(firsts, candidates.with_columns(_repeat_from=params.repeat_from), repeats)
+    eligible = _eligible(firsts, candidates, repeats, params.repeat_from)
     total = max(recent["customer_id"].n_unique(), 1)
     return eligible.select(
         "customer_id",
@@ -200,9 +201,12 @@ def popular_offers(
 
 
 def _top(candidates: pl.DataFrame, k: int) -> pl.DataFrame:
-    """Keep each customer's k best distinct items, ranked from 1."""
+    """Keep each customer's k best distinct items, ranked from 1 (ties by item)."""
+    # first only what can make the top k (ties kept), so the sort below is short
+    near = pl.col("score").rank("min", descending=True).over("customer_id") <= k
     ranked = (
-        candidates.sort(["customer_id", "score", "item"], descending=[False, True, False])
+        candidates.filter(near)
+        .sort(["customer_id", "score", "item"], descending=[False, True, False])
         .unique(["customer_id", "item"], keep="first", maintain_order=True)
         .with_columns(pl.int_range(1, pl.len() + 1).over("customer_id").alias("rank"))
         .filter(pl.col("rank") <= k)
