@@ -173,3 +173,42 @@ def test_the_360_card_offers_with_reasons_and_a_dismissal_sticks(
         follow_redirects=False,
     )
     assert refused.status_code in (403, 400)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_and_the_card_read_on_a_phone(store: Store, lang: str) -> None:
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import served
+    from tests.web.test_browser import CHROMIUM_FLAGS
+    from tests.web.test_phone_width import PHONE, SLACK, WIDEST
+
+    engine, _ = store
+    executable = shutil.which("chromium")
+    assert executable is not None, "Debian's chromium is missing"
+    with engine.connect() as conn:
+        customer = conn.execute(
+            text("SELECT customer_id FROM customer_offers WHERE source = 'sequence' LIMIT 1")
+        ).scalar_one()
+    app = create_app(engine, cross_sell_settings())
+    with served(app) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport=PHONE)
+        page.goto(url + "/login")
+        page.fill('input[name="email"]', "admin@web.test")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('#login button[type="submit"]')
+        page.wait_for_url(url + "/")
+        wide = {}
+        for path in ("/cross-sell", f"/customers/{customer}"):
+            page.goto(f"{url}{path}?lang={lang}")
+            page.wait_for_load_state("load")
+            found = page.evaluate(WIDEST, SLACK)
+            if found["scroll"] > found["screen"] + SLACK or found["past"]:
+                wide[path] = found
+        assert page.locator("#offer-list li").count() >= 1
+        browser.close()
+    assert not wide, wide
