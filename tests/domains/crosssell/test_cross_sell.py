@@ -248,3 +248,30 @@ def test_the_settings_refuse_what_cannot_work() -> None:
     with pytest.raises(ValidationError, match="k"):
         CrossSellSettings(k=0)
     assert CrossSellSettings(levels=["category", "category"]).levels == ["category"]
+
+
+def test_demo_check_reports_a_planted_sequence_found_with_its_lag(scored: Scored) -> None:
+    import polars as pl
+
+    from tenure.demo.check import planted_sequences
+    from tenure.demo.config import DemoConfig
+    from tenure.demo.truth import Truth
+
+    engine, bought = scored
+    truth = Truth(
+        pl.DataFrame(),
+        DemoConfig(customers=100),
+        (
+            {"level": "product", "a": "COF-001", "b": "KIT-004", "customers": 24, "lag_days": 43},
+            {"level": "product", "a": "KIT-004", "b": "COF-001", "customers": 5, "lag_days": 9},
+        ),
+    )
+    mine = _expected_pairs(bought, "product")
+    ranked = sorted(mine, key=lambda pair: -mine[pair]["z"])
+    with engine.connect() as conn:
+        run_id = conn.execute(text("SELECT max(id) FROM scoring_runs")).scalar_one()
+        found, missing = planted_sequences(conn, truth, run_id)
+    assert found["found"] and found["rank"] == ranked.index(("COF-001", "KIT-004")) + 1
+    assert found["found_lag_median"] == mine["COF-001", "KIT-004"]["lag_median"]
+    assert found["planted_lag_days"] == 43
+    assert not missing["found"] and missing["rank"] is None
