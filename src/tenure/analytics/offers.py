@@ -12,8 +12,11 @@ significant pair (A, B):
     p(B)      = 1 − Π_A (1 − p(A, B))   (any of their items may lead to B)
 
 Items the customer already bought are left out unless they repeat (at least ``repeat_from``
-of their buyers bought them on two days or more). Free slots are filled with the most popular
-items of the last year the customer has not bought ("popular"). The reason of an offer is
+of their buyers bought them on two days or more). The most popular items of the last year the
+customer has not bought ("popular") compete for the slots with their base rate, the share of
+last year's buyers who bought them: a sequence offer less likely than that gives way (on the
+demo's later split this lifts precision@3 at product level from 13.7% to 17.2%, above "most
+popular" at 15.6%). The reason of an offer is
 its strongest pair: A, the days since A, the share within W days and the median lag; the
 due day is first A + median lag (today when it has passed).
 """
@@ -152,10 +155,11 @@ def offers(
         ).alias("due_day"),
     )
     if params.fill_popular:
-        popular = _popular(firsts, repeats, as_of_day, params).join(
-            sequence.select("customer_id", "item"), on=["customer_id", "item"], how="anti"
-        )  # a popular item the sequences offer already keeps its sequence score (higher)
-        sequence = pl.concat([sequence, popular], how="vertical_relaxed")
+        both = pl.concat(
+            [sequence, _popular(firsts, repeats, as_of_day, params)], how="vertical_relaxed"
+        )  # an item both offer keeps its higher score (and the sequence's reason on a tie)
+        best_of = pl.col("score") == pl.col("score").max().over("customer_id", "item")
+        sequence = both.filter(best_of)
     return _top(sequence, params.per_customer)
 
 
@@ -164,7 +168,7 @@ def _popular(
 ) -> pl.DataFrame:
     """Return the fallback (and the "most popular" baseline): last year's most bought items.
 
-    Scored below any sequence offer (a negative score orders them by popularity after it).
+    Scored by their base rate: the share of last year's buyers who bought the item.
     """
     recent = firsts.filter(pl.col("day") > as_of_day - params.popular_days)
     top = (
@@ -181,7 +185,7 @@ def _popular(
         "customer_id",
         pl.col("b").alias("item"),
         "category",
-        (pl.col("buyers") / total - 1.0).alias("score"),
+        (pl.col("buyers") / total).alias("score"),
         pl.lit("popular").alias("source"),
         pl.lit(None, pl.String).alias("from_item"),
         pl.lit(None, pl.Int32).alias("from_day"),
@@ -206,7 +210,7 @@ def _top(candidates: pl.DataFrame, k: int) -> pl.DataFrame:
     near = pl.col("score").rank("min", descending=True).over("customer_id") <= k
     ranked = (
         candidates.filter(near)
-        .sort(["customer_id", "score", "item"], descending=[False, True, False])
+        .sort(["customer_id", "score", "item", "source"], descending=[False, True, False, True])
         .unique(["customer_id", "item"], keep="first", maintain_order=True)
         .with_columns(pl.int_range(1, pl.len() + 1).over("customer_id").alias("rank"))
         .filter(pl.col("rank") <= k)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tenure.domains.orders.models import OrderLine
 from tests.factories import make_customer, make_order
 
-AS_OF = date(2024, 12, 31)
+AS_OF = date(2024, 6, 18)  # day 160: some recent COF-001 buyers are due for KIT-004
 START = datetime(2024, 1, 10, 12, tzinfo=UTC)
 PRODUCTS = {
     "COF-001": "coffee",
@@ -18,6 +18,8 @@ PRODUCTS = {
     "BOK-010": "books",
     "BTY-003": "beauty",
 }
+FILLERS = 150  # one-off buyers of 30 other products: the planted items are not everyone's
+PRODUCTS.update({f"FIL-{j:03d}": "misc" for j in range(30)})
 
 
 def _buy(session: Session, customer_id: int, day: int, product: str) -> None:
@@ -42,7 +44,8 @@ def planted_store(session: Session, customers: int = 48) -> list[tuple[int, int,
 
     Customers 0 … 35 buy COF-001; two in three of them buy KIT-004 40–46 days later.
     Every fourth customer buys BTY-003, then BOK-010 70–73 days later. Everyone buys
-    TEA-002 once, on a day that follows no plan. Customer 0 buys COF-001 twice.
+    TEA-002 once, on a day that follows no plan. Customer 0 buys COF-001 twice. Then
+    FILLERS customers buy one other product each.
     """
     bought: list[tuple[int, int, str]] = []
     for i in range(customers):
@@ -61,4 +64,9 @@ def planted_store(session: Session, customers: int = 48) -> list[tuple[int, int,
         for day, product in plan:
             _buy(session, cid, day, product)
             bought.append((cid, day, product))
+    for j in range(FILLERS):
+        cid = make_customer(session).id
+        day, product = (j * 13) % 300, f"FIL-{j % 30:03d}"
+        _buy(session, cid, day, product)
+        bought.append((cid, day, product))
     return bought

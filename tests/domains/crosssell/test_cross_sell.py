@@ -27,8 +27,11 @@ AS_OF_OFFSET = (AS_OF - START.date()).days
 
 
 def _firsts(bought: Purchases, level: str) -> dict[int, dict[str, int]]:
+    """Each customer's first day of each item, of what was bought by the run's day."""
     firsts: dict[int, dict[str, int]] = defaultdict(dict)
     for customer, day, product in bought:
+        if day > AS_OF_OFFSET:
+            continue
         item = product if level == "product" else PRODUCTS[product]
         firsts[customer][item] = min(day, firsts[customer].get(item, day))
     return firsts
@@ -83,10 +86,14 @@ def test_every_stored_pair_matches_a_count_of_our_own(scored: Scored, level: str
     for pair in stored["items"]:
         for name, value in mine[pair["a"], pair["b"]].items():
             assert pair[name] == pytest.approx(value, rel=1e-9), (pair["a"], pair["b"], name)
-    # the planted sequences are the strongest, with their lags
-    top = stored["items"][0]
-    assert (top["a"], top["b"]) in {("BTY-003", "BOK-010"), ("beauty", "books")}
-    assert 70 <= top["lag_median"] <= 73
+    # the planted sequences are the strongest two, with their lags
+    lags = {(p["a"], p["b"]): p["lag_median"] for p in stored["items"][:2]}
+    planted = {
+        "product": {("BTY-003", "BOK-010"): (70, 73), ("COF-001", "KIT-004"): (40, 46)},
+        "category": {("beauty", "books"): (70, 73), ("coffee", "kitchen"): (40, 46)},
+    }[level]
+    assert set(lags) == set(planted)
+    assert all(planted[pair][0] <= lag <= planted[pair][1] for pair, lag in lags.items())
 
 
 def test_pairs_filter_by_category_and_share_and_refuse_a_bad_level(scored: Scored) -> None:
@@ -120,28 +127,36 @@ def test_offers_leave_out_what_was_bought_and_say_why(scored: Scored) -> None:
         assert rows
         for customer, item in rows:  # no product here repeats, so none is offered again
             assert item not in firsts[customer], (customer, item)
-        # a COF-001 buyer without KIT-004 (customer index 2) is offered KIT-004 first
-        customer = sorted(firsts)[2]
-        assert "KIT-004" not in firsts[customer]
+        # a customer offered an item for a sequence
+        customer, b = conn.execute(
+            select(CustomerOffer.customer_id, CustomerOffer.item)
+            .where(CustomerOffer.level == "product", CustomerOffer.source == "sequence")
+            .order_by(CustomerOffer.customer_id, CustomerOffer.item)
+            .limit(1)
+        ).one()
+        assert b not in firsts[customer]
         en = service.customer_offers(conn, customer, utcnow(), "en")["offers"]
         zh = service.customer_offers(conn, customer, utcnow(), "zh")["offers"]
         pairs = service.pairs(conn, level="product", limit=500)["items"]
-    offer = next(o for o in en if o["item"] == "KIT-004")
-    a = offer["from_item"]  # the strongest of the customer's pairs leading to KIT-004
-    assert offer["rank"] == 1 and a in firsts[customer]
-    pair = next(p for p in pairs if (p["a"], p["b"]) == (a, "KIT-004"))
+    offer = next(o for o in en if o["item"] == b)
+    a = offer["from_item"]  # the strongest of the customer's pairs leading to b
+    assert a in firsts[customer]
+    scores = [o["score"] for o in en if o["level"] == "product"]
+    assert scores == sorted(scores, reverse=True)
+    pair = next(p for p in pairs if (p["a"], p["b"]) == (a, b))
     days = AS_OF_OFFSET - firsts[customer][a]
-    share = round(100 * pair["share_within"])
     median = round(pair["lag_median"])
-    assert offer["reason"] == (
-        f"bought {a} {days} days ago; {share}% of {a} buyers buy KIT-004 within 90 days, "
-        f"median {median} days"
-    )
-    offer_zh = next(o for o in zh if o["item"] == "KIT-004")
-    assert offer_zh["reason"] == (
-        f"{days} 天前购买了 {a}；{a} 的买家中有 {share}% 在 90 天内购买 KIT-004，"
-        f"中位间隔 {median} 天"
-    )
+    if pair["share_within"] is not None:
+        share = round(100 * pair["share_within"])
+        en_words = f"{share}% of {a} buyers buy {b} within 90 days, median {median} days"
+        zh_words = f"{a} 的买家中有 {share}% 在 90 天内购买 {b}，中位间隔 {median} 天"
+    else:  # no A buyer is 90 days old yet: the share of all A buyers who bought B later
+        share = round(100 * pair["share"])
+        en_words = f"{share}% of {a} buyers later buy {b}, median {median} days"
+        zh_words = f"{a} 的买家中有 {share}% 之后购买 {b}，中位间隔 {median} 天"
+    assert offer["reason"] == f"bought {a} {days} days ago; {en_words}"
+    offer_zh = next(o for o in zh if o["item"] == b)
+    assert offer_zh["reason"] == f"{days} 天前购买了 {a}；{zh_words}"
     assert offer["due_on"] == max(
         START.date() + timedelta(days=firsts[customer][a] + round(pair["lag_median"])), AS_OF
     )
