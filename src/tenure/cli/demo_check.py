@@ -96,6 +96,7 @@ def _print(report: dict[str, Any]) -> None:
     for key, name in (("p_alive", "P(alive) vs truly alive"), ("churn_risk", "churn risk")):
         _print_calibration(report[key], name)
     _print_clv(report["clv"])
+    _print_sequences(report.get("sequences") or [])
     for row in report["invariants"]:
         mark = (
             "[green]holds[/]"
@@ -112,6 +113,35 @@ def _print(report: dict[str, Any]) -> None:
         value = _number(v["value"]) if v["at_most"] else _share(v["value"])
         verdicts.add_row(v["target"], value, goal, mark)
     out.print(verdicts)
+
+
+def _print_sequences(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    if not rows:
+        return
+    table = Table(
+        "level",
+        "A → B",
+        "customers",
+        "planted lag",
+        "found lag",
+        "rank",
+        "z",
+        title="Planted purchase sequences",
+    )
+    for row in rows:
+        found = row["found"]
+        table.add_row(
+            row["level"],
+            f"{row['a']} → {row['b']}",
+            f"{row['planted_customers']:,}",
+            f"{row['planted_lag_days']:.0f}",
+            f"{row['found_lag_median']:.0f}" if found else "[red]not found[/]",
+            str(row["rank"]) if found else "—",
+            f"{row['z']:.1f}" if found else "—",
+        )
+    context.console.print(table)
 
 
 def _print_calibration(data: dict[str, Any], name: str) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import NoResultFound
 from tenure.analytics.calibration import calibration
 from tenure.analytics.stages import STAGES
 from tenure.demo.truth import Truth
+from tenure.domains.crosssell import repository as cross_sell_repo
 from tenure.domains.scoring import outcomes
 from tenure.domains.scoring import repository as runs
 from tenure.kit.errors import NotFound
@@ -91,9 +92,36 @@ def check_run(
     )
     report["churn_risk"]["horizon_days"] = horizon_days
     report["clv"] = _clv(joined, truth, as_of, record)
+    report["sequences"] = planted_sequences(conn, truth, run_id)
     report["invariants"] = invariants(conn, joined, as_of, record, timezone)
     report["verdicts"] = verdicts(report, targets)
     return report
+
+
+def planted_sequences(conn: Connection, truth: Truth, run_id: int) -> list[dict[str, Any]]:
+    """Return each planted sequence beside what the run found of it (found, lag, rank)."""
+    rows = []
+    for planted in truth.sequences:
+        level = planted["level"]
+        found, _ = cross_sell_repo.pairs(conn, run_id, level=level, limit=100_000)
+        ranked = [(p["a"], p["b"]) for p in found]
+        pair = (planted["a"], planted["b"])
+        match = found[ranked.index(pair)] if pair in ranked else None
+        rows.append(
+            {
+                "level": level,
+                "a": planted["a"],
+                "b": planted["b"],
+                "planted_customers": planted["customers"],
+                "planted_lag_days": planted["lag_days"],
+                "found": match is not None,
+                "rank": ranked.index(pair) + 1 if match else None,
+                "found_lag_median": match["lag_median"] if match else None,
+                "found_share": match["share"] if match else None,
+                "z": match["z"] if match else None,
+            }
+        )
+    return rows
 
 
 def _as_date(value: Any) -> date:
