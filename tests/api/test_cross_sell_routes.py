@@ -18,6 +18,7 @@ from tests.api.conftest import ALL_SCOPES
 from tests.conftest import scratch_store
 from tests.domains.crosssell.conftest import cross_sell_settings
 from tests.domains.crosssell.store import AS_OF, planted_store
+from tests.factories import settle_password
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -39,6 +40,7 @@ def tokens(store: Engine) -> dict[str, str]:
     with store.begin() as conn:
         for role in (Role.ADMIN, Role.VIEWER, Role.SALES):
             users.create_user(conn, role.value, f"{role.value}@x.test", role.value)
+            settle_password(conn, f"{role.value}@x.test")
             made[role.value] = users.create_token(conn, f"{role.value}@x.test", "t", ALL_SCOPES)[1]
     return made
 
