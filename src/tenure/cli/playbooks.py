@@ -240,11 +240,11 @@ def enroll(
     The worker runs the first step at its next tick (`tenure worker --once` runs it now).
     """
     from tenure.domains.automation import service
+    from tenure.domains.automation.programme import global_control_share
     from tenure.kit.timeutil import utcnow
 
-    share = context.settings().automation.global_control_share
-
     def enroll_one(conn: Connection) -> int:
+        share = global_control_share(conn, context.settings())
         return service.enroll(conn, _actor(), name, customer, utcnow(), global_control=share).id
 
     made = context.in_store(enroll_one)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from tenure.demo.generate import DemoData
 from tenure.domains.audit.service import SYSTEM
+from tenure.domains.automation.loading import Loaded
 from tenure.domains.customers import service as customers
 from tenure.domains.preferences import service as preferences
 from tenure.domains.registry import metadata
@@ -59,10 +60,31 @@ def clear_store(conn: Connection) -> None:
         conn.execute(table.delete())
 
 
-def publish_presets(conn: Connection) -> None:
-    """Publish the shipped playbooks in the demo store (lead welcome, onboarding, win-back, NPS)."""
+def publish_presets(conn: Connection, window_days: int | None = None) -> None:
+    """Publish the shipped playbooks in the demo store (lead welcome, onboarding, win-back, NPS).
+
+    ``window_days``: measure the playbooks with a true effect (``tenure.demo.effects``) over
+    this many days, written into their YAML as ``measure.window_days``, so their windows close
+    inside the replayed weeks.
+    """
+    from tenure.demo.effects import EFFECTS
     from tenure.domains.audit.service import SYSTEM
     from tenure.domains.automation import loading, service
     from tenure.domains.automation.presets import FOLDER
 
-    service.apply(conn, SYSTEM, loading.read_all(FOLDER))
+    presets = loading.read_all(FOLDER)
+    if window_days is not None:
+        presets = [
+            _measured_over(p, window_days) if p.playbook.name in EFFECTS else p for p in presets
+        ]
+    service.apply(conn, SYSTEM, presets)
+
+
+def _measured_over(preset: Loaded, window_days: int) -> Loaded:
+    """Return the preset with ``measure.window_days`` set (the file's own words kept)."""
+    from tenure.domains.automation import loading
+
+    line = f"measure:\n  window_days: {window_days}  # the demo company: windows that close\n"
+    if "\nmeasure:\n" not in preset.source:
+        raise ValueError(f"{preset.file}: the demo expects a measure: block")
+    return loading.parse(preset.source.replace("\nmeasure:\n", "\n" + line, 1), preset.file)
