@@ -193,7 +193,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     # replayed day by day: fortnightly runs (their stage changes enroll customers) and a
     # worker's tick every morning, so a first look shows journeys under way, tasks for the
     # owners, sent mail and goals reached; the last run, as of the last day, is the current one
-    from tenure.demo.effects import WINDOW_DAYS
+    from tenure.demo.effects import HOLDOUT, WINDOW_DAYS
     from tenure.demo.load import publish_presets
     from tenure.demo.responses import Responder, true_effects, write_effects
     from tenure.domains.scoring.run import run_scoring
@@ -204,7 +204,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     from tenure.worker.replay import add, replay
 
     with eng.begin() as conn:
-        publish_presets(conn, WINDOW_DAYS)
+        publish_presets(conn, WINDOW_DAYS, HOLDOUT)
         switch_global_control_on(conn, settings)
     settings = effective_settings(eng, settings)
     scored_runs: list[Any] = []

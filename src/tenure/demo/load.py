@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -60,12 +61,14 @@ def clear_store(conn: Connection) -> None:
         conn.execute(table.delete())
 
 
-def publish_presets(conn: Connection, window_days: int | None = None) -> None:
+def publish_presets(
+    conn: Connection, window_days: int | None = None, holdout: float | None = None
+) -> None:
     """Publish the shipped playbooks in the demo store (lead welcome, onboarding, win-back, NPS).
 
-    ``window_days``: measure the playbooks with a true effect (``tenure.demo.effects``) over
-    this many days, written into their YAML as ``measure.window_days``, so their windows close
-    inside the replayed weeks.
+    For the playbooks with a true effect (``tenure.demo.effects``), written into their YAML:
+    ``window_days`` as ``measure.window_days``, so their windows close inside the replayed
+    weeks, and ``holdout`` as ``enrollment.holdout``, so four weeks give a readable estimate.
     """
     from tenure.demo.effects import EFFECTS
     from tenure.domains.audit.service import SYSTEM
@@ -73,18 +76,45 @@ def publish_presets(conn: Connection, window_days: int | None = None) -> None:
     from tenure.domains.automation.presets import FOLDER
 
     presets = loading.read_all(FOLDER)
-    if window_days is not None:
-        presets = [
-            _measured_over(p, window_days) if p.playbook.name in EFFECTS else p for p in presets
-        ]
+    presets = [
+        _for_the_demo(p, window_days, holdout) if p.playbook.name in EFFECTS else p for p in presets
+    ]
     service.apply(conn, SYSTEM, presets)
 
 
-def _measured_over(preset: Loaded, window_days: int) -> Loaded:
-    """Return the preset with ``measure.window_days`` set (the file's own words kept)."""
+def _for_the_demo(preset: Loaded, window_days: int | None, holdout: float | None) -> Loaded:
+    """Return the preset measured as the demo measures it (the file's own words kept)."""
     from tenure.domains.automation import loading
 
-    line = f"measure:\n  window_days: {window_days}  # the demo company: windows that close\n"
-    if "\nmeasure:\n" not in preset.source:
-        raise ValueError(f"{preset.file}: the demo expects a measure: block")
-    return loading.parse(preset.source.replace("\nmeasure:\n", "\n" + line, 1), preset.file)
+    source = preset.source
+    note = "  # the demo company (tenure.demo.effects)"
+    if window_days is not None:
+        if "\nmeasure:\n" not in source:
+            raise ValueError(f"{preset.file}: the demo expects a measure: block")
+        line = f"\nmeasure:\n  window_days: {window_days}{note}\n"
+        source = source.replace("\nmeasure:\n", line, 1)
+    if holdout is not None:
+        source, found = re.subn(
+            r"^(enrollment:\n(?:  .*\n)*?)  holdout: [0-9.]+\n",
+            rf"\g<1>  holdout: {holdout}{note}\n",
+            source,
+            count=1,
+            flags=re.MULTILINE,
+        )
+        if not found and re.search(r"^enrollment:\n", source, flags=re.MULTILINE):
+            source = re.sub(
+                r"^enrollment:\n",
+                f"enrollment:\n  holdout: {holdout}{note}\n",
+                source,
+                count=1,
+                flags=re.MULTILINE,
+            )
+        elif not found:
+            source = re.sub(
+                r"^goal:\n",
+                f"enrollment:\n  holdout: {holdout}{note}\ngoal:\n",
+                source,
+                count=1,
+                flags=re.MULTILINE,
+            )
+    return loading.parse(source, preset.file)
