@@ -82,6 +82,16 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     assert sum(report["stages"].values()) == 300  # the demo ends with a scoring run
     assert rows["customers"] == 300
     assert (tmp_path / "tenure-demo-truth" / "truth.json").exists()
+    # the true effects of the demo's playbooks, and the global control group switched on
+    effects = json.loads((tmp_path / "tenure-demo-truth" / "effects.json").read_text())
+    assert set(effects) == {"win-back", "lead-welcome", "new-customer-onboarding"}
+    assert all(
+        e["window_days"] == 13 and e["as_of"].startswith("2026-02-01") for e in effects.values()
+    )
+    programme = tenure(
+        "playbooks", "report", "--programme", "--json", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert json.loads(programme.stdout)["global_control_share"] == 0.05, programme.stderr
     stages = json.loads(
         tenure("report", "stages", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )

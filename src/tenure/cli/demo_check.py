@@ -155,10 +155,12 @@ def _print_playbooks(rows: list[dict[str, Any]]) -> None:
             mark,
         )
     context.console.print(table)
+    first = rows[0]
     context.console.print(
-        f"Enrollments of the {rows[0]['window_days']} days before {rows[0]['as_of'][:10]} "
-        "and earlier, goal: a purchase within that many days. A 95% interval misses the true "
-        "effect about one time in twenty."
+        f"Measured: the enrollments made at least {first['window_days']} days before "
+        f"{first['as_of'][:10]} (the day after the history), goal: a purchase within "
+        f"{first['window_days']} days of enrolling; the true effect from effects.json. A 95% "
+        "interval misses the true effect about one time in twenty."
     )
 
 
