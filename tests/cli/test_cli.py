@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.domains.dataio.helpers import CUSTOMERS, write
 
@@ -158,8 +159,16 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     assert "--reset" in refused.stderr
     exported = tenure("export", "orders", "orders.csv", url=empty_sqlite_url, cwd=tmp_path)
     assert exported.returncode == 0
-    # every demo order has lines, and the file holds one row per line
-    assert f"Exported {rows['order_lines']:,} rows (one per order line)" in exported.stdout
+    # every demo order has lines, and the file holds one row per line: the generated ones and
+    # one for each order the playbooks' emails brought (tenure.demo.responses)
+    engine = create_engine(empty_sqlite_url)
+    with engine.connect() as conn:
+        responses = conn.execute(
+            text("SELECT count(*) FROM orders WHERE external_id LIKE 'demo-response:%'")
+        ).scalar_one()
+    engine.dispose()
+    lines = rows["order_lines"] + responses
+    assert f"Exported {lines:,} rows (one per order line)" in exported.stdout
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -20,7 +20,7 @@ from tenure.domains.automation.loading import parse
 from tenure.domains.automation.models import Enrollment
 from tenure.domains.customers import changes
 from tenure.domains.messaging.models import Message
-from tenure.domains.orders.models import Order
+from tenure.domains.orders.models import Order, OrderLine
 
 PERSON = Actor(None, "cli")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -106,6 +106,14 @@ def test_every_emailed_treated_enrollment_answers_once_inside_its_window(conn: C
         assert customer_id == wanted_customer
         assert sent <= _utc(ordered_at) < enrolled_at + timedelta(days=WINDOW_DAYS)
         assert amount == Decimal("60.00")  # no paid order of their own: the shop's fallback
+    # one line each, at the order's amount, as every demo order has
+    lines = conn.execute(
+        select(OrderLine.order_id, OrderLine.line_no, OrderLine.unit_price, Order.amount).join(
+            Order, Order.id == OrderLine.order_id
+        )
+    ).all()
+    assert len(lines) == len(emailed)
+    assert all(no == 1 and price == amount for _, no, price, amount in lines)
 
 
 def test_the_draw_answers_about_the_stated_share(conn: Connection) -> None:

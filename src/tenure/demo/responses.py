@@ -8,7 +8,8 @@ says whether it buys, and one insert writes the orders. No playbook step and no 
 is added: ``tenure demo`` costs what it did.
 
 A response is a paid order whose ``external_id`` starts ``demo-response:``, at the
-customer's own average paid order value (the shop's when they have none), on a day drawn
+customer's own average paid order value (the shop's when they have none) — one line, the
+customer's latest product (the shop's latest for a first order) — on a day drawn
 evenly from what is left of the enrollment's window after the email; one that would fall
 after the end of the history is not written (it belongs to an enrollment still being measured).
 """
@@ -28,7 +29,7 @@ from sqlalchemy import Connection, func, insert, select
 from tenure.demo.effects import EFFECTS, EFFECTS_FILE, WINDOW_DAYS, TrueEffect
 from tenure.domains.automation.models import Enrollment, PlaybookRecord
 from tenure.domains.messaging.models import Message, MessageStatus
-from tenure.domains.orders.models import Order, OrderStatus
+from tenure.domains.orders.models import Order, OrderLine, OrderStatus
 from tenure.kit.timeutil import utcnow
 
 PREFIX = "demo-response:"
@@ -119,11 +120,48 @@ class Responder:
                 for enrollment_id, name, customer_id, at in chosen
             ],
         )
+        _add_lines(conn, {f"{PREFIX}{n}:{e}": (c, values[c]) for e, n, c, _ in chosen})
         return len(chosen)
 
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _add_lines(conn: Connection, orders: dict[str, tuple[int, Decimal]]) -> None:
+    """Give each response one line: the customer's latest product, else the shop's latest."""
+    ids = dict(
+        conn.execute(
+            select(Order.external_id, Order.id).where(Order.external_id.in_(list(orders)))
+        ).all()
+    )
+    customers = sorted({c for c, _ in orders.values()})
+    product = (OrderLine.product_id, OrderLine.product_name, OrderLine.category)
+    latest: dict[int, tuple[Any, Any, Any]] = {}
+    for customer_id, *found in conn.execute(
+        select(Order.customer_id, *product)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.customer_id.in_(customers), Order.external_id.not_like(f"{PREFIX}%"))
+        .order_by(Order.ordered_at, OrderLine.line_no)
+    ).all():
+        latest[int(customer_id)] = (found[0], found[1], found[2])
+    shop = conn.execute(select(*product).order_by(OrderLine.id.desc()).limit(1)).first()
+    fallback = (None, None, None) if shop is None else (shop[0], shop[1], shop[2])
+    conn.execute(
+        insert(OrderLine),
+        [
+            {
+                "order_id": ids[external_id],
+                "line_no": 1,
+                "product_id": latest.get(customer_id, fallback)[0],
+                "product_name": latest.get(customer_id, fallback)[1],
+                "category": latest.get(customer_id, fallback)[2],
+                "quantity": 1,
+                "unit_price": amount,
+            }
+            for external_id, (customer_id, amount) in orders.items()
+        ],
+    )
 
 
 def _order_values(conn: Connection, customer_ids: list[int]) -> dict[int, Decimal]:
