@@ -267,7 +267,10 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     for name, rows in data.counts().items():
         table.add_row(name, f"{rows:,}")
     context.console.print(table)
-    context.console.print(f"Truth behind the data: {truth}/truth.parquet, {truth}/truth.json")
+    context.console.print(
+        f"Truth behind the data: {truth}/truth.parquet, {truth}/truth.json, and the playbooks' "
+        f"true effects in {truth}/effects.json (`tenure demo check` puts the estimates beside them)"
+    )
     from tenure.cli.score import print_stages
 
     print_stages(scored.stages, f"Lifecycle stages as of {config.end}")
