@@ -15,7 +15,7 @@ Targets are printed beside the figures (``Targets``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -318,3 +318,51 @@ def _verdict(
 ) -> dict[str, Any]:
     met = None if value is None else (value <= target if at_most else value >= target)
     return {"target": name, "value": value, "goal": target, "at_most": at_most, "met": met}
+
+
+def check_playbooks(
+    conn: Connection, effects: dict[str, dict[str, Any]], margin_share: float
+) -> list[dict[str, Any]]:
+    """Measure each demo playbook as of its true effect's day; put the truth beside it.
+
+    ``effects`` is what ``tenure demo`` wrote to effects.json (``tenure.demo.responses``): per
+    playbook, the true uplift of its primary metric (the goal rate) over the enrollments
+    measured as of ``as_of`` with a window of ``window_days``. The estimate is the playbook
+    report's own (``tenure.domains.automation.measure``), over the same enrollments. No target:
+    a 95% interval misses the truth one time in twenty (the slow coverage test counts how often).
+    """
+    from tenure.domains.automation.measure import measure
+
+    rows = []
+    for name, truth in effects.items():
+        try:
+            measured = measure(
+                conn,
+                name,
+                margin_share=margin_share,
+                now=datetime.fromisoformat(truth["as_of"]),
+                window_days=int(truth["window_days"]),
+            )
+        except NotFound:
+            continue
+        rate = measured.goal_rate
+        true = truth["true_uplift"]
+        covered = None if rate is None or true is None else bool(rate.low <= true <= rate.high)
+        rows.append(
+            {
+                "playbook": name,
+                "metric": measured.primary,
+                "story": truth["story"],
+                "as_of": truth["as_of"],
+                "window_days": measured.window_days,
+                "treated": measured.measured_treated,
+                "holdout": measured.measured_holdout,
+                "estimate": None if rate is None else rate.difference,
+                "low": None if rate is None else rate.low,
+                "high": None if rate is None else rate.high,
+                "true_uplift": true,
+                "response_probability": truth["response_probability"],
+                "covered": covered,
+            }
+        )
+    return rows

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tenure.api.params import PathId
+from tenure.domains.automation import programme
 from tenure.domains.automation import reports as playbook_reports
 from tenure.domains.automation import service as playbook_service
 from tenure.domains.crosssell import service as cross_sell
@@ -298,6 +299,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 playbook,
                 found["external_id"],
                 utcnow(),
-                global_control=render.settings.automation.global_control_share,
+                global_control=programme.global_control_share(conn, render.settings),
             )
         return RedirectResponse(f"/customers/{customer_id}#playbooks", 303)
