@@ -72,13 +72,16 @@ def test_an_offer_names_its_pair_its_due_day_and_leaves_out_what_was_bought() ->
     assert by_customer[3]["score"] == pytest.approx(0.0)  # past q3 + 2·IQR: none still to come
 
 
-def test_a_repeating_item_stays_on_offer_and_the_fallback_fills_the_slots() -> None:
+def test_a_repeating_item_stays_on_offer_and_popular_items_compete_by_base_rate() -> None:
     known = firsts([(4, "A", 960), (4, "B", 980), (5, "P", 900), (6, "P", 950), (7, "Q", 990)])
     repeats = pl.DataFrame({"item": ["B"], "repeat_share": [0.7]})
     found = offers(known, pairs({**STRONG, **LAGS}), repeats, 1000, OfferParams(per_customer=2))
     four = found.filter(pl.col("customer_id") == 4)
-    assert four["item"].to_list() == ["B", "P"]  # B repeats; then the most popular item
-    assert four["source"].to_list() == ["sequence", "popular"]
+    # B repeats, so stays on offer; P, bought by half of last year's 4 buyers, is likelier than
+    # B (share 0.4, less after 40 days) and comes first
+    assert four["item"].to_list() == ["P", "B"]
+    assert four["source"].to_list() == ["popular", "sequence"]
+    assert four["score"][0] == pytest.approx(2 / 4)
     popular = popular_offers(known, repeats, 1000, OfferParams(per_customer=2))
     assert popular.filter(pl.col("customer_id") == 5)["item"].to_list() == [
         "A",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.domains.dataio.helpers import CUSTOMERS, write
 
@@ -82,6 +83,16 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     assert sum(report["stages"].values()) == 300  # the demo ends with a scoring run
     assert rows["customers"] == 300
     assert (tmp_path / "tenure-demo-truth" / "truth.json").exists()
+    # the true effects of the demo's playbooks, and the global control group switched on
+    effects = json.loads((tmp_path / "tenure-demo-truth" / "effects.json").read_text())
+    assert set(effects) == {"win-back", "lead-welcome", "new-customer-onboarding"}
+    assert all(
+        e["window_days"] == 13 and e["as_of"].startswith("2026-02-01") for e in effects.values()
+    )
+    programme = tenure(
+        "playbooks", "report", "--programme", "--json", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert json.loads(programme.stdout)["global_control_share"] == 0.05, programme.stderr
     stages = json.loads(
         tenure("report", "stages", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )
@@ -155,8 +166,16 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     assert "--reset" in refused.stderr
     exported = tenure("export", "orders", "orders.csv", url=empty_sqlite_url, cwd=tmp_path)
     assert exported.returncode == 0
-    # every demo order has lines, and the file holds one row per line
-    assert f"Exported {rows['order_lines']:,} rows (one per order line)" in exported.stdout
+    # every demo order has lines, and the file holds one row per line: the generated ones and
+    # one for each order the playbooks' emails brought (tenure.demo.responses)
+    engine = create_engine(empty_sqlite_url)
+    with engine.connect() as conn:
+        responses = conn.execute(
+            text("SELECT count(*) FROM orders WHERE external_id LIKE 'demo-response:%'")
+        ).scalar_one()
+    engine.dispose()
+    lines = rows["order_lines"] + responses
+    assert f"Exported {lines:,} rows (one per order line)" in exported.stdout
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -63,3 +63,16 @@ def test_clv_is_close_to_the_true_expected_value(report: Any) -> None:
         return
     assert abs(clv["equity_error"]) <= 0.15
     assert clv["correlation"] >= 0.8
+
+
+def test_each_demo_playbook_is_measured_beside_its_true_effect(report: Any) -> None:
+    from tenure.demo.effects import EFFECTS
+
+    rows = {row["playbook"]: row for row in report["playbooks"]}
+    assert set(rows) == set(EFFECTS)
+    for name, row in rows.items():
+        assert row["treated"] > 0 and row["holdout"] > 0, row
+        assert row["low"] <= row["estimate"] <= row["high"]
+        # the truth: the response probability × a share of the treated (not all reachable)
+        assert 0 < row["true_uplift"] <= EFFECTS[name].response_probability
+        assert row["covered"] is (row["low"] <= row["true_uplift"] <= row["high"])

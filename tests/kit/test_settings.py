@@ -27,6 +27,7 @@ SECTIONS = {
     "webhooks": "WebhookSettings",
     "access": "AccessSettings",
     "automation": "AutomationSettings",
+    "cross_sell": "CrossSellSettings",
 }
 
 

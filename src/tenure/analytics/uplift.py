@@ -238,6 +238,36 @@ def customers_needed(
     return math.ceil(treated) + math.ceil(treated * ratio)
 
 
+def customers_needed_for_mean(
+    spread: float,
+    detectable_difference: float,
+    holdout_share: float,
+    *,
+    power: float = 0.8,
+    confidence: float = CONFIDENCE,
+) -> int:
+    """Return how many to enroll (both groups) to detect ``detectable_difference`` in a mean.
+
+    Two-sided test at ``1 - confidence`` of a difference of means whose values spread with the
+    standard deviation ``spread`` (normal approximation, as for the rates), the holdout taking
+    ``holdout_share`` of those enrolled.
+    """
+    if not spread > 0:
+        raise ValueError(f"spread: {spread} is not above 0")
+    if not detectable_difference > 0:
+        raise ValueError(f"detectable_difference: {detectable_difference} is not above 0")
+    if not 0 < holdout_share < 1:
+        raise ValueError(f"holdout_share: {holdout_share} is not between 0 and 1")
+    ratio = holdout_share / (1 - holdout_share)
+    treated = NormalIndPower().solve_power(
+        effect_size=detectable_difference / spread,
+        alpha=1 - confidence,
+        power=power,
+        ratio=ratio,
+    )
+    return math.ceil(treated) + math.ceil(treated * ratio)
+
+
 def _check_counts(goals: int, size: int, group: str) -> None:
     if size < 0 or goals < 0 or goals > size:
         raise ValueError(f"{group}: {goals} goals out of {size} customers is not a count")

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 
 from tenure.api.auth import Guard, audit_actor, caller
 from tenure.api.params import QueryId
-from tenure.domains.automation import editor, reports, service
+from tenure.domains.automation import editor, programme, reports, service
 from tenure.domains.automation.loading import PlaybookInvalid
 from tenure.domains.automation.models import EnrollmentStatus, PlaybookStatus
 from tenure.domains.users import access
@@ -215,7 +215,7 @@ def routes(engine: Engine, settings: Settings, router: APIRouter) -> None:
                 name,
                 body.customer,
                 utcnow(),
-                global_control=settings.automation.global_control_share,
+                global_control=programme.global_control_share(conn, settings),
             )
         return {
             "id": made.id,

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import Engine
 
 from tenure.api import (
+    cross_sell,
     customers,
     events,
     loyalty,
@@ -37,4 +38,5 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     runs.routes(engine, settings, worker, router)
     surveys.routes(engine, settings, router)
     loyalty.routes(engine, router)
+    cross_sell.routes(engine, settings, router)
     return router

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -16,10 +18,12 @@ if TYPE_CHECKING:
 
     from tenure.demo.config import DemoConfig, Profile
     from tenure.demo.generate import DemoData
+    from tenure.kit.settings import Settings
 
 
 REPLAY_DAYS = 28  # the demo's playbooks have been at work this long when it opens
 RUN_EVERY_DAYS = 14  # a scoring run a fortnight over those days (each costs a full run)
+GLOBAL_CONTROL_SHARE = 0.05  # the demo measures its whole programme against this share
 
 app = typer.Typer(
     help="A simulated company with its hidden truth, and a check of a run against that truth.",
@@ -190,7 +194,9 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     # worker's tick every morning, so a first look shows journeys under way, tasks for the
     # owners, sent mail and goals reached; the last run, as of the last day, is the current one
     from tenure.demo import loyalty as demo_loyalty
+    from tenure.demo.effects import HOLDOUT, WINDOW_DAYS
     from tenure.demo.load import publish_presets
+    from tenure.demo.responses import Responder, true_effects, write_effects
     from tenure.domains.scoring.run import run_scoring
     from tenure.kit.clock import SystemClock
     from tenure.kit.timeutil import end_of_day
@@ -203,9 +209,20 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         publish_presets(conn)
         # the shipped loyalty programme: the first run earns on the whole history
         programme = demo_loyalty.apply_programme(conn, now_utc())
+        publish_presets(conn, WINDOW_DAYS, HOLDOUT)
+        switch_global_control_on(conn, settings)
+    settings = effective_settings(eng, settings)
     scored_runs: list[Any] = []
+    # the company answers the playbooks' emails with known true effects (tenure.demo.effects):
+    # set-wise before each run, so the runs see the orders the emails brought
+    history_ends = min(
+        datetime.combine(config.end + timedelta(days=1), dt_time(0), tzinfo=UTC), now_utc()
+    )
+    responder = Responder(seed=config.seed, until=history_ends - timedelta(microseconds=1))
 
     def score(day: date) -> None:
+        with eng.begin() as conn:
+            responder.respond(conn)
         with eng.begin() as conn:  # the load is committed: big tables may come through Arrow
             scored_runs.append(run_scoring(conn, day, settings, arrow_reader(eng)))
 
@@ -225,6 +242,13 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         redeemed = demo_loyalty.redeem_some(
             conn, programme, end_of_day(config.end, settings.business.timezone)
         )
+    # the true uplift of each playbook's goal rate over the enrollments whose window has closed
+    # by the start of the day after the history (what `tenure demo check` measures)
+    measured_as_of = datetime.combine(
+        config.end + timedelta(days=1), dt_time(0), tzinfo=ZoneInfo(settings.business.timezone)
+    )
+    with eng.connect() as conn:
+        write_effects(truth, true_effects(conn, measured_as_of))
     add(acted, playbook_tick(eng, settings, SystemClock()))
     password = _demo_login(eng)
     seconds = time.perf_counter() - started
@@ -253,7 +277,10 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     for name, rows in data.counts().items():
         table.add_row(name, f"{rows:,}")
     context.console.print(table)
-    context.console.print(f"Truth behind the data: {truth}/truth.parquet, {truth}/truth.json")
+    context.console.print(
+        f"Truth behind the data: {truth}/truth.parquet, {truth}/truth.json, and the playbooks' "
+        f"true effects in {truth}/effects.json (`tenure demo check` puts the estimates beside them)"
+    )
     from tenure.cli.score import print_stages
 
     print_stages(scored.stages, f"Lifecycle stages as of {config.end}")
@@ -269,6 +296,24 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     )
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")
     _print_login(password)
+
+
+def switch_global_control_on(conn: Any, settings: Settings) -> None:
+    """Save a global control group for the demo store, unless the configuration sets one."""
+    from tenure.domains.audit.service import SYSTEM
+    from tenure.domains.preferences import service as preferences
+
+    if preferences.effective(conn, settings).automation.global_control_share == 0:
+        share = {"global_control_share": GLOBAL_CONTROL_SHARE}
+        preferences.save(conn, SYSTEM, "automation", share, settings)
+
+
+def effective_settings(eng: Engine, settings: Settings) -> Settings:
+    """Return the settings with the groups saved in the store (the global control group)."""
+    from tenure.domains.preferences import service as preferences
+
+    with eng.connect() as conn:
+        return preferences.effective(conn, settings)
 
 
 def _demo_login(eng: Engine) -> str | None:

@@ -25,6 +25,7 @@ from tenure.cli import (
     webhooks,
     worker,
 )
+from tenure.cli import report_cross_sell as _report_cross_sell  # noqa: F401  (report cross-sell)
 from tenure.cli import report_kpis as _report_kpis  # noqa: F401  (adds report kpis, cohorts, channels)
 
 demo.app.command("check")(demo_check.check)

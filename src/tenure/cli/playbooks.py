@@ -240,11 +240,11 @@ def enroll(
     The worker runs the first step at its next tick (`tenure worker --once` runs it now).
     """
     from tenure.domains.automation import service
+    from tenure.domains.automation.programme import global_control_share
     from tenure.kit.timeutil import utcnow
 
-    share = context.settings().automation.global_control_share
-
     def enroll_one(conn: Connection) -> int:
+        share = global_control_share(conn, context.settings())
         return service.enroll(conn, _actor(), name, customer, utcnow(), global_control=share).id
 
     made = context.in_store(enroll_one)
@@ -441,18 +441,42 @@ def _report_text(figures: dict[str, Any]) -> str:
             f"{way['treated']:,} treated): {shown}"
         )
     if not figures["enough"]:
-        needed = figures["customers_needed"]
-        so_far = measured["treated"] + measured["holdout"]
-        lines.append(
-            "[yellow]not enough data yet[/]"
-            + (
-                f": about {needed:,} measured customers are needed to detect a 5-point "
-                f"difference in the goal rate ({so_far:,} so far)"
-                if needed
-                else ""
-            )
-        )
+        lines.append("[yellow]not enough data yet[/]" + _still_needed(figures))
     return "\n".join(lines)
+
+
+def _still_needed(figures: dict[str, Any]) -> str:
+    """Say what the primary metric needs, in its own terms: a rate's points or money."""
+    needed = figures["customers_needed"]
+    found = figures.get("needed_for_primary") or {}
+    metric = found.get("metric", "goal_rate")
+    measured = figures["measured"]
+    so_far = found.get("measured", measured["treated"] + measured["holdout"])
+    money = {"revenue_per_customer": "revenue", "margin_per_customer": "margin"}
+    if not needed:
+        if metric in money:
+            return (
+                ": how many are needed shows once measured customers have spent "
+                f"({so_far:,} so far)"
+            )
+        return ""
+    if metric.startswith("still_active_"):
+        days = metric.removeprefix("still_active_").removesuffix("d")
+        return (
+            f": about {needed:,} customers enrolled at least {days} days ago are needed to "
+            f"detect a 5-point difference in the share still active after {days} days "
+            f"({so_far:,} so far)"
+        )
+    if metric in money:
+        return (
+            f": about {needed:,} measured customers are needed to detect a difference of "
+            f"{found['difference']:,.2f} in {money[metric]} per customer (a tenth of the "
+            f"holdout's) ({so_far:,} so far)"
+        )
+    return (
+        f": about {needed:,} measured customers are needed to detect a 5-point "
+        f"difference in the goal rate ({so_far:,} so far)"
+    )
 
 
 def _marked(primary: bool) -> str:

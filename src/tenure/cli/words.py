@@ -140,6 +140,26 @@ ZH: dict[str, str] = {
     "predictive CLV, mean": "预测 CLV 平均",
     "customer equity": "客户资产",
     "NPS (latest answer per customer, 365 days)": "NPS（每位客户最近一次回答，365 天）",
+    # tenure report cross-sell
+    "no cross-sell in run {run}": "运行 {run} 未计算交叉销售",
+    "within {days} days": "{days} 天内",
+    "median lag, days": "中位间隔（天）",
+    "quartiles": "四分位",
+    "Strongest sequences of {level} as of {day} ({due} customers due now)": (
+        "截至 {day} 最强的{level}购买序列（{due} 位客户现在到期）"
+    ),
+    "products": "商品",
+    "categories": "品类",
+    "method": "方法",
+    "precision@{k}": "精确率@{k}",
+    "recall@{k}": "召回率@{k}",
+    "hit rate": "命中率",
+    "Offers learned as of {day}, tested on the next {days} days ({buyers} buyers)": (
+        "推荐截至 {day} 学习，在之后 {days} 天检验（{buyers} 位买家）"
+    ),
+    "next best offer": "下一最佳推荐",
+    "most popular": "最受欢迎",
+    "sequence only": "仅序列",
 }
 
 

@@ -15,7 +15,7 @@ Targets are printed beside the figures (``Targets``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from sqlalchemy.exc import NoResultFound
 from tenure.analytics.calibration import calibration
 from tenure.analytics.stages import STAGES
 from tenure.demo.truth import Truth
+from tenure.domains.crosssell import repository as cross_sell_repo
 from tenure.domains.scoring import outcomes
 from tenure.domains.scoring import repository as runs
 from tenure.kit.errors import NotFound
@@ -91,9 +92,36 @@ def check_run(
     )
     report["churn_risk"]["horizon_days"] = horizon_days
     report["clv"] = _clv(joined, truth, as_of, record)
+    report["sequences"] = planted_sequences(conn, truth, run_id)
     report["invariants"] = invariants(conn, joined, as_of, record, timezone)
     report["verdicts"] = verdicts(report, targets)
     return report
+
+
+def planted_sequences(conn: Connection, truth: Truth, run_id: int) -> list[dict[str, Any]]:
+    """Return each planted sequence beside what the run found of it (found, lag, rank)."""
+    rows = []
+    for planted in truth.sequences:
+        level = planted["level"]
+        found, _ = cross_sell_repo.pairs(conn, run_id, level=level, limit=100_000)
+        ranked = [(p["a"], p["b"]) for p in found]
+        pair = (planted["a"], planted["b"])
+        match = found[ranked.index(pair)] if pair in ranked else None
+        rows.append(
+            {
+                "level": level,
+                "a": planted["a"],
+                "b": planted["b"],
+                "planted_customers": planted["customers"],
+                "planted_lag_days": planted["lag_days"],
+                "found": match is not None,
+                "rank": ranked.index(pair) + 1 if match else None,
+                "found_lag_median": match["lag_median"] if match else None,
+                "found_share": match["share"] if match else None,
+                "z": match["z"] if match else None,
+            }
+        )
+    return rows
 
 
 def _as_date(value: Any) -> date:
@@ -290,3 +318,51 @@ def _verdict(
 ) -> dict[str, Any]:
     met = None if value is None else (value <= target if at_most else value >= target)
     return {"target": name, "value": value, "goal": target, "at_most": at_most, "met": met}
+
+
+def check_playbooks(
+    conn: Connection, effects: dict[str, dict[str, Any]], margin_share: float
+) -> list[dict[str, Any]]:
+    """Measure each demo playbook as of its true effect's day; put the truth beside it.
+
+    ``effects`` is what ``tenure demo`` wrote to effects.json (``tenure.demo.responses``): per
+    playbook, the true uplift of its primary metric (the goal rate) over the enrollments
+    measured as of ``as_of`` with a window of ``window_days``. The estimate is the playbook
+    report's own (``tenure.domains.automation.measure``), over the same enrollments. No target:
+    a 95% interval misses the truth one time in twenty (the slow coverage test counts how often).
+    """
+    from tenure.domains.automation.measure import measure
+
+    rows = []
+    for name, truth in effects.items():
+        try:
+            measured = measure(
+                conn,
+                name,
+                margin_share=margin_share,
+                now=datetime.fromisoformat(truth["as_of"]),
+                window_days=int(truth["window_days"]),
+            )
+        except NotFound:
+            continue
+        rate = measured.goal_rate
+        true = truth["true_uplift"]
+        covered = None if rate is None or true is None else bool(rate.low <= true <= rate.high)
+        rows.append(
+            {
+                "playbook": name,
+                "metric": measured.primary,
+                "story": truth["story"],
+                "as_of": truth["as_of"],
+                "window_days": measured.window_days,
+                "treated": measured.measured_treated,
+                "holdout": measured.measured_holdout,
+                "estimate": None if rate is None else rate.difference,
+                "low": None if rate is None else rate.low,
+                "high": None if rate is None else rate.high,
+                "true_uplift": true,
+                "response_probability": truth["response_probability"],
+                "covered": covered,
+            }
+        )
+    return rows

@@ -17,6 +17,7 @@ from tenure.demo.people import customer_frame, users_frame
 from tenure.demo.population import Population, draw_population, lives
 from tenure.demo.purchases import draw_orders, order_frames
 from tenure.demo.saas import draw_invoices
+from tenure.demo.sequences import plant as plant_sequences
 from tenure.demo.spend import spend_frame
 from tenure.demo.timeline import to_timestamps
 
@@ -84,8 +85,12 @@ def generate(config: DemoConfig, step: Step | None = None) -> DemoData:
     if config.profile == "saas":
         orders, subscriptions, contract_events = draw_invoices(rngs[2], pop, life, config)
         extra_events.append(contract_events)
+        planted: list[dict[str, object]] = []
     else:
         orders = draw_orders(rngs[2], pop, life, config)
+        simulated = config.days + config.future_days
+        # A, then B about N days later
+        orders, planted = plant_sequences(config.seed, orders, pop.death, simulated)
     say("events")
     events = draw_events(rngs[4], pop, life, config, extra_events)
     future = next_active(orders, events, pop.size, config.days)
@@ -113,6 +118,7 @@ def generate(config: DemoConfig, step: Step | None = None) -> DemoData:
         "latent": dataclasses.asdict(config.latent),
         "channels": [dataclasses.asdict(c) for c in config.channels],
         "time_unit": "day",
+        "sequences": planted,
     }
     truth = _truth(pop, config, customers["external_id"], future)
     return DemoData(tables, truth, parameters)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy import Connection
 
 from tenure.demo.generate import DemoData
 from tenure.domains.audit.service import SYSTEM
+from tenure.domains.automation.loading import Loaded
 from tenure.domains.customers import service as customers
 from tenure.domains.preferences import service as preferences
 from tenure.domains.registry import metadata
@@ -59,10 +61,60 @@ def clear_store(conn: Connection) -> None:
         conn.execute(table.delete())
 
 
-def publish_presets(conn: Connection) -> None:
-    """Publish the shipped playbooks in the demo store (lead welcome, onboarding, win-back, NPS)."""
+def publish_presets(
+    conn: Connection, window_days: int | None = None, holdout: float | None = None
+) -> None:
+    """Publish the shipped playbooks in the demo store (lead welcome, onboarding, win-back, NPS).
+
+    For the playbooks with a true effect (``tenure.demo.effects``), written into their YAML:
+    ``window_days`` as ``measure.window_days``, so their windows close inside the replayed
+    weeks, and ``holdout`` as ``enrollment.holdout``, so four weeks give a readable estimate.
+    """
+    from tenure.demo.effects import EFFECTS
     from tenure.domains.audit.service import SYSTEM
     from tenure.domains.automation import loading, service
     from tenure.domains.automation.presets import FOLDER
 
-    service.apply(conn, SYSTEM, loading.read_all(FOLDER))
+    presets = loading.read_all(FOLDER)
+    presets = [
+        _for_the_demo(p, window_days, holdout) if p.playbook.name in EFFECTS else p for p in presets
+    ]
+    service.apply(conn, SYSTEM, presets)
+
+
+def _for_the_demo(preset: Loaded, window_days: int | None, holdout: float | None) -> Loaded:
+    """Return the preset measured as the demo measures it (the file's own words kept)."""
+    from tenure.domains.automation import loading
+
+    source = preset.source
+    note = "  # the demo company (tenure.demo.effects)"
+    if window_days is not None:
+        if "\nmeasure:\n" not in source:
+            raise ValueError(f"{preset.file}: the demo expects a measure: block")
+        line = f"\nmeasure:\n  window_days: {window_days}{note}\n"
+        source = source.replace("\nmeasure:\n", line, 1)
+    if holdout is not None:
+        source, found = re.subn(
+            r"^(enrollment:\n(?:  .*\n)*?)  holdout: [0-9.]+\n",
+            rf"\g<1>  holdout: {holdout}{note}\n",
+            source,
+            count=1,
+            flags=re.MULTILINE,
+        )
+        if not found and re.search(r"^enrollment:\n", source, flags=re.MULTILINE):
+            source = re.sub(
+                r"^enrollment:\n",
+                f"enrollment:\n  holdout: {holdout}{note}\n",
+                source,
+                count=1,
+                flags=re.MULTILINE,
+            )
+        elif not found:
+            source = re.sub(
+                r"^goal:\n",
+                f"enrollment:\n  holdout: {holdout}{note}\ngoal:\n",
+                source,
+                count=1,
+                flags=re.MULTILINE,
+            )
+    return loading.parse(source, preset.file)

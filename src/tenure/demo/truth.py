@@ -38,6 +38,7 @@ class Truth:
 
     customers: pl.DataFrame
     config: DemoConfig
+    sequences: tuple[dict[str, Any], ...] = ()  # planted (tenure.demo.sequences)
 
     @classmethod
     def read(cls, folder: Path) -> Truth:
@@ -58,7 +59,8 @@ class Truth:
             future_days=int(parameters.get("future_days", 0)),
             latent=Latent(**parameters["latent"]),
         )
-        return cls(pl.read_parquet(table), config)
+        planted = tuple(parameters.get("sequences") or ())
+        return cls(pl.read_parquet(table), config, planted)
 
     def day_index(self, day: date) -> float:
         """Return the end of ``day`` in days since the start of the history."""

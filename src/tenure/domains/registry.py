@@ -11,6 +11,7 @@ from tenure.domains.automation.models import (
     PlaybookVersion,
     StepRun,
 )
+from tenure.domains.crosssell.models import CustomerOffer, OfferDismissal, SequencePair
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event, FeedCursor
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
@@ -87,6 +88,9 @@ ALL_MODELS = (
     LoyaltyAllocation,
     LoyaltyRefund,
     LoyaltyTierMembership,
+    SequencePair,
+    CustomerOffer,
+    OfferDismissal,
 )
 
 

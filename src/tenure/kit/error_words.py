@@ -64,6 +64,10 @@ ZH: dict[str, str] = {
     "key: give an idempotency key (Idempotency-Key header or key)": "key：请提供幂等键（Idempotency-Key 请求头或 key 字段）",
     "customer_id: no customer {}": "customer_id：没有客户 {0}",
     "reward: give a reward or an amount (one of them)": "reward：请给出奖励或数量（二者之一）",
+    # cross-sell (domains/crosssell)
+    "level: must be one of {}, not {}": "level：须为 {0} 之一，而不是 {1}",
+    "min_share: must be between 0 and 1": "min_share：须在 0 到 1 之间",
+    "item: give the offered item (1–128 characters)": "item：请给出推荐的商品（1–128 个字符）",
     # customers
     "customer: no customer with external id {}; create it first (POST /api/v1/customers)": (
         "customer：没有外部 id 为 {0} 的客户；请先创建（POST /api/v1/customers）"

@@ -168,6 +168,7 @@ AUDIT_ACTIONS: Labels = {
     "customer.create": _l("customer created", "创建客户"),
     "customer.update": _l("customer changed", "修改客户"),
     "customer.erase": _l("customer erased", "删除客户个人数据"),
+    "offer.dismiss": _l("offer dismissed for 30 days", "暂不推荐此商品 30 天"),
     "events.ingest": _l("events received", "接收事件"),
     "loyalty.adjust": _l("points adjusted by hand", "手动调整积分"),
     "loyalty.opening": _l("opening balances imported", "导入期初积分余额"),

@@ -24,6 +24,7 @@ from tenure.web.pages import (
     auth,
     calls,
     channels,
+    cross_sell,
     customer,
     customers,
     feedback,
@@ -128,6 +129,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
         loyalty,
         channels,
         feedback,
+        cross_sell,
     ):
         area.routes(engine, render, pages)
     runs.routes(engine, render, worker, pages)

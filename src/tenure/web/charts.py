@@ -230,3 +230,40 @@ def channels(
             },
         ],
     }
+
+
+def sequence_lags(pairs: Sequence[dict[str, Any]], names: tuple[str, str]) -> Option:
+    """Return each pair's lag from A to B in days: the quartile range and the median.
+
+    A floating bar runs from the first to the third quartile, the median a point on it.
+    ``names``: the words for the quartile range and the median. The base bar (0 → q1) is
+    invisible; its height is the first quartile.
+    """
+    labels = [f"{p['a']} → {p['b']}" for p in pairs]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "grid": _GRID,
+        "xAxis": {"type": "value", "name": "days"},
+        "yAxis": {"type": "category", "data": labels, "inverse": True},
+        "series": [
+            {
+                "type": "bar",
+                "stack": "lag",
+                "itemStyle": {"color": "transparent"},
+                "tooltip": {"show": False},
+                "data": [round(p["lag_q1"], 1) for p in pairs],
+            },
+            {
+                "type": "bar",
+                "stack": "lag",
+                "name": names[0],
+                "data": [round(p["lag_q3"] - p["lag_q1"], 1) for p in pairs],
+            },
+            {
+                "type": "scatter",
+                "name": names[1],
+                "symbolSize": 10,
+                "data": [round(p["lag_median"], 1) for p in pairs],
+            },
+        ],
+    }

@@ -52,6 +52,7 @@ MENU = (
     ("/value", N_("Value"), Permission.READ_REPORTS),
     ("/segments", N_("Segments"), Permission.READ_CUSTOMERS),
     ("/loyalty", N_("Loyalty"), Permission.READ_REPORTS),
+    ("/cross-sell", N_("Cross-sell"), Permission.READ_REPORTS),
     ("/channels", N_("Channels"), Permission.READ_SPEND),
     ("/runs", N_("Runs"), Permission.READ_REPORTS),
     ("/settings", N_("Settings"), Permission.CHANGE_SETTINGS),

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
-from tenure.domains.automation import crossings, enrollment, scheduled, steps
+from tenure.domains.automation import crossings, enrollment, programme, scheduled, steps
 from tenure.domains.automation.definition import Step
 from tenure.domains.messaging import delivery, transports
 from tenure.domains.messaging import service as messaging
@@ -151,7 +151,8 @@ def tick(engine: Engine, settings: Settings, clock: Clock) -> PlaybookTick:
 
     def enroll(conn: Connection) -> int:
         # read once a tick, parsed once
-        versions[:] = enrollment.current_versions(conn, settings.automation.global_control_share)
+        share = programme.global_control_share(conn, settings)
+        versions[:] = enrollment.current_versions(conn, share)
         enrollment.wake_waiting(conn, now)
         from_feed = sum(enrollment.enroll_from_feed(conn, v, now) for v in versions)
         return from_feed + sum(crossings.enroll_from_scores(conn, v, now) for v in versions)

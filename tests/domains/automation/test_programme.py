@@ -181,3 +181,35 @@ def test_without_a_global_control_nobody_is_compared(store: Engine) -> None:
         found = programme(conn, share=0.0, margin_share=0.3, now=NOW)
     assert found.started is None and found.purchase_rate is None and not found.enough
     assert found.as_dict()["assigned"] == {"treated": 0, "control": 0}
+
+
+def test_the_playbook_holdout_tile_leaves_the_global_control_out(store: Engine) -> None:
+    from tenure.domains.automation import reports
+
+    _store(store)
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(Enrollment.holdout, Enrollment.global_control, Enrollment.customer_id)
+            .join(PlaybookRecord, PlaybookRecord.id == Enrollment.playbook_id)
+            .where(PlaybookRecord.name == "offer")
+        ).all()
+        found = {s.name: s for s in reports.summary(conn, NOW)}
+    control = [c for h, g, c in rows if g]
+    assert control and all(_member(c) for c in control)  # they are stored as held out too …
+    assert all(h for h, g, _ in rows if g)
+    # … but the tile counts only the playbook's own holdout
+    assert found["offer"].holdout == sum(1 for h, g, _ in rows if h and not g)
+    assert found["offer"].enrolled == len(rows)
+
+
+def test_a_share_saved_in_the_store_wins_over_the_file(store: Engine) -> None:
+    from tenure.domains.automation.programme import global_control_share
+    from tenure.domains.preferences import service as preferences
+
+    configured = Settings(automation=AutomationSettings(global_control_share=0.0))
+    with write_transaction(store) as conn:
+        assert global_control_share(conn, configured) == 0.0
+        preferences.save(conn, PERSON, "automation", {"global_control_share": 0.05}, configured)
+        assert global_control_share(conn, configured) == 0.05
+        with pytest.raises(InvalidInput, match="global_control_share"):
+            preferences.save(conn, PERSON, "automation", {"global_control_share": 0.9}, configured)

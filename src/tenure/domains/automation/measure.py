@@ -44,6 +44,34 @@ from tenure.kit.timeutil import utcnow
 DEFAULT_WINDOW_DAYS = 30
 # the smallest difference in goal rate worth detecting, for "enough data yet?"
 DETECTABLE_DIFFERENCE = 0.05
+# … and in revenue (or margin) per customer: this share of the holdout's
+DETECTABLE_REVENUE_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class Needed:
+    """How many measured enrollments the primary metric needs to detect ``difference``.
+
+    ``difference`` is in the metric's own unit: a share (5 points) for the goal rate and the
+    still-active shares, money for revenue and margin per customer (10% of the holdout's).
+    ``measured``: the enrollments measured for that metric so far (for a still-active share,
+    those enrolled at least that many days ago). ``customers`` is None when it cannot be
+    worked out yet (no spread in revenue yet, or no holdout).
+    """
+
+    metric: str
+    difference: float | None
+    customers: int | None
+    measured: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the figures as plain data."""
+        return {
+            "metric": self.metric,
+            "difference": self.difference,
+            "customers": self.customers,
+            "measured": self.measured,
+        }
 
 
 @dataclass(frozen=True)
@@ -70,6 +98,7 @@ class Measured:
     still_active: tuple[retention.StillActive, ...] = ()
     variants: tuple[Variant, ...] = ()
     by_week: tuple[over_time.WeekPoint, ...] = ()  # the goal rate, cumulative by week
+    needed: Needed | None = None  # for the primary metric: None for an older caller
 
     @property
     def exploratory(self) -> list[str]:
@@ -84,6 +113,8 @@ class Measured:
     def enough(self) -> bool:
         """Whether enough enrollments have been measured to detect the difference sought."""
         measured = self.measured_treated + self.measured_holdout
+        if self.needed is not None:
+            measured = self.needed.measured
         return (
             self.customers_needed is not None
             and measured >= self.customers_needed
@@ -119,6 +150,7 @@ class Measured:
             },
             "margin_per_customer": difference(margin),
             "customers_needed": self.customers_needed,
+            "needed_for_primary": None if self.needed is None else self.needed.as_dict(),
             "enough": self.enough,
             "primary_metric": self.primary,
             "exploratory_metrics": self.exploratory,
@@ -192,6 +224,7 @@ def measure(
     kept = tuple(retention.still_active(conn, published.id, now, d) for d in retention.DAYS)
     ways = variants(cohort, playbook, splits_of(conn, published.id)) if goal else []
     primary = playbook.primary_metric
+    needed = _needed_for(primary, goal_rate, kept, cohort, share, margin_share)
     return Measured(
         playbook=name,
         as_of=now,
@@ -207,11 +240,12 @@ def measure(
         revenue=revenue,
         revenue_adjusted=adjusted,
         margin_share=margin_share,
-        customers_needed=_needed(_base_rate(primary, goal_rate, kept), share),
+        customers_needed=needed.customers,
         primary=primary,
         still_active=kept,
         variants=tuple(ways),
         by_week=tuple(over_time.by_week(cohort)) if goal else (),
+        needed=needed,
     )
 
 
@@ -337,6 +371,47 @@ def _base_rate(
         found = next((k.difference for k in kept if k.days == days), None)
         return found.holdout if found is not None else None
     return goal_rate.holdout if goal_rate is not None else None
+
+
+def _needed_for(
+    primary: str,
+    goal_rate: uplift.Difference | None,
+    kept: tuple[retention.StillActive, ...],
+    cohort: pl.DataFrame,
+    share: float,
+    margin_share: float,
+) -> Needed:
+    """Return what the primary metric needs: a rate's 5 points, or 10% of a money figure."""
+    if primary.startswith("still_active_"):
+        days = int(primary.removeprefix("still_active_").removesuffix("d"))
+        found = next((k for k in kept if k.days == days), None)
+        measured = 0 if found is None else found.treated + found.holdout
+        return Needed(
+            primary,
+            DETECTABLE_DIFFERENCE,
+            _needed(_base_rate(primary, goal_rate, kept), share),
+            measured,
+        )
+    measured = cohort.height
+    if primary in ("revenue_per_customer", "margin_per_customer"):
+        scale = margin_share if primary == "margin_per_customer" else 1.0
+        if not 0 < share < 1 or measured < 2:
+            return Needed(primary, None, None, measured)
+        values = cohort["after"].to_numpy() * scale
+        held = cohort.filter(pl.col("holdout"))["after"].to_numpy() * scale
+        spread = float(values.std(ddof=1))
+        level = float(held.mean()) if held.size and held.mean() > 0 else float(values.mean())
+        difference = DETECTABLE_REVENUE_SHARE * level
+        if not spread > 0 or not difference > 0:
+            return Needed(primary, None, None, measured)
+        customers = uplift.customers_needed_for_mean(spread, difference, share)
+        return Needed(primary, round(difference, 2), customers, measured)
+    return Needed(
+        primary,
+        DETECTABLE_DIFFERENCE,
+        _needed(_base_rate(primary, goal_rate, kept), share),
+        measured,
+    )
 
 
 def _needed(base_rate: float | None, share: float) -> int | None:

@@ -32,6 +32,7 @@ from tenure.analytics import uplift
 from tenure.domains.automation.measure import DETECTABLE_DIFFERENCE, scaled
 from tenure.domains.automation.models import Enrollment, PlaybookVersion
 from tenure.domains.orders.models import Order, OrderStatus
+from tenure.domains.preferences import service as preferences
 from tenure.kit.errors import InvalidInput
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
@@ -156,11 +157,19 @@ def programme(
     )
 
 
+def global_control_share(conn: Connection, settings: Settings) -> float:
+    """Return the global control group's share: saved in the store, else configured.
+
+    ``tenure demo`` saves 5%; otherwise it is ``automation.global_control_share``.
+    """
+    return preferences.effective(conn, settings).automation.global_control_share
+
+
 def as_configured(
     conn: Connection, settings: Settings, *, window_days: int | None = None
 ) -> Programme:
     """Measure the programme with the settings' share, window, margin and difference sought."""
-    automation = settings.automation
+    automation = preferences.effective(conn, settings).automation
     return programme(
         conn,
         share=automation.global_control_share,

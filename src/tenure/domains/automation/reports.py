@@ -159,6 +159,9 @@ def summary(conn: Connection, now: datetime | None = None) -> list[PlaybookSumma
     now = now or utcnow()
     since = now - timedelta(days=7)
     due = (Enrollment.status == EnrollmentStatus.ACTIVE.value) & (Enrollment.next_at <= now)
+    # the playbook's own holdout: the global control group (also run no step) is the
+    # programme's, counted apart (``programme``), not this playbook's
+    held_out = Enrollment.holdout.is_(True) & Enrollment.global_control.is_(False)
     counts = {
         int(row[0]): [int(n) for n in row[1:]]
         for row in conn.execute(
@@ -166,7 +169,7 @@ def summary(conn: Connection, now: datetime | None = None) -> list[PlaybookSumma
                 Enrollment.playbook_id,
                 func.count(),
                 *(_count(s) for s in (EnrollmentStatus.ACTIVE, *FINISHED)),
-                func.coalesce(func.sum(case((Enrollment.holdout.is_(True), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((held_out, 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Enrollment.enrolled_at >= since, 1), else_=0)), 0),
                 func.coalesce(func.sum(case((due, 1), else_=0)), 0),
             ).group_by(Enrollment.playbook_id)

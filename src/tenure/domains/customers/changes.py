@@ -9,6 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from tenure.domains.audit import service as audit
 from tenure.domains.automation.models import Enrollment
+from tenure.domains.crosssell.models import CustomerOffer, OfferDismissal
 from tenure.domains.customers.models import Customer
 from tenure.domains.events.models import Event
 from tenure.domains.lifecycle.models import StageHistory, StageTransition
@@ -28,6 +29,8 @@ from tenure.storage.rows import plain_row
 # where a customer's rows live, children first: erasing a customer empties these
 _OWNED: tuple[tuple[type[Base], InstrumentedAttribute[int]], ...] = (
     (Task, Task.customer_id),
+    (CustomerOffer, CustomerOffer.customer_id),
+    (OfferDismissal, OfferDismissal.customer_id),
     (SegmentMember, SegmentMember.customer_id),
     (ScoreHistory, ScoreHistory.customer_id),
     (StageHistory, StageHistory.customer_id),

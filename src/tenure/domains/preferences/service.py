@@ -14,13 +14,21 @@ from sqlalchemy import Connection, delete, insert, select
 from tenure.domains.audit import service as audit
 from tenure.domains.preferences.models import StoredSettings
 from tenure.kit.errors import InvalidInput
-from tenure.kit.settings import HealthSettings, LeadSettings, Settings, StageSettings
+from tenure.kit.settings import (
+    AutomationSettings,
+    HealthSettings,
+    LeadSettings,
+    Settings,
+    StageSettings,
+)
 from tenure.kit.timeutil import utcnow
 
 GROUPS: dict[str, type[BaseModel]] = {
     "stages": StageSettings,
     "health": HealthSettings,
     "leads": LeadSettings,
+    # the global control group: `tenure demo` saves one so the demo measures its programme
+    "automation": AutomationSettings,
 }
 
 

@@ -35,6 +35,8 @@ from tenure.analytics.features import (
 )
 from tenure.analytics.kpis import KpiInputs, compute_kpis
 from tenure.analytics.stages import policy, stage_counts
+from tenure.domains.crosssell import compute as cross_sell
+from tenure.domains.crosssell import repository as cross_sell_repo
 from tenure.domains.events import feed
 from tenure.domains.events.models import EventSource
 from tenure.domains.lifecycle import repository as lifecycle_repo
@@ -44,7 +46,12 @@ from tenure.domains.preferences import service as preferences
 from tenure.domains.scoring import crossings, pipeline
 from tenure.domains.scoring import repository as repo
 from tenure.domains.scoring.models import SCORE_COLUMNS
-from tenure.domains.scoring.snapshot import fingerprint, take_snapshot, take_spend
+from tenure.domains.scoring.snapshot import (
+    fingerprint,
+    take_purchases,
+    take_snapshot,
+    take_spend,
+)
 from tenure.domains.segments import service as segments_service
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import utcnow
@@ -82,8 +89,9 @@ class RunResult:
 # Part of every run's configuration hash: bump it whenever what a run computes changes, so a
 # newer Tenure never reuses an older run for the same day and data.
 # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn, 7: KPIs, 8: conversion,
-# 9: churn label without email opens and clicks, P(alive) from the churn model, new stage rules
-SCORING_VERSION = 9
+# 9: churn label without email opens and clicks, P(alive) from the churn model, new stage rules,
+# 10: cross-sell sequences and next best offers
+SCORING_VERSION = 10
 
 
 def _config_hash(settings: Settings) -> str:
@@ -91,7 +99,8 @@ def _config_hash(settings: Settings) -> str:
     text = (
         f"{SCORING_VERSION}|{stage_policy.fingerprint()}|{settings.business.timezone}|"
         f"{settings.value.model_dump_json()}|{settings.health.model_dump_json()}|"
-        f"{settings.leads.model_dump_json()}|{settings.churn.model_dump_json()}"
+        f"{settings.leads.model_dump_json()}|{settings.churn.model_dump_json()}|"
+        f"{settings.cross_sell.model_dump_json()}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -111,6 +120,8 @@ class ComputedRun:
     diagnostics: dict[str, Any]
     seconds: dict[str, float]
     timezone: str = "UTC"  # the business day's zone: when the run's stage changes happened
+    # the sequences, offers and their evaluation (tenure.domains.crosssell)
+    cross_sell: cross_sell.CrossSell = field(default_factory=cross_sell.CrossSell)
 
 
 def run_scoring(
@@ -146,8 +157,13 @@ def compute_run(
     event_days = FEATURE_EVENT_DAYS + 2 * horizon
     frames = take_snapshot(conn, as_of, settings.business.timezone, event_days, reader)
     frames["spend"] = take_spend(conn, as_of)  # in the fingerprint too
+    purchases = (
+        take_purchases(conn, as_of, settings.business.timezone)
+        if settings.cross_sell.enabled
+        else pl.DataFrame()
+    )
     timings["snapshot"] = time.perf_counter() - clock
-    config, data = _config_hash(settings), fingerprint(frames)
+    config, data = _config_hash(settings), fingerprint({**frames, "purchases": purchases})
     if (existing := repo.find_run(conn, as_of, config, data)) is not None:
         return _reused(conn, existing, as_of)
     clock = time.perf_counter()
@@ -213,6 +229,9 @@ def compute_run(
         ),
     )
     timings["kpis"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    sequences = cross_sell.cross_sell(purchases, day_number(as_of), settings.cross_sell)
+    timings["cross_sell"] = time.perf_counter() - clock
     return ComputedRun(
         as_of=as_of,
         config=config,
@@ -226,9 +245,11 @@ def compute_run(
             "value": value_diagnostics,
             "churn": churn_diagnostics,
             "lead_conversion": conversion_diagnostics,
+            "cross_sell": sequences.diagnostics,
         },
         seconds=timings,
         timezone=settings.business.timezone,
+        cross_sell=sequences,
     )
 
 
@@ -256,6 +277,7 @@ def save_run(conn: Connection, run: ComputedRun) -> RunResult:
     )
     repo.write_results(conn, writeback.history_rows(run_id, changes), scores)
     repo.write_kpis(conn, run_id, run.as_of, run.kpis)
+    cross_sell_repo.write_run(conn, run_id, run.cross_sell)
     # done: if its day is the latest, the run's stages and scores are now the current ones
     repo.mark_done(conn, run_id)
     loyalty_done: dict[str, Any] = {}

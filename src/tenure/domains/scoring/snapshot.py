@@ -358,3 +358,23 @@ def take_spend(conn: Connection, as_of: date) -> pl.DataFrame:
         pl.min_horizontal("end_day", pl.lit(d)).cast(pl.Int32).alias("end_day"),
     )
     return spend
+
+
+def take_purchases(conn: Connection, as_of: date, timezone: str) -> pl.DataFrame:
+    """Read every paid order line up to ``as_of``: customer_id, day, product_id, category.
+
+    The cross-sell sequences' input (``tenure.analytics.sequences.PURCHASE_SCHEMA``).
+    """
+    cutoff = start_of_day(as_of + timedelta(days=1), timezone)
+    o, lines = Order, OrderLine
+    dialect = conn.dialect.name
+    frame = _frame(
+        conn,
+        select(o.customer_id, _epoch(o.ordered_at, dialect), lines.product_id, lines.category)
+        .join(lines, lines.order_id == o.id)
+        .where(_scanned(o.ordered_at, dialect) < cutoff, o.status == "paid"),
+        {"customer_id": pl.Int64, "at": TIMESTAMP, "product_id": pl.String, "category": pl.String},
+    )
+    return frame.select(
+        "customer_id", _local_day("at", timezone).alias("day"), "product_id", "category"
+    )

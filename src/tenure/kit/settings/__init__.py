@@ -10,6 +10,7 @@ from tenure.kit.settings.access import AccessSettings
 from tenure.kit.settings.automation import AutomationSettings
 from tenure.kit.settings.business import BusinessSettings
 from tenure.kit.settings.churn import ChurnSettings
+from tenure.kit.settings.cross_sell import CrossSellSettings
 from tenure.kit.settings.database import DEFAULT_DATABASE_URL, DatabaseSettings
 from tenure.kit.settings.health import HealthSettings
 from tenure.kit.settings.imports import ImportSettings
@@ -28,6 +29,7 @@ __all__ = [
     "AutomationSettings",
     "BusinessSettings",
     "ChurnSettings",
+    "CrossSellSettings",
     "DatabaseSettings",
     "HealthSettings",
     "ImportSettings",

@@ -18,6 +18,7 @@ from tenure.kit.settings.access import AccessSettings
 from tenure.kit.settings.automation import AutomationSettings
 from tenure.kit.settings.business import BusinessSettings
 from tenure.kit.settings.churn import ChurnSettings
+from tenure.kit.settings.cross_sell import CrossSellSettings
 from tenure.kit.settings.database import DatabaseSettings
 from tenure.kit.settings.health import HealthSettings
 from tenure.kit.settings.imports import ImportSettings
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
     health: HealthSettings = Field(default_factory=HealthSettings)
     leads: LeadSettings = Field(default_factory=LeadSettings)
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
+    cross_sell: CrossSellSettings = Field(default_factory=CrossSellSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     messaging: MessagingSettings = Field(default_factory=MessagingSettings)

@@ -12,8 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
 from tenure.api.params import PathId
+from tenure.domains.automation import programme
 from tenure.domains.automation import reports as playbook_reports
 from tenure.domains.automation import service as playbook_service
+from tenure.domains.crosssell import service as cross_sell
 from tenure.domains.customers import changes, privacy, timeline
 from tenure.domains.customers import service as customers
 from tenure.domains.loyalty import reports as loyalty_reports
@@ -162,6 +164,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             settings = preferences.effective(conn, render.settings)
             lead = sales.lead_profile(conn, customer_id, settings, utcnow())
             loyalty_cards = loyalty_reports.cards(conn, customer_id, utcnow())
+            offers = cross_sell.customer_offers(conn, customer_id, utcnow(), lang)["offers"]
         # the playbook steps of the entries shown: as old as the oldest, unless that is all
         shown_since = entries["timeline"][-1]["at"] if entries["older"] is not None else None
         entries["timeline"] = with_journeys(entries["timeline"], journeys, lang, shown_since)
@@ -203,6 +206,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             ],
             activity_days=sales.ACTIVITY_DAYS,
             loyalty=loyalty_cards,
+            offers=offers,
         )
 
     @router.post("/customers/{customer_id}/edit", include_in_schema=False)
@@ -295,6 +299,6 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 playbook,
                 found["external_id"],
                 utcnow(),
-                global_control=render.settings.automation.global_control_share,
+                global_control=programme.global_control_share(conn, render.settings),
             )
         return RedirectResponse(f"/customers/{customer_id}#playbooks", 303)

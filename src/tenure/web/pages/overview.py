@@ -130,7 +130,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             # the programme's lift, for those who may read playbooks, once a group is set
             lift = (
                 programme.as_configured(conn, render.settings)
-                if render.settings.automation.global_control_share > 0
+                if programme.global_control_share(conn, render.settings) > 0
                 and allows(signed.principal.role, Permission.READ_PLAYBOOKS)
                 else None
             )

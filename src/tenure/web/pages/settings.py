@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tenure.domains.preferences import service as preferences
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
-from tenure.kit.settings import HealthSettings, StageSettings
+from tenure.kit.settings import AutomationSettings, HealthSettings, StageSettings
 from tenure.kit.settings.leads import FIT_FIELDS
 from tenure.storage.engine import write_transaction
 from tenure.web import session
@@ -70,6 +70,8 @@ def _form_values(group: str, form: dict[str, Any]) -> dict[str, Any]:
         }
     if group == "stages":
         return {k: form[k] for k in STAGE_FIELDS if k in form}
+    if group == "automation":  # saved by `tenure demo`; no form of its own yet
+        return {k: form[k] for k in AutomationSettings.model_fields if k in form}
     weights = {s: form.get(f"weight_{s}", "0") or "0" for s in SIGNALS}
     try:
         parsed = {s: float(v) for s, v in weights.items()}

@@ -1,0 +1,1 @@
+"""Cross-sell: purchase sequences, next best offers and their dismissals (docs/cross-sell.md)."""

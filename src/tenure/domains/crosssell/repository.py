@@ -1,0 +1,184 @@
+"""Writing a run's sequences and offers, and reading them back with dismissals respected."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select
+
+from tenure.domains.crosssell.compute import CrossSell, offer_rows, pair_rows
+from tenure.domains.crosssell.models import CustomerOffer, OfferDismissal, SequencePair
+from tenure.storage.base import table_of
+from tenure.storage.bulk import insert_frames
+from tenure.storage.rows import plain_rows
+
+
+def write_run(conn: Connection, run_id: int, found: CrossSell) -> None:
+    """Insert a run's pairs and offers (in the run's transaction)."""
+    writes = []
+    if found.pairs.height:
+        writes.append((table_of(SequencePair), pair_rows(run_id, found.pairs)))
+    if found.offers.height:
+        writes.append((table_of(CustomerOffer), offer_rows(run_id, found.offers)))
+    if writes:
+        insert_frames(conn, writes)
+
+
+def pairs(
+    conn: Connection,
+    run_id: int,
+    *,
+    level: str | None = None,
+    category: str | None = None,
+    min_share: float = 0.0,
+    min_z: float | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return a page of a run's pairs, strongest (z) first, and how many match."""
+    sp = SequencePair
+    where = [sp.run_id == run_id, sp.share >= min_share]
+    if level is not None:
+        where.append(sp.level == level)
+    if category is not None:
+        where.append((sp.a_category == category) | (sp.b_category == category))
+    if min_z is not None:
+        where.append(sp.z >= min_z)
+    total = conn.execute(select(func.count()).select_from(sp).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(table_of(SequencePair))
+        .where(*where)
+        .order_by(sp.z.desc(), sp.level, sp.a, sp.b)
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    return plain_rows(rows), int(total)
+
+
+def categories(conn: Connection, run_id: int) -> list[str]:
+    """Return the categories of a run's pairs, for the page's filter."""
+    sp = SequencePair
+    found = {
+        c
+        for row in conn.execute(
+            select(sp.a_category, sp.b_category).where(sp.run_id == run_id).distinct()
+        )
+        for c in row
+        if c is not None
+    }
+    return sorted(found)
+
+
+def _not_dismissed(now: datetime) -> Any:
+    od, co = OfferDismissal, CustomerOffer
+    return ~(
+        select(od.id)
+        .where(od.customer_id == co.customer_id, od.item == co.item, od.until > now)
+        .exists()
+    )
+
+
+def customer_offers(
+    conn: Connection, run_id: int, customer_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    """Return a customer's offers in a run, best first, without the dismissed ones."""
+    co = CustomerOffer
+    rows = conn.execute(
+        select(table_of(CustomerOffer))
+        .where(co.run_id == run_id, co.customer_id == customer_id, _not_dismissed(now))
+        .order_by(co.level.desc(), co.rank)
+    ).mappings()
+    return plain_rows(rows)
+
+
+def due(
+    conn: Connection,
+    run_id: int,
+    as_of: date,
+    now: datetime,
+    *,
+    a: str | None = None,
+    b: str | None = None,
+    level: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return a page of the customers due now for an offer from a sequence, and how many.
+
+    Due: the offer comes from a pair (A, B) and the customer's first A is at least the pair's
+    median lag ago. With ``a`` and ``b``, only that pair's; without, every pair's.
+    """
+    co = CustomerOffer
+    where = [
+        co.run_id == run_id,
+        co.source == "sequence",
+        co.due_on <= as_of,
+        _not_dismissed(now),
+    ]
+    if a is not None:
+        where.append(co.from_item == a)
+    if b is not None:
+        where.append(co.item == b)
+    if level is not None:
+        where.append(co.level == level)
+    total = conn.execute(select(func.count()).select_from(co).where(and_(*where))).scalar_one()
+    rows = conn.execute(
+        select(table_of(CustomerOffer))
+        .where(*where)
+        .order_by(co.score.desc(), co.customer_id, co.item)
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    return plain_rows(rows), int(total)
+
+
+def due_customers(
+    conn: Connection, run_id: int, as_of: date, now: datetime, level: str | None = None
+) -> int:
+    """Return how many customers are due now for at least one offer from a sequence."""
+    co = CustomerOffer
+    where = [co.run_id == run_id, co.source == "sequence", co.due_on <= as_of, _not_dismissed(now)]
+    if level is not None:
+        where.append(co.level == level)
+    found = conn.execute(select(func.count(func.distinct(co.customer_id))).where(*where))
+    return int(found.scalar_one())
+
+
+def due_by_pair(
+    conn: Connection, run_id: int, as_of: date, now: datetime
+) -> dict[tuple[str, str, str], int]:
+    """Return how many customers are due now for B of each pair: (level, a, b) → count."""
+    co = CustomerOffer
+    rows = conn.execute(
+        select(co.level, co.from_item, co.item, func.count(func.distinct(co.customer_id)))
+        .where(
+            co.run_id == run_id, co.source == "sequence", co.due_on <= as_of, _not_dismissed(now)
+        )
+        .group_by(co.level, co.from_item, co.item)
+    )
+    return {(level, a or "", b): int(n) for level, a, b, n in rows}
+
+
+def dismiss(
+    conn: Connection,
+    customer_id: int,
+    item: str,
+    until: datetime,
+    now: datetime,
+    user_id: int | None,
+) -> int:
+    """Record a dismissal; return its id."""
+    return int(
+        conn.execute(
+            insert(OfferDismissal)
+            .values(
+                customer_id=customer_id,
+                item=item,
+                until=until,
+                dismissed_at=now,
+                dismissed_by=user_id,
+            )
+            .returning(OfferDismissal.id)
+        ).scalar_one()
+    )

@@ -1,0 +1,51 @@
+"""Cross-sell sequences and next best offers: ``[cross_sell]`` (docs/cross-sell.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+CROSS_SELL_LEVELS = ("product", "category")
+
+
+class CrossSellSettings(BaseModel):
+    """Which purchase sequences a run keeps and how many offers each customer gets."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    enabled: bool = Field(default=True, description="Compute sequences and offers in each run.")
+    min_support: int = Field(
+        default=20, ge=2, le=1_000_000, description="Customers who bought B after A, at least."
+    )
+    basket_cap: int = Field(
+        default=40,
+        ge=2,
+        le=1_000,
+        description="Latest distinct items per customer that enter the pairs (caps huge baskets).",
+    )
+    k: int = Field(default=3, ge=1, le=20, description="Offers per customer and level.")
+    min_z: float = Field(
+        default=4.0,
+        ge=0.0,
+        le=100.0,
+        description="Pairs less surprising than this are no evidence.",
+    )
+    window_days: int = Field(
+        default=90, ge=7, le=730, description="The W of 'share buying B within W days of A'."
+    )
+    levels: list[str] = Field(
+        default_factory=lambda: list(CROSS_SELL_LEVELS),
+        description="product, category or both.",
+    )
+    evaluation_horizon_days: int = Field(
+        default=90, ge=14, le=365, description="The later time split the offers are tested on."
+    )
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, levels: list[str]) -> list[str]:
+        unknown = [level for level in levels if level not in CROSS_SELL_LEVELS]
+        if unknown or not levels:
+            raise ValueError(
+                f"levels must be some of {', '.join(CROSS_SELL_LEVELS)}, not {levels!r}"
+            )
+        return list(dict.fromkeys(levels))
