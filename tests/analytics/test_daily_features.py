@@ -155,3 +155,10 @@ def test_a_store_with_no_activity() -> None:
     )
     days = [as_date(4), as_date(9)]
     assert check_days(frames, days, FeatureParams()) == len(days)
+
+
+def test_the_demo_store_on_its_last_days(demo_frames: dict[str, pl.DataFrame]) -> None:
+    """The demo company's history (years of it walked), checked on its last two days."""
+    last = as_date(int(demo_frames["orders"]["day"].max()))  # type: ignore[arg-type]
+    days = [last - timedelta(days=1), last]
+    assert check_days(demo_frames, days, FeatureParams()) == len(days)
