@@ -28,6 +28,7 @@ EVENT_TYPES = (
     "complaint",
     "page_view",
     "subscription_cancelled",
+    None,  # an event of no type: weight 1, no sign of activity
 )
 START, END = 20_000, 20_700  # day numbers of the store's history
 
@@ -52,7 +53,8 @@ def random_store(seed: int, customers: int = 300) -> dict[str, pl.DataFrame]:
             if day > END:
                 break
             status = rng.choice(["paid", "paid", "paid", "refunded", "pending"])
-            rows["orders"].append((cid * 7, day, status, round(rng.uniform(1, 500), 2)))
+            amount = round(rng.uniform(1, 500), 2) if rng.random() < 0.95 else None
+            rows["orders"].append((cid * 7, day, status, amount))
         anchor = acquired + rng.randint(0, 200)
         for _ in range(rng.randint(0, 25)):
             # events at exactly the window edges of a later day

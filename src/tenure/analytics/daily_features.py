@@ -112,6 +112,8 @@ def daily_features(
         order_days[paid_rows],
         customer=where[paid_rows],
         amount=orders["amount"].fill_null(0.0).to_numpy().astype(np.float64)[paid_rows],
+        # a sum of amounts is null while every amount in it is (as SQL sums)
+        priced=orders["amount"].is_not_null().to_numpy()[paid_rows].astype(np.int64),
     )
     refund_rows = known & (status == "refunded")
     refunded = _ByDay(order_days[refund_rows], customer=where[refund_rows])
@@ -136,7 +138,7 @@ def daily_features(
         events["day"].to_numpy().astype(np.int64)[known],
         customer=where[known],
         weight=weight[known],
-        active=(~kind.is_in(list(NOT_ACTIVITY)).fill_null(True)).to_numpy()[known],
+        active=(~kind.is_in(list(NOT_ACTIVITY))).fill_null(False).to_numpy()[known],
         complaint=(kind == "complaint").fill_null(False).to_numpy()[known],
         ticket=(kind == "support_ticket").fill_null(False).to_numpy()[known],
     )
@@ -186,6 +188,9 @@ def daily_features(
     orders_paid = np.zeros(n, np.int64)
     revenue_total = np.zeros(n, np.float64)
     first_revenue = np.zeros(n, np.float64)
+    priced_total = np.zeros(n, np.int64)
+    priced_first = np.zeros(n, np.int64)
+    window_priced = {w: np.zeros(n, np.int64) for w in WINDOWS}
     window_orders = {w: np.zeros(n, np.int64) for w in WINDOWS}
     window_revenue = {w: np.zeros(n, np.float64) for w in WINDOWS}
     refunds = np.zeros(n, np.int64)
@@ -216,7 +221,9 @@ def daily_features(
         # purchases
         s = paid.at(d)
         customer, amount = paid.columns["customer"][s], paid.columns["amount"][s]
+        priced = paid.columns["priced"][s]
         if len(customer):
+            np.add.at(priced_total, customer, priced)
             np.add.at(orders_paid, customer, 1)
             np.add.at(revenue_total, customer, amount)
             buyers = np.unique(customer)
@@ -229,17 +236,20 @@ def daily_features(
             purchase_days[buyers] += 1
             firsts = first[customer] == d
             np.add.at(first_revenue, customer[firsts], amount[firsts])
+            np.add.at(priced_first, customer[firsts], priced[firsts])
             for w in WINDOWS:
                 np.add.at(window_orders[w], customer, 1)
+                np.add.at(window_priced[w], customer, priced)
                 np.add.at(window_revenue[w], customer, amount)
         for w in WINDOWS:
             s = paid.at(d - w)
             gone = paid.columns["customer"][s]
             if len(gone):
                 np.subtract.at(window_orders[w], gone, 1)
+                np.subtract.at(window_priced[w], gone, paid.columns["priced"][s])
                 np.subtract.at(window_revenue[w], gone, paid.columns["amount"][s])
                 # a running sum leaves rounding dust when it empties: make it exact
-                empty = gone[window_orders[w][gone] == 0]
+                empty = gone[window_priced[w][gone] == 0]
                 window_revenue[w][empty] = 0.0
         s = refunded.at(d)
         np.add.at(refunds, refunded.columns["customer"][s], 1)
@@ -314,6 +324,9 @@ def daily_features(
                     "orders_paid": orders_paid,
                     "revenue_total": revenue_total,
                     "first_revenue": first_revenue,
+                    "priced_total": priced_total,
+                    "priced_first": priced_first,
+                    **{f"priced_{w}": window_priced[w] for w in WINDOWS},
                     **{f"orders_{w}": window_orders[w] for w in WINDOWS},
                     **{f"revenue_{w}": window_revenue[w] for w in WINDOWS},
                     "refunds": refunds,
@@ -385,10 +398,13 @@ def _table(
         "first_day": column(first, bought, i32),
         "last_day": column(last, bought, i32),
         "orders_paid": column(take("orders_paid"), None, i64),
-        "revenue_total": column(take("revenue_total"), bought, f64),
-        **{f"revenue_{w}": column(take(f"revenue_{w}"), orders[w] > 0, f64) for w in (365, 90, 30)},
+        "revenue_total": column(take("revenue_total"), take("priced_total") > 0, f64),
+        **{
+            f"revenue_{w}": column(take(f"revenue_{w}"), take(f"priced_{w}") > 0, f64)
+            for w in (365, 90, 30)
+        },
         **{f"orders_{w}": column(orders[w], bought, i64) for w in (365, 90, 30)},
-        "first_day_revenue": column(take("first_revenue"), bought, f64),
+        "first_day_revenue": column(take("first_revenue"), take("priced_first") > 0, f64),
         "comeback_day": column(comeback, has_comeback, i32),
         "refunds": column(take("refunds"), None, i64),
         "engagement": column(take("engagement"), take("events_90") > 0, f64),
