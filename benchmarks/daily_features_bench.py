@@ -8,7 +8,9 @@ compute_features() run for the last day (what a replay would otherwise pay per d
 Polars threads are pinned (``--threads``) so that runs compare.
 
 Usage: python benchmarks/daily_features_bench.py [--customers N] [--days D] [--threads T] [--demo]
-(--demo: the demo company's store of --customers customers, generated first.)
+                                                  [--stages]
+(--demo: the demo company's store of --customers customers, generated first; --stages: also
+the real health() and assign_stages() of the ecommerce preset on each day, without P(alive).)
 Target (issue 14): a year of daily as-of evaluation on the default demo in under a minute;
 the features are the first part of it.
 """
@@ -48,6 +50,9 @@ from tenure.analytics.features import (  # noqa: E402
     compute_features,
     cut_frames,
 )
+from tenure.analytics.health import HealthParams, health  # noqa: E402
+from tenure.analytics.stages import assign_stages, policy  # noqa: E402
+from tenure.kit.settings.stages import StageSettings  # noqa: E402
 
 END = 20_800  # the last day number of the history
 HISTORY = 3 * 365
@@ -151,6 +156,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--threads", default="2")
     parser.add_argument("--demo", action="store_true", help="the demo company's store instead")
+    parser.add_argument(
+        "--stages", action="store_true", help="also health and stages (no P(alive)) each day"
+    )
     args = parser.parse_args()
     print(describe(), f"threads {args.threads}")
     clock = time.perf_counter()
@@ -166,16 +174,27 @@ def main() -> None:
     params = FeatureParams()
 
     clock, cpu = time.perf_counter(), time.process_time()
-    rows = 0
+    rows, staging = 0, 0.0
     frame = pl.DataFrame()
+    stage_policy = policy("ecommerce", StageSettings().params())
     for _, frame in daily_features(frames, first, last, params):
         rows += len(frame)
+        if args.stages:
+            started = time.perf_counter()
+            bands = health(frame, HealthParams()).select("customer_id", "health_band")
+            assign_stages(frame.join(bands, on="customer_id"), stage_policy)
+            staging += time.perf_counter() - started
     walked, cpu = time.perf_counter() - clock, time.process_time() - cpu
     print(
         f"daily_features: {args.days} days, {rows:,} customer-days in {walked:.1f} s "
         f"({walked / args.days * 1000:.0f} ms a day; {walked * 365 / args.days:.1f} s a year; "
         f"{cpu:.1f} s of CPU, which a busy machine does not inflate)"
     )
+    if args.stages:
+        print(
+            f"  of which health and stages: {staging:.1f} s "
+            f"(the features: {walked - staging:.1f} s)"
+        )
     clock = time.perf_counter()
     once = compute_features(cut_frames(frames, end), last, params)
     single = time.perf_counter() - clock
