@@ -205,6 +205,29 @@ def test_the_customer_card_shows_balance_tier_and_entries(
         )
 
 
+def test_the_customer_card_lists_the_referrals_made(client: TestClient, store: Engine) -> None:
+    from tenure.domains.audit.service import Actor
+    from tenure.domains.customers import changes
+    from tenure.domains.loyalty import referrals
+    from tenure.domains.loyalty.service import book as load_book
+
+    who = _one(store, f"SELECT customer_id {OPEN} ORDER BY metric DESC, customer_id LIMIT 1")
+    with store.begin() as conn:
+        book = load_book(conn, "stars")
+        code = referrals.code_for(conn, book, who, datetime(2026, 4, 1, tzinfo=UTC))
+        friend = changes.create_customer(
+            conn, Actor(None, "cli"), {"external_id": "R-card-friend", "email": "pal@card.test"}
+        )
+        referrals.refer(conn, book, code, friend, datetime(2026, 4, 3, tzinfo=UTC))
+    made = _one(store, f"SELECT COUNT(*) FROM loyalty_referrals WHERE referrer_id = {who}")
+    for lang, waiting in (("en", "waiting for the first order"), ("zh", "等待首单")):
+        page = client.get(f"/customers/{who}", params={"lang": lang}).text
+        assert f"<code>{code}</code>" in page
+        rows = re.findall(r'<tr data-referral="\d+">(.*?)</tr>', page, re.S)
+        assert len(rows) == made >= 1
+        assert any("R-card-friend" in r and waiting in r for r in rows)
+
+
 @pytest.mark.browser
 def test_the_pages_fit_a_phone(store: Engine) -> None:
     from playwright.sync_api import sync_playwright

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, case, func, select
 
 from tenure.domains.customers.models import Customer
+from tenure.domains.loyalty import referral_repository, service, tier_repository
 from tenure.domains.loyalty import repository as repo
-from tenure.domains.loyalty import service, tier_repository
 from tenure.domains.loyalty.definition import Tiers
 from tenure.domains.loyalty.ledger import Book
 from tenure.domains.loyalty.models import EntryKind, LoyaltyAccount, LoyaltyEntry
@@ -213,6 +213,12 @@ def card(conn: Connection, key: str, customer_id: int, now: datetime) -> dict[st
         "expiring": expiring,
         "recent": service.statement(conn, book, customer_id, limit=RECENT),
         "history": tier_repository.history(conn, book.id, customer_id),
+        "code": None
+        if book.programme.referral is None
+        else referral_repository.code_of(conn, book.id, customer_id),
+        "referrals": []
+        if book.programme.referral is None
+        else referral_repository.listing(conn, book.id, referrer_id=customer_id),
     }
 
 
