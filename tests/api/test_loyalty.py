@@ -79,6 +79,23 @@ def test_award_redeem_balance_and_ledger(
         headers=auth,
     ).json()
     assert [i["kind"] for i in rest["items"]] == ["earn"] and rest["next_before_id"] is None
+    # without a programme: every programme's entries, newest first, each named
+    club = Programme.model_validate(
+        {"key": "api-more", "name": "More", "earn": [{"key": "base", "per_unit": 1}]}
+    )
+    with store.begin() as conn:
+        programmes.apply(conn, club, "test", datetime(2026, 4, 1, tzinfo=UTC))
+    more = {"programme": "api-more", "amount": 7, "key": "m1"}
+    assert client.post(url + "/awards", json=more, headers=auth).status_code == 200
+    every = client.get(url + "/ledger", headers=auth).json()
+    assert [(i["programme"], i["kind"]) for i in every["items"]] == [
+        ("api-more", "earn"),
+        ("api-stars", "redeem"),
+        ("api-stars", "earn"),
+    ]
+    assert [i["id"] for i in every["items"]] == sorted(
+        (i["id"] for i in every["items"]), reverse=True
+    )
     # a viewer reads but may not award; sales may redeem but not award
     for role, path, status in (("viewer", "/awards", 403), ("sales", "/awards", 403)):
         answer = client.post(

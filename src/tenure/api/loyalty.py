@@ -103,13 +103,23 @@ def routes(engine: Engine, router: APIRouter) -> None:
         limit: int = Query(50, ge=1, le=500),
         before_id: QueryId = None,
     ) -> dict[str, Any]:
-        """Return the member's ledger entries, newest first, a page at a time (`before_id`)."""
+        """Return the member's ledger entries, newest first, a page at a time (`before_id`).
+
+        Without `programme`, the entries of every programme, each naming its programme.
+        """
         with engine.connect() as conn:
             _member(conn, customer_id)
-            if programme is None and not repo.programme_keys(conn):
-                return {"items": [], "next_before_id": None}
-            book = service.sole_programme(conn, programme)
-            rows = service.statement(conn, book, customer_id, limit=limit + 1, before_id=before_id)
+            keys = [programme] if programme else repo.programme_keys(conn)
+            rows: list[dict[str, object]] = []
+            for key in keys:
+                book = service.book(conn, key)
+                rows += [
+                    {**row, "programme": key}
+                    for row in service.statement(
+                        conn, book, customer_id, limit=limit + 1, before_id=before_id
+                    )
+                ]
+        rows.sort(key=lambda row: -int(str(row["id"])))  # entry ids are the ledger's order
         more = len(rows) > limit
         items = rows[:limit]
         return {"items": items, "next_before_id": items[-1]["id"] if more else None}
@@ -160,13 +170,19 @@ def routes(engine: Engine, router: APIRouter) -> None:
         programme: str | None = Query(None, max_length=64),
         status: str | None = Query(None, pattern="^(waiting|review|rewarded|rejected)$"),
     ) -> dict[str, Any]:
-        """List referrals, the newest first (`status=review`: the review list)."""
+        """List referrals, the newest first (`status=review`: the review list).
+
+        Without `programme`, those of every programme, each naming its programme.
+        """
         with engine.connect() as conn:
-            if programme is None and not repo.programme_keys(conn):
-                return {"items": []}
-            book = service.sole_programme(conn, programme)
-            rows = referral_repository.listing(conn, book.id, status)
-        return {"items": [row.__dict__ for row in rows]}
+            keys = [programme] if programme else repo.programme_keys(conn)
+            items = [
+                {**row.__dict__, "programme": key}
+                for key in keys
+                for row in referral_repository.listing(conn, service.book(conn, key).id, status)
+            ]
+        items.sort(key=lambda item: (item["referred_at"], item["id"]), reverse=True)
+        return {"items": items}
 
     @guard.route("POST", "/loyalty/referrals/{referral_id}/decision", P.AWARD_POINTS)
     def decide(referral_id: PathId, body: ReferralDecision, request: Request) -> dict[str, Any]:
