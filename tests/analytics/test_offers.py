@@ -146,3 +146,22 @@ def test_repeat_shares() -> None:
     shares = dict(repeat_shares(purchases, "product_id").iter_rows())
     assert shares == {"x": pytest.approx(0.5), "y": 0.0}  # 3 bought y twice on one day: once
     assert first_purchases(purchases.with_columns(category=pl.lit("k")), "product", 40).height == 3
+
+
+def test_batches_of_customers_give_the_same_offers_and_a_tie_names_the_first_item(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tenure.analytics import offers as module
+
+    # customer 1 bought A and C on the same day: both lead to B alike, so A (first by name)
+    # is the reason, and B's chance is that of either: 1 − (1 − p)²
+    known = firsts([(1, "C", 960), (1, "A", 960), (2, "A", 990), (3, "C", 600), (5, "Q", 990)])
+    found = pairs({**STRONG, **LAGS}, {**STRONG, "a": "C", **LAGS})
+    whole = offers(known, found, NO_REPEATS, 1000)
+    one = whole.filter(customer_id=1, item="B").row(0, named=True)
+    f = 0.25 + 0.25 * 10 / 22
+    p = 0.4 * (1 - f) / (1 - 0.4 * f)
+    assert (one["from_item"], one["score"]) == ("A", pytest.approx(1 - (1 - p) ** 2))
+    monkeypatch.setattr(module, "_BATCH_ROWS", 1)  # one customer a batch
+    assert offers(known, found, NO_REPEATS, 1000).equals(whole)
+    assert set(whole["customer_id"]) == {1, 2, 3, 5}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import polars as pl
 
 OFFER_SCHEMA = {
@@ -98,8 +99,7 @@ def _eligible(
     return candidates.join(barred, on=["customer_id", "b"], how="anti")
 
 
-_PAIR_COLUMNS = ("a", "b", "b_category", "share", "share_within", "lag_q1", "lag_median", "lag_q3")
-_REASON_COLUMNS = ("a", "b_category", "from_day", "share", "share_within", "lag_median")
+_BATCH_ROWS = 2_000_000  # first purchases per batch of customers: bounds the candidates' memory
 
 
 def offers(
@@ -113,54 +113,252 @@ def offers(
 
     ``firsts``: customer_id, item, category, day (``sequences.first_purchases``) of one level;
     ``pairs``: that level's pairs; ``repeats``: ``repeat_shares`` of that level.
+
+    Items are coded as integers in their sorted order (so ties still break by item), and
+    customers are taken in batches of about ``_BATCH_ROWS`` first purchases: each batch's
+    customer × pair candidates are scored with numbers only, ranked, and only the top k of each
+    customer get their reason (the pair most likely to lead to B) and their names back.
     """
     params = params or OfferParams()
-    strong = pairs.filter(pl.col("z") >= params.min_z).select(_PAIR_COLUMNS)
-    candidates = firsts.select(
-        "customer_id", pl.col("item").alias("a"), pl.col("day").alias("from_day")
-    ).join(strong, on="a", how="inner")
-    candidates = _eligible(firsts, candidates, repeats, params.repeat_from)
-    elapsed = pl.lit(as_of_day) - pl.col("from_day")
+    strong = pairs.filter(pl.col("z") >= params.min_z)
+    names = (
+        pl.concat([firsts["item"], strong["a"], strong["b"]])
+        .unique()
+        .sort()
+        .to_frame("item")
+        .with_row_index("code")
+    )
+    coded = firsts.join(names, on="item").select("customer_id", "code", "day")
+    edges = (
+        strong.join(names.rename({"item": "a", "code": "a_code"}), on="a")
+        .join(names.rename({"item": "b", "code": "b_code"}), on="b")
+        .select("a_code", "b_code", "share", "lag_q1", "lag_median", "lag_q3")
+    )
+    again = repeats.filter(pl.col("repeat_share") >= params.repeat_from).select("item")
+    barred = (
+        firsts.join(again, on="item", how="anti")
+        .join(names, on="item")
+        .select("customer_id", pl.col("code").alias("b_code"))
+    )
+    popular = _popular_items(firsts, as_of_day, params).join(names, on="item")
+    customers = coded["customer_id"].unique().sort()
+    size = max(1, customers.len() * _BATCH_ROWS // max(coded.height, 1))
+    ranked = []
+    con = duckdb.connect()
+    try:
+        con.register("coded", coded.to_arrow())
+        con.register("edge_days", _edge_days(coded, edges, as_of_day, params).to_arrow())
+        con.register("barred", barred.to_arrow())
+        for lo in range(0, customers.len(), size):
+            bounds = (customers[lo], customers[min(lo + size, customers.len()) - 1])
+            ranked.append(_ranked_batch(con, bounds, coded, barred, popular, params))
+    finally:
+        con.close()
+    if not ranked:
+        return pl.DataFrame(schema=OFFER_SCHEMA)
+    return _named(pl.concat(ranked), names, strong, popular, as_of_day)
+
+
+_SCORED_SQL = """
+WITH joined AS (  -- each customer's items A × the strong pairs (A, B)
+    SELECT f.customer_id, f.code AS a_code, f.day AS from_day, e.b_code, e.p
+    FROM coded f JOIN edge_days e ON e.a_code = f.code AND e.day = f.day
+    WHERE f.customer_id BETWEEN $first AND $last
+),
+scored AS (  -- less the B the customer has and may not be offered again
+    SELECT j.* FROM joined j
+    ANTI JOIN barred x ON x.customer_id = j.customer_id AND x.b_code = j.b_code
+)
+"""
+_SCORES_SQL = (
+    _SCORED_SQL
+    + """
+SELECT customer_id, b_code AS code,
+       CASE WHEN $timing THEN 1 - product(1 - p) ELSE max(p) END AS score,
+       max(p) AS p_max
+FROM scored
+GROUP BY customer_id, b_code
+"""
+)
+# the reason of each offered item: its most likely pair (ties: the first A by item)
+_REASONS_SQL = (
+    _SCORED_SQL
+    + """
+SELECT s.customer_id, s.b_code AS code, min(s.a_code) AS a_code,
+       arg_min(s.from_day, s.a_code) AS from_day
+FROM scored s
+JOIN offered o ON o.customer_id = s.customer_id AND o.code = s.b_code AND s.p = o.p_max
+GROUP BY s.customer_id, s.b_code
+"""
+)
+
+
+def _edge_days(
+    coded: pl.DataFrame, edges: pl.DataFrame, as_of_day: int, params: OfferParams
+) -> pl.DataFrame:
+    """Return a_code, day, b_code, p: p(A, B) for each day A was first bought on.
+
+    p depends only on the pair and the days since A, so it is computed once per pair and
+    day rather than once per customer.
+    """
+    elapsed = pl.lit(as_of_day) - pl.col("day")
     if params.timing:
         cdf = _lag_cdf(elapsed.cast(pl.Float64))
         p = pl.col("share") * (1 - cdf) / (1 - pl.col("share") * cdf)
     else:
         p = pl.col("share")
-    strongest = pl.col("p").arg_max()  # the reason: the pair most likely to lead to B
-    best = (
-        candidates.lazy()
-        .with_columns(p.alias("p"))
-        .group_by("customer_id", "b")
-        .agg(
-            *(pl.col(c).get(strongest) for c in _REASON_COLUMNS),
-            (1 - (1 - pl.col("p")).product()).alias("p_any")
-            if params.timing
-            else pl.col("p").max().alias("p_any"),
-        )
-        .collect()
-    )
-    sequence = best.select(
-        "customer_id",
-        pl.col("b").alias("item"),
-        pl.col("b_category").alias("category"),
-        pl.col("p_any").alias("score"),
+    days = coded.select(pl.col("code").alias("a_code"), "day").unique()
+    return days.join(edges, on="a_code").select("a_code", "day", "b_code", p.alias("p"))
+
+
+def _ranked_batch(
+    con: duckdb.DuckDBPyConnection,
+    customers: tuple[int, int],
+    coded: pl.DataFrame,
+    barred: pl.DataFrame,
+    popular: pl.DataFrame,
+    params: OfferParams,
+) -> pl.DataFrame:
+    """Return one batch's top k: customer_id, code, score, source, rank, a_code, from_day.
+
+    Each sequence item comes with its reason: the pair most likely to lead to B (ties: the
+    first A by item).
+    """
+    first, last = customers
+    bounds = {"first": first, "last": last}
+    found = _frame(con.execute(_SCORES_SQL, {**bounds, "timing": params.timing}).to_arrow_table())
+    # only each customer's k best sequence items (ties kept) can make their top k
+    near = pl.col("score").rank("min", descending=True).over("customer_id") <= params.per_customer
+    sequence = found.filter(near).select(
+        pl.col("customer_id").cast(pl.Int64),
+        pl.col("code").cast(pl.UInt32),
+        pl.col("score").cast(pl.Float64),
         pl.lit("sequence").alias("source"),
-        pl.col("a").alias("from_item"),
-        "from_day",
-        "share",
-        "share_within",
-        "lag_median",
-        pl.max_horizontal(
-            (pl.col("from_day") + pl.col("lag_median").round(0)).cast(pl.Int32), pl.lit(as_of_day)
-        ).alias("due_day"),
+        pl.col("p_max").cast(pl.Float64),
     )
+    slim = sequence.select("customer_id", "code", "score", "source")
     if params.fill_popular:
-        both = pl.concat(
-            [sequence, _popular(firsts, repeats, as_of_day, params)], how="vertical_relaxed"
-        )  # an item both offer keeps its higher score (and the sequence's reason on a tie)
-        best_of = pl.col("score") == pl.col("score").max().over("customer_id", "item")
-        sequence = both.filter(best_of)
-    return _top(sequence, params.per_customer)
+        within = pl.col("customer_id").is_between(first, last)
+        fallback = (
+            coded.filter(within)
+            .select("customer_id")
+            .unique()
+            .join(popular.select("code", "score"), how="cross")
+            .join(
+                barred.filter(within).rename({"b_code": "code"}),
+                on=["customer_id", "code"],
+                how="anti",
+            )
+            .select("customer_id", "code", "score", pl.lit("popular").alias("source"))
+        )
+        both = pl.concat([slim, fallback], how="vertical_relaxed")
+        # an item both offer keeps its higher score (and the sequence's reason on a tie)
+        slim = both.filter(pl.col("score") == pl.col("score").max().over("customer_id", "code"))
+    top = _top_codes(slim, params.per_customer)
+    offered = top.filter(pl.col("source") == "sequence").join(
+        sequence.select("customer_id", "code", "p_max"), on=["customer_id", "code"]
+    )
+    con.register("offered", offered.to_arrow())
+    reasons = _frame(con.execute(_REASONS_SQL, bounds).to_arrow_table())
+    con.unregister("offered")
+    return top.join(
+        reasons.select(
+            pl.col("customer_id").cast(pl.Int64),
+            pl.col("code").cast(pl.UInt32),
+            pl.col("a_code").cast(pl.UInt32),
+            pl.col("from_day").cast(pl.Int32),
+        ),
+        on=["customer_id", "code"],
+        how="left",
+    ).with_columns(
+        pl.when(pl.col("source") == "sequence").then(pl.col(c)).alias(c)
+        for c in ("a_code", "from_day")
+    )
+
+
+def _frame(table: object) -> pl.DataFrame:
+    """Return an arrow table from DuckDB as a DataFrame."""
+    found = pl.from_arrow(table)
+    assert isinstance(found, pl.DataFrame)  # noqa: S101  (from_arrow of a table)
+    return found
+
+
+def _top_codes(candidates: pl.DataFrame, k: int) -> pl.DataFrame:
+    """Keep each customer's k best distinct item codes, ranked from 1 (ties by item)."""
+    near = pl.col("score").rank("min", descending=True).over("customer_id") <= k
+    return (
+        candidates.filter(near)
+        .sort(["customer_id", "score", "code", "source"], descending=[False, True, False, True])
+        .unique(["customer_id", "code"], keep="first", maintain_order=True)
+        .with_columns(pl.int_range(1, pl.len() + 1).over("customer_id").alias("rank"))
+        .filter(pl.col("rank") <= k)
+    )
+
+
+def _named(
+    ranked: pl.DataFrame,
+    names: pl.DataFrame,
+    strong: pl.DataFrame,
+    popular: pl.DataFrame,
+    as_of_day: int,
+) -> pl.DataFrame:
+    """Return the ranked codes as offers (OFFER_SCHEMA): item names, categories and reasons."""
+    reasons = strong.select("a", "b", "b_category", "share", "share_within", "lag_median").unique(
+        ["a", "b"]
+    )
+    named = (
+        ranked.join(names, on="code")
+        .join(names.rename({"code": "a_code", "item": "from_item"}), on="a_code", how="left")
+        .join(reasons, left_on=["from_item", "item"], right_on=["a", "b"], how="left")
+        .join(
+            popular.select("item", pl.col("category").alias("popular_category")),
+            on="item",
+            how="left",
+        )
+    )
+    is_sequence = pl.col("source") == "sequence"
+    return (
+        named.select(
+            "customer_id",
+            "rank",
+            "item",
+            pl.when(is_sequence)
+            .then(pl.col("b_category"))
+            .otherwise(pl.col("popular_category"))
+            .alias("category"),
+            "score",
+            "source",
+            "from_item",
+            "from_day",
+            "share",
+            "share_within",
+            "lag_median",
+            pl.when(is_sequence)
+            .then(
+                pl.max_horizontal(
+                    (pl.col("from_day") + pl.col("lag_median").round(0)).cast(pl.Int32),
+                    pl.lit(as_of_day),
+                )
+            )
+            .otherwise(pl.lit(as_of_day))
+            .alias("due_day"),
+        )
+        .sort("customer_id", "rank")
+        .cast(OFFER_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def _popular_items(firsts: pl.DataFrame, as_of_day: int, params: OfferParams) -> pl.DataFrame:
+    """Return item, category, score: last year's most bought items and their base rate."""
+    recent = firsts.filter(pl.col("day") > as_of_day - params.popular_days)
+    total = max(recent["customer_id"].n_unique(), 1)
+    return (
+        recent.group_by("item")
+        .agg(pl.len().alias("buyers"), pl.col("category").first())
+        .sort("buyers", "item", descending=[True, False])
+        .head(params.per_customer * 4)  # enough to fill every customer's slots after exclusions
+        .select("item", "category", (pl.col("buyers") / total).alias("score"))
+    )
 
 
 def _popular(

@@ -80,6 +80,7 @@ EVENT_TYPES: Labels = {
     # Tenure's own
     "stage_changed": _l("stage changed", "阶段变化"),
     "score_crossed": _l("score crossed a line", "评分跨越阈值"),
+    "cross_sell_due": _l("due for a cross-sell offer", "交叉销售推荐到期"),
     "task_completed": _l("task completed", "任务完成"),
     "message_sent": _l("email sent", "邮件已发送"),
     "survey_answered": _l("survey answered", "回答了调查"),

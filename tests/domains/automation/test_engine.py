@@ -464,6 +464,78 @@ def test_a_playbook_s_own_score_line_enrolls_who_crossed_it_between_runs(store: 
     assert [e["customer_id"] for e in _enrollments(store)] == [crossing]
 
 
+def test_cross_sell_due_enrolls_who_fell_due_for_b_since_the_run_before(store: Engine) -> None:
+    from datetime import date
+
+    from tenure.domains.crosssell.models import CustomerOffer
+    from tenure.domains.scoring.models import ScoringRun
+
+    due = _customer(store, "due", email_consent=True)
+    early = _customer(store, "early", email_consent=True)  # due before the run before: not news
+    later = _customer(store, "later", email_consent=True)  # due tomorrow
+    other = _customer(store, "other", email_consent=True)  # due for another item
+
+    def run(day: date, offers: list[tuple[int, str, date]]) -> None:
+        with write_transaction(store) as conn:
+            run_id = conn.execute(
+                insert(ScoringRun)
+                .values(
+                    as_of=day,
+                    status="done",
+                    preset="ecommerce",
+                    config_hash="c",
+                    data_fingerprint=str(day),
+                    started_at=START,
+                )
+                .returning(ScoringRun.id)
+            ).scalar_one()
+            for customer_id, item, from_on in offers:
+                falls = from_on + timedelta(days=round(40.5))  # 40: rounded half to even
+                conn.execute(
+                    insert(CustomerOffer).values(
+                        run_id=run_id,
+                        customer_id=customer_id,
+                        level="product",
+                        rank=1,
+                        item=item,
+                        score=0.3,
+                        source="sequence",
+                        from_item="COF-001",
+                        from_on=from_on,
+                        share=0.4,
+                        share_within=0.4,
+                        lag_median=40.5,
+                        due_on=max(falls, day),
+                    )
+                )
+
+    run(date(2026, 5, 1), [])
+    _apply(
+        store,
+        PLAYBOOK.replace(
+            "trigger: {stage_entered: {to: [declining]}}",
+            "trigger: {cross_sell_due: {item: KIT-004}}",
+        ),
+    )
+    worker = _worker(store, FrozenClock(START))
+    try:
+        assert worker.tick().playbooks.enrolled == 0  # the run before publishing is history
+        run(
+            date(2026, 5, 3),  # falls due after 2026-05-01 and by 2026-05-03: 40 days after A
+            [
+                (due, "KIT-004", date(2026, 3, 24)),  # 2026-05-03
+                (early, "KIT-004", date(2026, 3, 20)),  # 2026-04-29
+                (later, "KIT-004", date(2026, 3, 25)),  # 2026-05-04
+                (other, "TEA-001", date(2026, 3, 23)),
+            ],
+        )
+        assert worker.tick().playbooks.enrolled == 1
+        assert worker.tick().playbooks.enrolled == 0  # each run is looked at once
+    finally:
+        worker.stop()
+    assert [e["customer_id"] for e in _enrollments(store)] == [due]
+
+
 def test_the_calendar_enrolls_who_went_quiet_today_and_birthdays_ahead(store: Engine) -> None:
     from datetime import date
 

@@ -89,6 +89,18 @@ def test_each_mistake_names_its_line_and_field() -> None:
         (("name: small", "name: Small Thing"), 1, "name", "match pattern"),
         (("name: small", "name: small\ncolour: red"), 2, "colour", "Extra inputs"),
         (
+            ("  stage_entered: {to: [declining]}", "  cross_sell_due: {item: ' KIT-004'}"),
+            4,
+            "trigger[0].cross_sell_due.item",
+            "match pattern",
+        ),
+        (
+            ("  stage_entered: {to: [declining]}", "  cross_sell_due: {item: B, level: brand}"),
+            4,
+            "trigger[0].cross_sell_due.level",
+            "'product' or 'category'",
+        ),
+        (
             ("      due_in_days: 2", "      due_in_days: 2\n      assignee: {to: boss}"),
             10,
             "steps[0].create_task.assignee.to",

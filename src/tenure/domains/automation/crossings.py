@@ -1,24 +1,29 @@
-"""Numeric ``score_crossed`` triggers: who crossed a playbook's own line between two runs.
+"""Run-fed triggers: who crossed a playbook's own line, or became due for B, between two runs.
 
 A band change is news the run writes to the feed; a line like "churn risk above 0.7" belongs
 to one playbook, so the playbook looks for it itself: when a new run has become the latest, it
 compares each customer's score in that run with the run before (``score_history``) and enrolls
 those who went from at or below the line to above it (or the other way for ``below``). The
 last run a playbook has looked at is kept as its cursor, so each run is looked at once.
+
+``cross_sell_due`` is looked for the same way: the customers whose stored sequence offer of B
+(``customer_offers`` of the new run) fell due after the previous run's day and by the new run's
+day (first A + the pair's median lag; on the first run, on its day).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, insert, select, update
 from sqlalchemy.orm import aliased
 
-from tenure.domains.automation.definition import ScoreCrossed
+from tenure.domains.automation.definition import CrossSellDue, ScoreCrossed
 from tenure.domains.automation.enrollment import CHUNK, Version, admit
+from tenure.domains.crosssell.models import CustomerOffer
 from tenure.domains.events.models import FeedCursor
 from tenure.domains.scoring import repository as scoring
-from tenure.domains.scoring.models import ScoreHistory
+from tenure.domains.scoring.models import ScoreHistory, ScoringRun
 
 NUMERIC = {"churn_risk", "p_alive", "clv", "lead_score", "health_score"}
 
@@ -34,6 +39,43 @@ def lines_of(version: Version) -> list[ScoreCrossed]:
         for t in version.playbook.trigger
         if t.score_crossed is not None and t.score_crossed.score in NUMERIC
     ]
+
+
+def dues_of(version: Version) -> list[CrossSellDue]:
+    """Return a playbook's ``cross_sell_due`` triggers."""
+    return [t.cross_sell_due for t in version.playbook.trigger if t.cross_sell_due is not None]
+
+
+def became_due(
+    conn: Connection, due: CrossSellDue, run_id: int, before_id: int | None
+) -> list[int]:
+    """Return the customers whose offer of ``due.item`` in run ``run_id`` fell due.
+
+    Due after the day of run ``before_id`` and by run ``run_id``'s (without one: on its day).
+    """
+    day = conn.execute(select(ScoringRun.as_of).where(ScoringRun.id == run_id)).scalar_one()
+    since: date = day - timedelta(days=1)
+    if before_id is not None:
+        since = conn.execute(
+            select(ScoringRun.as_of).where(ScoringRun.id == before_id)
+        ).scalar_one()
+    rows = conn.execute(
+        select(CustomerOffer.customer_id, CustomerOffer.from_on, CustomerOffer.lag_median).where(
+            CustomerOffer.run_id == run_id,
+            CustomerOffer.level == due.level,
+            CustomerOffer.item == due.item,
+            CustomerOffer.source == "sequence",
+            CustomerOffer.due_on == day,
+        )
+    ).all()
+    found = set()
+    for customer_id, from_on, lag in rows:
+        if from_on is None or lag is None:
+            continue
+        falls = from_on + timedelta(days=round(lag))  # as the offer's due day is rounded
+        if since < falls <= day:
+            found.add(int(customer_id))
+    return sorted(found)
 
 
 def last_run_seen(conn: Connection, name: str) -> int | None:
@@ -75,8 +117,8 @@ def crossed(conn: Connection, line: ScoreCrossed, run_id: int, before_id: int) -
 
 def enroll_from_scores(conn: Connection, version: Version, now: datetime) -> int:
     """Enroll the customers who crossed a playbook's numeric line since the run it last saw."""
-    lines = lines_of(version)
-    if not lines:
+    lines, dues = lines_of(version), dues_of(version)
+    if not lines and not dues:
         return 0
     latest = scoring.latest_run(conn)
     seen = last_run_seen(conn, version.name)
@@ -87,11 +129,14 @@ def enroll_from_scores(conn: Connection, version: Version, now: datetime) -> int
         return 0
     before = scoring.previous_of(conn, latest)
     enrolled = 0
-    if before is not None and version.status == "active":
+    if version.status == "active":
         candidates: dict[int, tuple[str, int | None]] = {}
         for line in lines:
-            for customer_id in crossed(conn, line, latest, before):
+            for customer_id in crossed(conn, line, latest, before) if before is not None else []:
                 candidates.setdefault(customer_id, ("score_crossed", None))
+        for due in dues:
+            for customer_id in became_due(conn, due, latest, before):
+                candidates.setdefault(customer_id, ("cross_sell_due", None))
         ids = sorted(candidates)
         for start in range(0, len(ids), CHUNK * 10):
             chunk = {c: candidates[c] for c in ids[start : start + CHUNK * 10]}

@@ -102,6 +102,15 @@ class ScoreCrossed(Strict):
         return self
 
 
+class CrossSellDue(Strict):
+    """The customer's offer of ``item`` (docs/cross-sell.md) became due on a run's day."""
+
+    item: Annotated[
+        str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S(?:.*\S)?$")
+    ] = Field(description="The item B: a product id, or a category at level category.")
+    level: Literal["product", "category"] = "product"
+
+
 class EventReceived(Strict):
     """An event of ``type`` arrived (imported, streamed or written by Tenure)."""
 
@@ -176,6 +185,7 @@ class Trigger(Strict):
 
     stage_entered: StageEntered | None = None
     score_crossed: ScoreCrossed | None = None
+    cross_sell_due: CrossSellDue | None = None
     event: EventReceived | None = None
     inactive: Inactive | None = None
     date: DateReached | None = None

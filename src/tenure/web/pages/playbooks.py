@@ -169,6 +169,8 @@ def trigger_words(trigger: Trigger, page: Page) -> str:
         if s.above is not None:
             return _("%(score)s goes above %(value)s", score=score, value=s.above)
         return _("%(score)s goes below %(value)s", score=score, value=s.below)
+    if (due := trigger.cross_sell_due) is not None:
+        return _("Becomes due for %(item)s", item=_quoted(due.item))
     if (e := trigger.event) is not None:
         return _("An event %(type)s arrives", type=_quoted(e.type))
     if (i := trigger.inactive) is not None:
