@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+for _pin in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pin, "1")  # BLAS threads pinned: the figures compare across runs
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import describe  # noqa: E402
 
@@ -64,7 +67,11 @@ def main() -> None:
     build(args.store, args.customers)
     engine = make_engine(f"sqlite:///{args.store}")
     until = end_of_day(END, "UTC")
-    found: dict[str, object] = {"machine": describe(), "customers": args.customers}
+    found: dict[str, object] = {
+        "machine": describe(),
+        "customers": args.customers,
+        "load_before": os.getloadavg()[0],  # others' work on the machine slows every figure
+    }
     with engine.connect() as conn:
         with conn.begin() as tx:
             key = apply_programme(conn, datetime(2026, 7, 1, tzinfo=UTC))

@@ -73,13 +73,15 @@ def write_frame(
     *,
     key: Sequence[str] | None = None,
     stamp: datetime | None = None,
+    skip_existing: bool = False,
 ) -> int:
     """Write ``frame`` into ``table``; return how many rows were inserted or changed.
 
     With ``key`` (unique columns) rows are upserted, and rows equal to the stored ones are
     left untouched; without it every row is inserted (a duplicate key raises). ``stamp``
     sets ``created_at`` on new rows and ``updated_at`` on new and changed rows. The caller
-    owns the transaction.
+    owns the transaction. With ``skip_existing`` a row whose ``key`` is taken is left out
+    (``ON CONFLICT DO NOTHING``): for append-only tables, whose rows are never changed.
     """
     if frame.height == 0:
         return 0
@@ -91,6 +93,8 @@ def write_frame(
         constants = {"created_at": text, "updated_at": text}
     columns = [*frame.columns, *constants]
     conflict = _conflict_clause(table, columns, key, dialect) if key else ""
+    if key and skip_existing:
+        conflict = f" ON CONFLICT ({', '.join(key)}) DO NOTHING"
     raw = conn.connection.driver_connection
     writer = _write_sqlite if dialect == "sqlite" else _write_postgres
     changed = 0

@@ -15,16 +15,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+import polars as pl
 from sqlalchemy import Connection
 
 from tenure.domains.loyalty import ledger
 from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty.earning import OrderFacts, earnings
 from tenure.domains.loyalty.ledger import Book
-from tenure.domains.loyalty.models import EntryKind
+from tenure.domains.loyalty.models import EntryKind, LoyaltyAllocation, LoyaltyEntry
 from tenure.domains.loyalty.periods import day_bounds, month_bounds
+from tenure.storage.base import table_of
+from tenure.storage.bulk import write_frame
 
 Window = tuple[int, str, str, datetime]  # account, rule, "day" / "month", window start
 
@@ -148,29 +151,51 @@ def credit_orders(
 def expire_lots(conn: Connection, book: Book, at: datetime) -> int:
     """Write an expiry for every lot whose date has come with something left; return the sum.
 
-    One query finds the lots, one statement writes the expiries (key ``expire:<lot>``, as
-    ``ledger.expire_due`` writes them), one records their allocations. The caller has locked
-    the accounts and settled their debts.
+    One query finds the lots, one bulk insert writes the expiries (key ``expire:<lot>``, as
+    ``ledger.expire_due`` writes them; a key taken writes nothing), one reads back the new
+    expiries that have no allocation yet and one bulk insert records their allocations. The
+    caller has locked the accounts and settled their debts.
     """
     due = repo.due_lots(conn, book.id, at)
-    rows = [
+    if not due:
+        return 0
+    frame = pl.DataFrame(
         {
-            "programme_id": book.id,
-            "account_id": account,
-            "key": f"expire:{lot}",
-            "kind": EntryKind.EXPIRE.value,
-            "amount": -remaining,
-            "occurred_at": expires_at,
-            "recorded_at": at,
-        }
-        for lot, account, remaining, expires_at in due
-    ]
-    written = set(repo.insert_entries_keys(conn, rows))
-    ids = repo.entry_ids(conn, book.id, sorted(written))
-    allocations = [
-        (ids[f"expire:{lot}"], lot, remaining)
-        for lot, _account, remaining, _at in due
-        if f"expire:{lot}" in written
-    ]
-    repo.allocate(conn, allocations)
+            "lot": [d[0] for d in due],
+            "account_id": [d[1] for d in due],
+            "remaining": [d[2] for d in due],
+            "occurred_at": [d[3] for d in due],
+        },
+        schema={
+            "lot": pl.Int64,
+            "account_id": pl.Int64,
+            "remaining": pl.Int64,
+            "occurred_at": pl.Datetime("us", "UTC"),
+        },
+    )
+    write_frame(
+        conn,
+        table_of(LoyaltyEntry),
+        frame.select(
+            pl.lit(book.id, pl.Int64).alias("programme_id"),
+            "account_id",
+            pl.concat_str(pl.lit("expire:"), pl.col("lot").cast(pl.String)).alias("key"),
+            pl.lit(EntryKind.EXPIRE.value).alias("kind"),
+            (-pl.col("remaining")).alias("amount"),
+            "occurred_at",
+            pl.lit(at.astimezone(UTC)).alias("recorded_at"),
+        ).sort("key"),
+        key=["programme_id", "key"],
+        skip_existing=True,
+    )
+    fresh = repo.unallocated_expiries(conn, book.id, at)
+    allocations = [(draw, int(key.removeprefix("expire:")), -amount) for draw, key, amount in fresh]
+    if allocations:
+        write_frame(
+            conn,
+            table_of(LoyaltyAllocation),
+            pl.DataFrame(allocations, schema=["draw_id", "lot_id", "amount"], orient="row").cast(
+                pl.Int64
+            ),
+        )
     return sum(amount for _draw, _lot, amount in allocations)

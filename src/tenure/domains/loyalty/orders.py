@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, select
 
 from tenure.domains.customers.models import Customer
-from tenure.domains.loyalty import bulk, service, tier_repository
+from tenure.domains.loyalty import bulk, fast, service, tier_repository
 from tenure.domains.loyalty.earning import LineFacts, OrderFacts
 from tenure.domains.loyalty.ledger import Book
 from tenure.domains.loyalty.models import EntryKind, LoyaltyEntry, LoyaltyRefund
@@ -112,10 +112,16 @@ def earn_orders(
 ) -> Pass:
     """Credit every paid order up to ``until`` (from ``since``) that has not earned yet.
 
-    Set-based: a batch of orders at a time (see ``bulk``); ``tiers`` maps a customer to the
-    tier whose multipliers apply.
+    Set-based: all of them at once in SQL and Polars (see ``fast``), or for a programme whose
+    numbers would overflow its integers a batch of orders at a time (see ``bulk``); ``tiers``
+    maps a customer to the tier whose multipliers apply.
     """
     done = Pass()
+    if fast.expressible(book):
+        done.orders, done.earned, done.points = fast.earn_all(
+            conn, book, until, since=since, tiers=tiers
+        )
+        return done
     rows = conn.execute(_unearned(book, since, until)).all()
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]

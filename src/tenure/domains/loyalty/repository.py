@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tenure.domains.customers.models import Customer
@@ -584,6 +584,23 @@ def due_lots(
         .order_by(LoyaltyEntry.account_id, LoyaltyEntry.id)
     ).all()
     return [(int(i), int(a), int(r), e) for i, a, r, e in rows if e is not None]
+
+
+def unallocated_expiries(
+    conn: Connection, programme_id: int, at: datetime
+) -> list[tuple[int, str, int]]:
+    """Return (id, key, amount) of the expiries recorded at ``at`` with no allocation yet."""
+    allocated = exists().where(LoyaltyAllocation.draw_id == LoyaltyEntry.id)
+    rows = conn.execute(
+        select(LoyaltyEntry.id, LoyaltyEntry.key, LoyaltyEntry.amount).where(
+            LoyaltyEntry.programme_id == programme_id,
+            LoyaltyEntry.kind == EntryKind.EXPIRE.value,
+            LoyaltyEntry.recorded_at == at,
+            LoyaltyEntry.key.like("expire:%"),
+            ~allocated,
+        )
+    )
+    return [(int(i), str(k), int(a)) for i, k, a in rows]
 
 
 def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
