@@ -206,6 +206,9 @@ def test_the_page_and_the_card_read_on_a_phone(store: Store, lang: str) -> None:
         for path in ("/cross-sell", f"/customers/{customer}"):
             page.goto(f"{url}{path}?lang={lang}")
             page.wait_for_load_state("load")
+            if path == "/cross-sell":  # the lag chart draws (ECharts is loaded and given data)
+                page.wait_for_selector('#chart-lags-product[data-drawn="yes"]', timeout=15_000)
+                assert page.locator("#chart-lags-product canvas").count() >= 1
             found = page.evaluate(WIDEST, SLACK)
             if found["scroll"] > found["screen"] + SLACK or found["past"]:
                 wide[path] = found

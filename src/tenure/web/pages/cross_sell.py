@@ -48,6 +48,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             data=data,
             category=category,
             lag_charts=lag_charts,
+            charts=lag_charts,  # the page loads ECharts only when it has charts to draw
             methods=METHODS,
         )
 
