@@ -39,8 +39,13 @@ def test_feedback_pages_fit_a_phone(store: Engine) -> None:  # noqa: F811
                 page.goto(f"{url}{path}?lang={lang}")
                 page.wait_for_load_state("load")
                 assert page.locator("h1").count() == 1
+                if page.locator(".echart").count():  # a chart on the page is drawn, not blank
+                    page.wait_for_selector('.echart[data-drawn="yes"]', timeout=15_000)
+                    assert page.locator(".echart canvas").count() >= 1
                 found = page.evaluate(WIDEST, SLACK)
                 if found["scroll"] > found["screen"] + SLACK or found["past"]:
                     wide[f"{path}?lang={lang}"] = found
+        charted = page.goto(f"{url}/surveys/nps")
+        assert charted is not None and 'id="chart-survey-trend"' in page.content()
         browser.close()
     assert not wide, wide

@@ -51,6 +51,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         _ = render.page_tools(request, signed).gettext
         name = "NPS" if survey.spec.kind == "nps" else _("Satisfied share")
         trend = [{"month": m["month"], "nps": m["score"]} for m in got["by_month"]]
+        trend_chart = charts.nps_trend(trend, name) if trend else None
         return render.page(
             request,
             "survey.html",
@@ -63,7 +64,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             band=band,
             bands=BANDS,
             commented=commented,
-            trend_chart=charts.nps_trend(trend, name) if trend else None,
+            trend_chart=trend_chart,
+            charts={"survey-trend": trend_chart} if trend_chart else {},  # loads ECharts
             outcomes=OUTCOMES,
         )
 
