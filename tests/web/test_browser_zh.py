@@ -25,7 +25,20 @@ KEYS = {key for kind, labels in VOCABULARIES.items() if kind != "stage_setting" 
 ENGLISH = {words["en"] for labels in VOCABULARIES.values() for words in labels.values()}
 # keys that are also plain English words a page may show as data, never as a label (a
 # template's name, "web" as the way a change came in), and NPS, which 中文 writes as NPS too
-COMMON = {"new", "web", "app", "store", "events", "direct", "done", "open", "paid", "red", "NPS"}
+COMMON = {
+    "new",
+    "web",
+    "app",
+    "store",
+    "events",
+    "direct",
+    "done",
+    "open",
+    "paid",
+    "red",
+    "NPS",
+    "price",
+}
 
 
 @pytest.fixture(scope="module")

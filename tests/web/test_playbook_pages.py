@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from tenure.domains.audit import service as audit
 from tenure.domains.audit.models import AuditEntry
@@ -151,7 +151,7 @@ def test_editing_pausing_and_resuming_a_playbook(
 
 
 def test_the_customer_360_lists_the_playbooks_of_the_customer(
-    app_client: TestClient, journeys_store: dict[str, Any]
+    app_client: TestClient, journeys_store: dict[str, Any], demo_engine: Engine
 ) -> None:
     sign_in(app_client, "sales")
     early = journeys_store["customers"][0]
@@ -162,7 +162,15 @@ def test_the_customer_360_lists_the_playbooks_of_the_customer(
     assert "Add tags" in card and "condition failed" in card
     zh = app_client.get(f"/customers/{early}?lang=zh").text
     assert "挽回衰退客户" in zh and "已退出" in zh
-    other = app_client.get("/customers/1").text
+    # a customer in no playbook (the shared demo store gains enrollments from other tests)
+    with demo_engine.connect() as conn:
+        free = conn.execute(
+            text(
+                "SELECT MIN(id) FROM customers WHERE id NOT IN "
+                "(SELECT customer_id FROM enrollments)"
+            )
+        ).scalar_one()
+    other = app_client.get(f"/customers/{free}").text
     assert 'id="no-playbooks"' in other
 
 

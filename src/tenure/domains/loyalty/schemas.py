@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tenure.kit.ids import MAX_ID
+
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Units = Field(gt=0, le=10**12, description="Points, or cents of a cashback programme.")
 
@@ -45,7 +47,7 @@ class NewReferral(BaseModel):
 
     programme: Text | None = Field(default=None, description="Needed when there are several.")
     code: Annotated[str, StringConstraints(min_length=1, max_length=16)]
-    friend_id: int = Field(gt=0, le=2**63 - 1, description="The friend's customer id.")
+    friend_id: int = Field(gt=0, le=MAX_ID, description="The friend's customer id.")
 
 
 class ReferralDecision(BaseModel):
