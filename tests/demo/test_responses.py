@@ -154,3 +154,22 @@ def test_the_true_effect_counts_the_treated_the_email_could_move(conn: Connectio
     # enrollments whose window has not closed by the day measured are left out
     early = true_effects(conn, START + span - timedelta(seconds=1), WINDOW_DAYS)
     assert early["win-back"]["treated_measured"] == 0
+
+
+def test_a_customer_the_truth_says_is_gone_answers_no_email(conn: Connection) -> None:
+    from tenure.demo.responses import Lives
+
+    rows = _enrolled(conn)
+    treated = [(e, c, at) for e, c, held, at in rows if not held]
+    for enrollment_id, customer_id, _, enrolled_at in rows:
+        _mail(conn, enrollment_id, customer_id, enrolled_at + timedelta(hours=1))
+    # the first treated customer left before the email and never came back; the second left
+    # and came back before it
+    (_, gone, at), (_, back, at2) = treated[0], treated[1]
+    lives = Lives({gone: [(at - timedelta(days=5), None)], back: [(at2 - timedelta(days=9), at2)]})
+    assert lives.gone(gone, at + timedelta(hours=1)) and not lives.gone(back, at2)
+    certain = {"win-back": TrueEffect("win-back", 1.0, "always")}
+    answered = Responder(seed=3, until=END, effects=certain, lives=lives).respond(conn)
+    assert answered == len(treated) - 1
+    buyers = set(conn.execute(select(Order.customer_id)).scalars())
+    assert gone not in buyers and back in buyers

@@ -196,7 +196,8 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     from tenure.demo import loyalty as demo_loyalty
     from tenure.demo.effects import HOLDOUT, WINDOW_DAYS
     from tenure.demo.load import publish_presets
-    from tenure.demo.responses import Responder, true_effects, write_effects
+    from tenure.demo.responses import Lives, Responder, true_effects, write_effects
+    from tenure.demo.truth import Truth
     from tenure.domains.scoring.run import run_scoring
     from tenure.kit.clock import SystemClock
     from tenure.kit.timeutil import end_of_day
@@ -218,7 +219,11 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     history_ends = min(
         datetime.combine(config.end + timedelta(days=1), dt_time(0), tzinfo=UTC), now_utc()
     )
-    responder = Responder(seed=config.seed, until=history_ends - timedelta(microseconds=1))
+    with eng.connect() as conn:
+        lives = Lives.of(conn, Truth.read(truth))
+    responder = Responder(
+        seed=config.seed, until=history_ends - timedelta(microseconds=1), lives=lives
+    )
 
     def score(day: date) -> None:
         with eng.begin() as conn:
@@ -248,7 +253,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         config.end + timedelta(days=1), dt_time(0), tzinfo=ZoneInfo(settings.business.timezone)
     )
     with eng.connect() as conn:
-        write_effects(truth, true_effects(conn, measured_as_of))
+        write_effects(truth, true_effects(conn, measured_as_of, lives=lives))
     add(acted, playbook_tick(eng, settings, SystemClock()))
     password = _demo_login(eng)
     seconds = time.perf_counter() - started

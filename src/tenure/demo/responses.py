@@ -27,12 +27,51 @@ import numpy as np
 from sqlalchemy import Connection, func, insert, select
 
 from tenure.demo.effects import EFFECTS, EFFECTS_FILE, WINDOW_DAYS, TrueEffect
+from tenure.demo.truth import Truth
 from tenure.domains.automation.models import Enrollment, PlaybookRecord
 from tenure.domains.messaging.models import Message, MessageStatus
 from tenure.domains.orders.models import Order, OrderLine, OrderStatus
 from tenure.kit.timeutil import utcnow
 
 PREFIX = "demo-response:"
+
+
+@dataclass(frozen=True)
+class Lives:
+    """When each customer was truly gone (the truth files): a gone customer answers no email.
+
+    A customer who has left does not read the shop's mail; were they to buy, Tenure would call
+    them won back while the truth says gone. Leads (no purchase yet) are never gone.
+    """
+
+    spans: dict[int, list[tuple[datetime, datetime | None]]]  # customer id → gone [from, to)
+
+    @classmethod
+    def of(cls, conn: Connection, truth: Truth) -> Lives:
+        """Read the gone spans of every customer, keyed by the store's customer id."""
+        from tenure.domains.customers.models import Customer
+
+        ids = dict(conn.execute(select(Customer.external_id, Customer.id)).all())
+        spans: dict[int, list[tuple[datetime, datetime | None]]] = {}
+        frame = truth.customers.select("customer_id", "left_at", "won_back_at", "left_again_at")
+        for external_id, left, back, again in frame.iter_rows():
+            found = ids.get(external_id)
+            if found is None or left is None:
+                continue
+            gone = [(_utc(left), None if back is None else _utc(back))]
+            if back is not None and again is not None:
+                gone.append((_utc(again), None))
+            spans[int(found)] = gone
+        return cls(spans)
+
+    def gone(self, customer_id: int, at: datetime) -> bool:
+        """Whether the customer had truly left at ``at``."""
+        return any(
+            start <= at and (end is None or at < end)
+            for start, end in self.spans.get(customer_id, [])
+        )
+
+
 COST_SHARE = 0.62  # of a response's amount (the demo's orders cost 55–70% of their net amount)
 
 
@@ -45,6 +84,7 @@ class Responder:
     window_days: int = WINDOW_DAYS
     effects: dict[str, TrueEffect] = field(default_factory=lambda: dict(EFFECTS))
     decided: set[int] = field(default_factory=set)
+    lives: Lives | None = None  # the truth's gone spans: a gone customer does not answer
 
     def respond(self, conn: Connection) -> int:
         """Write the responses to the emails delivered so far; return how many orders."""
@@ -85,6 +125,8 @@ class Responder:
         for enrollment_id, (name, customer_id, sent_at) in sorted(firsts.items()):
             self.decided.add(enrollment_id)
             if enrollment_id not in enrolled:
+                continue
+            if self.lives is not None and self.lives.gone(customer_id, sent_at):
                 continue
             rng = np.random.default_rng([self.seed, 14, enrollment_id])
             if rng.random() >= self.effects[name].response_probability:
@@ -182,15 +224,16 @@ def _order_values(conn: Connection, customer_ids: list[int]) -> dict[int, Decima
 
 
 def true_effects(
-    conn: Connection, as_of: datetime, window_days: int = WINDOW_DAYS
+    conn: Connection, as_of: datetime, window_days: int = WINDOW_DAYS, lives: Lives | None = None
 ) -> dict[str, dict[str, Any]]:
     """Return each demo playbook's true uplift of its goal rate, intent to treat.
 
     Over the enrollments measured as of ``as_of``: enrolled at least ``window_days`` before.
 
     The uplift is the response probability × the share of the treated enrollments whose first
-    email of the playbook was delivered inside the window and that made no other paid order in
-    it: the chance, averaged over them, that the email turned a non-buyer into a buyer.
+    email of the playbook was delivered inside the window to a customer not truly gone then
+    (``lives``), and that made no other paid order in it: the chance, averaged over them, that
+    the email turned a non-buyer into a buyer.
     """
     span = timedelta(days=window_days)
     out: dict[str, dict[str, Any]] = {}
@@ -236,6 +279,8 @@ def true_effects(
         for enrollment_id, (customer_id, enrolled_at) in treated.items():
             sent = emailed.get(enrollment_id)
             if sent is None or sent >= enrolled_at + span:
+                continue
+            if lives is not None and lives.gone(customer_id, sent):
                 continue
             if any(enrolled_at <= t < enrolled_at + span for t in bought.get(customer_id, [])):
                 continue
