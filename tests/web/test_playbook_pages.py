@@ -162,12 +162,14 @@ def test_the_customer_360_lists_the_playbooks_of_the_customer(
     assert "Add tags" in card and "condition failed" in card
     zh = app_client.get(f"/customers/{early}?lang=zh").text
     assert "挽回衰退客户" in zh and "已退出" in zh
-    # a customer in no playbook (the shared demo store gains enrollments from other tests)
+    # a customer in no playbook and within the salesperson's reach (theirs or nobody's): the
+    # shared demo store gains enrollments and owners from other tests
     with demo_engine.connect() as conn:
         free = conn.execute(
             text(
                 "SELECT MIN(id) FROM customers WHERE id NOT IN "
-                "(SELECT customer_id FROM enrollments)"
+                "(SELECT customer_id FROM enrollments) AND (owner_id IS NULL OR owner_id = "
+                "(SELECT id FROM users WHERE email = 'sales@web.test'))"
             )
         ).scalar_one()
     other = app_client.get(f"/customers/{free}").text
