@@ -18,21 +18,11 @@ the features are the first part of it.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
+
+from machine import describe, peak_rss_gib, pin_threads
 
 if __name__ == "__main__":  # before numpy, polars or duckdb start their thread pools
-    threads = "2"
-    for i, arg in enumerate(sys.argv):
-        if arg == "--threads" and i + 1 < len(sys.argv):
-            threads = sys.argv[i + 1]
-    for name in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "POLARS_MAX_THREADS",
-    ):
-        os.environ[name] = threads
+    pin_threads()
 
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
@@ -41,7 +31,6 @@ import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 from polars.testing import assert_frame_equal  # noqa: E402
 
-from machine import describe, peak_rss_gib  # noqa: E402
 from tenure.analytics.daily_features import daily_features  # noqa: E402
 from tenure.analytics.features import (  # noqa: E402
     EMPTY_SCHEMAS,

@@ -5,6 +5,28 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import sys
+
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "POLARS_MAX_THREADS",
+)
+
+
+def pin_threads(default: str = "2") -> None:
+    """Pin BLAS, OpenMP and Polars to ``--threads N`` (else ``default``) threads.
+
+    Call before numpy, polars or duckdb are imported: their thread pools start with them, and a
+    busy machine must not make one run use more cores than another.
+    """
+    threads = default
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            threads = sys.argv[i + 1]
+    for name in THREAD_VARIABLES:
+        os.environ[name] = threads
 
 
 def describe() -> str:
