@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,8 @@ import typer
 from sqlalchemy import Connection
 
 from tenure.cli import context, referrals
+from tenure.cli.loyalty_options import JSON, PROGRAMME, parse_day
+from tenure.cli.loyalty_options import now as _now
 
 app = typer.Typer(
     help=(
@@ -19,16 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-PROGRAMME = typer.Option(
-    None, "--programme", "-p", help="The programme's key (may be left out when there is one)."
-)
-JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 app.add_typer(referrals.app, name="referrals")
 KEY_HELP = "An idempotency key: the same key again changes nothing (e.g. your system's id)."
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _cli_actor() -> Any:
@@ -109,7 +102,7 @@ def earn(
 
     def work(conn: Connection) -> dict[str, Any]:
         book = service.sole_programme(conn, programme)
-        day = _day(until)
+        day = parse_day(until, "--until")
         moment = end_of_day(day, book.programme.timezone) if day else _now()
         return orders.run(conn, book, moment).__dict__
 
@@ -121,15 +114,6 @@ def earn(
         f"{done['orders']:,} order(s) looked at: {done['earned']:,} earning(s), "
         f"{done['points']:,} units; {done['refunds']:,} refund(s) took back {done['reversed']:,}"
     )
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        context.fail(f"--until: {text!r} is not a date (YYYY-MM-DD)")
 
 
 @app.command("balance")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 import typer
 from sqlalchemy import Connection
 
 from tenure.cli import context
+from tenure.cli.loyalty_options import JSON, PROGRAMME, parse_day
+from tenure.cli.loyalty_options import now as _now
 
 app = typer.Typer(
     help=(
@@ -19,15 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-PROGRAMME = typer.Option(
-    None, "--programme", "-p", help="The programme's key (may be left out when there is one)."
-)
-JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 STATUSES = ("waiting", "review", "rewarded", "rejected")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _customer(conn: Connection, external_id: str, field: str) -> int:
@@ -38,15 +31,6 @@ def _customer(conn: Connection, external_id: str, field: str) -> int:
     if found is None:
         raise NotFound(f"{field}: no customer with the id {external_id!r}")
     return found
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        context.fail(f"{option}: {text!r} is not a date (YYYY-MM-DD)", code=2)
 
 
 @app.command("code")
@@ -78,7 +62,7 @@ def refer(
     from tenure.domains.loyalty import referrals, service
     from tenure.kit.timeutil import start_of_day
 
-    day = _day(at, "--at")
+    day = parse_day(at, "--at", code=2)
 
     def work(conn: Connection) -> dict[str, Any]:
         book = service.sole_programme(conn, programme)
@@ -176,7 +160,7 @@ def reward(
     from tenure.domains.loyalty import referrals, service
     from tenure.kit.timeutil import end_of_day
 
-    day = _day(until, "--until")
+    day = parse_day(until, "--until", code=2)
 
     def work(conn: Connection) -> dict[str, Any]:
         book = service.sole_programme(conn, programme)
