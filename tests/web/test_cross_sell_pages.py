@@ -90,6 +90,7 @@ def test_the_page_shows_the_pairs_we_count_ourselves(
         top = [f for _, f in strongest[:10]]
         assert lags["series"][2]["data"] == [round(f["lag_median"], 1) for f in top]
         assert lags["series"][1]["data"] == [round(f["lag_q3"] - f["lag_q1"], 1) for f in top]
+        assert lags["xAxis"]["name"] == ("天" if lang == "zh" else "days")
 
 
 def test_the_evaluation_is_the_runs_and_the_offer_is_compared_with_both_baselines(

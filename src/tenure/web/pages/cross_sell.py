@@ -39,7 +39,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         for level, figures in (data["levels"] if data else {}).items():
             if figures["strongest"]:
                 lag_charts[level] = charts.sequence_lags(
-                    figures["strongest"][:10], (_("first to third quartile"), _("median"))
+                    figures["strongest"][:10],
+                    (_("first to third quartile"), _("median"), _("days")),
                 )
         return render.page(
             request,
