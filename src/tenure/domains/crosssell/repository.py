@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
 from tenure.domains.crosssell.compute import CrossSell, offer_rows, pair_rows
 from tenure.domains.crosssell.models import CustomerOffer, OfferDismissal, SequencePair
+from tenure.domains.scoring.models import ScoringRun
 from tenure.storage.base import table_of
 from tenure.storage.bulk import insert_frames
 from tenure.storage.rows import plain_rows
@@ -23,6 +24,28 @@ def write_run(conn: Connection, run_id: int, found: CrossSell) -> None:
         writes.append((table_of(CustomerOffer), offer_rows(run_id, found.offers)))
     if writes:
         insert_frames(conn, writes)
+    _forget_old_offers(conn, run_id)
+
+
+KEPT_RUNS = 2  # finished runs whose offers stay beside the new run's
+
+
+def _forget_old_offers(conn: Connection, run_id: int) -> None:
+    """Delete the offers of runs before the newest finished ones.
+
+    Only the latest finished run's offers are read (pages, the API, the ``cross_sell_due``
+    trigger), and a run being written must not take them from under its readers; a daily run
+    keeping every run's offers grows the table by a few rows per customer each day. The
+    sequences stay: they are a few hundred rows a run and say how the pairs moved.
+    """
+    newest = (
+        select(ScoringRun.id)
+        .where(ScoringRun.status == "done", ScoringRun.id != run_id)
+        .order_by(ScoringRun.id.desc())
+        .limit(KEPT_RUNS)
+    )
+    kept = [run_id, *conn.scalars(newest)]
+    conn.execute(delete(CustomerOffer).where(CustomerOffer.run_id.not_in(kept)))
 
 
 def pairs(
