@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 
-from tenure.analytics.offers import OfferParams, offers, popular_offers, repeat_shares
-from tenure.analytics.sequences import SequenceParams, first_purchases, level_pairs
+from tenure.analytics.offers import OfferParams, offers, popular_offers
+from tenure.analytics.sequences import SequenceParams, firsts_and_repeats, level_pairs
 
 ITEM_COLUMN = {"product": "product_id", "category": "category"}
 
@@ -78,9 +78,8 @@ def evaluate(
     cut = as_of_day - horizon_days
     past = purchases.filter(pl.col("day") <= cut)
     future = purchases.filter((pl.col("day") > cut) & (pl.col("day") <= as_of_day))
-    firsts = first_purchases(past, level, sequence_params.max_items)
+    firsts, repeats = firsts_and_repeats(past, level, sequence_params.max_items)
     pairs = level_pairs(firsts, level, cut, sequence_params)
-    repeats = repeat_shares(past, ITEM_COLUMN[level])
     relevant = relevant_purchases(past, future, level, repeats, offer_params.repeat_from)
     k = offer_params.per_customer
     baseline = OfferParams(**{**offer_params.__dict__, "timing": False, "fill_popular": False})
