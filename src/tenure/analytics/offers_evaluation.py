@@ -44,18 +44,25 @@ def relevant_purchases(
     )
 
 
-def ranking_quality(offered: pl.DataFrame, relevant: pl.DataFrame, k: int) -> dict[str, float]:
-    """Return precision@k, recall@k and hit rate of ``offered`` against ``relevant``."""
-    per_customer = relevant.group_by("customer_id").agg(pl.len().alias("relevant"))
+def per_customer(offered: pl.DataFrame, relevant: pl.DataFrame, k: int) -> pl.DataFrame:
+    """Return customer_id, relevant, hits: each customer's hits among ``offered``'s top k."""
+    counts = relevant.group_by("customer_id").agg(pl.len().alias("relevant"))
     hits = (
         offered.filter(pl.col("rank") <= k)
         .join(relevant, on=["customer_id", "item"], how="semi")
         .group_by("customer_id")
         .agg(pl.len().alias("hits"))
     )
-    scored = per_customer.join(hits, on="customer_id", how="left").with_columns(
-        pl.col("hits").fill_null(0)
+    return (
+        counts.join(hits, on="customer_id", how="left")
+        .with_columns(pl.col("hits").fill_null(0))
+        .sort("customer_id")
     )
+
+
+def ranking_quality(offered: pl.DataFrame, relevant: pl.DataFrame, k: int) -> dict[str, float]:
+    """Return precision@k, recall@k and hit rate of ``offered`` against ``relevant``."""
+    scored = per_customer(offered, relevant, k)
     if scored.is_empty():
         return {"precision": 0.0, "recall": 0.0, "hit_rate": 0.0}
     means = scored.select(
