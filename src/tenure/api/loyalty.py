@@ -13,11 +13,18 @@ from sqlalchemy import Connection, Engine
 
 from tenure.api.auth import Guard, audit_actor
 from tenure.api.params import PathId, QueryId
-from tenure.domains.loyalty import referral_repository, referrals, service, tier_repository
+from tenure.domains.loyalty import (
+    membership,
+    referral_repository,
+    referrals,
+    service,
+    tier_repository,
+)
 from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty.ledger import Book, Posted
 from tenure.domains.loyalty.schemas import (
     NewAward,
+    NewMembership,
     NewRedemption,
     NewReferral,
     ReferralDecision,
@@ -61,6 +68,7 @@ def _summary(conn: Connection, book: Book, key: str, customer_id: int) -> dict[s
         "pending": balance.pending,
         "owed": balance.owed,
         "tier": tier_repository.tiers_of_customer(conn, book.id, customer_id),
+        "joined_at": repo.joined_at(conn, book.id, customer_id),
     }
 
 
@@ -142,6 +150,23 @@ def routes(engine: Engine, router: APIRouter) -> None:
             )
             name = repo.programme_key_of(conn, book.id)
             return {**_posted(conn, book, name, done), **_summary(conn, book, name, customer_id)}
+
+    @guard.route("POST", base + "/membership", P.AWARD_POINTS)
+    def join(customer_id: PathId, body: NewMembership) -> dict[str, Any]:
+        """Make the customer a member (an opt-in programme's orders earn from now on).
+
+        Joining again changes nothing and answers the first day (`joined: false`).
+        """
+        with write_transaction(engine) as conn:
+            _member(conn, customer_id)
+            book = service.sole_programme(conn, body.programme)
+            done = membership.join(conn, book, customer_id, utcnow())
+            return {
+                "programme": repo.programme_key_of(conn, book.id),
+                "customer_id": customer_id,
+                "joined_at": done.joined_at,
+                "joined": done.new,
+            }
 
     @guard.route("POST", base + "/referral-code", P.AWARD_POINTS)
     def referral_code(

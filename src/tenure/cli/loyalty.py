@@ -140,6 +140,33 @@ def balance(
     )
 
 
+@app.command("join")
+def join(
+    customer: str = typer.Argument(..., help="The customer's external id."),
+    programme: str | None = PROGRAMME,
+    as_json: bool = JSON,
+) -> None:
+    """Make a customer a member (an opt-in programme earns on their orders from now on)."""
+    from tenure.domains.loyalty import membership, service
+
+    def work(conn: Connection) -> dict[str, Any]:
+        book = service.sole_programme(conn, programme)
+        done = membership.join(conn, book, service.customer(conn, customer), _now())
+        return {
+            "programme": book.programme.key,
+            "customer": customer,
+            "joined_at": done.joined_at.isoformat(),
+            "joined": done.new,
+        }
+
+    found = context.in_store(work)
+    if as_json:
+        context.print_json(found)
+        return
+    verb = "joined" if found["joined"] else "has been a member since"
+    context.console.print(f"{customer} {verb} {found['programme']} {found['joined_at'][:10]}")
+
+
 @app.command("ledger")
 def ledger_rows(
     customer: str = typer.Argument(..., help="The customer's external id."),

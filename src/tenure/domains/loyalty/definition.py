@@ -151,6 +151,13 @@ class Expiry(Strict):
         return self
 
 
+class Enrolment(StrEnum):
+    """Who is a member: every buyer, or only customers who joined."""
+
+    AUTOMATIC = "automatic"  # a customer's first paid order opens their account
+    OPT_IN = "opt_in"  # only customers who joined earn, on orders from the moment they joined
+
+
 class TierMetric(StrEnum):
     """What qualifies a member for a tier."""
 
@@ -252,6 +259,7 @@ class Programme(Strict):
     name: str = Field(min_length=1, max_length=200)
     name_zh: str | None = Field(default=None, max_length=200)
     currency: Currency = Currency.POINTS
+    enrolment: Enrolment = Enrolment.AUTOMATIC
     money: str = Field(default="USD", pattern=r"^[A-Z]{3}$")  # the shop's currency
     # what one unit is worth in money (liability = units × this); cashback: always 0.01
     unit_value: Decimal = Field(default=Decimal("0.01"), gt=0, max_digits=12, decimal_places=6)
@@ -315,6 +323,11 @@ class Programme(Strict):
         if self.currency == Currency.CASHBACK:
             return f"{Decimal(units).scaleb(-2):,.2f} {self.money}"
         return f"{units:,}"
+
+    @property
+    def opt_in(self) -> bool:
+        """Tell whether only customers who joined are members."""
+        return self.enrolment == Enrolment.OPT_IN
 
     def reward(self, key: str) -> Reward | None:
         """Return the reward called ``key``, if the programme has one."""

@@ -89,6 +89,17 @@ def _line_columns() -> dict[str, Any]:
     }
 
 
+def joined_before(book: Book) -> Any:
+    """Return the condition that the order's customer had joined the programme by then."""
+    return exists().where(
+        and_(
+            LoyaltyAccount.programme_id == book.id,
+            LoyaltyAccount.customer_id == Order.customer_id,
+            LoyaltyAccount.joined_at <= Order.ordered_at,
+        )
+    )
+
+
 def _unearned(book: Book, since: datetime | None, until: datetime) -> list[Any]:
     earned = exists().where(
         and_(
@@ -98,6 +109,8 @@ def _unearned(book: Book, since: datetime | None, until: datetime) -> list[Any]:
         )
     )
     found = [Order.status == OrderStatus.PAID.value, Order.ordered_at <= until, ~earned]
+    if book.programme.opt_in:
+        found.append(joined_before(book))
     if since is not None:
         found.append(Order.ordered_at >= since)
     return found

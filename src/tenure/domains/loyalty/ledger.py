@@ -39,8 +39,21 @@ class Posted:
     written: bool
 
 
-def open_account(conn: Connection, book: Book, customer_id: int, at: datetime) -> int:
-    """Return the customer's account, opened if need be and locked for this transaction."""
+def open_account(
+    conn: Connection, book: Book, customer_id: int, at: datetime, *, joins: bool = False
+) -> int:
+    """Return the customer's account, opened if need be and locked for this transaction.
+
+    In an opt-in programme only joining opens one (``joins``: a join, an opening balance, a
+    referral's reward); anything else for a customer who has not joined is a conflict.
+    """
+    if book.programme.opt_in and not joins:
+        found = repo.account_of(conn, book.id, customer_id)
+        if found is None:
+            raise Conflict(
+                f"customer: {customer_id} has not joined {book.programme.name}, an opt-in "
+                "programme (tenure loyalty join, or POST …/loyalty/membership)"
+            )
     account = repo.ensure_account(conn, book.id, customer_id, at)
     repo.lock_account(conn, account, at)
     return account

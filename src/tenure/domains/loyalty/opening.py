@@ -77,7 +77,8 @@ def import_openings(
     """Write each opening balance as an adjustment (audited); return how many were new."""
     written: list[tuple[object, dict[str, Any] | None, dict[str, Any] | None]] = []
     for row in rows:
-        account = ledger.open_account(conn, book, row.customer_id, at)
+        # a balance brought from another system makes its holder a member
+        account = ledger.open_account(conn, book, row.customer_id, at, joins=True)
         lot = ledger.lot_values(book, at, pending=False)
         if row.expires_at is not None:
             lot["expires_at"] = row.expires_at

@@ -64,6 +64,8 @@ def _unearned(book: Book, since: datetime | None, until: datetime) -> Any:
     query = query.where(
         Order.status == OrderStatus.PAID.value, Order.ordered_at <= until, ~earned
     ).order_by(Order.ordered_at, Order.id)
+    if book.programme.opt_in:  # only members earn, on orders from the moment they joined
+        query = query.where(fast.joined_before(book))
     return query if since is None else query.where(Order.ordered_at >= since)
 
 

@@ -264,6 +264,7 @@ def qualify(conn: Connection, book: Book, until: datetime) -> Qualified:
                         key=f"referral:{first.referral_id}:{key}",
                         at=due,
                         rule="referral",
+                        joins=True,  # signing up with a code joins an opt-in programme
                     ),
                 )
         repo.set_referral(

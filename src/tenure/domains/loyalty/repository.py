@@ -180,6 +180,17 @@ def account_of(conn: Connection, programme_id: int, customer_id: int) -> int | N
     return None if found is None else int(found)
 
 
+def joined_at(conn: Connection, programme_id: int, customer_id: int) -> datetime | None:
+    """Return when the customer's membership began, if they are a member."""
+    found: datetime | None = conn.execute(
+        select(LoyaltyAccount.joined_at).where(
+            LoyaltyAccount.programme_id == programme_id,
+            LoyaltyAccount.customer_id == customer_id,
+        )
+    ).scalar_one_or_none()
+    return found
+
+
 def lock_account(conn: Connection, account_id: int, at: datetime) -> None:
     """Take the account's lock for this transaction (see ``LoyaltyAccount``)."""
     conn.execute(

@@ -50,6 +50,14 @@ class NewReferral(BaseModel):
     friend_id: int = Field(gt=0, le=MAX_ID, description="The friend's customer id.")
 
 
+class NewMembership(BaseModel):
+    """A customer joining a programme (an opt-in programme's members are those who joined)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme: Text | None = Field(default=None, description="Needed when there are several.")
+
+
 class ReferralDecision(BaseModel):
     """A person's decision on a referral waiting for review."""
 

@@ -51,10 +51,15 @@ def earn_order(
 ) -> list[Posted]:
     """Credit what a paid order earns under each rule, once per (order, rule).
 
-    The points are pending for the programme's return window. Caps count what the rule
+    In an opt-in programme a customer who had not joined by then earns nothing. The points
+    are pending for the programme's return window. Caps count what the rule
     earned the customer that day / month before this order was credited.
     """
     at = order.ordered_at
+    if book.programme.opt_in:  # only a member's orders from the moment they joined earn
+        joined = repo.joined_at(conn, book.id, order.customer_id)
+        if joined is None or joined > at:
+            return []
     account = ledger.open_account(conn, book, order.customer_id, at)
     posted = []
     for found in earnings(book.programme, order, tier):
@@ -159,13 +164,14 @@ class Credit:
     rule: str | None = None  # what it is for (a playbook, a milestone, a referral)
     reason: str | None = None
     pending: bool = False  # wait the return window first (a referral's reward)
+    joins: bool = False  # may make the customer a member of an opt-in programme (a referral)
 
 
 def award(conn: Connection, book: Book, credit: Credit) -> Posted:
     """Credit points to a customer once per key (an earn entry without an order)."""
     if credit.amount <= 0:
         raise InvalidInput(f"amount: an award is more than 0 (got {credit.amount})")
-    account = ledger.open_account(conn, book, credit.customer_id, credit.at)
+    account = ledger.open_account(conn, book, credit.customer_id, credit.at, joins=credit.joins)
     values = {
         "key": credit.key,
         "kind": EntryKind.EARN.value,
