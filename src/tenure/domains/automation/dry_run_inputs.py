@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from tenure.analytics.churn import ChurnParams
 from tenure.analytics.daily_scores import ScoreParams
-from tenure.analytics.features import EPOCH, FEATURE_EVENT_DAYS, FeatureParams
+from tenure.analytics.features import EPOCH, FEATURE_EVENT_DAYS, FeatureParams, day_number
 from tenure.analytics.stages import policy
 from tenure.domains.automation import repository as repo
 from tenure.domains.automation.definition import Playbook
@@ -65,16 +65,22 @@ class Inputs:
 
 def check_range(first: date, last: date, earliest: date | None, today: date) -> None:
     """Raise BadRange unless ``first``..``last`` lies within history, in order, not too long."""
+    field = "from"
     if first > last:
-        raise BadRange("from", f"from ({first}) is after to ({last})")
-    if last > today:
-        raise BadRange("to", f"to ({last}) is in the future; history ends today ({today})")
+        raise BadRange(field, f"{field}: {first} is after to ({last})")
     if earliest is None:
-        raise BadRange("from", "the store holds no customers yet: no history to replay")
+        raise BadRange(field, f"{field}: the store holds no customers yet, so no history")
     if first <= earliest:
-        raise BadRange("from", f"from ({first}) is not after the first day of history ({earliest})")
+        raise BadRange(
+            field, f"{field}: {first} is not after the first day of history ({earliest})"
+        )
+    field = "to"
+    if last > today:
+        raise BadRange(field, f"{field}: {last} is in the future; history ends today ({today})")
     if (last - first).days >= LONGEST_DAYS:
-        raise BadRange("to", f"at most {LONGEST_DAYS} days at once; {first} to {last} is longer")
+        raise BadRange(
+            field, f"{field}: at most {LONGEST_DAYS} days at once, not {(last - first).days + 1}"
+        )
 
 
 def score_params(settings: Settings, leads: bool) -> ScoreParams:
@@ -128,7 +134,15 @@ def read_inputs(
     acquired = frames["customers"]["acquired_day"].min()
     earliest = EPOCH + timedelta(days=int(acquired)) if acquired is not None else None  # type: ignore[arg-type]
     check_range(first, last, earliest, today)
-    history = History(frames, repo.customer_fields(conn, FIELDS), today, repo.user_names(conn))
+    # goals are observed up to the last day history holds anything (a store not fed lately
+    # must not count an empty fortnight as "no purchase")
+    days = pl.concat(
+        [frames[name].select(pl.col("day").cast(pl.Int64)) for name in ("orders", "events")]
+    )
+    latest = days["day"].max()
+    latest = day_number(today) if latest is None else latest
+    end = min(today, EPOCH + timedelta(days=int(latest)))  # type: ignore[arg-type]
+    history = History(frames, repo.customer_fields(conn, FIELDS), end, repo.user_names(conn))
     messaging = settings.messaging
     rules = Rules(
         settings.automation.global_control_share, messaging.marketing_cap, messaging.cap_days
