@@ -161,6 +161,7 @@ def test_the_dry_run_draws_at_a_phone_width_in_chinese(demo_engine: Engine) -> N
         for lang, width in (("en", 1280), ("zh", 1280), ("zh", 390), ("en", 390)):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(f"{url}/playbooks/web-dry?lang={lang}#dry-run")
+            assert page.locator("#dry-run-totals").count() == 1, page.inner_text("#dry-run")
             page.wait_for_selector('#chart-dry_run_entries[data-drawn="yes"]', timeout=15_000)
             page.wait_for_selector('#chart-dry_run_workload[data-drawn="yes"]', timeout=15_000)
             if lang == "zh":

@@ -528,7 +528,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             effect=effect,
             effect_rows=effect_rows(effect, page),
             figure_rows=figure_rows(effect, page),
-            charts=effect_charts(effect, page),
+            # base.html loads the chart scripts when ``charts`` holds any (the dry run's too)
+            charts={**effect_charts(effect, page), **{k: v for k, v in dry["charts"].items() if v}},
             dry=dry,
             primary_label=page.gettext(METRIC_LABELS[effect.primary]),
         )
