@@ -55,6 +55,7 @@ def test_every_playbooks_command_takes_json() -> None:
         "resume",
         "schema",
         "show",
+        "simulate",
     ]
     assert lacking == []
 

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from tenure.api import (
     cross_sell,
     customers,
+    dry_runs,
     events,
     loyalty,
     messages,
@@ -34,6 +35,7 @@ def api_router(engine: Engine, settings: Settings, worker: ServerWorker) -> APIR
     segments.routes(engine, router)
     playbooks.routes(engine, settings, router)
     playbook_report.routes(engine, settings, router)
+    dry_runs.routes(engine, settings, worker, router)
     messages.routes(engine, settings, router)
     runs.routes(engine, settings, worker, router)
     surveys.routes(engine, settings, router)

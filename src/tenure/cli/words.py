@@ -165,7 +165,7 @@ ZH: dict[str, str] = {
     "Dry run of {name}, {first} to {last}": "{name} 的历史试运行，{first} 至 {last}",
     "An observation of history, not the playbook's effect.": "这是对历史的观察，不是剧本的效果。",
     "entered": "进入",
-    "treated": "处理组",
+    "treated": "执行组",
     "holdout": "对照组",
     "declared": "设定",
     "global control": "全局对照组",

@@ -104,6 +104,7 @@ ZH: dict[str, str] = {
     "playbook: no playbook called {}": "playbook：没有名为 {0} 的剧本",
     "playbook: choose the playbook to enroll the customer in": "playbook：请选择要加入的剧本",
     "playbook: give a playbook or a source, not both": "playbook：请给出剧本或来源，不能同时给出",
+    "no dry run of {} yet": "{0} 还没有历史试运行",
     "{}: {} is not a day; write it as YYYY-MM-DD": "{0}：{1} 不是日期；请写成 YYYY-MM-DD",
     "give a playbook's name or --file PATH (one of them)": "请给出剧本名称或 --file PATH（二选一）",
     "{}: {} is after to ({})": "{0}：{1} 晚于结束日（{2}）",

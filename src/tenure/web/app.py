@@ -32,6 +32,7 @@ from tenure.web.pages import (
     messages,
     overview,
     password,
+    playbook_dry_run,
     playbooks,
     runs,
     segments,
@@ -133,6 +134,7 @@ def create_app(engine: Engine, settings: Settings) -> FastAPI:
     ):
         area.routes(engine, render, pages)
     runs.routes(engine, render, worker, pages)
+    playbook_dry_run.routes(engine, render, worker, pages)
     for admin_area in (settings_page, users, audit):
         admin_area.routes(engine, render, pages)
     app.include_router(pages)

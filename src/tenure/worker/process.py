@@ -36,7 +36,7 @@ from tenure.kit.clock import Clock, SystemClock
 from tenure.kit.errors import TenureError
 from tenure.kit.settings import Settings
 from tenure.storage.engine import retry_when_busy
-from tenure.worker import playbooks
+from tenure.worker import dry_runs, playbooks
 from tenure.worker.playbooks import PlaybookTick
 from tenure.worker.runs import score
 
@@ -88,6 +88,7 @@ class Tick:
     runs_failed: list[int] = field(default_factory=list)
     playbooks: PlaybookTick = field(default_factory=PlaybookTick)
     escalated: int = 0  # survey follow-ups past their SLA handed to the team lead
+    dry_runs: list[int] = field(default_factory=list)  # dry runs on history walked
 
     @property
     def busy(self) -> bool:
@@ -98,6 +99,7 @@ class Tick:
             or self.runs_failed
             or self.playbooks.busy
             or self.escalated
+            or self.dry_runs
         )
 
 
@@ -249,6 +251,18 @@ class Worker:
         done.playbooks = playbooks.tick(self.engine, self.settings, self.clock)
         now = self.clock.now()
         done.escalated = retry_when_busy(self.engine, lambda conn: followups.escalate(conn, now))
+        # last: one dry run on history a tick (it may take a minute; the next tick takes the next)
+        walked = dry_runs.walk_one(
+            self.engine,
+            self.settings,
+            self.clock,
+            self.worker_id,
+            self.options.lease,
+            self.options.max_attempts,
+            lambda conn: schedule.renew(conn, self.worker_id, self.clock.now(), self.options.lease),
+        )
+        if walked is not None:
+            done.dry_runs.append(walked)
         return done
 
     def run_until(self, stop: threading.Event) -> None:

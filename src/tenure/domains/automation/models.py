@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenure.storage.base import Base, Timestamped
@@ -108,3 +108,29 @@ class StepRun(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any] | None]
     at: Mapped[datetime]
+
+
+class DryRunRecord(Base):
+    """A dry run on history someone asked for: queued, running, then done (its figures) or failed.
+
+    The worker that walks it holds it until ``lease_until`` and renews the lease as it goes; a
+    dry run whose worker died is taken over by the next one.
+    """
+
+    __tablename__ = "playbook_dry_runs"
+    __table_args__ = (Index("ix_playbook_dry_runs_playbook_id", "playbook", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook: Mapped[str] = mapped_column(String(63))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, done, failed
+    result: Mapped[dict[str, Any] | None]  # the figures (dry_run_figures), once done
+    error: Mapped[str | None] = mapped_column(String(2000))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))

@@ -23,8 +23,10 @@ from tenure.domains.messaging import service as messaging
 from tenure.domains.users.permissions import Permission
 from tenure.domains.users.sessions import SignedIn
 from tenure.kit.errors import InvalidInput, NotFound
+from tenure.kit.timeutil import business_today
 from tenure.storage.engine import write_transaction
 from tenure.web import session, uplift_charts
+from tenure.web.pages import playbook_dry_run
 from tenure.web.render import N_, Page, Renderer
 
 ACTIONS = {
@@ -497,6 +499,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             [summary] = [s for s in reports.summary(conn) if s.name == name]
             latest, more = reports.enrollments(conn, name, limit=LISTED)
             effect = measure.measure(conn, name, margin_share=render.settings.value.margin)
+            today = business_today(render.settings.business.timezone)
+            dry = playbook_dry_run.view(conn, name, page, today)
         playbook = Playbook.model_validate(found.definition)
         return render.page(
             request,
@@ -524,7 +528,9 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             effect=effect,
             effect_rows=effect_rows(effect, page),
             figure_rows=figure_rows(effect, page),
-            charts=effect_charts(effect, page),
+            # base.html loads the chart scripts when ``charts`` holds any (the dry run's too)
+            charts={**effect_charts(effect, page), **{k: v for k, v in dry["charts"].items() if v}},
+            dry=dry,
             primary_label=page.gettext(METRIC_LABELS[effect.primary]),
         )
 
