@@ -285,13 +285,13 @@ def migration(tiers: pl.DataFrame, levels: Sequence[str]) -> list[dict[str, Any]
     """Count members by (tier at the start, tier at the end); one row per starting tier.
 
     ``tiers``: ``customer_id``, ``start`` and ``end`` (null: no tier). Rows and columns run
-    from no tier up the levels; each row has its ``counts`` by ending tier and its total.
+    from no tier (None) up the levels; each row has its ``counts`` in that order and a total.
     """
     order: list[str | None] = [None, *levels]
     counted = tiers.group_by("start", "end").len()
     cells = {(r["start"], r["end"]): int(r["len"]) for r in counted.iter_rows(named=True)}
     table = []
     for start in order:
-        counts = {end: cells.get((start, end), 0) for end in order}
-        table.append({"start": start, "counts": counts, "total": sum(counts.values())})
+        counts = [cells.get((start, end), 0) for end in order]
+        table.append({"start": start, "counts": counts, "total": sum(counts)})
     return table

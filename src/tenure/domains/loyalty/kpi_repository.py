@@ -76,6 +76,16 @@ def tiers_on(conn: Connection, programme_id: int, day: date) -> dict[int, str]:
     return {int(c): str(t) for c, t in rows}
 
 
+def first_review(conn: Connection, programme_id: int) -> date | None:
+    """Return the day of the programme's first tier change (None: no tier yet)."""
+    found: date | None = conn.execute(
+        select(func.min(LoyaltyTierMembership.entered_on)).where(
+            LoyaltyTierMembership.programme_id == programme_id
+        )
+    ).scalar()
+    return found
+
+
 def members_by(conn: Connection, programme_id: int, until: datetime) -> list[int]:
     """Return the customers who were members by ``until``."""
     return [
