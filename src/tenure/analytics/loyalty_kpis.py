@@ -149,13 +149,16 @@ def compare(rows: pl.DataFrame, outcome: str) -> Comparison | None:
     treated = known["member"].cast(pl.Float64).to_numpy()
     x = np.column_stack([np.ones_like(treated), treated])
     groups = known["customer_id"].to_numpy()
-    fit = sm.WLS(y, x, weights=known["weight"].to_numpy()).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}, use_t=False
+    # intervals need two customers at least and more rows than the two coefficients
+    ok = len(np.unique(groups)) > 1 and len(y) > 2
+    model = sm.WLS(y, x, weights=known["weight"].to_numpy())
+    fit = (
+        model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=False)
+        if ok
+        else model.fit()
     )
     a, b = (float(v) for v in fit.params)
-    cov = np.asarray(fit.cov_params())
-    clusters = len(np.unique(groups))
-    ok = clusters > 1
+    cov = np.asarray(fit.cov_params()) if ok else np.full((2, 2), np.nan)
     return Comparison(
         outcome=outcome,
         members=members,
