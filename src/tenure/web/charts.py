@@ -85,7 +85,12 @@ def interval_bars(
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": _GRID,
-        "xAxis": _categories(labels),
+        # long names break into lines rather than overlap on a phone
+        "xAxis": {
+            "type": "category",
+            "data": list(labels),
+            "axisLabel": {"interval": 0, "width": 100, "overflow": "break"},
+        },
         "yAxis": {"type": "value", "name": unit},
         "series": [
             {"type": "bar", "name": names[0], "data": [round(v, 4) for v in means]},
