@@ -3,9 +3,9 @@
 The statistics are ``tenure.analytics.loyalty_kpis`` (coarsened exact matching, 95 %
 intervals): this module reads the store, hands it frames and shapes the answer for the page,
 the CLI and the API. The matched comparison is **not a causal effect** — members chose to
-join. A report is kept in memory under a fingerprint of the store's state (members, ledger,
-tiers, orders, the current run), so the Loyalty page does not compute it again until one of
-them changes.
+join. A report is kept in memory under a fingerprint of the store's state (members, tier
+memberships, the newest order, the current run), so the Loyalty page does not compute it again
+until one of them changes.
 """
 
 from __future__ import annotations
