@@ -125,6 +125,7 @@ def compare(found: list[dict[str, Any]], outcome: str) -> dict[str, Any] | None:
         "member_mean": member_mean,
         "comparison_mean": comparison,
         "difference": member_mean - comparison,
-        "difference_se": float(np.sqrt(cov[1, 1])),
-        "comparison_se": float(np.sqrt(cov[0, 0])),
+        # a variance of 0 may come out a hair below it: rounding, not a mistake
+        "difference_se": float(np.sqrt(max(cov[1, 1], 0.0))) if g >= 2 and n > 2 else np.nan,
+        "comparison_se": float(np.sqrt(max(cov[0, 0], 0.0))) if g >= 2 and n > 2 else np.nan,
     }

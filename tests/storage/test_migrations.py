@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +196,81 @@ def test_0015_keeps_gross_margin_and_adds_paid_revenue(fresh_engine: Engine) -> 
 
 def _tree(saved: Any) -> Any:
     return json.loads(saved) if isinstance(saved, str) else saved
+
+
+def test_0047_gives_order_earnings_back_their_cents(fresh_engine: Engine) -> None:
+    # a store at 0034 whose set-based earning stored 120.30 as 120.00 and 999.99 as 1000.00;
+    # a basis that was right, one earned on an amount a re-import changed later, and an
+    # adjustment stay as they are
+    engine = fresh_engine
+    upgrade(engine, "0034")
+    now = "2026-07-01 00:00:00+00:00"
+    orders = {1: "120.30", 2: "999.99", 3: "50.25", 4: "80.00"}
+    entries = [  # id, key, kind, basis
+        (1, "order:1:base", "earn", "120.00"),
+        (2, "order:1:coffee", "earn", "120.00"),
+        (3, "order:2:base", "earn", "1000.00"),
+        (4, "order:3:base", "earn", "50.25"),
+        (5, "order:4:base", "earn", "75.00"),
+        (6, "adjust:1", "adjust", "3.00"),
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, external_id, name, email_consent, sms_consent, "
+                "created_at, updated_at) VALUES (1, 'c1', 'c1', true, false, :now, :now)"
+            ),
+            {"now": now},
+        )
+        for order_id, amount in orders.items():
+            conn.execute(
+                text(
+                    "INSERT INTO orders (id, external_id, customer_id, ordered_at, status, amount,"
+                    " discount, currency, created_at, updated_at) VALUES (:id, :ext, 1, :now, "
+                    "'paid', :amount, 0, 'USD', :now, :now)"
+                ),
+                {"id": order_id, "ext": f"o{order_id}", "amount": amount, "now": now},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO loyalty_programmes (id, key, currency, version, checksum, definition,"
+                " source, created_at, updated_at) VALUES (1, 'p', 'points', 1, 'x', '{}', '',"
+                " :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO loyalty_accounts (id, programme_id, customer_id, joined_at, "
+                "touched_at) VALUES (1, 1, 1, :now, :now)"
+            ),
+            {"now": now},
+        )
+        for entry_id, key, kind, basis in entries:
+            order = int(key.split(":")[1]) if key.startswith("order:") else None
+            conn.execute(
+                text(
+                    "INSERT INTO loyalty_entries (id, programme_id, account_id, key, kind, "
+                    "amount, occurred_at, recorded_at, order_id, basis) VALUES (:id, 1, 1, "
+                    ":key, :kind, 10, :now, :now, :order, :basis)"
+                ),
+                {
+                    "id": entry_id,
+                    "key": key,
+                    "kind": kind,
+                    "order": order,
+                    "basis": basis,
+                    "now": now,
+                },
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT id, basis FROM loyalty_entries")).all())
+    assert {i: Decimal(str(b)).quantize(Decimal("0.01")) for i, b in found.items()} == {
+        1: Decimal("120.30"),
+        2: Decimal("120.30"),
+        3: Decimal("999.99"),
+        4: Decimal("50.25"),
+        5: Decimal("75.00"),
+        6: Decimal("3.00"),
+    }

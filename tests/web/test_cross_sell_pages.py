@@ -90,6 +90,7 @@ def test_the_page_shows_the_pairs_we_count_ourselves(
         top = [f for _, f in strongest[:10]]
         assert lags["series"][2]["data"] == [round(f["lag_median"], 1) for f in top]
         assert lags["series"][1]["data"] == [round(f["lag_q3"] - f["lag_q1"], 1) for f in top]
+        assert lags["xAxis"]["name"] == ("天" if lang == "zh" else "days")
 
 
 def test_the_evaluation_is_the_runs_and_the_offer_is_compared_with_both_baselines(
@@ -173,6 +174,168 @@ def test_the_360_card_offers_with_reasons_and_a_dismissal_sticks(
         follow_redirects=False,
     )
     assert refused.status_code in (403, 400)
+
+
+def _due_customers(engine: Engine, level: str | None, item: str | None) -> set[int]:
+    """Customers due now (for ``item`` at ``level``, or for anything): SQL of our own."""
+    where = "source = 'sequence' AND due_on <= :d"
+    if item is not None:
+        where += " AND level = :l AND item = :i"
+    with engine.connect() as conn:
+        return {
+            int(c)
+            for c in conn.execute(
+                text(f"SELECT DISTINCT customer_id FROM customer_offers WHERE {where}"),  # noqa: S608
+                {"d": AS_OF, "l": level, "i": item},
+            ).scalars()
+        }
+
+
+def _members(engine: Engine, name: str) -> set[int]:
+    with engine.connect() as conn:
+        return {
+            int(c)
+            for c in conn.execute(
+                text(
+                    "SELECT customer_id FROM segment_members m JOIN segments s "
+                    "ON s.id = m.segment_id WHERE s.name = :n"
+                ),
+                {"n": name},
+            ).scalars()
+        }
+
+
+@pytest.mark.parametrize("one_item", [True, False])
+def test_the_customers_due_are_saved_as_a_segment(
+    client: TestClient, store: Store, one_item: bool
+) -> None:
+    engine, _ = store
+    with engine.connect() as conn:  # the item most customers are due for
+        level, item = conn.execute(
+            text(
+                "SELECT level, item FROM customer_offers WHERE source = 'sequence' "
+                "AND due_on <= :d GROUP BY level, item ORDER BY count(*) DESC, item LIMIT 1"
+            ),
+            {"d": AS_OF},
+        ).one()
+    due = f"{level}:{item}" if one_item else ""
+    csrf = sign_in(client, "admin")
+    page = client.get("/cross-sell").text
+    assert 'id="due-segment"' in page and f'value="{level}:{item}"' in page
+    name = f"due {due or 'any'}"
+    done = client.post(
+        "/cross-sell/segment", data={"name": name, "due": due, "csrf": csrf}, follow_redirects=False
+    )
+    try:
+        assert done.status_code == 303
+        assert done.headers["location"].startswith("/customers?segment=")
+        expected = _due_customers(engine, *((level, item) if one_item else (None, None)))
+        assert expected and _members(engine, name) == expected
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM segment_members"))
+            conn.execute(text("DELETE FROM segments"))
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"name": "x", "due": "aisle:KIT-004"}, "level"),
+        ({"name": "  ", "due": ""}, "name"),
+        ({"name": "x", "due": "product: "}, "item"),
+    ],
+)
+def test_a_bad_segment_form_is_refused_naming_the_field(
+    client: TestClient, form: dict[str, str], field: str
+) -> None:
+    csrf = sign_in(client, "admin")
+    refused = client.post("/cross-sell/segment", data={**form, "csrf": csrf})
+    assert 400 <= refused.status_code < 500
+    assert field in refused.text
+
+
+def test_a_viewer_may_not_save_a_segment(client: TestClient) -> None:
+    csrf = sign_in(client, "viewer")
+    page = client.get("/cross-sell").text
+    assert 'id="due-segment"' not in page
+    refused = client.post(
+        "/cross-sell/segment", data={"name": "x", "due": "", "csrf": csrf}, follow_redirects=False
+    )
+    assert refused.status_code in (403, 400)
+
+
+PLAYBOOK = """\
+name: kit-offer
+title: {en: Offer the kit, zh: 推荐套装}
+trigger: {manual: true}
+enrollment: {holdout: 0.0}
+steps:
+  - create_task: {title: {en: Offer the kit}}
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_card_enrolls_the_customer_in_a_playbook_for_the_offer(
+    client: TestClient, store: Store, lang: str
+) -> None:
+    from tenure.domains.audit.service import Actor
+    from tenure.domains.automation import service as playbooks
+    from tenure.domains.automation.loading import parse
+
+    engine, _ = store
+    with engine.begin() as conn:
+        playbooks.apply(conn, Actor(None, "cli"), [parse(PLAYBOOK, "kit-offer.yaml")])
+        customer, item = conn.execute(
+            text(
+                "SELECT customer_id, item FROM customer_offers WHERE source = 'sequence' "
+                "AND level = 'product' ORDER BY customer_id LIMIT 1"
+            )
+        ).one()
+    try:
+        csrf = sign_in(client, "admin")
+        page = client.get(f"/customers/{customer}", params={"lang": lang}).text
+        card = page[
+            page.index('id="offer-list"') : page.index("</ul>", page.index('id="offer-list"'))
+        ]
+        assert 'class="inline offer-enroll"' in card and 'value="kit-offer"' in card
+        assert ("加入剧本" if lang == "zh" else "Enroll in playbook") in card
+        done = client.post(
+            f"/customers/{customer}/playbooks",
+            data={"playbook": "kit-offer", "offer": item, "csrf": csrf},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303 and done.headers["location"].endswith("#offers")
+        with engine.connect() as conn:
+            enrolled = conn.execute(text("SELECT customer_id FROM enrollments")).scalars().all()
+            audited = conn.execute(
+                text(
+                    "SELECT after FROM audit_log WHERE action = 'playbook.enroll' "
+                    "ORDER BY id DESC LIMIT 1"
+                )
+            ).scalar_one()
+        assert enrolled == [customer]
+        import json
+
+        after = json.loads(audited) if isinstance(audited, str) else audited
+        assert after["offer"] == item and after["playbook"] == "kit-offer"
+        # running in it now: the card offers no playbook to enroll in
+        page = client.get(f"/customers/{customer}").text
+        assert 'class="inline offer-enroll"' not in page
+        again = client.post(
+            f"/customers/{customer}/playbooks",
+            data={"playbook": "kit-offer", "offer": item, "csrf": csrf},
+        )
+        assert again.status_code == 409
+    finally:
+        with engine.begin() as conn:
+            for table in (
+                "step_runs",
+                "enrollments",
+                "playbook_versions",
+                "feed_cursors",
+                "playbooks",
+            ):
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608
 
 
 @pytest.mark.browser

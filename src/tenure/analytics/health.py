@@ -65,8 +65,11 @@ def _signals(params: HealthParams) -> dict[str, pl.Expr]:
     }
 
 
-def health(features: pl.DataFrame, params: HealthParams) -> pl.DataFrame:
-    """Return customer_id, health_score, health_band and health_reasons (JSON list)."""
+def health(features: pl.DataFrame, params: HealthParams, reasons: bool = True) -> pl.DataFrame:
+    """Return customer_id, health_score, health_band and health_reasons (JSON list).
+
+    ``reasons=False`` leaves the reasons out (a dry run reads the score and band only).
+    """
     unknown = set(params.weights) - set(DEFAULT_WEIGHTS)
     if unknown:
         raise ValueError(
@@ -90,10 +93,14 @@ def health(features: pl.DataFrame, params: HealthParams) -> pl.DataFrame:
         .otherwise(pl.lit("yellow"))
     )
     scored = buyers.with_columns(score.alias("health_score")).with_columns(
-        band.alias("health_band"), _weakest(buyers, list(used)).alias("health_reasons")
+        band.alias("health_band")
     )
+    columns = ["customer_id", "health_score", "health_band"]
+    if reasons:
+        scored = scored.with_columns(_weakest(buyers, list(used)).alias("health_reasons"))
+        columns.append("health_reasons")
     return features.select("customer_id").join(
-        scored.select("customer_id", "health_score", "health_band", "health_reasons"),
+        scored.select(columns),
         on="customer_id",
         how="left",
     )

@@ -133,9 +133,9 @@ def cem_weights(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _interval(mean: float, variance: float) -> tuple[float, float] | None:
-    if not np.isfinite(variance) or variance < 0:
+    if not np.isfinite(variance):
         return None
-    half = Z * float(np.sqrt(variance))
+    half = Z * float(np.sqrt(max(variance, 0.0)))  # 0 may come out a hair below it
     return (mean - half, mean + half)
 
 

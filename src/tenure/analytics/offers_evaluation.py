@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 
-from tenure.analytics.offers import OfferParams, offers, popular_offers, repeat_shares
-from tenure.analytics.sequences import SequenceParams, first_purchases, level_pairs
+from tenure.analytics.offers import OfferParams, offers, popular_offers
+from tenure.analytics.sequences import SequenceParams, firsts_and_repeats, level_pairs
 
 ITEM_COLUMN = {"product": "product_id", "category": "category"}
 
@@ -44,18 +44,25 @@ def relevant_purchases(
     )
 
 
-def ranking_quality(offered: pl.DataFrame, relevant: pl.DataFrame, k: int) -> dict[str, float]:
-    """Return precision@k, recall@k and hit rate of ``offered`` against ``relevant``."""
-    per_customer = relevant.group_by("customer_id").agg(pl.len().alias("relevant"))
+def per_customer(offered: pl.DataFrame, relevant: pl.DataFrame, k: int) -> pl.DataFrame:
+    """Return customer_id, relevant, hits: each customer's hits among ``offered``'s top k."""
+    counts = relevant.group_by("customer_id").agg(pl.len().alias("relevant"))
     hits = (
         offered.filter(pl.col("rank") <= k)
         .join(relevant, on=["customer_id", "item"], how="semi")
         .group_by("customer_id")
         .agg(pl.len().alias("hits"))
     )
-    scored = per_customer.join(hits, on="customer_id", how="left").with_columns(
-        pl.col("hits").fill_null(0)
+    return (
+        counts.join(hits, on="customer_id", how="left")
+        .with_columns(pl.col("hits").fill_null(0))
+        .sort("customer_id")
     )
+
+
+def ranking_quality(offered: pl.DataFrame, relevant: pl.DataFrame, k: int) -> dict[str, float]:
+    """Return precision@k, recall@k and hit rate of ``offered`` against ``relevant``."""
+    scored = per_customer(offered, relevant, k)
     if scored.is_empty():
         return {"precision": 0.0, "recall": 0.0, "hit_rate": 0.0}
     means = scored.select(
@@ -78,9 +85,8 @@ def evaluate(
     cut = as_of_day - horizon_days
     past = purchases.filter(pl.col("day") <= cut)
     future = purchases.filter((pl.col("day") > cut) & (pl.col("day") <= as_of_day))
-    firsts = first_purchases(past, level, sequence_params.max_items)
+    firsts, repeats = firsts_and_repeats(past, level, sequence_params.max_items)
     pairs = level_pairs(firsts, level, cut, sequence_params)
-    repeats = repeat_shares(past, ITEM_COLUMN[level])
     relevant = relevant_purchases(past, future, level, repeats, offer_params.repeat_from)
     k = offer_params.per_customer
     baseline = OfferParams(**{**offer_params.__dict__, "timing": False, "fill_popular": False})

@@ -25,17 +25,17 @@ with mean ``expected``.
 
 Each customer's items are capped at their ``max_items`` latest first purchases, so a few
 customers with huge baskets cannot explode the self-join; the expectation uses the same
-capped items. Computed in an in-memory DuckDB.
+capped items. Counted with integer codes and lag histograms
+(``tenure.analytics.sequence_histogram``), never a row per customer × pair.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-import numpy as np
 import polars as pl
-from scipy.stats import poisson
+
+from tenure.analytics.sequence_histogram import histogram_pairs, item_firsts
 
 LEVELS = ("category", "product")
 
@@ -82,74 +82,23 @@ def first_purchases(purchases: pl.DataFrame, level: str, max_items: int) -> pl.D
     Only the ``max_items`` latest items of each customer are kept (ties by item, for a
     reproducible cut).
     """
+    return firsts_and_repeats(purchases, level, max_items)[0]
+
+
+def firsts_and_repeats(
+    purchases: pl.DataFrame, level: str, max_items: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return ``first_purchases`` and ``offers.repeat_shares`` of a level from one sort.
+
+    An item was bought on two days or more exactly when its last day is after its first, so
+    one pass over the order lines gives both (the repeats count every item, before the cap).
+    The firsts are sorted by customer, then latest day first, then item; their category is
+    the item's (that of its earliest line, should lines disagree).
+    """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     item = "product_id" if level == "product" else "category"
-    frame = purchases.filter(pl.col(item).is_not_null())
-    firsts = frame.group_by("customer_id", pl.col(item).alias("item")).agg(
-        pl.col("day").min(), pl.col("category").first()
-    )
-    return (
-        firsts.sort("customer_id", "day", "item", descending=[False, True, False])
-        .filter(pl.int_range(pl.len()).over("customer_id") < max_items)
-        .select("customer_id", "item", "category", "day")
-    )
-
-
-_PAIRS_SQL = """
-WITH later AS (  -- n_c: how many of the customer's items came on a later day than this one
-    SELECT customer_id, item, day,
-           count(*) OVER (PARTITION BY customer_id ORDER BY day
-                          RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS n_after
-    FROM firsts
-),
-items AS (
-    SELECT item, any_value(category) AS category, count(*) AS buyers,
-           count(*) FILTER (WHERE day <= $as_of - $window) AS observable
-    FROM firsts GROUP BY item
-),
-totals AS (
-    SELECT count(DISTINCT customer_id) AS customers, count(*) AS purchases FROM firsts
-),
-pairs AS (
-    SELECT a.item AS a, b.item AS b, b.day - a.day AS lag, a.day AS a_day
-    FROM firsts a JOIN firsts b ON a.customer_id = b.customer_id AND b.day > a.day
-),
-counted AS (
-    SELECT a, b, count(*) AS buyers_after,
-           count(*) FILTER (WHERE lag <= $window AND a_day <= $as_of - $window) AS within,
-           quantile_cont(lag, 0.25) AS lag_q1,
-           quantile_cont(lag, 0.5) AS lag_median,
-           quantile_cont(lag, 0.75) AS lag_q3
-    FROM pairs GROUP BY a, b HAVING count(*) >= $min_support
-),
-histogram AS (  -- A buyers by their number of later items: the expectation needs no more
-    SELECT item AS a, n_after, count(*) AS customers FROM later GROUP BY item, n_after
-),
-expected AS (
-    SELECT c.a, c.b,
-           sum(h.customers * (1 - pow(1 - ib.buyers / (t.purchases - ia.buyers), h.n_after)))
-               AS expected
-    FROM counted c
-    JOIN histogram h ON h.a = c.a
-    JOIN items ia ON ia.item = c.a
-    JOIN items ib ON ib.item = c.b
-    CROSS JOIN totals t
-    GROUP BY c.a, c.b
-)
-SELECT c.a, c.b, ia.category AS a_category, ib.category AS b_category,
-       ia.buyers AS buyers_a, ib.buyers AS buyers_b, c.buyers_after,
-       c.buyers_after / ia.buyers AS share,
-       CASE WHEN ia.observable > 0 THEN c.within / ia.observable END AS share_within,
-       c.lag_q1, c.lag_median, c.lag_q3,
-       (c.buyers_after / ia.buyers) / (ib.buyers / t.customers) AS lift,
-       e.expected
-FROM counted c
-JOIN items ia ON ia.item = c.a
-JOIN items ib ON ib.item = c.b
-JOIN expected e ON e.a = c.a AND e.b = c.b
-CROSS JOIN totals t
-"""
+    return item_firsts(purchases, item, max_items)
 
 
 def sequence_pairs(
@@ -175,27 +124,9 @@ def level_pairs(
     firsts: pl.DataFrame, level: str, as_of_day: int, params: SequenceParams
 ) -> pl.DataFrame:
     """Return one level's pairs from its first purchases (``first_purchases``)."""
-    con = duckdb.connect()
-    try:
-        con.register("firsts", firsts.to_arrow())
-        table = con.execute(
-            _PAIRS_SQL,
-            {"as_of": as_of_day, "window": params.window_days, "min_support": params.min_support},
-        ).to_arrow_table()
-    finally:
-        con.close()
-    found = pl.from_arrow(table)
-    assert isinstance(found, pl.DataFrame)  # noqa: S101  (from_arrow of a table)
+    found = histogram_pairs(firsts, as_of_day, params.min_support, params.window_days)
     if found.is_empty():
         return pl.DataFrame(schema=PAIR_SCHEMA)
-    observed = found["buyers_after"].to_numpy().astype(np.float64)
-    expected = np.maximum(found["expected"].to_numpy(), 1e-12)
     return (
-        found.with_columns(
-            pl.lit(level).alias("level"),
-            pl.Series("z", (observed - expected) / np.sqrt(expected)),
-            pl.Series("p_value", poisson.sf(observed - 1, expected)),
-        )
-        .select(list(PAIR_SCHEMA))
-        .cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+        found.with_columns(pl.lit(level).alias("level")).select(list(PAIR_SCHEMA)).cast(PAIR_SCHEMA)  # type: ignore[arg-type]
     )

@@ -299,11 +299,14 @@ def with_derived_fields(features: pl.DataFrame, params: Mapping[str, Any]) -> pl
     )
 
 
-def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataFrame:
+def assign_stages(
+    features: pl.DataFrame, stage_policy: StagePolicy, explain: bool = True
+) -> pl.DataFrame:
     """Return customer_id, stage, rule and the explaining numbers (JSON) for every customer.
 
     Rules are tried in order; the first that holds decides. A customer no rule matches keeps
-    stage null (the caller reports it).
+    stage null (the caller reports it). ``explain=False`` returns customer_id and stage only
+    (a dry run reads nothing else, every day of a year).
     """
     features = features.with_columns(
         pl.lit(None, dtype=dtype).alias(name)
@@ -317,14 +320,18 @@ def assign_stages(features: pl.DataFrame, stage_policy: StagePolicy) -> pl.DataF
     fields = set(features.columns)
     for r in reversed(stage_policy.rules):  # built inside out: earlier rules win
         hit = to_polars(r.when, stage_policy.params, fields)
+        stage = pl.when(hit).then(pl.lit(r.stage)).otherwise(stage)
+        if not explain:
+            continue
         explained = (
             pl.struct([pl.col(f) for f in r.explain]).struct.json_encode()
             if (r.explain)
             else pl.lit("{}")
         )
-        stage = pl.when(hit).then(pl.lit(r.stage)).otherwise(stage)
         rule = pl.when(hit).then(pl.lit(r.key)).otherwise(rule)
         numbers = pl.when(hit).then(explained).otherwise(numbers)
+    if not explain:
+        return features.select("customer_id", stage.alias("stage"))
     return features.select(
         "customer_id", stage.alias("stage"), rule.alias("rule"), numbers.alias("numbers")
     )

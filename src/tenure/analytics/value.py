@@ -103,6 +103,34 @@ def _fit(fit: Callable[[float], Fitted], name: str, diagnostics: dict[str, Any])
     return fitted
 
 
+def transaction_model(features: pl.DataFrame, model: str = "bgnbd") -> BetaGeo | ParetoNBD | None:
+    """Fit the transaction model a scoring run fits on ``features``; None where it fits none.
+
+    The same summaries, minimum of buyers and penalty fallback as ``customer_value``.
+    """
+    summary = model_summary(features)
+    if summary.height < 20 or int((summary["frequency"] > 0).sum()) < 10:
+        return None
+    model_class = ParetoNBD if model == "paretonbd" else BetaGeo
+    try:
+        return _fit(lambda k: model_class(penalizer=k).fit(summary), "transaction", {})
+    except (ConvergenceError, InvalidInput):
+        return None
+
+
+def alive_with(fitted: BetaGeo | ParetoNBD, features: pl.DataFrame) -> pl.Series:
+    """Return P(alive) of every customer in ``features`` under a fitted model (null for leads).
+
+    A dry run fits once every few weeks and reads each day's features with the same model.
+    """
+    summary = model_summary(features)
+    alive = summary.select(
+        "customer_id", pl.Series("p_alive", fitted.probability_alive(summary), dtype=pl.Float64)
+    )
+    joined = features.select("customer_id").join(alive, on="customer_id", how="left")
+    return joined["p_alive"]
+
+
 def customer_value(
     features: pl.DataFrame, params: ValueParams
 ) -> tuple[pl.DataFrame, dict[str, Any]]:

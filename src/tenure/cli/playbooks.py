@@ -23,6 +23,11 @@ app = typer.Typer(
 )
 
 
+from tenure.cli.playbooks_simulate import simulate  # noqa: E402  (the group's own command)
+
+app.command("simulate")(simulate)
+
+
 def _actor() -> Any:
     from tenure.domains.audit.service import Actor
 

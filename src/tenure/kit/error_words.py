@@ -104,6 +104,13 @@ ZH: dict[str, str] = {
     "playbook: no playbook called {}": "playbook：没有名为 {0} 的剧本",
     "playbook: choose the playbook to enroll the customer in": "playbook：请选择要加入的剧本",
     "playbook: give a playbook or a source, not both": "playbook：请给出剧本或来源，不能同时给出",
+    "{}: {} is not a day; write it as YYYY-MM-DD": "{0}：{1} 不是日期；请写成 YYYY-MM-DD",
+    "give a playbook's name or --file PATH (one of them)": "请给出剧本名称或 --file PATH（二选一）",
+    "{}: {} is after to ({})": "{0}：{1} 晚于结束日（{2}）",
+    "{}: the store holds no customers yet, so no history": "{0}：存储中还没有客户，没有可回放的历史",
+    "{}: {} is not after the first day of history ({})": "{0}：{1} 不晚于历史的第一天（{2}）",
+    "{}: {} is in the future; history ends today ({})": "{0}：{1} 在未来；历史截至今天（{2}）",
+    "{}: at most {} days at once, not {}": "{0}：一次最多 {1} 天，而不是 {2} 天",
     "no playbook called {}; playbooks: {}": "没有名为 {0} 的剧本；现有剧本：{1}",
     "version: {} has no version {}; its versions are 1 to {}": (
         "version：{0} 没有版本 {1}；其版本为 1 到 {2}"

@@ -12,6 +12,17 @@ kind its field holds when the columns are known; text holds no NUL character. A 
 compiles to a Polars expression and to a SQL condition (bulk), and also matches a single
 record (a dict) in memory; all give the same answer. Ordering comparisons of text follow
 the database's collation in SQL.
+
+Two kinds of derived field reach beyond one column (SQL and single records only):
+
+- a **set field** (``SetField``) holds a set of values per record: ``=`` v holds when v is in
+  the set, ``!=`` v when it is not, ``in`` when any listed value is, ``not_in`` when none is,
+  ``not_null`` when the set has a member and ``is_null`` when it is empty; no ordering;
+- an **item field** (``ItemField``) holds a number per item: the leaf names the item,
+  ``{"field": "offer_score", "item": "KIT-004", "op": ">=", "value": 0.2}``; without
+  ``item`` it is the highest of them. A missing item is null (every comparison false).
+
+In a record (``matches``) a set field is a ``frozenset`` and an item field a dict item → value.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +53,35 @@ OPERATORS = (*COMPARISONS, "in", "not_in", "between", "is_null", "not_null")
 MAX_DEPTH = 20  # all/any/not levels; deeper trees are refused, not compiled
 INT64 = (-(2**63), 2**63 - 1)  # what both stores compare without overflow
 WHOLE = {"int16": 2**15, "int32": 2**31, "int64": 2**63}  # integer columns: -n ≤ value < n
+SET_OPERATORS = ("=", "!=", "in", "not_in", "is_null", "not_null")
+SET, ITEM = "set:", "item:"  # the kind of a set field's members, of an item field's values
+MAX_ITEM = 128  # characters of an item's name
+
+
+@dataclass(frozen=True)
+class SetField:
+    """A field holding a set of values per record (see the module's doc).
+
+    ``having(values)`` is the SQL condition "the set holds one of ``values``" (None: "the set
+    has a member"); ``kind`` is what the members are ("text", "number"…).
+    """
+
+    having: Callable[[list[Any] | None], ColumnElement[bool]]
+    kind: str | None = "text"
+
+
+@dataclass(frozen=True)
+class ItemField:
+    """A field holding a number per item (see the module's doc).
+
+    ``value(item)`` is the SQL expression of the item's value (None: the highest).
+    """
+
+    value: Callable[[str | None], ColumnElement[Any]]
+    kind: str | None = "number"
+
+
+Field = ColumnElement[Any] | SetField | ItemField
 
 
 def _value(raw: Any, params: Mapping[str, Any]) -> Any:
@@ -89,9 +130,17 @@ def _kind(column: ColumnElement[Any]) -> str | None:
     return "text" if issubclass(held, str) else None
 
 
-def kinds(columns: Mapping[str, ColumnElement[Any]]) -> dict[str, str | None]:
-    """Return field → what its column holds, for ``check``."""
-    return {name: _kind(column) for name, column in columns.items()}
+def kinds(columns: Mapping[str, Field]) -> dict[str, str | None]:
+    """Return field → what its column holds, for ``check`` ("set:…"/"item:…" when derived)."""
+    out: dict[str, str | None] = {}
+    for name, column in columns.items():
+        if isinstance(column, SetField):
+            out[name] = SET + (column.kind or "")
+        elif isinstance(column, ItemField):
+            out[name] = ITEM + (column.kind or "")
+        else:
+            out[name] = _kind(column)
+    return out
 
 
 def _where(field: str | None) -> str:
@@ -135,7 +184,28 @@ def _check_scalar(value: Any, field: str, kind: str | None) -> None:
 _KINDS = {"number": "a number", "text": "text", "bool": "true or false"}
 
 
+def _check_derived(node: Tree, field: str, op: str, kind: str | None) -> str | None:
+    """Check what is particular to a set or item field; return its members' or values' kind."""
+    item = node.get("item")
+    if kind is not None and kind.startswith(ITEM):
+        if item is not None and (
+            not isinstance(item, str) or not item or len(item) > MAX_ITEM or "\x00" in item
+        ):
+            raise InvalidInput(f"{_where(field)}: 'item' names an item (1–{MAX_ITEM} characters)")
+        return kind[len(ITEM) :] or None
+    if item is not None and kind is not None:
+        raise InvalidInput(f"{_where(field)}: only a per-item field takes an 'item'")
+    if kind is not None and kind.startswith(SET):
+        if op not in SET_OPERATORS:
+            raise InvalidInput(
+                f"{_where(field)}: a set compares with {', '.join(SET_OPERATORS)}, not {op!r}"
+            )
+        return kind[len(SET) :] or None
+    return kind
+
+
 def _check_value(node: Tree, field: str, op: str, kind: str | None) -> None:
+    kind = _check_derived(node, field, op, kind)
     if op in ("is_null", "not_null"):
         return
     if "value" not in node:
@@ -221,7 +291,7 @@ def _polars(tree: Tree, params: Mapping[str, Any], fields: set[str] | None) -> p
 
 def to_sql(
     tree: Tree,
-    columns: Mapping[str, ColumnElement[Any]],
+    columns: Mapping[str, Field],
     params: Mapping[str, Any] | None = None,
 ) -> ColumnElement[bool]:
     """Compile ``tree`` to a SQL condition over ``columns`` (field name → column).
@@ -234,7 +304,7 @@ def to_sql(
 
 
 def _sql(
-    tree: Tree, columns: Mapping[str, ColumnElement[Any]], params: Mapping[str, Any]
+    tree: Tree, columns: Mapping[str, Field], params: Mapping[str, Any]
 ) -> ColumnElement[bool]:
     if "all" in tree or "any" in tree:
         key = "all" if "all" in tree else "any"
@@ -245,7 +315,10 @@ def _sql(
     if "not" in tree:
         return not_(_sql(tree["not"], columns, params))
     field, op = _check_leaf(tree, set(columns))
-    col = columns[field]
+    found = columns[field]
+    if isinstance(found, SetField):
+        return _set_sql(found, op, _value(tree.get("value"), params))
+    col = found.value(tree.get("item")) if isinstance(found, ItemField) else found
     if op == "is_null":
         return col.is_(None)
     if op == "not_null":
@@ -263,6 +336,25 @@ def _sql(
     return and_(col.is_not(None), condition)
 
 
+def _set_sql(found: SetField, op: str, value: Any) -> ColumnElement[bool]:
+    """Compile a leaf on a set field: membership, never null."""
+    if op in ("is_null", "not_null"):
+        condition = found.having(None)
+        return condition if op == "not_null" else not_(condition)
+    values = list(value) if op in ("in", "not_in") else [value]
+    condition = found.having(values) if values else false()
+    return condition if op in ("=", "in") else not_(condition)
+
+
+def _set_matches(actual: frozenset[Any] | set[Any], op: str, value: Any) -> bool:
+    """Evaluate a leaf on a set field against one record's set."""
+    if op in ("is_null", "not_null"):
+        return bool(actual) == (op == "not_null")
+    values = list(value) if op in ("in", "not_in") else [value]
+    held = any(v in actual for v in values)
+    return held if op in ("=", "in") else not held
+
+
 def matches(tree: Tree, record: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> bool:
     """Evaluate ``tree`` against one record (nulls count as false), as ``to_polars`` does."""
     check(tree)
@@ -278,6 +370,11 @@ def _matches(tree: Tree, record: Mapping[str, Any], params: Mapping[str, Any]) -
         return not _matches(tree["not"], record, params)
     field, op = _check_leaf(tree, None)
     actual = record.get(field)
+    if isinstance(actual, frozenset | set):
+        return _set_matches(actual, op, _value(tree.get("value"), params))
+    if isinstance(actual, Mapping):  # an item field: the item's value, or the highest
+        item = tree.get("item")
+        actual = actual.get(item) if item is not None else max(actual.values(), default=None)
     if op == "is_null":
         return actual is None
     if op == "not_null":

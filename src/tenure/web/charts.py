@@ -272,18 +272,19 @@ def channels(
     }
 
 
-def sequence_lags(pairs: Sequence[dict[str, Any]], names: tuple[str, str]) -> Option:
+def sequence_lags(pairs: Sequence[dict[str, Any]], names: tuple[str, str, str]) -> Option:
     """Return each pair's lag from A to B in days: the quartile range and the median.
 
     A floating bar runs from the first to the third quartile, the median a point on it.
-    ``names``: the words for the quartile range and the median. The base bar (0 → q1) is
-    invisible; its height is the first quartile.
+    ``names``: the words for the quartile range, the median and the axis (days). The base bar
+    (0 → q1) is invisible; its height is the first quartile. The axis name sits under the
+    axis: at its end it was cut off by the chart's edge.
     """
     labels = [f"{p['a']} → {p['b']}" for p in pairs]
     return {
         "tooltip": {"trigger": "axis"},
         "grid": _GRID,
-        "xAxis": {"type": "value", "name": "days"},
+        "xAxis": {"type": "value", "name": names[2], "nameLocation": "middle", "nameGap": 26},
         "yAxis": {"type": "category", "data": labels, "inverse": True},
         "series": [
             {

@@ -105,8 +105,10 @@ def test_two_enrollments_of_one_customer_in_a_batch_both_count(store: Engine) ->
     with store.connect() as conn:
         tags = conn.execute(select(Customer.tags).where(Customer.id == customer)).scalar_one()
         titles = sorted(conn.execute(select(Task.title)).scalars())
+        created = {at.date() for at in conn.execute(select(Task.created_at)).scalars()}
     assert tags == ["old", "mark-1", "mark-2"]
     assert titles == ["Task 1", "Task 2"]
+    assert created == {START.date()}  # the worker's clock, not the wall's: a replay's tasks
 
 
 def test_one_failing_enrollment_fails_alone_and_its_batch_goes_on(store: Engine) -> None:  # noqa: F811

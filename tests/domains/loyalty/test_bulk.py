@@ -22,12 +22,17 @@ RULES = [
 
 
 def _ledger(conn: Connection, programme_id: int) -> list[tuple[str, int]]:
+    return [(k, a) for k, a, _ in _entries(conn, programme_id)]
+
+
+def _entries(conn: Connection, programme_id: int) -> list[tuple[str, int, Decimal | None]]:
+    """Each entry's key, amount and basis (the order's amount a refund is shared against)."""
     rows = conn.execute(
-        select(LoyaltyEntry.key, LoyaltyEntry.amount)
+        select(LoyaltyEntry.key, LoyaltyEntry.amount, LoyaltyEntry.basis)
         .where(LoyaltyEntry.programme_id == programme_id)
         .order_by(LoyaltyEntry.key)
     )
-    return [(str(k), int(a)) for k, a in rows]
+    return [(str(k), int(a), b) for k, a, b in rows]
 
 
 def test_a_batch_earns_what_order_by_order_earns(conn: Connection, session: Session) -> None:
@@ -142,6 +147,8 @@ def test_the_set_path_earns_what_order_by_order_earns(conn: Connection, session:
     rest = orders.earn_orders(conn, two, DAY0 + timedelta(days=3), tiers=tiers)
     expected = _ledger(conn, one.id)
     assert _ledger(conn, two.id) == expected
+    # the basis to the cent as well: a partial refund takes back points in its proportion
+    assert [e[2] for e in _entries(conn, two.id)] == [e[2] for e in _entries(conn, one.id)]
     assert first.points + rest.points == sum(a for _, a in expected)
     assert (first.orders, rest.orders) == (2, 5)
     # by hand, ann's first order: base ⌊120.30 × 1.25⌋ = 150, coffee ⌊6.70⌋ = 6, big 20, web 7

@@ -5,6 +5,6 @@
 later time split.
 """
 
-from tenure.analytics.churn.run import ChurnParams, churn_risk, no_risk
+from tenure.analytics.churn.run import ChurnParams, churn_risk, fit_as_of, no_risk, risk_of
 
-__all__ = ["ChurnParams", "churn_risk", "no_risk"]
+__all__ = ["ChurnParams", "churn_risk", "fit_as_of", "no_risk", "risk_of"]

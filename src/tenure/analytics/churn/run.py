@@ -118,6 +118,45 @@ def _evaluate(
     return {"metrics": metrics, "beats_baselines": beats}, fitted
 
 
+def _both(train: pl.DataFrame, test: pl.DataFrame, params: ChurnParams) -> pl.DataFrame:
+    """Return the rows the scoring model learns from: both snapshots, at most so many."""
+    return at_most(pl.concat([train, test], how="vertical_relaxed"), params.max_training_rows)
+
+
+def fit_as_of(
+    frames: Mapping[str, pl.DataFrame],
+    day: date,
+    features_at: Callable[[date], pl.DataFrame],
+    params: ChurnParams | None = None,
+) -> BoostedModel | None:
+    """Return the model a scoring run of ``day`` scores with, learned from the past only.
+
+    The same two snapshots and rows as ``churn_risk`` (without its evaluation against the
+    baselines); None where the past is too short or one-sided to learn from.
+    """
+    params = params or ChurnParams()
+    split = Split.before(day, params.horizon_days)
+    try:
+        train, test = split.labelled(lambda d: _labelled(frames, features_at, d, params))
+    except NotEnoughHistory:
+        return None
+    return _fit(_both(train, test, params))
+
+
+def risk_of(fitted: BoostedModel, features: pl.DataFrame) -> pl.DataFrame:
+    """Return (customer_id, churn_risk) for ``features``: buyers scored, the others null.
+
+    Without the reasons (a dry run reads the risk only): the booster's plain prediction.
+    """
+    buyers = features.filter(pl.col("purchase_days") > 0)
+    risk = np.round(fitted.predict(model.matrix(buyers)), 4) if buyers.height else np.empty(0)
+    scored = pl.DataFrame(
+        {"customer_id": buyers["customer_id"], "churn_risk": risk},
+        schema={"customer_id": pl.Int64, "churn_risk": pl.Float64},
+    )
+    return features.select("customer_id").join(scored, on="customer_id", how="left")
+
+
 def churn_risk(
     frames: Mapping[str, pl.DataFrame],
     features: pl.DataFrame,
@@ -146,7 +185,7 @@ def churn_risk(
         "customers": test.height,
         "churn_rate": round(int(test["churned"].sum()) / test.height, 4),
     }
-    both = at_most(pl.concat([train, test], how="vertical_relaxed"), params.max_training_rows)
+    both = _both(train, test, params)
     final = _fit(both)
     diagnostics["trained_rows"] = both.height
     diagnostics["importance"] = final.importance()

@@ -59,7 +59,7 @@ def _condition(tree: dict[str, Any] | None) -> dict[str, Any] | None:
     if tree is None:
         return None
     try:
-        filters.check(tree, filters.kinds(fields.columns()))
+        filters.check(tree, filters.kinds(fields.filterable()))
     except InvalidInput as exc:
         raise ValueError(exc.message) from None
     except (TypeError, ValueError, AttributeError) as exc:

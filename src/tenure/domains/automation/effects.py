@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -38,11 +39,14 @@ class Effects:
     # each new task with its step's detail, whose task_id is filled in when it is written
     new_tasks: list[tuple[tasks.NewTask, dict[str, Any]]] = field(default_factory=list)
     new_values: dict[int, dict[str, Any]] = field(default_factory=dict)  # by customer
+    now: datetime | None = None  # the worker's clock: tasks are dated by it
 
     @classmethod
-    def for_customers(cls, conn: Connection, customer_ids: Iterable[int]) -> Effects:
+    def for_customers(
+        cls, conn: Connection, customer_ids: Iterable[int], now: datetime | None = None
+    ) -> Effects:
         """Start a batch, reading its customers' rows in one query."""
-        effects = cls(conn)
+        effects = cls(conn, now=now)
         effects._load(set(customer_ids))
         return effects
 
@@ -81,7 +85,8 @@ class Effects:
     def flush(self) -> None:
         """Write the waiting tasks and customer changes (with their audit entries)."""
         if self.new_tasks:
-            ids = tasks.create_tasks(self.conn, PLAYBOOK, [new for new, _ in self.new_tasks])
+            new = [new for new, _ in self.new_tasks]
+            ids = tasks.create_tasks(self.conn, PLAYBOOK, new, self.now)
             for task_id, (_, detail) in zip(ids, self.new_tasks, strict=True):
                 detail["task_id"] = task_id
             self.new_tasks = []

@@ -113,13 +113,11 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
 
 
 def _meeting_conditions(conn: Connection, tree: dict[str, Any], ids: list[int]) -> set[int]:
-    cols = fields.columns()
-    condition = filters.to_sql(tree, cols)
+    condition = filters.to_sql(tree, fields.filterable())
+    who = fields.customer_id()
     kept: set[int] = set()
     for chunk in _chunks(ids):
-        statement = fields.view(cols["customer_id"]).where(
-            condition, cols["customer_id"].in_(chunk)
-        )
+        statement = fields.view(who).where(condition, who.in_(chunk))
         kept |= {int(i) for i in conn.execute(statement).scalars()}
     return kept
 

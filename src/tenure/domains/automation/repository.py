@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, func, insert, select, update
 
 from tenure.domains.automation.models import (
@@ -15,6 +17,8 @@ from tenure.domains.automation.models import (
     PlaybookStatus,
     PlaybookVersion,
 )
+from tenure.domains.customers.models import Customer
+from tenure.domains.users.models import User
 
 
 @dataclass(frozen=True)
@@ -187,3 +191,24 @@ def version(conn: Connection, playbook_id: int, number: int) -> VersionRecord | 
         .where(PlaybookVersion.playbook_id == playbook_id, PlaybookVersion.version == number)
     ).first()
     return None if row is None else VersionRecord(row[0], row[1], bool(row[2]), *row[3:])
+
+
+def customer_fields(conn: Connection, schema: Mapping[str, Any]) -> pl.DataFrame:
+    """Return every customer's id (as customer_id) and the named fields of the customers table.
+
+    A dry run's conditions and workload read them (their values today: history keeps no
+    earlier ones).
+    """
+    table = Customer.__table__
+    names = list(schema)
+    rows = conn.execute(
+        select(table.c.id, *(table.c[name] for name in names)).order_by(table.c.id)
+    ).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows], schema={"customer_id": pl.Int64, **schema}, orient="row"
+    )
+
+
+def user_names(conn: Connection) -> dict[int, str]:
+    """Return every user's id → name (a dry run's workload names the owners)."""
+    return {int(i): str(n) for i, n in conn.execute(select(User.id, User.name)).all()}

@@ -273,6 +273,7 @@ def enroll(
     now: datetime,
     *,
     global_control: float = 0.0,
+    offer: str | None = None,
 ) -> Enrolled:
     """Enroll a customer, named by their external id, in a playbook now; audited.
 
@@ -280,7 +281,8 @@ def enroll(
     (``enrollment.enroll_by_hand`` says which refused). The API, the CLI and the customer
     page all enroll through here. ``global_control``: the share of the global control group
     (``automation.global_control_share``); a member enrolled in a marketing playbook is
-    recorded as such and gets no step.
+    recorded as such and gets no step. ``offer``: the offered item the enrollment answers
+    (the 360's next-best-offer card), kept in the audit entry.
     """
     found = get(conn, name)
     customer_id = conn.execute(
@@ -303,6 +305,11 @@ def enroll(
         "playbook.enroll",
         "enrollments",
         made,
-        after={"playbook": name, "customer_id": customer_id, "version": found.version},
+        after={
+            "playbook": name,
+            "customer_id": customer_id,
+            "version": found.version,
+            **({"offer": offer} if offer else {}),
+        },
     )
     return Enrolled(made, name, found.version, int(customer_id))

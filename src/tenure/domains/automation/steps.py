@@ -511,7 +511,7 @@ def _run(
     conn: Connection, rows: list[dict[str, Any]], context: Context, now: datetime
 ) -> list[Move]:
     """Visit ``rows``, then write their effects, step records and moves set-wise."""
-    effects = Effects.for_customers(conn, (row["customer_id"] for row in rows))
+    effects = Effects.for_customers(conn, (row["customer_id"] for row in rows), now)
     moves = [visit(effects, row, row["playbook"], context, now) for row in rows]
     effects.flush()
     runs = [run for move in moves for run in move.runs]

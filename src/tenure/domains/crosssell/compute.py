@@ -14,12 +14,12 @@ from typing import Any
 
 import polars as pl
 
-from tenure.analytics.offers import OFFER_SCHEMA, OfferParams, offers, repeat_shares
-from tenure.analytics.offers_evaluation import ITEM_COLUMN, evaluate
+from tenure.analytics.offers import OFFER_SCHEMA, OfferParams, offers
+from tenure.analytics.offers_evaluation import evaluate
 from tenure.analytics.sequences import (
     PAIR_SCHEMA,
     SequenceParams,
-    first_purchases,
+    firsts_and_repeats,
     level_pairs,
 )
 from tenure.kit.settings.cross_sell import CrossSellSettings
@@ -71,9 +71,8 @@ def cross_sell(
     figures: dict[str, Any] = {"levels": {}, "seconds": {}, "window_days": seq.window_days}
     for level in settings.levels:
         clock = time.perf_counter()
-        firsts = first_purchases(purchases, level, seq.max_items)
+        firsts, repeats = firsts_and_repeats(purchases, level, seq.max_items)
         found = level_pairs(firsts, level, as_of_day, seq)
-        repeats = repeat_shares(purchases, ITEM_COLUMN[level])
         mine = offers(firsts, found, repeats, as_of_day, off).with_columns(level=pl.lit(level))
         figures["seconds"][level] = round(time.perf_counter() - clock, 3)
         pairs.append(found)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, insert, select
 
 from tenure.domains.crosssell.compute import CrossSell, offer_rows, pair_rows
 from tenure.domains.crosssell.models import CustomerOffer, OfferDismissal, SequencePair
+from tenure.domains.scoring.models import ScoringRun
 from tenure.storage.base import table_of
 from tenure.storage.bulk import insert_frames
 from tenure.storage.rows import plain_rows
@@ -23,6 +24,28 @@ def write_run(conn: Connection, run_id: int, found: CrossSell) -> None:
         writes.append((table_of(CustomerOffer), offer_rows(run_id, found.offers)))
     if writes:
         insert_frames(conn, writes)
+    _forget_old_offers(conn, run_id)
+
+
+KEPT_RUNS = 2  # finished runs whose offers stay beside the new run's
+
+
+def _forget_old_offers(conn: Connection, run_id: int) -> None:
+    """Delete the offers of runs before the newest finished ones.
+
+    Only the latest finished run's offers are read (pages, the API, the ``cross_sell_due``
+    trigger), and a run being written must not take them from under its readers; a daily run
+    keeping every run's offers grows the table by a few rows per customer each day. The
+    sequences stay: they are a few hundred rows a run and say how the pairs moved.
+    """
+    newest = (
+        select(ScoringRun.id)
+        .where(ScoringRun.status == "done", ScoringRun.id != run_id)
+        .order_by(ScoringRun.id.desc())
+        .limit(KEPT_RUNS)
+    )
+    kept = [run_id, *conn.scalars(newest)]
+    conn.execute(delete(CustomerOffer).where(CustomerOffer.run_id.not_in(kept)))
 
 
 def pairs(
@@ -182,3 +205,73 @@ def dismiss(
             .returning(OfferDismissal.id)
         ).scalar_one()
     )
+
+
+def _latest_run() -> Any:
+    """Return the latest finished run's id and day as a one-row subquery (as ``latest_run``)."""
+    return (
+        select(ScoringRun.id, ScoringRun.as_of)
+        .where(ScoringRun.status == "done")
+        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc())
+        .limit(1)
+        .subquery("latest_run")
+    )
+
+
+def due_for(
+    customer_id: ColumnElement[Any], level: str, items: list[Any] | None, now: datetime
+) -> ColumnElement[bool]:
+    """Return the condition: the customer is due now for one of ``items`` (None: for any).
+
+    Due as on the Cross-sell page: an offer from a sequence of the latest run at ``level``
+    whose due day has come by the run's day, not dismissed at ``now``.
+    """
+    co, latest = CustomerOffer, _latest_run()
+    where = [
+        co.customer_id == customer_id,
+        co.level == level,
+        co.source == "sequence",
+        co.due_on <= latest.c.as_of,
+        _not_dismissed(now),
+    ]
+    if items is not None:
+        where.append(co.item.in_(items))
+    return exists(
+        select(co.id).select_from(co).join(latest, co.run_id == latest.c.id).where(*where)
+    )
+
+
+def offer_score(
+    customer_id: ColumnElement[Any], level: str, item: str | None, now: datetime
+) -> ColumnElement[Any]:
+    """Return the score of the customer's offer of ``item`` in the latest run (None: the best).
+
+    Null when the latest run offers the customer no such item, or the offer was dismissed.
+    """
+    co, latest = CustomerOffer, _latest_run()
+    where = [co.customer_id == customer_id, co.level == level, _not_dismissed(now)]
+    if item is not None:
+        where.append(co.item == item)
+    return (
+        select(func.max(co.score))
+        .select_from(co)
+        .join(latest, co.run_id == latest.c.id)
+        .where(*where)
+        .scalar_subquery()
+    )
+
+
+def offers_of(conn: Connection, customer_id: int, now: datetime) -> list[dict[str, Any]]:
+    """Return one customer's offers in the latest run with whether each is due, not dismissed."""
+    co, latest = CustomerOffer, _latest_run()
+    rows = conn.execute(
+        select(
+            co.level,
+            co.item,
+            co.score,
+            and_(co.source == "sequence", co.due_on <= latest.c.as_of).label("due"),
+        )
+        .join(latest, co.run_id == latest.c.id)
+        .where(co.customer_id == customer_id, _not_dismissed(now))
+    ).mappings()
+    return plain_rows(rows)

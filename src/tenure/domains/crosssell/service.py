@@ -165,6 +165,23 @@ def due(
     }
 
 
+DUE_FIELDS = {"product": "due_for", "category": "due_for_category"}
+
+
+def due_filter(level: str | None, item: str | None) -> dict[str, Any]:
+    """Return the segment filter of the customers due now for ``item`` at ``level``.
+
+    Without an item: every customer due now for anything (the page's "every customer due").
+    """
+    check_level(level)
+    if item is None:
+        return {"any": [{"field": field, "op": "not_null"} for field in DUE_FIELDS.values()]}
+    item = item.strip()
+    if not item or len(item) > 128:
+        raise InvalidInput("item: give the item B the customers are due for (1–128 characters)")
+    return {"field": DUE_FIELDS[level or "product"], "op": "=", "value": item}
+
+
 def dismiss(
     conn: Connection, actor: audit.Actor, customer_id: int, item: str, now: datetime
 ) -> dict[str, Any]:

@@ -136,7 +136,7 @@ def _narrowed(conn: Connection, statement: Any, query: ListQuery) -> Any:
     if query.owners is not None:
         statement = statement.where(owned(query.owners))
     if query.tree:
-        statement = statement.where(to_sql(query.tree, fields.columns()))
+        statement = statement.where(to_sql(query.tree, fields.filterable()))
     if query.q:
         statement = statement.where(_search(query.q.strip()))
     if query.tag:

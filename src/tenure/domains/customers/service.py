@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -37,7 +38,8 @@ def profile(conn: Connection, customer_id: int) -> dict[str, Any]:
     """Return one customer: profile, current stage with its reason, scores, stage history.
 
     Two queries: the customer with their current stage and scores in one row (the views are
-    looked up by the run's primary key), then the stage in each finished run.
+    looked up by the run's primary key), then the stage in each finished run, kept where it
+    changed.
     """
     stages, scores = views.customer_stages, views.customer_scores
     stage_columns = ("stage", "since", "rule", "numbers")
@@ -74,8 +76,21 @@ def profile(conn: Connection, customer_id: int) -> dict[str, Any]:
         **found,
         "stage": stage if stage["stage"] is not None else None,
         "scores": score if scored else None,
-        "stage_history": [dict(p) for p in past],
+        "stage_history": _moves(past),
     }
+
+
+def _moves(past: Iterable[Mapping[Any, Any]]) -> list[dict[str, Any]]:
+    """Keep the runs where the stage changed.
+
+    Every run records the stage, even an unchanged one, and "declining, declining, declining"
+    would read as three moves.
+    """
+    moves: list[dict[str, Any]] = []
+    for row in past:
+        if not moves or moves[-1]["stage"] != row["stage"]:
+            moves.append(dict(row))
+    return moves
 
 
 def count(conn: Connection) -> int:

@@ -398,7 +398,8 @@ def earn_all(
             *_lot_times(book),
             "order_id",
             "rule",
-            (pl.col("cents").cast(pl.Decimal(18, 0)) / 100).cast(pl.Decimal(18, 2)).alias("basis"),
+            # cents as a decimal of scale 2 before dividing: scale 0 ÷ 100 drops the cents
+            (pl.col("cents").cast(pl.Decimal(18, 2)) / 100).cast(pl.Decimal(18, 2)).alias("basis"),
         )
         .rename({"ordered_at": "occurred_at"})
         .sort("key")

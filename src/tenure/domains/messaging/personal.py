@@ -15,10 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from tenure.domains.crosssell import service as cross_sell
 from tenure.domains.customers.models import Customer
 from tenure.domains.segments import fields
 from tenure.kit.errors import ConfigurationError, NotFound
 from tenure.kit.settings import Settings
+from tenure.kit.timeutil import utcnow
 
 CUSTOMER_FIELDS = (
     "name",
@@ -69,8 +71,43 @@ def company_name(settings: Settings) -> str:
     return str(getattr(settings.business, "name", None) or "Tenure")
 
 
-def variables(conn: Connection, customer_id: int, settings: Settings) -> dict[str, Any]:
-    """Return a customer's personalisation: ``customer``, ``scores``, ``company``, the link."""
+OFFER_FIELDS = ("item", "level", "category", "score", "source", "from_item")
+
+
+def offer_variables(
+    conn: Connection, customer_id: int, lang: str, now: datetime
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Return the customer's top offer and all their offers, as a template reads them.
+
+    Each: ``name`` (the item), ``item``, ``level``, ``category``, ``reason`` (in ``lang``),
+    ``due`` (the day, ISO), ``due_now``, ``score``, ``source``, ``from_item``. The top offer is
+    the best product, else the best category (docs/cross-sell.md); dismissed ones are left out.
+    """
+    found = cross_sell.customer_offers(conn, customer_id, now, lang)["offers"]
+    offers = [
+        {
+            "name": o["item"],
+            **{k: _plain(o.get(k)) for k in OFFER_FIELDS},
+            "reason": o["reason"],
+            "due": _plain(o["due_on"]),
+            "due_now": bool(o["due_now"]),
+        }
+        for o in found
+    ]
+    return (offers[0] if offers else None), offers
+
+
+def variables(
+    conn: Connection,
+    customer_id: int,
+    settings: Settings,
+    lang: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Return a customer's personalisation: ``customer``, ``scores``, ``offer``, the link.
+
+    ``lang``: the language of the offer's reason (the customer's when not given).
+    """
     row = (
         conn.execute(
             select(*(getattr(Customer, f) for f in CUSTOMER_FIELDS)).where(
@@ -87,9 +124,13 @@ def variables(conn: Connection, customer_id: int, settings: Settings) -> dict[st
     customer["first_name"] = name.split()[0] if name else None
     found = fields.record(conn, customer_id) or {}
     scores = {k: _plain(found.get(k)) for k in ("stage", *fields.SCORE_FIELDS)}
+    language = lang or language_of(conn, customer_id, settings)
+    offer, offers = offer_variables(conn, customer_id, language, now or utcnow())
     return {
         "customer": customer,
         "scores": scores,
+        "offer": offer,
+        "offers": offers,
         "company": company_name(settings),
         "unsubscribe_url": unsubscribe_url(customer_id, settings),
     }

@@ -73,7 +73,9 @@ def queue_email(
     if who is None:
         raise NotFound(f"no customer with id {customer_id}")
     language = personal.language_of(conn, customer_id, config)
-    rendered = preview(conn, template, customer_id, lang=language, settings=config, extra=extra)
+    rendered = preview(
+        conn, template, customer_id, lang=language, settings=config, extra=extra, now=now
+    )
     reason = _refusal(conn, who, kind, now, config, priority, source)
     marketing = kind is MessageCategory.MARKETING
     keeps_window = marketing if send_window is None else send_window
@@ -168,13 +170,18 @@ def preview(
     lang: str | None = None,
     settings: Settings | None = None,
     extra: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> Rendered:
-    """Render ``template`` for a customer as it would be sent (in ``lang``, if given)."""
+    """Render ``template`` for a customer as it would be sent (in ``lang``, if given).
+
+    ``now`` decides which offers are dismissed (``offer``, ``offers``); the clock's if not given.
+    """
     config = settings or get_settings()
-    context = personal.variables(conn, customer_id, config) | (extra or {})
+    language = lang or personal.language_of(conn, customer_id, config)
+    context = personal.variables(conn, customer_id, config, language, now) | (extra or {})
     return templates.render(
         template,
-        lang or personal.language_of(conn, customer_id, config),
+        language,
         context,
         templates_dir=config.messaging.templates_dir,
     )

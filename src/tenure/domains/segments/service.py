@@ -33,7 +33,7 @@ def parse_filter(text: str) -> dict[str, Any]:
         raise InvalidInput(
             'filter must be a JSON object, e.g. {"field": "clv", "op": ">", "value": 500}'
         )
-    to_sql(tree, fields.columns())  # raises InvalidInput naming the unknown field or operator
+    to_sql(tree, fields.filterable())  # raises InvalidInput naming the unknown field or operator
     return tree
 
 
@@ -46,7 +46,7 @@ def create(
     actor: audit.Actor,
 ) -> dict[str, Any]:
     """Save a segment and fill it; refuses a name already taken."""
-    to_sql(tree, fields.columns())
+    to_sql(tree, fields.filterable())
     if conn.execute(select(Segment.id).where(Segment.name == name)).first() is not None:
         raise Conflict(f"a segment named {name!r} exists; delete it first or choose another name")
     now = utcnow()
@@ -124,9 +124,9 @@ def refresh(conn: Connection, segment_id: int, *, publish: EventSource | None = 
         select(Segment.filter, Segment.name).where(Segment.id == segment_id)
     ).one()
     before = _members(conn, segment_id) if publish is not None else set()
-    cols = fields.columns()
+    cols = fields.filterable()
     conn.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment_id))
-    chosen = fields.view(literal(segment_id).label("segment_id"), cols["customer_id"]).where(
+    chosen = fields.view(literal(segment_id).label("segment_id"), fields.customer_id()).where(
         to_sql(tree, cols)
     )
     conn.execute(insert(SegmentMember).from_select(["segment_id", "customer_id"], chosen))

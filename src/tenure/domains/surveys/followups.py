@@ -85,6 +85,7 @@ def route(conn: Connection, answer_id: int, now: datetime) -> int | None:
         notes=(answer["comment"] or None) and str(answer["comment"])[:2000],
         source=f"survey:{survey.key}",
         requires_root_cause=True,
+        now=now,
     )
     conn.execute(
         insert(SurveyFollowup).values(

@@ -7,7 +7,7 @@ user's open tasks into overdue, due today and later, by the business day the cal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -67,6 +67,7 @@ def create_task(
     source: str = "person",
     checklist: list[str] | None = None,
     requires_root_cause: bool = False,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Create an open task for a customer, assigned to ``assignee_id`` or else their owner.
 
@@ -83,15 +84,19 @@ def create_task(
         checklist=list(checklist or []),
         requires_root_cause=requires_root_cause,
     )
-    [task_id] = create_tasks(conn, actor, [new])
+    [task_id] = create_tasks(conn, actor, [new], now)
     return get_task(conn, task_id)
 
 
-def create_tasks(conn: Connection, actor: audit.Actor, new: list[NewTask]) -> list[int]:
+def create_tasks(
+    conn: Connection, actor: audit.Actor, new: list[NewTask], now: datetime | None = None
+) -> list[int]:
     """Create open tasks set-wise (a playbook's batch); return their ids in the given order.
 
     The same checks as one at a time — the customer exists, the assignee is an active user —
-    read in one query each, then one insert and one audit write for the lot.
+    read in one query each, then one insert and one audit write for the lot. ``now``: the
+    caller's clock (a worker replaying past days dates its tasks on those days, else a task
+    made "on" a day in the demo's history says it was created today).
     """
     if not new:
         return []
@@ -112,7 +117,7 @@ def create_tasks(conn: Connection, actor: audit.Actor, new: list[NewTask]) -> li
     )
     for assignee in sorted(wanted - active):
         raise InvalidInput(f"assignee_id: no active user with id {assignee}")
-    now = utcnow()
+    now = now or utcnow()
     rows = [
         {
             "customer_id": task.customer_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
@@ -12,9 +13,11 @@ from sqlalchemy import Engine
 
 from tenure.api.params import PathId
 from tenure.domains.crosssell import service as cross_sell
+from tenure.domains.segments import service as segments
 from tenure.domains.users import access
 from tenure.domains.users.permissions import Permission
 from tenure.kit import spreadsheet
+from tenure.kit.errors import InvalidInput
 from tenure.kit.timeutil import utcnow
 from tenure.storage.engine import write_transaction
 from tenure.web import charts, session
@@ -39,7 +42,8 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
         for level, figures in (data["levels"] if data else {}).items():
             if figures["strongest"]:
                 lag_charts[level] = charts.sequence_lags(
-                    figures["strongest"][:10], (_("first to third quartile"), _("median"))
+                    figures["strongest"][:10],
+                    (_("first to third quartile"), _("median"), _("days")),
                 )
         return render.page(
             request,
@@ -88,6 +92,23 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="cross-sell-due.csv"'},
         )
+
+    @router.post("/cross-sell/segment", include_in_schema=False)
+    def save_segment(
+        request: Request,
+        name: str = Form("", max_length=100),
+        due: str = Form("", max_length=150),
+        csrf: str = Form(""),
+    ) -> Response:
+        """Save the customers due now (for one B, or for anything) as a segment."""
+        signed = session.posted(engine, request, csrf, Permission.MANAGE_SEGMENTS)
+        if not name.strip():
+            raise InvalidInput("name: give the segment a name")
+        level, _, item = due.partition(":")
+        tree = cross_sell.due_filter(level or None, item or None)
+        with write_transaction(engine) as conn:
+            segments.create(conn, name.strip(), tree, actor=session.actor(signed))
+        return RedirectResponse(f"/customers?{urlencode({'segment': name.strip()})}", 303)
 
     @router.post("/customers/{customer_id}/offers/dismiss", include_in_schema=False)
     def dismiss_offer(

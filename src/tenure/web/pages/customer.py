@@ -285,8 +285,13 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
 
     @router.post("/customers/{customer_id}/playbooks", include_in_schema=False)
     def enroll(
-        request: Request, customer_id: PathId, playbook: str = Form(""), csrf: str = Form("")
+        request: Request,
+        customer_id: PathId,
+        playbook: str = Form(""),
+        offer: str = Form("", max_length=128),
+        csrf: str = Form(""),
     ) -> Response:
+        """Enroll the customer by hand: from the playbooks section or an offer of the card."""
         signed = session.posted(engine, request, csrf, Permission.MANAGE_PLAYBOOKS)
         if not playbook.strip():
             raise InvalidInput("playbook: choose the playbook to enroll the customer in")
@@ -300,5 +305,7 @@ def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
                 found["external_id"],
                 utcnow(),
                 global_control=programme.global_control_share(conn, render.settings),
+                offer=offer.strip() or None,
             )
-        return RedirectResponse(f"/customers/{customer_id}#playbooks", 303)
+        back = "offers" if offer.strip() else "playbooks"
+        return RedirectResponse(f"/customers/{customer_id}#{back}", 303)
