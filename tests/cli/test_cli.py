@@ -114,6 +114,13 @@ def test_demo_then_export(tmp_path: Path, empty_sqlite_url: str) -> None:
     )
     assert [(c["programme"], c["ok"]) for c in checked] == [("stars", True)]
     assert checked[0]["accounts"] > 0
+    # Stars is opt-in in the demo: the members are those who joined, about 43 % of the buyers
+    assert checked[0]["accounts"] == report["loyalty"]["members"] > 0
+    kpis = json.loads(
+        tenure("loyalty", "report", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
+    )
+    assert kpis["enrolment"] == "opt_in"
+    assert kpis["matched"]["members"] == report["loyalty"]["members"]
     segments = json.loads(
         tenure("report", "segments", "--json", url=empty_sqlite_url, cwd=tmp_path).stdout
     )

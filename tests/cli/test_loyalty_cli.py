@@ -84,3 +84,52 @@ def test_a_programme_from_apply_to_check(tmp_path: Path, empty_sqlite_url: str) 
     unknown = tenure("loyalty", "balance", "C-9", url=empty_sqlite_url, cwd=tmp_path)
     assert unknown.returncode == 1 and "no customer has the external id 'C-9'" in unknown.stderr
     assert "adds up" in run("check")
+
+
+def test_an_opt_in_programme_joining_and_the_report(tmp_path: Path, empty_sqlite_url: str) -> None:
+    engine = make_engine(empty_sqlite_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        for name in ("J-1", "J-2"):
+            made = changes.create_customer(conn, Actor(None, "cli"), {"external_id": name})
+            conn.execute(
+                Order.__table__.insert().values(
+                    external_id=f"O-{name}",
+                    customer_id=made,
+                    amount="40.00",
+                    status="paid",
+                    ordered_at=datetime(2026, 1, 2, tzinfo=UTC),
+                    discount=0,
+                    currency="USD",
+                    created_at=datetime(2026, 1, 2, tzinfo=UTC),
+                    updated_at=datetime(2026, 1, 2, tzinfo=UTC),
+                )
+            )
+    engine.dispose()
+    text = PRESET.read_text(encoding="utf-8").replace(
+        "currency: points\n", "currency: points\nenrolment: opt_in\n", 1
+    )
+    (tmp_path / "opt-in.yaml").write_text(text, encoding="utf-8")
+
+    def run(*args: str) -> str:
+        done = tenure("loyalty", *args, url=empty_sqlite_url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("apply", "opt-in.yaml")
+    joined = json.loads(run("join", "J-1", "--json"))
+    assert joined["joined"] is True
+    assert "has been a member since" in run("join", "J-1")
+    # J-1's order came before joining: nothing earned; J-2 never joined
+    assert json.loads(run("earn", "--json"))["points"] == 0
+    refused = tenure(
+        "loyalty", "award", "J-2", "10", "--key", "k1", url=empty_sqlite_url, cwd=tmp_path
+    )
+    assert refused.returncode != 0 and "has not joined" in refused.stderr
+    report = json.loads(run("report", "--json"))
+    assert report["enrolment"] == "opt_in" and report["matched"]["members"] == 1
+    assert "not a causal effect" in report["caveat"]
+    shown = run("report", "--lang", "zh")
+    assert "可比非会员 — 并非因果效应" in shown and "等级迁移" in shown
+    wrong = tenure("loyalty", "report", "--as-of", "soon", url=empty_sqlite_url, cwd=tmp_path)
+    assert wrong.returncode != 0 and "--as-of" in wrong.stderr

@@ -133,9 +133,9 @@ def cem_weights(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _interval(mean: float, variance: float) -> tuple[float, float] | None:
-    if not np.isfinite(variance) or variance < 0:
+    if not np.isfinite(variance):
         return None
-    half = Z * float(np.sqrt(variance))
+    half = Z * float(np.sqrt(max(variance, 0.0)))  # 0 may come out a hair below it
     return (mean - half, mean + half)
 
 
@@ -149,13 +149,16 @@ def compare(rows: pl.DataFrame, outcome: str) -> Comparison | None:
     treated = known["member"].cast(pl.Float64).to_numpy()
     x = np.column_stack([np.ones_like(treated), treated])
     groups = known["customer_id"].to_numpy()
-    fit = sm.WLS(y, x, weights=known["weight"].to_numpy()).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}, use_t=False
+    # intervals need two customers at least and more rows than the two coefficients
+    ok = len(np.unique(groups)) > 1 and len(y) > 2
+    model = sm.WLS(y, x, weights=known["weight"].to_numpy())
+    fit = (
+        model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=False)
+        if ok
+        else model.fit()
     )
     a, b = (float(v) for v in fit.params)
-    cov = np.asarray(fit.cov_params())
-    clusters = len(np.unique(groups))
-    ok = clusters > 1
+    cov = np.asarray(fit.cov_params()) if ok else np.full((2, 2), np.nan)
     return Comparison(
         outcome=outcome,
         members=members,
@@ -285,13 +288,13 @@ def migration(tiers: pl.DataFrame, levels: Sequence[str]) -> list[dict[str, Any]
     """Count members by (tier at the start, tier at the end); one row per starting tier.
 
     ``tiers``: ``customer_id``, ``start`` and ``end`` (null: no tier). Rows and columns run
-    from no tier up the levels; each row has its ``counts`` by ending tier and its total.
+    from no tier (None) up the levels; each row has its ``counts`` in that order and a total.
     """
     order: list[str | None] = [None, *levels]
     counted = tiers.group_by("start", "end").len()
     cells = {(r["start"], r["end"]): int(r["len"]) for r in counted.iter_rows(named=True)}
     table = []
     for start in order:
-        counts = {end: cells.get((start, end), 0) for end in order}
-        table.append({"start": start, "counts": counts, "total": sum(counts.values())})
+        counts = [cells.get((start, end), 0) for end in order]
+        table.append({"start": start, "counts": counts, "total": sum(counts)})
     return table

@@ -6,7 +6,9 @@ retried request returns the entry the first one wrote (``replayed: true``) and c
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import Connection, Engine
@@ -14,6 +16,7 @@ from sqlalchemy import Connection, Engine
 from tenure.api.auth import Guard, audit_actor
 from tenure.api.params import PathId, QueryId
 from tenure.domains.loyalty import (
+    kpis,
     membership,
     referral_repository,
     referrals,
@@ -41,6 +44,8 @@ KEY_HEADER = Header(
     max_length=200,
     description="Your idempotency key (or give `key` in the body).",
 )
+
+AS_OF = Query(None, description="YYYY-MM-DD (default: today in the programme's time zone).")
 
 
 def _key(body: Write, header: str | None) -> str:
@@ -189,6 +194,28 @@ def routes(engine: Engine, router: APIRouter) -> None:
             book = service.sole_programme(conn, body.programme)
             done = referrals.refer(conn, book, body.code, body.friend_id, utcnow())
             return done.__dict__
+
+    @guard.route("GET", "/loyalty/kpis", P.READ_CUSTOMERS)
+    def kpi_report(
+        programme: str | None = Query(None, max_length=64),
+        as_of: date | None = AS_OF,
+        months: int = Query(12, ge=1, le=120, description="The tier migration's period."),
+    ) -> dict[str, Any]:
+        """Members beside comparable non-members (matched; not a causal effect), tier migration.
+
+        One report per programme (without `programme`: every programme's). Each outcome has
+        the members' mean, the matched non-members' and the difference, each with its 95 %
+        interval; see docs/loyalty.md.
+        """
+        with engine.connect() as conn:
+            keys = [programme] if programme else repo.programme_keys(conn)
+            items = []
+            for key in keys:
+                book = service.book(conn, key)
+                today = utcnow().astimezone(ZoneInfo(book.programme.timezone)).date()
+                day = as_of or today
+                items.append(kpis.report(conn, book, as_of=day, months=months, today=today))
+        return {"items": items}
 
     @guard.route("GET", "/loyalty/referrals", P.READ_CUSTOMERS)
     def referral_list(

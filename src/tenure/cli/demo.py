@@ -210,6 +210,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         publish_presets(conn)
         # the shipped loyalty programme: the first run earns on the whole history
         programme = demo_loyalty.apply_programme(conn, now_utc())
+        joined = demo_loyalty.join_some(conn, programme, config.seed)
         publish_presets(conn, WINDOW_DAYS, HOLDOUT)
         switch_global_control_on(conn, settings)
     settings = effective_settings(eng, settings)
@@ -268,7 +269,11 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
                 "seconds": seconds,
                 "stages": scored.stages,
                 "scoring_run": scored.run_id,
-                "loyalty": {"programme": programme, "redemptions": redeemed},
+                "loyalty": {
+                    "programme": programme,
+                    "members": joined,
+                    "redemptions": redeemed,
+                },
                 "playbooks": {
                     "enrolled": acted.enrolled,
                     "steps": acted.steps,
@@ -296,7 +301,8 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         "(`tenure playbooks list`, `tenure messages list`)"
     )
     context.console.print(
-        f"Loyalty: the {programme} programme ran over the history; {redeemed:,} vouchers "
+        f"Loyalty: {joined:,} customers joined the opt-in {programme} programme and it ran "
+        f"over the history; {redeemed:,} vouchers "
         "redeemed (`tenure loyalty check`, the Loyalty page)"
     )
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from tenure.cli import context, referrals
 from tenure.cli.loyalty_options import JSON, PROGRAMME, parse_day
 from tenure.cli.loyalty_options import now as _now
+from tenure.cli.words import lang_option, words
 
 app = typer.Typer(
     help=(
@@ -138,6 +139,37 @@ def balance(
         f"{customer}: {found['total']:,} in all, {found['spendable']:,} spendable, "
         f"{found['pending']:,} pending, {found['owed']:,} owed"
     )
+
+
+@app.command("report")
+def report(
+    programme: str | None = PROGRAMME,
+    as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default: today)."),
+    months: int = typer.Option(
+        12, "--months", min=1, max=120, help="The tier migration's period, in months."
+    ),
+    as_json: bool = JSON,
+    lang: str | None = lang_option(),
+) -> None:
+    """Members beside comparable non-members (matched; not a causal effect), tier migration."""
+    from zoneinfo import ZoneInfo
+
+    from tenure.cli.loyalty_report import print_report
+    from tenure.domains.loyalty import kpis, service
+
+    w = words(lang)
+
+    def work(conn: Connection) -> dict[str, Any]:
+        book = service.sole_programme(conn, programme)
+        today = _now().astimezone(ZoneInfo(book.programme.timezone)).date()
+        day = parse_day(as_of, "--as-of") or today
+        return kpis.report(conn, book, as_of=day, months=months, today=today)
+
+    found = context.in_store(work)
+    if as_json:
+        context.print_json(found)
+        return
+    print_report(found, w)
 
 
 @app.command("join")

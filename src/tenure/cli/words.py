@@ -160,6 +160,25 @@ ZH: dict[str, str] = {
     "next best offer": "下一最佳推荐",
     "most popular": "最受欢迎",
     "sequence only": "仅序列",
+    # tenure loyalty report
+    "outcome": "指标",
+    "members": "会员",
+    "comparable non-members": "可比非会员",
+    "difference (95% interval)": "差值（95% 区间）",
+    "Members beside comparable non-members as of {day}": "截至 {day} 会员与可比非会员对比",
+    "repurchase within 90 days": "90 天内复购率",
+    "spend since joining (historical CLV)": "入会以来消费（历史 CLV）",
+    "predicted CLV": "预测 CLV",
+    "{matched} of {members} members matched with {others} of {non_members} "
+    "non-members in {strata} strata": (
+        "{members} 位会员中 {matched} 位与 {non_members} 位非会员中的 {others} 位"
+        "在 {strata} 个分层中匹配"
+    ),
+    "comparable non-members — not a causal effect": "可比非会员 — 并非因果效应",
+    "the programme has no tiers": "该计划没有等级",
+    "no tier": "无等级",
+    "Tier migration from {start} to {end}": "{start} 至 {end} 的等级迁移",
+    "total": "合计",
     # tenure playbooks simulate
     "replaying days": "正在回放天数",
     "Dry run of {name}, {first} to {last}": "{name} 的历史试运行，{first} 至 {last}",

@@ -238,6 +238,13 @@ ZH: dict[str, str] = {
     "note: say why (it is kept with the referral and in the audit log)": "note：请说明原因（与推荐记录一起保存并写入审计日志）",
     "referral: no referral {} in {}": "referral：{1} 中没有推荐 {0}",
     "referral: {} is {}, not waiting for review": "referral：{0} 的状态为 {1}，不在待审核中",
+    # loyalty membership and KPIs
+    "as_of: {} is in the future (today is {})": "as_of：{0} 在未来（今天是 {1}）",
+    "months: from 1 to 120 (got {})": "months：应在 1 到 120 之间（收到 {0}）",
+    "customer: {} has not joined {}, an opt-in programme (tenure loyalty join, or POST …/loyalty/membership)": (
+        "customer：{0} 尚未加入需主动入会的计划 {1}（tenure loyalty join，或 POST …/loyalty/membership）"
+    ),
+    "customer: no customer {}": "customer：没有客户 {0}",
     # import and export
     "{}: no such file": "{0}：文件不存在",
     "{}: column {}, row {}: {} is not a date (give --date-format, e.g. %d/%m/%Y)": (

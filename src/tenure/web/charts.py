@@ -65,6 +65,46 @@ def grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     }
 
 
+def interval_bars(
+    labels: Sequence[str],
+    means: Sequence[float],
+    intervals: Sequence[tuple[float, float] | None],
+    names: tuple[str, str],
+    unit: str = "",
+) -> Option:
+    """Return bars of means with their 95 % intervals drawn over them as thin boxes.
+
+    ``names``: the bars' series and the intervals' (a candlestick from low to high, the one
+    way to draw a range without a function in the option).
+    """
+    boxes: list[Any] = [
+        "-" if ci is None else [round(ci[0], 4), round(ci[1], 4), round(ci[0], 4), round(ci[1], 4)]
+        for ci in intervals
+    ]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": _GRID,
+        # long names break into lines rather than overlap on a phone
+        "xAxis": {
+            "type": "category",
+            "data": list(labels),
+            "axisLabel": {"interval": 0, "width": 100, "overflow": "break"},
+        },
+        "yAxis": {"type": "value", "name": unit},
+        "series": [
+            {"type": "bar", "name": names[0], "data": [round(v, 4) for v in means]},
+            {
+                "type": "candlestick",
+                "name": names[1],
+                "barWidth": 6,
+                "itemStyle": {"color": "#333", "color0": "#333", "borderColor": "#333"},
+                "data": boxes,
+            },
+        ],
+    }
+
+
 def stage_flow(flow: Sequence[dict[str, Any]], stage: Label) -> Option:
     """Return a Sankey of customers from each stage in the earlier run to each in the later one.
 

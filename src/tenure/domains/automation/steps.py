@@ -49,7 +49,7 @@ from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.models import Task, TaskStatus
 from tenure.domains.users.models import User
 from tenure.kit import filters
-from tenure.kit.errors import NotFound
+from tenure.kit.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +244,10 @@ def _award_points(
     credit = loyalty.Credit(
         row["customer_id"], spec.amount, key, now, f"playbook:{playbook.name}", spec.reason
     )
-    posted = loyalty.award(conn, book, credit)
+    try:
+        posted = loyalty.award(conn, book, credit)
+    except Conflict as exc:  # not a member of an opt-in programme: the step cannot award
+        raise StepFailed(f"award_points: {exc.message}") from None
     return {"entry_id": posted.entry.id, "amount": spec.amount, "programme": spec.programme}
 
 

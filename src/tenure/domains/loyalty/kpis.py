@@ -3,9 +3,9 @@
 The statistics are ``tenure.analytics.loyalty_kpis`` (coarsened exact matching, 95 %
 intervals): this module reads the store, hands it frames and shapes the answer for the page,
 the CLI and the API. The matched comparison is **not a causal effect** — members chose to
-join. A report is kept in memory under a fingerprint of the store's state (members, ledger,
-tiers, orders, the current run), so the Loyalty page does not compute it again until one of
-them changes.
+join. A report is kept in memory under a fingerprint of the store's state (members, tier
+memberships, the newest order, the current run), so the Loyalty page does not compute it again
+until one of them changes.
 """
 
 from __future__ import annotations
@@ -80,8 +80,12 @@ def months_before(day: date, months: int) -> date:
 def _migration(conn: Connection, book: Book, as_of: date, months: int) -> dict[str, Any]:
     tiers = book.programme.tiers
     start = months_before(as_of, months)
+    first = repo.first_review(conn, book.id)
+    if first is not None and start < first <= as_of:
+        start = first  # no tier was held before the first review: start where history does
     if tiers is None:
-        return {"start": start.isoformat(), "end": as_of.isoformat(), "levels": [], "rows": []}
+        empty: dict[str, Any] = {"columns": [], "names": {}, "rows": []}
+        return {"start": start.isoformat(), "end": as_of.isoformat(), **empty}
     members = repo.members_by(conn, book.id, end_of_day(as_of, book.programme.timezone))
     before, after = repo.tiers_on(conn, book.id, start), repo.tiers_on(conn, book.id, as_of)
     frame = pl.DataFrame(
@@ -96,7 +100,8 @@ def _migration(conn: Connection, book: Book, as_of: date, months: int) -> dict[s
     return {
         "start": start.isoformat(),
         "end": as_of.isoformat(),
-        "levels": levels,
+        "columns": [None, *levels],
+        "names": {t.key: {"name": t.name, "name_zh": t.name_zh} for t in tiers.levels},
         "rows": stats.migration(frame, levels),
     }
 
@@ -104,7 +109,11 @@ def _migration(conn: Connection, book: Book, as_of: date, months: int) -> dict[s
 def report(
     conn: Connection, book: Book, *, as_of: date, months: int = 12, today: date
 ) -> dict[str, Any]:
-    """Return the KPI report of the programme as of a day (``months``: the migration period)."""
+    """Return the KPI report of the programme as of a day.
+
+    The migration period is the ``months`` before ``as_of``, or from the first tier review
+    if that came later (before it no one held a tier).
+    """
     _check(as_of, months, today)
     key = (
         book.id,
