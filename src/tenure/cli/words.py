@@ -160,6 +160,7 @@ ZH: dict[str, str] = {
     "next best offer": "下一最佳推荐",
     "most popular": "最受欢迎",
     "sequence only": "仅序列",
+    "sequences and popular": "序列与热门",
 }
 
 
