@@ -43,7 +43,8 @@ class PropensityParams:
 
     model: str = "bpr"  # bpr or als
     factors: int = 32
-    iterations: int = 20  # BPR's epochs (more overfit: 150 lost to the sequences); ALS: about 15
+    iterations: int = 200  # BPR's epochs (100 and 1,500 lost to the sequences); ALS: about 15
+    learning_rate: float = 0.01  # BPR's step
     regularization: float = 0.05
     alpha: float = 10.0  # ALS: confidence per purchase day (BPR reads only who bought what)
     seed: int = 7
@@ -91,7 +92,8 @@ def fit(days: pl.DataFrame, params: PropensityParams | None = None) -> Factors:
     if params.model == "bpr":
         model: AlternatingLeastSquares | BayesianPersonalizedRanking = BayesianPersonalizedRanking(
             factors=params.factors,
-            iterations=params.iterations * 10,
+            iterations=params.iterations,
+            learning_rate=params.learning_rate,
             regularization=params.regularization,
             random_state=params.seed,
             num_threads=params.threads,

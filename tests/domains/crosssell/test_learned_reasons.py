@@ -24,3 +24,19 @@ def test_without_an_item_of_their_own_it_speaks_of_customers_alike() -> None:
     offer = {**LEARNED, "from_item": None, "from_on": None}
     assert reason(offer, AS_OF, "en") == "customers with purchases like theirs often buy KIT-004"
     assert reason(offer, AS_OF, "zh") == "购买记录相似的客户常购买 KIT-004"
+
+
+def test_the_learned_model_ranks_only_where_the_settings_allow_it() -> None:
+    import polars as pl
+
+    from tenure.domains.crosssell.compute import learned_params
+    from tenure.kit.settings import CrossSellSettings
+
+    firsts = pl.DataFrame({"customer_id": [1, 1, 2, 3], "item": ["A", "B", "A", "C"]})
+    allowed = CrossSellSettings(learned_min_customers=3, learned_max_pairs=4)
+    assert learned_params(allowed, "product", firsts) is not None
+    assert learned_params(allowed, "category", firsts) is None  # not a learned level
+    few = CrossSellSettings(learned_min_customers=4, learned_max_pairs=4)
+    assert learned_params(few, "product", firsts) is None  # 3 buyers
+    many = CrossSellSettings(learned_min_customers=3, learned_max_pairs=3)
+    assert learned_params(many, "product", firsts) is None  # 4 pairs

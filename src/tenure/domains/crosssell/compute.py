@@ -58,9 +58,10 @@ def learned_params(
 ) -> PropensityParams | None:
     """Return the learned model's parameters when it ranks this level's offers, else None.
 
-    It does at ``learned_levels`` once at least ``learned_min_customers`` customers bought.
+    It does at ``learned_levels`` once at least ``learned_min_customers`` customers bought,
+    up to ``learned_max_pairs`` customer-item pairs (the fit's cost grows with them).
     """
-    if level not in settings.learned_levels:
+    if level not in settings.learned_levels or firsts.height > settings.learned_max_pairs:
         return None
     if firsts["customer_id"].n_unique() < settings.learned_min_customers:
         return None

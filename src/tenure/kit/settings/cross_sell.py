@@ -51,6 +51,13 @@ class CrossSellSettings(BaseModel):
         description="Buyers a store needs before the learned propensity ranks its offers; "
         "below, the sequences alone.",
     )
+    learned_max_pairs: int = Field(
+        default=1_000_000,
+        ge=0,
+        le=1_000_000_000,
+        description="Customer-item pairs above which the learned propensity is not fitted (its "
+        "200 epochs cost about 35 s of one core per million pairs); the sequences alone.",
+    )
     learned_factors: int = Field(
         default=32, ge=2, le=512, description="Factors per customer and item of the model."
     )
