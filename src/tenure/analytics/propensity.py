@@ -43,7 +43,7 @@ class PropensityParams:
 
     model: str = "bpr"  # bpr or als
     factors: int = 32
-    iterations: int = 200  # BPR's epochs (100 and 1,500 lost to the sequences); ALS: about 15
+    iterations: int = 200  # BPR's epochs (100 and 1,500 lose to the sequences); ALS: about 15
     learning_rate: float = 0.01  # BPR's step
     regularization: float = 0.05
     alpha: float = 10.0  # ALS: confidence per purchase day (BPR reads only who bought what)
