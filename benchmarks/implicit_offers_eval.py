@@ -1,8 +1,8 @@
 """Does a learned propensity beat the sequence offers? ALS and BPR on the demo's later split.
 
 "offer" here is the sequence offers (the run's before the learned model); "run" is what the
-run now offers at a learned level: BPR's items with the sequences' reasons kept (the same
-items as "bpr", so the same figures).
+run now offers at a learned level: the sequence offers already due first, then BPR's items,
+with the sequences' reasons kept where they apply.
 
 The demo company (``--customers``, seed ``--seed``, last day ``--end``) is drawn in memory; its
 paid order lines become the purchases the scoring run reads. On the split of
@@ -94,7 +94,7 @@ def methods(
         found[model] = learned_offers(fit(days, params), firsts, repeats, cut, K)
         seconds[model] = round(time.perf_counter() - clock, 2)
     # what the run offers at a learned level: BPR's items, the sequences' reasons kept
-    found["run"] = blend(found["bpr"], found["offer"])
+    found["run"] = blend(found["bpr"], found["offer"], cut, K)
     return found, relevant, seconds
 
 

@@ -122,7 +122,7 @@ def test_learned_offers_leave_out_what_was_bought_and_a_refit_is_the_same(
     assert offered["due_day"].eq(as_of).all()
 
 
-def test_blend_keeps_the_learned_items_and_order_with_the_sequences_reasons() -> None:
+def test_blend_puts_due_sequence_offers_first_then_the_learned_order_with_reasons() -> None:
     base = {"category": "c", "from_day": 1, "share": None, "share_within": None}
     learned = pl.DataFrame(
         [
@@ -143,19 +143,31 @@ def test_blend_keeps_the_learned_items_and_order_with_the_sequences_reasons() ->
                 "share_within": 0.38,
             },
             {**base, "customer_id": 1, "rank": 2, "item": "D", "score": 0.2, "source": "popular"},
+            {**base, "customer_id": 1, "rank": 3, "item": "E", "score": 0.1, "source": "sequence"},
         ]
-    ).with_columns(from_item=pl.lit("A"), lag_median=pl.lit(52.0), due_day=pl.lit(120))
+    ).with_columns(
+        from_item=pl.lit("A"),
+        lag_median=pl.lit(52.0),
+        due_day=pl.when(pl.col("item") == "E").then(100).otherwise(120),
+    )
     from tenure.analytics.offers import OFFER_SCHEMA
 
     made = blend(
         learned.cast(OFFER_SCHEMA).select(list(OFFER_SCHEMA)),  # type: ignore[arg-type]
         sequence.cast(OFFER_SCHEMA).select(list(OFFER_SCHEMA)),  # type: ignore[arg-type]
+        100,
+        3,
     )
     rows = made.to_dicts()
+    # E is due (day 100): first; then the learned order, C with its sequence's reason
     assert [(r["rank"], r["item"], r["source"]) for r in rows] == [
-        (1, "B", "learned"),
-        (2, "C", "sequence"),
+        (1, "E", "sequence"),
+        (2, "B", "learned"),
+        (3, "C", "sequence"),
     ]
-    assert rows[0]["score"] == pytest.approx(1 / (1 + 2.718281828459045**-2.0))
-    assert rows[1]["from_item"] == "A" and rows[1]["score"] == 0.3
-    assert rows[1]["due_day"] == 120 and rows[1]["share_within"] == 0.38
+    assert rows[1]["score"] == pytest.approx(1 / (1 + 2.718281828459045**-2.0))
+    assert rows[2]["from_item"] == "A" and rows[2]["score"] == 0.3
+    assert rows[2]["due_day"] == 120 and rows[2]["share_within"] == 0.38
+    assert blend(learned.cast(OFFER_SCHEMA), sequence.cast(OFFER_SCHEMA), 100, 1)[  # type: ignore[arg-type]
+        "item"
+    ].to_list() == ["E"]

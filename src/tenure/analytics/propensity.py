@@ -20,8 +20,9 @@ drawn at random — a propensity to rank by, not a chance of buying.
 On the demo's later split (benchmarks/implicit_offers_eval.py, 50,000 customers) BPR beats
 the sequence offers at product level and ALS does not reliably; at category level neither
 does. So the run uses BPR at product level (``blend``), with the sequences' reasons where they
-apply. The reason of any other learned offer is the customer's item most like B (cosine of
-the item factors): "customers who buy A also tend to buy B".
+apply, and sequence offers already due first. The reason of any other learned offer is the
+customer's item most like B (cosine of the item factors): "customers who buy A also tend to
+buy B".
 """
 
 from __future__ import annotations
@@ -221,22 +222,39 @@ def _with_reasons(
     )
 
 
-def blend(learned: pl.DataFrame, sequence: pl.DataFrame) -> pl.DataFrame:
-    """Return the learned offers, each with the sequence offer's reason where there is one.
+def blend(learned: pl.DataFrame, sequence: pl.DataFrame, as_of_day: int, k: int) -> pl.DataFrame:
+    """Return each customer's k offers: their due sequence offers, then the learned ones.
 
-    The items and their order are the learned model's; an item the sequences offer the same
-    customer keeps that offer's source, reason, due day and score (its chance of buying), so
-    due lists and the ``cross_sell_due`` trigger still see it. The others score σ(x_uᵀ y_i).
+    A sequence offer already due (its due day has come) keeps its place first, so the due
+    lists and the ``cross_sell_due`` trigger see every one of them; the other places go to the
+    learned model's items in its order. A learned item the sequences offer the same customer
+    keeps that offer's source, reason, due day and score (its chance of buying); the others
+    score σ(x_uᵀ y_i). On the demo's split, due first is as good as the learned order alone.
     """
-    kept = sequence.filter(pl.col("source") == "sequence").drop("rank")
+    kept = sequence.filter(pl.col("source") == "sequence")
+    due = kept.filter(pl.col("due_day") <= as_of_day).with_columns(place=pl.lit(0))
     mine = learned.with_columns((1 / (1 + (-pl.col("score")).exp())).alias("score"))
     matched = mine.select("customer_id", "rank", "item").join(
-        kept, on=["customer_id", "item"], how="inner"
+        kept.drop("rank"), on=["customer_id", "item"], how="inner"
     )
     alone = mine.join(kept.select("customer_id", "item"), on=["customer_id", "item"], how="anti")
+    rest = pl.concat([matched.select(list(OFFER_SCHEMA)), alone.select(list(OFFER_SCHEMA))])
+    rest = rest.join(due.select("customer_id", "item"), on=["customer_id", "item"], how="anti")
+    columns = [c for c in OFFER_SCHEMA if c != "rank"]
     return (
-        pl.concat([matched.select(list(OFFER_SCHEMA)), alone.select(list(OFFER_SCHEMA))])
-        .sort("customer_id", "rank")
+        pl.concat(
+            [
+                due.select("customer_id", "place", "rank", *columns[1:]),
+                rest.with_columns(place=pl.lit(1)).select(
+                    "customer_id", "place", "rank", *columns[1:]
+                ),
+            ],
+            how="vertical_relaxed",
+        )
+        .sort("customer_id", "place", "rank")
+        .with_columns(rank=pl.int_range(1, pl.len() + 1).over("customer_id"))
+        .filter(pl.col("rank") <= k)
+        .select(list(OFFER_SCHEMA))
         .cast(OFFER_SCHEMA)  # type: ignore[arg-type]
     )
 
@@ -261,4 +279,4 @@ def learned_ranking(
         offer_params.per_customer,
         offer_params.repeat_from,
     )
-    return blend(learned, sequence)
+    return blend(learned, sequence, as_of_day, offer_params.per_customer)
