@@ -8,6 +8,7 @@ beauty → books after about 71). Timed as the scoring run does it (``tenure.dom
 later time split. BLAS and Polars threads are pinned (``--threads``) so that runs compare.
 
 Usage: python benchmarks/cross_sell_bench.py [--customers N] [--threads T] [--no-evaluation]
+       [--no-learned]
 Target (issue 17): sequences and offers ≤ 30 s and ≤ 4 GiB at 1M customers.
 """
 
@@ -95,13 +96,14 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-evaluation", action="store_true")
+    parser.add_argument("--no-learned", action="store_true", help="Sequences alone (no BPR).")
     args = parser.parse_args()
     print(describe(), f"load average {os.getloadavg()[0]:.1f}", flush=True)
     clock = time.perf_counter()
     purchases = store(args.customers)
     made = time.perf_counter() - clock
     print(f"store: {args.customers:,} customers, {purchases.height:,} lines in {made:.1f} s")
-    settings = CrossSellSettings()
+    settings = CrossSellSettings(learned_levels=[] if args.no_learned else ["product"])
     clock = time.perf_counter()
     found = cross_sell(purchases, AS_OF, settings, evaluate_split=False)
     seconds = time.perf_counter() - clock

@@ -1,5 +1,9 @@
 """Does a learned propensity beat the sequence offers? ALS and BPR on the demo's later split.
 
+"offer" here is the sequence offers (the run's before the learned model); "run" is what the
+run now offers at a learned level: the sequence offers already due first, then BPR's items,
+with the sequences' reasons kept where they apply.
+
 The demo company (``--customers``, seed ``--seed``, last day ``--end``) is drawn in memory; its
 paid order lines become the purchases the scoring run reads. On the split of
 ``tenure.analytics.offers_evaluation`` (offers from what was known 90 days before the last day,
@@ -38,6 +42,7 @@ from tenure.analytics.offers_evaluation import (  # noqa: E402
 )
 from tenure.analytics.propensity import (  # noqa: E402
     PropensityParams,
+    blend,
     fit,
     learned_offers,
     purchase_days,
@@ -65,7 +70,7 @@ def demo_purchases(customers: int, seed: int, end: date) -> tuple[pl.DataFrame, 
 
 
 def methods(
-    purchases: pl.DataFrame, as_of: int, level: str, propensity: PropensityParams
+    purchases: pl.DataFrame, as_of: int, level: str, models: dict[str, PropensityParams]
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, dict[str, float]]:
     """Return every method's offers on the split, the relevant purchases, and fit seconds."""
     cut = as_of - HORIZON
@@ -84,11 +89,12 @@ def methods(
     }
     seconds = {}
     days = purchase_days(past, ITEM_COLUMN[level])
-    for model in ("als", "bpr"):
+    for model, params in models.items():
         clock = time.perf_counter()
-        params = PropensityParams(**{**propensity.__dict__, "model": model})
         found[model] = learned_offers(fit(days, params), firsts, repeats, cut, K)
         seconds[model] = round(time.perf_counter() - clock, 2)
+    # what the run offers at a learned level: BPR's items, the sequences' reasons kept
+    found["run"] = blend(found["bpr"], found["offer"], cut, K)
     return found, relevant, seconds
 
 
@@ -132,14 +138,24 @@ def main() -> None:
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 12, 1))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--factors", type=int, default=PropensityParams.factors)
-    parser.add_argument("--iterations", type=int, default=PropensityParams.iterations)
+    parser.add_argument("--bpr-iterations", type=int, default=PropensityParams.iterations)
+    parser.add_argument("--als-iterations", type=int, default=15)
     parser.add_argument("--alpha", type=float, default=PropensityParams.alpha)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    propensity = PropensityParams(
-        factors=args.factors, iterations=args.iterations, alpha=args.alpha, threads=args.threads
-    )
+    models = {
+        "als": PropensityParams(
+            model="als",
+            factors=args.factors,
+            iterations=args.als_iterations,
+            alpha=args.alpha,
+            threads=args.threads,
+        ),
+        "bpr": PropensityParams(
+            model="bpr", factors=args.factors, iterations=args.bpr_iterations, threads=args.threads
+        ),
+    }
     purchases, as_of = demo_purchases(args.customers, args.seed, args.end)
     report: dict[str, Any] = {
         "machine": describe(),
@@ -147,11 +163,11 @@ def main() -> None:
         "customers": args.customers,
         "seed": args.seed,
         "lines": purchases.height,
-        "propensity": propensity.__dict__,
+        "models": {name: params.__dict__ for name, params in models.items()},
         "levels": {},
     }
     for level in ("product", "category"):
-        found, relevant, seconds = methods(purchases, as_of, level, propensity)
+        found, relevant, seconds = methods(purchases, as_of, level, models)
         report["levels"][level] = compare(found, relevant, args.resamples, args.seed)
         report["levels"][level]["fit_seconds"] = seconds
     if args.json:
@@ -161,7 +177,7 @@ def main() -> None:
     print(f"demo {args.customers} customers, seed {args.seed}: {purchases.height} lines")
     for level, figures in report["levels"].items():
         print(f"\n{level} ({figures['customers']} customers), k = {K}")
-        for name in ("offer", "most_popular", "sequence_only", "als", "bpr"):
+        for name in ("offer", "most_popular", "sequence_only", "als", "bpr", "run"):
             row = figures[name]
             cells = [
                 f"{row[m]:.1%} ({row[f'{m}_diff'] * 100:+.1f} pt, "

@@ -3,6 +3,7 @@ store of 300 customers has too few buyers per pair): filters, pages, offers, dis
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -140,3 +141,45 @@ def test_a_dismissed_offer_is_gone_from_the_customer_and_the_due_list(
         f"/api/v1/customers/{customer}/offers/{item}/dismiss", headers=_auth(tokens, "viewer")
     )
     assert viewer.status_code == 403
+
+
+def test_a_segment_of_the_customers_due_and_a_filter_on_the_propensity(
+    client: TestClient, tokens: dict[str, str], store: Engine
+) -> None:
+    auth = _auth(tokens)
+    with store.connect() as conn:
+        item, due = conn.execute(
+            text(
+                "SELECT item, count(DISTINCT customer_id) FROM customer_offers "
+                "WHERE level = 'product' AND source = 'sequence' AND due_on <= :d "
+                "GROUP BY item ORDER BY 2 DESC, item LIMIT 1"
+            ),
+            {"d": AS_OF},
+        ).one()
+    tree = {"field": "due_for", "op": "=", "value": item}
+    made = client.post("/api/v1/segments", json={"name": "due", "filter": tree}, headers=auth)
+    try:
+        assert made.status_code == 201 and made.json()["members"] == due
+        with store.connect() as conn:
+            offered = conn.execute(
+                text(
+                    "SELECT count(DISTINCT customer_id) FROM customer_offers "
+                    "WHERE level = 'product' AND item = :i AND score > 0.01"
+                ),
+                {"i": item},
+            ).scalar_one()
+        condition = {"field": "offer_score", "item": item, "op": ">", "value": 0.01}
+        listed = client.get(
+            "/api/v1/customers",
+            params={"filter": json.dumps(condition), "limit": 500},
+            headers=auth,
+        )
+        assert listed.status_code == 200 and len(listed.json()["items"]) == offered > 0
+    finally:
+        client.delete("/api/v1/segments/due", headers=auth)
+    for bad, field in (
+        ({"field": "due_for", "op": "<", "value": item}, "due_for"),
+        ({"field": "offer_score", "item": 5, "op": ">", "value": 0.1}, "offer_score"),
+    ):
+        refused = client.post("/api/v1/segments", json={"name": "bad", "filter": bad}, headers=auth)
+        assert refused.status_code == 422 and field in refused.json()["detail"]

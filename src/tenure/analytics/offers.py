@@ -34,7 +34,7 @@ OFFER_SCHEMA = {
     "item": pl.String,
     "category": pl.String,
     "score": pl.Float64,
-    "source": pl.String,  # sequence or popular
+    "source": pl.String,  # sequence, learned (propensity.py) or popular
     "from_item": pl.String,
     "from_day": pl.Int32,
     "share": pl.Float64,

@@ -20,7 +20,12 @@ from typing import Any
 import polars as pl
 
 from tenure.analytics.offers import OfferParams, offers, popular_offers
-from tenure.analytics.sequences import SequenceParams, firsts_and_repeats, level_pairs
+from tenure.analytics.propensity import PropensityParams, learned_ranking
+from tenure.analytics.sequences import (
+    SequenceParams,
+    firsts_and_repeats,
+    level_pairs,
+)
 
 ITEM_COLUMN = {"product": "product_id", "category": "category"}
 
@@ -80,8 +85,13 @@ def evaluate(
     level: str,
     sequence_params: SequenceParams,
     offer_params: OfferParams,
+    learned: PropensityParams | None = None,
 ) -> dict[str, Any]:
-    """Compare the offers with both baselines on the split at ``as_of_day − horizon_days``."""
+    """Compare the offers with both baselines on the split at ``as_of_day − horizon_days``.
+
+    With ``learned``, the offers are the learned model's (``propensity.blend``) fitted on the
+    past, and the sequences' own offers are shown beside them (``sequences``).
+    """
     cut = as_of_day - horizon_days
     past = purchases.filter(pl.col("day") <= cut)
     future = purchases.filter((pl.col("day") > cut) & (pl.col("day") <= as_of_day))
@@ -90,11 +100,17 @@ def evaluate(
     relevant = relevant_purchases(past, future, level, repeats, offer_params.repeat_from)
     k = offer_params.per_customer
     baseline = OfferParams(**{**offer_params.__dict__, "timing": False, "fill_popular": False})
+    sequence = offers(firsts, pairs, repeats, cut, offer_params)
     methods = {
-        "offer": offers(firsts, pairs, repeats, cut, offer_params),
+        "offer": sequence,
         "sequence_only": offers(firsts, pairs, repeats, cut, baseline),
         "most_popular": popular_offers(firsts, repeats, cut, offer_params),
     }
+    if learned is not None:
+        methods["offer"] = learned_ranking(
+            past, firsts, repeats, sequence, cut, learned, offer_params, ITEM_COLUMN[level]
+        )
+        methods["sequences"] = sequence
     return {
         "level": level,
         "train_as_of_day": cut,

@@ -10,9 +10,10 @@ from tenure.cli import context
 from tenure.cli.report import app, read_or_fail
 from tenure.cli.words import Words, lang_option, words
 
-METHODS = ("offer", "most_popular", "sequence_only")
+METHODS = ("offer", "sequences", "most_popular", "sequence_only")  # sequences: when learned
 METHOD_NAMES = {
     "offer": "next best offer",
+    "sequences": "sequences and popular",
     "most_popular": "most popular",
     "sequence_only": "sequence only",
 }
@@ -96,7 +97,7 @@ def _print_quality(evaluation: dict[str, Any], w: Words) -> None:
             buyers=w.number(evaluation["customers"]),
         ),
     )
-    for method in METHODS:
+    for method in (m for m in METHODS if m in evaluation["methods"]):
         m = evaluation["methods"][method]
         table.add_row(
             w(METHOD_NAMES[method]),

@@ -204,6 +204,7 @@ ZH: dict[str, str] = {
     "Goal met within {days} days (observed, not caused)": "{days} 天内达成目标（观察值，非因果）",
     "all": "全部",
     "not replayed": "未回放",
+    "sequences and popular": "序列与热门",
 }
 
 

@@ -68,6 +68,10 @@ ZH: dict[str, str] = {
     "level: must be one of {}, not {}": "level：须为 {0} 之一，而不是 {1}",
     "min_share: must be between 0 and 1": "min_share：须在 0 到 1 之间",
     "item: give the offered item (1–128 characters)": "item：请给出推荐的商品（1–128 个字符）",
+    "item: give the item B the customers are due for (1–128 characters)": (
+        "item：请给出客户到期应推荐的商品 B（1–128 个字符）"
+    ),
+    "name: give the segment a name": "name：请为分群命名",
     # customers
     "customer: no customer with external id {}; create it first (POST /api/v1/customers)": (
         "customer：没有外部 id 为 {0} 的客户；请先创建（POST /api/v1/customers）"
@@ -174,6 +178,9 @@ ZH: dict[str, str] = {
     "{}: the value must be a finite number": "{0}：值须为有限数字",
     "{}: the value must be text, a number or true/false, not {}": "{0}：值须为文本、数字或 true/false，而不是 {1}",
     "{}: the value holds a NUL character": "{0}：值含有 NUL 字符",
+    "{}: only a per-item field takes an 'item'": "{0}：只有按商品的字段才接受 'item'",
+    "{}: 'item' names an item (1–{} characters)": "{0}：'item' 须为商品名称（1–{1} 个字符）",
+    "{}: a set compares with {}, not {}": "{0}：集合字段只能用 {1} 比较，不能用 {2}",
     "{}: unknown time zone {} (use an IANA name such as Asia/Shanghai)": (
         "{0}：未知时区 {1}（请使用 IANA 名称，例如 Asia/Shanghai）"
     ),

@@ -15,7 +15,8 @@ from typing import Any
 import polars as pl
 
 from tenure.analytics.offers import OFFER_SCHEMA, OfferParams, offers
-from tenure.analytics.offers_evaluation import evaluate
+from tenure.analytics.offers_evaluation import ITEM_COLUMN, evaluate
+from tenure.analytics.propensity import PropensityParams, learned_ranking
 from tenure.analytics.sequences import (
     PAIR_SCHEMA,
     SequenceParams,
@@ -52,6 +53,21 @@ def offer_params(settings: CrossSellSettings) -> OfferParams:
     return OfferParams(per_customer=settings.k, min_z=settings.min_z)
 
 
+def learned_params(
+    settings: CrossSellSettings, level: str, firsts: pl.DataFrame
+) -> PropensityParams | None:
+    """Return the learned model's parameters when it ranks this level's offers, else None.
+
+    It does at ``learned_levels`` once at least ``learned_min_customers`` customers bought,
+    up to ``learned_max_pairs`` customer-item pairs (the fit's cost grows with them).
+    """
+    if level not in settings.learned_levels or firsts.height > settings.learned_max_pairs:
+        return None
+    if firsts["customer_id"].n_unique() < settings.learned_min_customers:
+        return None
+    return PropensityParams(factors=settings.learned_factors)
+
+
 def day_of(day: int) -> date:
     """Return the date of a day number (days since 1970-01-01)."""
     return EPOCH + timedelta(days=int(day))
@@ -73,7 +89,13 @@ def cross_sell(
         clock = time.perf_counter()
         firsts, repeats = firsts_and_repeats(purchases, level, seq.max_items)
         found = level_pairs(firsts, level, as_of_day, seq)
-        mine = offers(firsts, found, repeats, as_of_day, off).with_columns(level=pl.lit(level))
+        mine = offers(firsts, found, repeats, as_of_day, off)
+        learned = learned_params(settings, level, firsts)
+        if learned is not None:
+            mine = learned_ranking(
+                purchases, firsts, repeats, mine, as_of_day, learned, off, ITEM_COLUMN[level]
+            )
+        mine = mine.with_columns(level=pl.lit(level))
         figures["seconds"][level] = round(time.perf_counter() - clock, 3)
         pairs.append(found)
         offered.append(mine)
@@ -81,11 +103,18 @@ def cross_sell(
             "pairs": found.height,
             "strong_pairs": int((found["z"] >= off.min_z).sum()) if found.height else 0,
             "customers_with_offers": mine["customer_id"].n_unique(),
+            "learned": None if learned is None else {"model": learned.model, **_sources(mine)},
         }
         if evaluate_split:
             clock = time.perf_counter()
             level_figures["evaluation"] = evaluate(
-                purchases, as_of_day, settings.evaluation_horizon_days, level, seq, off
+                purchases,
+                as_of_day,
+                settings.evaluation_horizon_days,
+                level,
+                seq,
+                off,
+                learned,
             )
             figures["seconds"][f"{level}_evaluation"] = round(time.perf_counter() - clock, 3)
         figures["levels"][level] = level_figures
@@ -94,6 +123,12 @@ def cross_sell(
         offers=pl.concat(offered) if offered else CrossSell().offers,
         diagnostics=figures,
     )
+
+
+def _sources(offered: pl.DataFrame) -> dict[str, int]:
+    """Return how many offers each source made (sequence, learned, popular)."""
+    counts = offered.group_by("source").len()
+    return {str(s): int(n) for s, n in counts.iter_rows()}
 
 
 def pair_rows(run_id: int, pairs: pl.DataFrame) -> pl.DataFrame:

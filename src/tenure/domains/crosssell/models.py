@@ -53,7 +53,7 @@ class CustomerOffer(Base):
     item: Mapped[str] = mapped_column(String(128))
     category: Mapped[str | None] = mapped_column(String(100))
     score: Mapped[float]
-    source: Mapped[str] = mapped_column(String(16))  # sequence or popular
+    source: Mapped[str] = mapped_column(String(16))  # sequence, learned or popular
     from_item: Mapped[str | None] = mapped_column(String(128))
     from_on: Mapped[date | None]  # the customer's first purchase of from_item
     share: Mapped[float | None]

@@ -34,6 +34,14 @@ _WORDS: dict[str, dict[str, str]] = {
         "zh": "{days} 天前购买了 {a}；{a} 的买家中有 {share:.0%} 之后购买 {b}，"
         "中位间隔 {median} 天",
     },
+    "learned": {
+        "en": "bought {a} {days} days ago; customers who buy {a} also tend to buy {b}",
+        "zh": "{days} 天前购买了 {a}；购买 {a} 的客户也常购买 {b}",
+    },
+    "learned_alike": {
+        "en": "customers with purchases like theirs often buy {b}",
+        "zh": "购买记录相似的客户常购买 {b}",
+    },
     "popular": {
         "en": "one of the most bought in the last year",
         "zh": "近一年最受欢迎的商品之一",
@@ -53,6 +61,11 @@ def latest(conn: Connection) -> tuple[int, date, dict[str, Any]] | None:
 def reason(offer: dict[str, Any], as_of: date, lang: str, window_days: int = 90) -> str:
     """Return why an offer is made, in words (``lang``: en or zh)."""
     lang = "zh" if lang == "zh" else "en"
+    if offer["source"] == "learned":
+        if offer.get("from_on") is None:
+            return _WORDS["learned_alike"][lang].format(b=offer["item"])
+        days = (as_of - offer["from_on"]).days
+        return _WORDS["learned"][lang].format(a=offer["from_item"], b=offer["item"], days=days)
     if offer["source"] != "sequence" or offer.get("from_on") is None:
         return _WORDS["popular"][lang]
     within = offer.get("share_within")

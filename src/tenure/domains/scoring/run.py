@@ -90,8 +90,9 @@ class RunResult:
 # newer Tenure never reuses an older run for the same day and data.
 # 1: stages, 2: value, 3: RFM segments, 4: health, 5: leads, 6: churn, 7: KPIs, 8: conversion,
 # 9: churn label without email opens and clicks, P(alive) from the churn model, new stage rules,
-# 10: cross-sell sequences and next best offers
-SCORING_VERSION = 10
+# 10: cross-sell sequences and next best offers, 11: product offers ranked by a learned
+# propensity (BPR)
+SCORING_VERSION = 11
 
 
 def _config_hash(settings: Settings) -> str:

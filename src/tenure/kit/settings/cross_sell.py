@@ -39,6 +39,38 @@ class CrossSellSettings(BaseModel):
     evaluation_horizon_days: int = Field(
         default=90, ge=14, le=365, description="The later time split the offers are tested on."
     )
+    learned_levels: list[str] = Field(
+        default_factory=lambda: ["product"],
+        description="Levels whose offers a learned propensity (BPR) ranks: product, category, "
+        "both or none (it beats the sequences at product level on the demo's later split).",
+    )
+    learned_min_customers: int = Field(
+        default=2_000,
+        ge=2,
+        le=100_000_000,
+        description="Buyers a store needs before the learned propensity ranks its offers; "
+        "below, the sequences alone.",
+    )
+    learned_max_pairs: int = Field(
+        default=1_000_000,
+        ge=0,
+        le=1_000_000_000,
+        description="Customer-item pairs above which the learned propensity is not fitted (its "
+        "200 epochs cost about 35 s of one core per million pairs); the sequences alone.",
+    )
+    learned_factors: int = Field(
+        default=32, ge=2, le=512, description="Factors per customer and item of the model."
+    )
+
+    @field_validator("learned_levels")
+    @classmethod
+    def _known_learned_levels(cls, levels: list[str]) -> list[str]:
+        unknown = [level for level in levels if level not in CROSS_SELL_LEVELS]
+        if unknown:
+            raise ValueError(
+                f"learned_levels must be some of {', '.join(CROSS_SELL_LEVELS)}, not {levels!r}"
+            )
+        return list(dict.fromkeys(levels))
 
     @field_validator("levels")
     @classmethod

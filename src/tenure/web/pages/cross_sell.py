@@ -24,7 +24,7 @@ from tenure.web import charts, session
 from tenure.web.render import Renderer
 
 DUE_COLUMNS = ("customer_id", "level", "from_item", "from_on", "item", "due_on", "score", "reason")
-METHODS = ("offer", "most_popular", "sequence_only")
+METHODS = ("offer", "sequences", "most_popular", "sequence_only")  # sequences: when learned
 
 
 def routes(engine: Engine, render: Renderer, router: APIRouter) -> None:
