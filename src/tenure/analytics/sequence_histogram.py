@@ -232,7 +232,7 @@ def histogram_pairs(
         firsts = firsts.sort("customer_id", "day", descending=[False, True])
         customer = firsts["customer_id"].to_numpy()
         day = firsts["day"].to_numpy().astype(np.int64)
-    code, names = _codes(firsts["item"])
+    code, names = item_codes(firsts["item"])
     items = names.len()
     category = (
         firsts.select(pl.Series("code", code), "category")
@@ -299,7 +299,7 @@ def _sorted(keys: np.ndarray) -> np.ndarray:
     return pl.Series(keys).sort().to_numpy()
 
 
-def _codes(names: pl.Series) -> tuple[np.ndarray, pl.Series]:
+def item_codes(names: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """Return each value's code in the sorted distinct values, and those values."""
     categorical = names.cast(pl.Categorical)
     distinct = categorical.unique().drop_nulls()
@@ -329,7 +329,7 @@ def item_firsts(
             pl.DataFrame(schema={**firsts_schema, "day": pl.Int32}),
             pl.DataFrame(schema={"item": pl.String, "repeat_share": pl.Float64}),
         )
-    code, names = _codes(frame["item"])
+    code, names = item_codes(frame["item"])
     items = names.len()
     day = frame["day"].to_numpy().astype(np.int64)
     first_day = int(day.min())
