@@ -131,3 +131,20 @@ def test_the_offers_equal_a_customer_by_customer_computation(
     assert ours.height > 1000
     if level == "product":  # not all of it the fallback
         assert ours.filter(source="sequence").height > 10
+
+
+def test_without_strong_pairs_only_the_fallback_is_offered() -> None:
+    purchases = random_store(7, 200, 12)
+    firsts, repeats = firsts_and_repeats(purchases, "product", 8)
+    pairs = level_pairs(firsts, "product", AS_OF, SequenceParams(min_support=4))
+    params = OfferParams(min_z=1e9)  # no pair is evidence
+    ours = offers(firsts, pairs, repeats, AS_OF, params)
+    assert ours.height > 0
+    assert set(ours["source"]) == {"popular"}
+    assert ours.select("customer_id", "rank", "item").rows() == [
+        (r["customer_id"], r["rank"], r["item"])
+        for r in brute_force(firsts, pairs, repeats, AS_OF, params)
+    ]
+    alone = OfferParams(min_z=1e9, fill_popular=False)
+    assert offers(firsts, pairs, repeats, AS_OF, alone).is_empty()
+    assert offers(firsts, pairs.clear(), repeats, AS_OF, alone).is_empty()

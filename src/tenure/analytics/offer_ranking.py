@@ -135,6 +135,11 @@ def rank_offers(
     offerable = np.unique(np.r_[edges.b, popular[0] if ranking.fill_popular else []]).astype(
         np.int64
     )
+    if offerable.size == 0 or rows == 0:  # no pair and no fallback: nothing to offer
+        none = np.zeros(0, dtype=np.int64)
+        return {
+            k: none for k in ("row", "code", "score", "sequence", "rank", "from_code", "from_day")
+        }
     column = np.full(items, -1, dtype=np.int64)
     column[offerable] = np.arange(offerable.size)
     # the (A, day) combinations bought, numbered; X in CSR: customer rows, combination columns
@@ -144,15 +149,13 @@ def rank_offers(
     combos, combo_of = _numbered(combo_key, items * span)
     combo_a, combo_day = combos // span, combos % span + first_day
     x_indptr = np.r_[0, np.cumsum(np.bincount(customer[has_edges], minlength=rows))]
-    x = sparse.csr_matrix(
-        (np.ones(combo_of.size), combo_of, x_indptr), shape=(rows, max(combos.size, 1))
-    )
+    x = sparse.csr_matrix((np.ones(combo_of.size), combo_of, x_indptr), shape=(rows, combos.size))
     # W: one row per combination, one entry per pair of its A (in the pairs' order)
     owner, edge = edges.of(combo_a)
     p = edges.p(edge, as_of_day - combo_day[owner], ranking.timing)
     w_indptr = np.r_[0, np.cumsum(np.bincount(owner, minlength=combos.size))]
     w_column = column[edges.b[edge]]
-    shape = (max(combos.size, 1), max(offerable.size, 1))
+    shape = (combos.size, offerable.size)
     with np.errstate(divide="ignore"):
         w = sparse.csr_matrix((np.log1p(-p), w_column, w_indptr), shape=shape)
     # the existence of a candidate, for customers short of k positive ones
