@@ -160,50 +160,37 @@ def rank_offers(
         w = sparse.csr_matrix((np.log1p(-p), w_column, w_indptr), shape=shape)
     # the existence of a candidate, for customers short of k positive ones
     exists = sparse.csr_matrix((np.ones(edge.size), w_column, w_indptr), shape=shape)
-    popular_row = np.full(offerable.size, NONE)
-    if ranking.fill_popular:
-        popular_row[column[popular[0]]] = popular[1]
+    popular_columns = column[popular[0]] if ranking.fill_popular else np.zeros(0, np.int64)
+    popular_scores = popular[1] if ranking.fill_popular else np.zeros(0)
     found: list[dict[str, np.ndarray]] = []
-    size = max(1, CHUNK_CELLS // max(offerable.size, 1))
+    size = max(1, CHUNK_CELLS // offerable.size)
     for lo in range(0, rows, size):
         hi = min(rows, lo + size)
-        span_rows = slice(indptr[lo], indptr[hi])
-        barred = np.zeros((hi - lo, offerable.size), dtype=bool)
-        chunk_code, chunk_row = code[span_rows], customer[span_rows] - lo
+        lines = slice(indptr[lo], indptr[hi])
+        chunk_code, chunk_row = code[lines], customer[lines] - lo
         bar = barred_items[chunk_code] & (column[chunk_code] >= 0)
-        barred[chunk_row[bar], column[chunk_code[bar]]] = True
+        barred = (chunk_row[bar], column[chunk_code[bar]])
         chunk_x = x[lo:hi]
         if ranking.timing:
-            sums = (chunk_x @ w).toarray()
-            seq = np.where(sums < 0, 1 - np.exp(sums), NONE)
+            sums = chunk_x @ w  # only sums below 0 are stored: any p > 0
+            seq = np.full((hi - lo, offerable.size), NONE)
+            seq[np.repeat(np.arange(hi - lo), np.diff(sums.indptr)), sums.indices] = 1 - np.exp(
+                sums.data
+            )
         else:
             seq = _largest(chunk_x, w_indptr, w_column, p, offerable.size)
         seq[barred] = NONE
         short = np.flatnonzero((seq > NONE).sum(axis=1) < ranking.per_customer)
         if short.size:  # candidates of score 0 (all their pairs long past) count for these
-            there = (chunk_x[short] @ exists).toarray() > 0
-            zero = there & ~barred[short] & (seq[short] == NONE)
+            zero = (chunk_x[short] @ exists).toarray() > 0
+            at = np.full(hi - lo, -1)
+            at[short] = np.arange(short.size)
+            barred_short = at[barred[0]] >= 0
+            zero[at[barred[0][barred_short]], barred[1][barred_short]] = False
+            zero &= seq[short] == NONE
             seq[short] = np.where(zero, 0.0, seq[short])
-        kept = np.where(seq >= _kth(seq, ranking.per_customer)[:, None], seq, NONE)
-        fallback = np.where(barred, NONE, popular_row[None, :])
-        is_sequence = (kept > NONE) & (kept >= fallback)  # a tie keeps the sequence's reason
-        score = np.where(is_sequence, kept, fallback)
-        pick = (score >= _kth(score, ranking.per_customer)[:, None]) & (score > NONE)
-        at_row, at_column = np.nonzero(pick)  # by row, then column: code order
-        values = score[at_row, at_column]
-        order = np.lexsort((at_column, -values, at_row))
-        at_row, at_column, values = at_row[order], at_column[order], values[order]
-        new = np.r_[True, at_row[1:] != at_row[:-1]]
-        rank = np.arange(at_row.size) - np.flatnonzero(new)[np.cumsum(new) - 1] + 1
-        top = rank <= ranking.per_customer
         found.append(
-            {
-                "row": at_row[top] + lo,
-                "code": offerable[at_column[top]],
-                "score": values[top],
-                "sequence": is_sequence[at_row[top], at_column[top]],
-                "rank": rank[top],
-            }
+            _top(seq, barred, popular_columns, popular_scores, offerable, lo, ranking.per_customer)
         )
     out = {
         name: np.concatenate([f[name] for f in found]) if found else np.zeros(0, np.int64)
@@ -226,9 +213,57 @@ def _numbered(keys: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _kth(values: np.ndarray, k: int) -> np.ndarray:
     """Return each row's k-th largest value (ties counted), NONE when it has fewer."""
-    if values.shape[1] < k:
+    columns = values.shape[1]
+    if columns < k:
         return np.full(values.shape[0], NONE)
-    return -np.partition(-values, k - 1, axis=1)[:, k - 1]
+    return np.partition(values, columns - k, axis=1)[:, columns - k]
+
+
+def _top(
+    seq: np.ndarray,
+    barred: tuple[np.ndarray, np.ndarray],
+    popular_columns: np.ndarray,
+    popular_scores: np.ndarray,
+    offerable: np.ndarray,
+    lo: int,
+    k: int,
+) -> dict[str, np.ndarray]:
+    """Return a chunk's k best offers.
+
+    The sequence's k best (ties kept) meet the popular fallback's base rates; an item both
+    offer keeps the higher score (a tie: the sequence's). ``seq``: the chunk's sequence
+    scores (NONE: no candidate; changed in place).
+    """
+    seq[seq < _kth(seq, k)[:, None]] = NONE
+    # the fallback's few columns beside the sequence's scores of the same items
+    fallback = np.broadcast_to(popular_scores, (seq.shape[0], popular_columns.size)).copy()
+    slot = np.full(seq.shape[1], -1)
+    slot[popular_columns] = np.arange(popular_columns.size)
+    on_popular = slot[barred[1]] >= 0
+    fallback[barred[0][on_popular], slot[barred[1][on_popular]]] = NONE
+    sequence_there = seq[:, popular_columns]
+    keeps_sequence = (sequence_there > NONE) & (sequence_there >= fallback)
+    seq[:, popular_columns] = np.where(keeps_sequence, sequence_there, fallback)
+    pick = seq >= _kth(seq, k)[:, None]
+    pick &= seq > NONE
+    at_row, at_column = np.nonzero(pick)  # by row, then column: code order
+    values = seq[at_row, at_column]
+    order = np.lexsort((at_column, -values, at_row))
+    at_row, at_column, values = at_row[order], at_column[order], values[order]
+    new = np.r_[True, at_row[1:] != at_row[:-1]]
+    rank = np.arange(at_row.size) - np.flatnonzero(new)[np.cumsum(new) - 1] + 1
+    top = rank <= k
+    at_row, at_column = at_row[top], at_column[top]
+    is_popular = slot[at_column] >= 0
+    sequence = np.ones(at_row.size, dtype=bool)
+    sequence[is_popular] = keeps_sequence[at_row[is_popular], slot[at_column[is_popular]]]
+    return {
+        "row": at_row + lo,
+        "code": offerable[at_column],
+        "score": values[top],
+        "sequence": sequence,
+        "rank": rank[top],
+    }
 
 
 def _largest(
