@@ -335,7 +335,7 @@ def item_firsts(
     first_day = int(day.min())
     day_bits = (int(day.max()) - first_day).bit_length()
     item_bits = max(items - 1, 0).bit_length()
-    customer_ids = frame["customer_id"].to_numpy().astype(np.int64)
+    customer_ids = frame["customer_id"].to_numpy().astype(np.int64, copy=False)
     low = int(customer_ids.min())
     dense_ids: np.ndarray | None = None
     if (int(customer_ids.max()) - low).bit_length() + item_bits + day_bits <= 62:
@@ -370,9 +370,8 @@ def item_firsts(
     bought = latest & ((1 << item_bits) - 1)
     new = np.r_[True, buyer[1:] != buyer[:-1]]
     starts_at = np.flatnonzero(new)
-    position = np.arange(buyer.size) - starts_at[np.cumsum(new) - 1]
-    kept = position < max_items
-    if not kept.all():
+    if np.diff(np.r_[starts_at, buyer.size]).max() > max_items:  # someone is over the cap
+        kept = np.arange(buyer.size) - starts_at[np.cumsum(new) - 1] < max_items
         buyer, bought, firsts_day = buyer[kept], bought[kept], firsts_day[kept]
     # each item's category: that of its first line (lines of one item should agree)
     first_line = (
