@@ -24,6 +24,8 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from tenure.analytics.sequence_histogram import item_codes
+
 CHUNK_CELLS = 1 << 22  # customers × offerable items scored at once (32 MiB per array)
 NONE = -np.inf  # no candidate
 
@@ -361,8 +363,9 @@ def ranked_offers(
     if not bool(np.all(ids[1:] >= ids[:-1])):
         firsts = firsts.sort("customer_id")
         ids = firsts["customer_id"].to_numpy()
-    names = pl.concat([firsts["item"].unique(), strong["a"], strong["b"]]).unique().sort()
-    code = _codes_in(firsts["item"], names)
+    local, bought = item_codes(firsts["item"])
+    names = pl.concat([bought, strong["a"], strong["b"]]).unique().sort()
+    code = names.search_sorted(bought).to_numpy().astype(np.int64)[local]
     code_of = names.to_frame("item").with_row_index("code")
     new = np.r_[True, ids[1:] != ids[:-1]]
     barred_items = ~names.is_in(again.implode()).to_numpy()
@@ -393,11 +396,3 @@ def ranked_offers(
             ),
         }
     ).cast(RANKED_SCHEMA)  # type: ignore[arg-type]
-
-
-def _codes_in(values: pl.Series, names: pl.Series) -> np.ndarray:
-    """Return the index in ``names`` (sorted, holding every value) of each value."""
-    from tenure.analytics.sequence_histogram import item_codes
-
-    local, local_names = item_codes(values)
-    return names.search_sorted(local_names).to_numpy().astype(np.int64)[local]

@@ -234,11 +234,7 @@ def histogram_pairs(
         day = firsts["day"].to_numpy().astype(np.int64)
     code, names = item_codes(firsts["item"])
     items = names.len()
-    category = (
-        firsts.select(pl.Series("code", code), "category")
-        .unique("code", keep="first", maintain_order=True)
-        .sort("code")["category"]
-    )
+    category = firsts["category"].gather(first_rows(code, items))
     first_day = int(day.min())
     lag_cells = int(day.max()) - first_day + 1
     counted = count_pairs(
@@ -292,6 +288,13 @@ def histogram_pairs(
             "p_value": poisson.sf(after - 1, floor),
         }
     )
+
+
+def first_rows(code: np.ndarray, items: int) -> np.ndarray:
+    """Return the first row of each code (every code below ``items`` occurs)."""
+    first = np.full(items, code.size, dtype=np.int64)
+    np.minimum.at(first, code, np.arange(code.size))
+    return first
 
 
 def _sorted(keys: np.ndarray) -> np.ndarray:
@@ -374,12 +377,7 @@ def item_firsts(
         kept = np.arange(buyer.size) - starts_at[np.cumsum(new) - 1] < max_items
         buyer, bought, firsts_day = buyer[kept], bought[kept], firsts_day[kept]
     # each item's category: that of its first line (lines of one item should agree)
-    first_line = (
-        frame.select(pl.Series("code", code), "line_category")
-        .unique("code", keep="first", maintain_order=True)
-        .sort("code")
-    )
-    category = first_line["line_category"]
+    category = frame["line_category"].gather(first_rows(code, items))
     ids = buyer + low if dense_ids is None else dense_ids[buyer]
     firsts = pl.DataFrame(
         {
