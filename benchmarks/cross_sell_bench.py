@@ -8,8 +8,11 @@ beauty → books after about 71). Timed as the scoring run does it (``tenure.dom
 later time split. BLAS and Polars threads are pinned (``--threads``) so that runs compare.
 
 Usage: python benchmarks/cross_sell_bench.py [--customers N] [--threads T] [--no-evaluation]
-       [--no-learned]
-Target (issue 17): sequences and offers ≤ 30 s and ≤ 4 GiB at 1M customers.
+       [--no-learned] [--store FILE.parquet]   (kept from an earlier run: the 1M store takes
+       minutes to build)
+Target (issue 17): sequences and offers ≤ 30 s and ≤ 4 GiB at 1M customers. On a shared
+machine the wall seconds depend on the load: the CPU seconds (every thread of the process)
+and the load average are printed beside them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ if __name__ == "__main__":  # before numpy, polars or duckdb start their thread 
 
 import json  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
@@ -97,16 +101,25 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-evaluation", action="store_true")
     parser.add_argument("--no-learned", action="store_true", help="Sequences alone (no BPR).")
+    parser.add_argument(
+        "--store", type=Path, help="a Parquet file: read if it exists, else written"
+    )
     args = parser.parse_args()
     print(describe(), f"load average {os.getloadavg()[0]:.1f}", flush=True)
     clock = time.perf_counter()
-    purchases = store(args.customers)
+    if args.store is not None and args.store.exists():
+        purchases = pl.read_parquet(args.store)
+    else:
+        purchases = store(args.customers)
+        if args.store is not None:
+            purchases.write_parquet(args.store)
     made = time.perf_counter() - clock
     print(f"store: {args.customers:,} customers, {purchases.height:,} lines in {made:.1f} s")
     settings = CrossSellSettings(learned_levels=[] if args.no_learned else ["product"])
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     found = cross_sell(purchases, AS_OF, settings, evaluate_split=False)
-    seconds = time.perf_counter() - clock
+    seconds, cpu_seconds = time.perf_counter() - clock, time.process_time() - cpu
+    load = os.getloadavg()
     peak = peak_rss_gib()
     strongest = {
         level: found.pairs.filter(level=level)
@@ -121,6 +134,8 @@ def main() -> None:
         "lines": purchases.height,
         "threads": args.threads,
         "sequences_and_offers_seconds": round(seconds, 1),
+        "sequences_and_offers_cpu_seconds": round(cpu_seconds, 1),
+        "load_average_1_5_15": [round(x, 1) for x in load],
         "per_level_seconds": found.diagnostics["seconds"],
         "peak_rss_gib": round(peak, 2),
         "pairs": found.pairs.height,
@@ -128,9 +143,11 @@ def main() -> None:
         "strongest": strongest,
     }
     if not args.no_evaluation:
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), time.process_time()
         evaluated = cross_sell(purchases, AS_OF, settings)
         result["with_evaluation_seconds"] = round(time.perf_counter() - clock, 1)
+        result["with_evaluation_cpu_seconds"] = round(time.process_time() - cpu, 1)
+        result["load_average_after_evaluation"] = [round(x, 1) for x in os.getloadavg()]
         result["peak_rss_gib_with_evaluation"] = round(peak_rss_gib(), 2)
         result["evaluation"] = {
             level: figures["evaluation"]["methods"]

@@ -151,7 +151,7 @@ def test_repeat_shares() -> None:
 def test_batches_of_customers_give_the_same_offers_and_a_tie_names_the_first_item(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tenure.analytics import offers as module
+    from tenure.analytics import offer_ranking
 
     # customer 1 bought A and C on the same day: both lead to B alike, so A (first by name)
     # is the reason, and B's chance is that of either: 1 − (1 − p)²
@@ -162,6 +162,6 @@ def test_batches_of_customers_give_the_same_offers_and_a_tie_names_the_first_ite
     f = 0.25 + 0.25 * 10 / 22
     p = 0.4 * (1 - f) / (1 - 0.4 * f)
     assert (one["from_item"], one["score"]) == ("A", pytest.approx(1 - (1 - p) ** 2))
-    monkeypatch.setattr(module, "_BATCH_ROWS", 1)  # one customer a batch
+    monkeypatch.setattr(offer_ranking, "CHUNK_CELLS", 1)  # one customer a chunk
     assert offers(known, found, NO_REPEATS, 1000).equals(whole)
     assert set(whole["customer_id"]) == {1, 2, 3, 5}

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
+
+from tenure.analytics.offer_ranking import Ranking, ranked_offers
 
 OFFER_SCHEMA = {
     "customer_id": pl.Int64,
@@ -68,28 +69,6 @@ def repeat_shares(purchases: pl.DataFrame, item: str) -> pl.DataFrame:
     )
 
 
-def _lag_cdf(elapsed: pl.Expr) -> pl.Expr:
-    """F(elapsed) of each pair, piecewise linear through the lag quartiles."""
-    q1, q2, q3 = pl.col("lag_q1"), pl.col("lag_median"), pl.col("lag_q3")
-    end = q3 + 2 * (q3 - q1) + 1
-
-    def segment(x0: pl.Expr, x1: pl.Expr, y0: float) -> pl.Expr:
-        width = pl.max_horizontal(x1 - x0, pl.lit(1e-9))
-        return y0 + 0.25 * ((elapsed - x0) / width).clip(0.0, 1.0)
-
-    return (
-        pl.when(elapsed <= 0)
-        .then(0.0)
-        .when(elapsed <= q1)
-        .then(0.25 * elapsed / pl.max_horizontal(q1, pl.lit(1e-9)))
-        .when(elapsed <= q2)
-        .then(segment(q1, q2, 0.25))
-        .when(elapsed <= q3)
-        .then(segment(q2, q3, 0.5))
-        .otherwise(segment(q3, end, 0.75))
-    )
-
-
 def _eligible(
     firsts: pl.DataFrame, candidates: pl.DataFrame, repeats: pl.DataFrame, repeat_from: float
 ) -> pl.DataFrame:
@@ -97,9 +76,6 @@ def _eligible(
     again = repeats.filter(pl.col("repeat_share") >= repeat_from).select(pl.col("item").alias("b"))
     barred = firsts.select("customer_id", pl.col("item").alias("b")).join(again, on="b", how="anti")
     return candidates.join(barred, on=["customer_id", "b"], how="anti")
-
-
-_BATCH_ROWS = 2_000_000  # first purchases per batch of customers: bounds the candidates' memory
 
 
 def offers(
@@ -114,207 +90,39 @@ def offers(
     ``firsts``: customer_id, item, category, day (``sequences.first_purchases``) of one level;
     ``pairs``: that level's pairs; ``repeats``: ``repeat_shares`` of that level.
 
-    Items are coded as integers in their sorted order (so ties still break by item), and
-    customers are taken in batches of about ``_BATCH_ROWS`` first purchases: each batch's
-    customer × pair candidates are scored with numbers only, ranked, and only the top k of each
-    customer get their reason (the pair most likely to lead to B) and their names back.
+    Scored with sparse matrices over integer-coded items (``offer_ranking``): only each
+    customer's k best get their reason (the pair most likely to lead to B) and names.
     """
     params = params or OfferParams()
     strong = pairs.filter(pl.col("z") >= params.min_z)
-    names = (
-        pl.concat([firsts["item"], strong["a"], strong["b"]])
-        .unique()
-        .sort()
-        .to_frame("item")
-        .with_row_index("code")
+    again = repeats.filter(pl.col("repeat_share") >= params.repeat_from)["item"]
+    popular = _popular_items(firsts, as_of_day, params)
+    ranked = ranked_offers(
+        firsts,
+        strong,
+        again,
+        popular,
+        as_of_day,
+        Ranking(params.per_customer, params.timing, params.fill_popular),
     )
-    coded = firsts.join(names, on="item").select("customer_id", "code", "day")
-    edges = (
-        strong.join(names.rename({"item": "a", "code": "a_code"}), on="a")
-        .join(names.rename({"item": "b", "code": "b_code"}), on="b")
-        .select("a_code", "b_code", "share", "lag_q1", "lag_median", "lag_q3")
-    )
-    again = repeats.filter(pl.col("repeat_share") >= params.repeat_from).select("item")
-    barred = (
-        firsts.join(again, on="item", how="anti")
-        .join(names, on="item")
-        .select("customer_id", pl.col("code").alias("b_code"))
-    )
-    popular = _popular_items(firsts, as_of_day, params).join(names, on="item")
-    customers = coded["customer_id"].unique().sort()
-    size = max(1, customers.len() * _BATCH_ROWS // max(coded.height, 1))
-    ranked = []
-    con = duckdb.connect()
-    try:
-        con.register("coded", coded.to_arrow())
-        con.register("edge_days", _edge_days(coded, edges, as_of_day, params).to_arrow())
-        con.register("barred", barred.to_arrow())
-        for lo in range(0, customers.len(), size):
-            bounds = (customers[lo], customers[min(lo + size, customers.len()) - 1])
-            ranked.append(_ranked_batch(con, bounds, coded, barred, popular, params))
-    finally:
-        con.close()
-    if not ranked:
+    if ranked.is_empty():
         return pl.DataFrame(schema=OFFER_SCHEMA)
-    return _named(pl.concat(ranked), names, strong, popular, as_of_day)
-
-
-_SCORED_SQL = """
-WITH joined AS (  -- each customer's items A × the strong pairs (A, B)
-    SELECT f.customer_id, f.code AS a_code, f.day AS from_day, e.b_code, e.p
-    FROM coded f JOIN edge_days e ON e.a_code = f.code AND e.day = f.day
-    WHERE f.customer_id BETWEEN $first AND $last
-),
-scored AS (  -- less the B the customer has and may not be offered again
-    SELECT j.* FROM joined j
-    ANTI JOIN barred x ON x.customer_id = j.customer_id AND x.b_code = j.b_code
-)
-"""
-_SCORES_SQL = (
-    _SCORED_SQL
-    + """
-SELECT customer_id, b_code AS code,
-       CASE WHEN $timing THEN 1 - product(1 - p) ELSE max(p) END AS score,
-       max(p) AS p_max
-FROM scored
-GROUP BY customer_id, b_code
-"""
-)
-# the reason of each offered item: its most likely pair (ties: the first A by item)
-_REASONS_SQL = (
-    _SCORED_SQL
-    + """
-SELECT s.customer_id, s.b_code AS code, min(s.a_code) AS a_code,
-       arg_min(s.from_day, s.a_code) AS from_day
-FROM scored s
-JOIN offered o ON o.customer_id = s.customer_id AND o.code = s.b_code AND s.p = o.p_max
-GROUP BY s.customer_id, s.b_code
-"""
-)
-
-
-def _edge_days(
-    coded: pl.DataFrame, edges: pl.DataFrame, as_of_day: int, params: OfferParams
-) -> pl.DataFrame:
-    """Return a_code, day, b_code, p: p(A, B) for each day A was first bought on.
-
-    p depends only on the pair and the days since A, so it is computed once per pair and
-    day rather than once per customer.
-    """
-    elapsed = pl.lit(as_of_day) - pl.col("day")
-    if params.timing:
-        cdf = _lag_cdf(elapsed.cast(pl.Float64))
-        p = pl.col("share") * (1 - cdf) / (1 - pl.col("share") * cdf)
-    else:
-        p = pl.col("share")
-    days = coded.select(pl.col("code").alias("a_code"), "day").unique()
-    return days.join(edges, on="a_code").select("a_code", "day", "b_code", p.alias("p"))
-
-
-def _ranked_batch(
-    con: duckdb.DuckDBPyConnection,
-    customers: tuple[int, int],
-    coded: pl.DataFrame,
-    barred: pl.DataFrame,
-    popular: pl.DataFrame,
-    params: OfferParams,
-) -> pl.DataFrame:
-    """Return one batch's top k: customer_id, code, score, source, rank, a_code, from_day.
-
-    Each sequence item comes with its reason: the pair most likely to lead to B (ties: the
-    first A by item).
-    """
-    first, last = customers
-    bounds = {"first": first, "last": last}
-    found = _frame(con.execute(_SCORES_SQL, {**bounds, "timing": params.timing}).to_arrow_table())
-    # only each customer's k best sequence items (ties kept) can make their top k
-    near = pl.col("score").rank("min", descending=True).over("customer_id") <= params.per_customer
-    sequence = found.filter(near).select(
-        pl.col("customer_id").cast(pl.Int64),
-        pl.col("code").cast(pl.UInt32),
-        pl.col("score").cast(pl.Float64),
-        pl.lit("sequence").alias("source"),
-        pl.col("p_max").cast(pl.Float64),
-    )
-    slim = sequence.select("customer_id", "code", "score", "source")
-    if params.fill_popular:
-        within = pl.col("customer_id").is_between(first, last)
-        fallback = (
-            coded.filter(within)
-            .select("customer_id")
-            .unique()
-            .join(popular.select("code", "score"), how="cross")
-            .join(
-                barred.filter(within).rename({"b_code": "code"}),
-                on=["customer_id", "code"],
-                how="anti",
-            )
-            .select("customer_id", "code", "score", pl.lit("popular").alias("source"))
-        )
-        both = pl.concat([slim, fallback], how="vertical_relaxed")
-        # an item both offer keeps its higher score (and the sequence's reason on a tie)
-        slim = both.filter(pl.col("score") == pl.col("score").max().over("customer_id", "code"))
-    top = _top_codes(slim, params.per_customer)
-    offered = top.filter(pl.col("source") == "sequence").join(
-        sequence.select("customer_id", "code", "p_max"), on=["customer_id", "code"]
-    )
-    con.register("offered", offered.to_arrow())
-    reasons = _frame(con.execute(_REASONS_SQL, bounds).to_arrow_table())
-    con.unregister("offered")
-    return top.join(
-        reasons.select(
-            pl.col("customer_id").cast(pl.Int64),
-            pl.col("code").cast(pl.UInt32),
-            pl.col("a_code").cast(pl.UInt32),
-            pl.col("from_day").cast(pl.Int32),
-        ),
-        on=["customer_id", "code"],
-        how="left",
-    ).with_columns(
-        pl.when(pl.col("source") == "sequence").then(pl.col(c)).alias(c)
-        for c in ("a_code", "from_day")
-    )
-
-
-def _frame(table: object) -> pl.DataFrame:
-    """Return an arrow table from DuckDB as a DataFrame."""
-    found = pl.from_arrow(table)
-    assert isinstance(found, pl.DataFrame)  # noqa: S101  (from_arrow of a table)
-    return found
-
-
-def _top_codes(candidates: pl.DataFrame, k: int) -> pl.DataFrame:
-    """Keep each customer's k best distinct item codes, ranked from 1 (ties by item)."""
-    near = pl.col("score").rank("min", descending=True).over("customer_id") <= k
-    return (
-        candidates.filter(near)
-        .sort(["customer_id", "score", "code", "source"], descending=[False, True, False, True])
-        .unique(["customer_id", "code"], keep="first", maintain_order=True)
-        .with_columns(pl.int_range(1, pl.len() + 1).over("customer_id").alias("rank"))
-        .filter(pl.col("rank") <= k)
-    )
+    return _named(ranked, strong, popular, as_of_day)
 
 
 def _named(
-    ranked: pl.DataFrame,
-    names: pl.DataFrame,
-    strong: pl.DataFrame,
-    popular: pl.DataFrame,
-    as_of_day: int,
+    ranked: pl.DataFrame, strong: pl.DataFrame, popular: pl.DataFrame, as_of_day: int
 ) -> pl.DataFrame:
-    """Return the ranked codes as offers (OFFER_SCHEMA): item names, categories and reasons."""
+    """Return the ranked offers (OFFER_SCHEMA) with their categories and reasons' figures."""
     reasons = strong.select("a", "b", "b_category", "share", "share_within", "lag_median").unique(
         ["a", "b"]
     )
-    named = (
-        ranked.join(names, on="code")
-        .join(names.rename({"code": "a_code", "item": "from_item"}), on="a_code", how="left")
-        .join(reasons, left_on=["from_item", "item"], right_on=["a", "b"], how="left")
-        .join(
-            popular.select("item", pl.col("category").alias("popular_category")),
-            on="item",
-            how="left",
-        )
+    named = ranked.join(
+        reasons, left_on=["from_item", "item"], right_on=["a", "b"], how="left"
+    ).join(
+        popular.select("item", pl.col("category").alias("popular_category")),
+        on="item",
+        how="left",
     )
     is_sequence = pl.col("source") == "sequence"
     return (

@@ -232,13 +232,9 @@ def histogram_pairs(
         firsts = firsts.sort("customer_id", "day", descending=[False, True])
         customer = firsts["customer_id"].to_numpy()
         day = firsts["day"].to_numpy().astype(np.int64)
-    code, names = _codes(firsts["item"])
+    code, names = item_codes(firsts["item"])
     items = names.len()
-    category = (
-        firsts.select(pl.Series("code", code), "category")
-        .unique("code", keep="first", maintain_order=True)
-        .sort("code")["category"]
-    )
+    category = firsts["category"].gather(first_rows(code, items))
     first_day = int(day.min())
     lag_cells = int(day.max()) - first_day + 1
     counted = count_pairs(
@@ -294,12 +290,19 @@ def histogram_pairs(
     )
 
 
+def first_rows(code: np.ndarray, items: int) -> np.ndarray:
+    """Return the first row of each code (every code below ``items`` occurs)."""
+    first = np.full(items, code.size, dtype=np.int64)
+    np.minimum.at(first, code, np.arange(code.size))
+    return first
+
+
 def _sorted(keys: np.ndarray) -> np.ndarray:
     """Return the keys sorted (Polars' sort: faster than numpy's on many threads)."""
     return pl.Series(keys).sort().to_numpy()
 
 
-def _codes(names: pl.Series) -> tuple[np.ndarray, pl.Series]:
+def item_codes(names: pl.Series) -> tuple[np.ndarray, pl.Series]:
     """Return each value's code in the sorted distinct values, and those values."""
     categorical = names.cast(pl.Categorical)
     distinct = categorical.unique().drop_nulls()
@@ -329,13 +332,13 @@ def item_firsts(
             pl.DataFrame(schema={**firsts_schema, "day": pl.Int32}),
             pl.DataFrame(schema={"item": pl.String, "repeat_share": pl.Float64}),
         )
-    code, names = _codes(frame["item"])
+    code, names = item_codes(frame["item"])
     items = names.len()
     day = frame["day"].to_numpy().astype(np.int64)
     first_day = int(day.min())
     day_bits = (int(day.max()) - first_day).bit_length()
     item_bits = max(items - 1, 0).bit_length()
-    customer_ids = frame["customer_id"].to_numpy().astype(np.int64)
+    customer_ids = frame["customer_id"].to_numpy().astype(np.int64, copy=False)
     low = int(customer_ids.min())
     dense_ids: np.ndarray | None = None
     if (int(customer_ids.max()) - low).bit_length() + item_bits + day_bits <= 62:
@@ -370,17 +373,11 @@ def item_firsts(
     bought = latest & ((1 << item_bits) - 1)
     new = np.r_[True, buyer[1:] != buyer[:-1]]
     starts_at = np.flatnonzero(new)
-    position = np.arange(buyer.size) - starts_at[np.cumsum(new) - 1]
-    kept = position < max_items
-    if not kept.all():
+    if np.diff(np.r_[starts_at, buyer.size]).max() > max_items:  # someone is over the cap
+        kept = np.arange(buyer.size) - starts_at[np.cumsum(new) - 1] < max_items
         buyer, bought, firsts_day = buyer[kept], bought[kept], firsts_day[kept]
     # each item's category: that of its first line (lines of one item should agree)
-    first_line = (
-        frame.select(pl.Series("code", code), "line_category")
-        .unique("code", keep="first", maintain_order=True)
-        .sort("code")
-    )
-    category = first_line["line_category"]
+    category = frame["line_category"].gather(first_rows(code, items))
     ids = buyer + low if dense_ids is None else dense_ids[buyer]
     firsts = pl.DataFrame(
         {

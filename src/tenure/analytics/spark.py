@@ -55,21 +55,22 @@ def session(timezone: str, app_name: str = "tenure") -> Any:
     return spark
 
 
-def _find(folder: Path, name: str) -> Path | None:
+def find_file(folder: Path, name: str) -> Path | None:
+    """Return the file (or folder of parts) ``name`` among the import files, if present."""
     for candidate in (folder / f"{name}.parquet", folder / name):
         if candidate.exists():
             return candidate
     return None
 
 
-def _day(column: str) -> str:
+def spark_day(column: str) -> str:
     """Return SQL for a timestamp's day number in the session (business) time zone."""
     return f"datediff(to_date({column}), date'1970-01-01')"
 
 
 def _prepare(spark: Any, folder: Path, as_of: date) -> dict[str, Any]:
     """Read the files and shape them as the feature definitions expect, cut at ``as_of``."""
-    paths = {name: _find(folder, name) for name in FILES}
+    paths = {name: find_file(folder, name) for name in FILES}
     missing = [name for name in REQUIRED if paths[name] is None]
     if missing:
         raise InvalidInput(
@@ -87,12 +88,12 @@ def _prepare(spark: Any, folder: Path, as_of: date) -> dict[str, Any]:
         else ("acquired_at")
     )
     views["customers"] = spark.sql(
-        f"SELECT customer_id, {_day(known)} AS acquired_day, acquisition_channel, "
+        f"SELECT customer_id, {spark_day(known)} AS acquired_day, acquisition_channel, "
         f"CAST(email_consent AS BOOLEAN) AS email_consent, company_size FROM raw_customers"
     ).where(f"acquired_day <= {d}")
     views["orders"] = (
         spark.sql(
-            f"SELECT DISTINCT order_id, customer_id, {_day('ordered_at')} AS day, status, "
+            f"SELECT DISTINCT order_id, customer_id, {spark_day('ordered_at')} AS day, status, "
             "CAST(amount AS DOUBLE) AS amount FROM raw_orders"
         )
         .where(f"day <= {d}")
@@ -108,24 +109,24 @@ def _prepare(spark: Any, folder: Path, as_of: date) -> dict[str, Any]:
     }
     first_event = d - 89  # the features look at the last 90 days of events
     views["events"] = (
-        spark.sql(f"SELECT customer_id, {_day('occurred_at')} AS day, type FROM raw_events").where(
-            f"day BETWEEN {first_event} AND {d}"
-        )
+        spark.sql(
+            f"SELECT customer_id, {spark_day('occurred_at')} AS day, type FROM raw_events"
+        ).where(f"day BETWEEN {first_event} AND {d}")
         if paths["events"]
         else spark.sql(empty["events"])
     )
     views["surveys"] = (
         spark.sql(
-            f"SELECT customer_id, {_day('answered_at')} AS day, CAST(score AS BIGINT) AS score "
-            "FROM raw_surveys"
+            f"SELECT customer_id, {spark_day('answered_at')} AS day, "
+            "CAST(score AS BIGINT) AS score FROM raw_surveys"
         ).where(f"day <= {d}")
         if paths["surveys"]
         else spark.sql(empty["surveys"])
     )
     views["subscriptions"] = (
         spark.sql(
-            f"SELECT customer_id, {_day('started_at')} AS started_day, "
-            f"CASE WHEN {_day('cancelled_at')} <= {d} THEN {_day('cancelled_at')} END "
+            f"SELECT customer_id, {spark_day('started_at')} AS started_day, "
+            f"CASE WHEN {spark_day('cancelled_at')} <= {d} THEN {spark_day('cancelled_at')} END "
             "AS cancelled_day FROM raw_subscriptions"
         ).where(f"started_day <= {d}")
         if paths["subscriptions"]
@@ -157,7 +158,7 @@ def spark_features(
 
 def default_as_of(spark: Any, folder: Path) -> date:
     """Return the day of the latest order in the files (the default as-of for files)."""
-    path = _find(folder, "orders")
+    path = find_file(folder, "orders")
     if path is None:
         raise InvalidInput(f"{folder}: no orders.parquet")
     spark.read.parquet(str(path)).createOrReplaceTempView("raw_orders_latest")

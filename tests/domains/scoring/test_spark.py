@@ -118,6 +118,24 @@ def test_a_spark_run_writes_the_stages_the_embedded_run_finds(
     )
     scores = pl.read_parquet(tmp_path / "out" / "scores.parquet")
     assert {"clv", "p_alive", "health_score", "lead_score"} <= set(scores.columns)
+    # the cross-sell sequences: the pairs the embedded run stored, figure for figure
+    pairs = pl.read_parquet(tmp_path / "out" / "sequence_pairs.parquet")
+    stored = pl.DataFrame(
+        conn.execute(
+            text(
+                "SELECT level, a, b, buyers_after, lag_median FROM sequence_pairs "
+                "WHERE run_id = (SELECT max(run_id) FROM sequence_pairs)"
+            )
+        ).all(),
+        schema=["level", "a", "b", "buyers_after", "lag_median"],
+        orient="row",
+    )
+    assert stored.height > 0
+    key = ["level", "a", "b"]
+    assert pairs.select(stored.columns).sort(key).equals(stored.sort(key), null_equal=True)
+    assert record["sequence_pairs"] == {
+        level: stored.filter(level=level).height for level in ("product", "category")
+    }
     segments = pl.read_parquet(tmp_path / "out" / "segments.parquet")
     assert segments.filter(pl.col("rfm_segment").is_not_null()).height == (
         700 - embedded.stages.get("potential", 0)

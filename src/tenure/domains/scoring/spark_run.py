@@ -7,8 +7,10 @@ which learn from past snapshots, and the KPIs run in the embedded engine only.
 
 Output (``--output DIR``): ``scores.parquet`` (value, segment, health and lead columns),
 ``stages.parquet`` (stage, rule and the numbers behind it), ``segments.parquet`` (RFM scores,
-named segment, value × loyalty), ``features.parquet`` and ``run.json`` (as-of, counts, timings,
-model diagnostics). Customers are keyed by their external id (``customer_id`` of the files).
+named segment, value × loyalty), ``features.parquet``, ``sequence_pairs.parquet`` (the
+cross-sell sequences, ``tenure.analytics.spark_sequences``: the columns of the store's
+``sequence_pairs``) and ``run.json`` (as-of, counts, timings, model diagnostics). Customers
+are keyed by their external id (``customer_id`` of the files).
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from tenure.analytics.features import FeatureParams
 from tenure.analytics.spark import default_as_of, session, spark_features
+from tenure.analytics.spark_sequences import spark_sequence_pairs
 from tenure.analytics.stages import stage_counts
+from tenure.domains.crosssell.compute import pair_rows, sequence_params
 from tenure.domains.scoring import pipeline
 from tenure.kit.settings import Settings
 
@@ -59,6 +65,19 @@ def run_on_spark(
     stages.write_parquet(output_dir / "stages.parquet")
     features.write_parquet(output_dir / "features.parquet")
     timings["write"] = time.perf_counter() - clock
+    cross_sell: dict[str, Any] = {}
+    if settings.cross_sell.enabled:
+        clock = time.perf_counter()
+        pairs = spark_sequence_pairs(
+            spark, input_dir, day, sequence_params(settings.cross_sell), settings.cross_sell.levels
+        )
+        # the columns of the store's sequence_pairs, less the run (there is no store here)
+        pair_rows(0, pairs).drop("run_id").write_parquet(output_dir / "sequence_pairs.parquet")
+        cross_sell = {
+            level: pairs.filter(pl.col("level") == level).height
+            for level in settings.cross_sell.levels
+        }
+        timings["sequences"] = time.perf_counter() - clock
     record = {
         "engine": "spark",
         "as_of": day.isoformat(),
@@ -67,6 +86,7 @@ def run_on_spark(
         "stages": stage_counts(stages),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
         "value": diagnostics,
+        "sequence_pairs": cross_sell,
     }
     (output_dir / "run.json").write_text(json.dumps(record, indent=2, default=str))
     return record
