@@ -13,6 +13,7 @@ from tenure.cli.loyalty_options import JSON, PROGRAMME, parse_day
 from tenure.cli.loyalty_options import now as _now
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Loyalty programmes on an append-only ledger: points or cashback, earn rules, "
         "rewards, expiry. See docs/loyalty.md."
