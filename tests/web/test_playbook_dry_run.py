@@ -110,6 +110,13 @@ def test_ask_wait_and_read_a_dry_run_in_both_languages(
     assert "observation, not lift" in en and 'id="chart-dry_run_entries"' in en
     zh = app_client.get("/playbooks/web-dry?lang=zh").text
     assert "历史试运行" in zh and "每周进入人数" in zh and "负责人工作量" in zh
+    # a task for a customer without an owner goes to the fallback role, said in words
+    keys = {row["owner"] for kind in ("emails", "tasks") for row in direct["workload"][kind]}
+    shown_zh = [r[0] for r in table_rows(zh, "dry-run-owners")]
+    shown_en = [r[0] for r in owners]
+    assert "role:csm" in keys and not any("role:" in o for o in shown_en + shown_zh)
+    assert "customer success (by role)" in shown_en
+    assert "客户成功（按角色）" in shown_zh
     assert 'name="lang" value="zh"' in zh
 
 

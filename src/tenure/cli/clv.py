@@ -11,6 +11,7 @@ import typer
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Fit BG/NBD, MBG/NBD, Pareto/NBD or BG/BB with Gamma-Gamma spend on a transaction log "
     "(CSV, TSV, whitespace-separated text or Parquet): P(alive), expected purchases, CLV. "
     "See docs/clv.md.",

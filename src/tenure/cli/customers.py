@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "A person's rights over their data (GDPR): export everything recorded about a "
         "customer, or erase them. See docs/security.md."
@@ -61,7 +62,7 @@ def erase(
 ) -> None:
     """Erase a person and keep the business's figures.
 
-    Their profile is emptied (the row stays as erased-<id> with its orders, scores and
+    Their profile is emptied (the row stays as `erased-<id>` with its orders, scores and
     stages), their events, tasks, email and webhook deliveries are removed, survey comments
     emptied, and the audit entries about them keep what happened but not what it said.
     """

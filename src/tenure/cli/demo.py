@@ -26,6 +26,7 @@ RUN_EVERY_DAYS = 14  # a scoring run a fortnight over those days (each costs a f
 GLOBAL_CONTROL_SHARE = 0.05  # the demo measures its whole programme against this share
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="A simulated company with its hidden truth, and a check of a run against that truth.",
     invoke_without_command=True,
     no_args_is_help=False,

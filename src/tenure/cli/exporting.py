@@ -9,6 +9,7 @@ import typer
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Write customers, orders or events to a CSV or Parquet file, in the same columns "
     "`tenure import` reads, so an export imports into another store unchanged.",
     no_args_is_help=True,

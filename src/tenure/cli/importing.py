@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from tenure.domains.dataio.service import ImportReport
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Load a file into the store: customers, orders, events, spend, surveys, subscriptions.\n\n"
         "Columns are matched to fields by name (customer_id, order_id, ordered_at, amount, …), "

@@ -14,6 +14,7 @@ from tenure.cli.loyalty_options import now as _now
 from tenure.cli.words import lang_option, words
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Loyalty programmes on an append-only ledger: points or cashback, earn rules, "
         "rewards, expiry. See docs/loyalty.md."

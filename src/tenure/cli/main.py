@@ -31,6 +31,7 @@ from tenure.cli import report_kpis as _report_kpis  # noqa: F401  (adds report k
 demo.app.command("check")(demo_check.check)
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="tenure",
     help=(
         "Tenure: customer lifecycle management you run yourself.\n\n"

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Email sent by playbooks: every message is queued in the store's outbox, rendered "
         "from a Liquid template in the customer's language, then delivered (by the worker, "

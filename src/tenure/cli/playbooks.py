@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Playbooks: when something happens to a customer (a stage entered, a score crossed, "
         "an event, a date, a survey answer), check conditions, then act step by step — send "

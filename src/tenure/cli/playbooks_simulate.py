@@ -35,9 +35,10 @@ def simulate(
 
     Each day's stages and scores are what a scoring run of that day would have given; the
     live engine's rules decide who enters (conditions, re-entry, global control, holdout).
-    Shows entries per week, the holdout reached, emails and tasks per owner per week,
-    collisions with other playbooks, the frequency cap, and the goal rate of those it would
-    have enrolled: an observation, not the playbook's effect (docs/experiments.md).
+    Shows entries per week, the holdout reached, emails and tasks per owner (with --json, per
+    owner and week), collisions with other playbooks, the frequency cap, and the goal rate of
+    those it would have enrolled: an observation, not the playbook's effect
+    (docs/experiments.md).
     """
     from tenure.domains.automation import loading, service
     from tenure.domains.automation.definition import Playbook
@@ -142,13 +143,20 @@ def text(figures: dict[str, Any], w: Words) -> str:
         f"{w('over the frequency cap')}: {w.number(not_sent.get('frequency_cap', 0))}   "
         f"{w('tasks')}: {w.number(work['tasks_created'])}",
     ]
-    for kind in ("emails", "tasks"):
-        rows = work[kind]
-        if rows:
-            lines += ["", w("{kind} per owner per week", kind=w(kind))]
-            lines += [
-                f"  {row['week']}  {row['owner']:<24} {w.number(row['count']):>6}" for row in rows
-            ]
+    from tenure.domains.automation.dry_run_owners import owner_workload
+
+    owners = owner_workload(figures, w.lang)
+    if owners:  # one line an owner; --json keeps every owner's weeks
+        lines += [
+            "",
+            w("Workload per owner"),
+            f"  {'':<28} {w('emails'):>7} {w('tasks'):>7} {w('busiest week'):>13}",
+        ]
+        lines += [
+            f"  {o['label']:<28} {w.number(o['emails']):>7} {w.number(o['tasks']):>7} "
+            f"{w.number(o['busiest']):>13}"
+            for o in owners
+        ]
     if figures["collisions"]:
         lines += ["", w("Also enrolled in another playbook at entry")]
         lines += [

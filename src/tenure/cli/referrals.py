@@ -12,6 +12,7 @@ from tenure.cli.loyalty_options import JSON, PROGRAMME, parse_day
 from tenure.cli.loyalty_options import now as _now
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Referrals: a code per member; a friend who arrives by it and is new earns the member "
         "points after the friend's first paid order and its return window. Suspicious ones "

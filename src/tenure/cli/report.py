@@ -16,7 +16,9 @@ from tenure.cli.words import Words, lang_option, words
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="Reports of the latest scoring run (run `tenure score` first).", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Reports of the latest scoring run (run `tenure score` first).",
+    no_args_is_help=True,
 )
 NOTHING_SCORED = "nothing has been scored yet: run `tenure score` (or `tenure demo`)"
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "User-defined segments: a filter tree (JSON) over customer attributes, the current "
         "stage and scores. Members are recomputed by every scoring run. See docs/segments.md."

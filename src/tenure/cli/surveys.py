@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Surveys (NPS, CSAT, CES, forms) and what follows an answer: teams with members and "
         "a lead, routing rules that turn answers into tasks, and closing the loop. "

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "People who sign in to Tenure, their roles (admin, manager, marketing, sales, csm, "
         "viewer) and the API tokens other systems use. What each role may do: docs/security.md."
@@ -15,6 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 tokens_app = typer.Typer(
+    rich_markup_mode="markdown",
     help="API tokens: sent as 'Authorization: Bearer TOKEN'; kept only as a hash.",
     no_args_is_help=True,
 )

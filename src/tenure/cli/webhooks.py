@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from tenure.cli import context
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help=(
         "Signed webhooks (Standard Webhooks) that playbooks send: an outbox in the store, "
         "delivered at least once by the worker, retried on a fixed schedule. Receivers verify "

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from tenure.domains.automation.dry_run_owners import NO_OWNER
 from tenure.domains.automation.dry_run_plan import Action
 from tenure.domains.automation.dry_run_replay import (
     Entry,
@@ -21,8 +22,6 @@ from tenure.domains.automation.dry_run_replay import (
     overlaps,
     week_of,
 )
-
-NO_OWNER = "—"
 
 
 def _done(run: Replayed) -> Iterator[tuple[Entry, Action, int]]:

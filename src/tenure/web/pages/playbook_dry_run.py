@@ -7,7 +7,6 @@ page, which draws the tables and charts (the charts are drawn on a page's load).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, Engine
 
 from tenure.domains.automation import dry_run_records as records
+from tenure.domains.automation.dry_run_owners import owner_workload
 from tenure.domains.users.permissions import Permission
 from tenure.kit.errors import InvalidInput
 from tenure.kit.timeutil import business_today
@@ -32,28 +32,6 @@ def _day(text: str, field: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"{field}: {text!r} is not a day; write it as YYYY-MM-DD") from None
-
-
-def workload(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return per owner: emails and tasks over the range and their busiest week's count."""
-    totals: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"emails": 0, "tasks": 0, "weeks": defaultdict(int)}
-    )
-    for kind in ("emails", "tasks"):
-        for row in result["workload"][kind]:
-            owner = totals[row["owner"]]
-            owner[kind] += row["count"]
-            owner["weeks"][row["week"]] += row["count"]
-    rows = [
-        {
-            "owner": name,
-            "emails": t["emails"],
-            "tasks": t["tasks"],
-            "busiest": max(t["weeks"].values()),
-        }
-        for name, t in totals.items()
-    ]
-    return sorted(rows, key=lambda r: (-(r["emails"] + r["tasks"]), r["owner"]))
 
 
 def view(conn: Connection, name: str, page: Page, today: date) -> dict[str, Any]:
@@ -74,7 +52,7 @@ def view(conn: Connection, name: str, page: Page, today: date) -> dict[str, Any]
     _ = page.gettext
     weeks = result["weeks"]
     labels = [page.fmt.day(w["week"]) for w in weeks]
-    shown["owners"] = owners = workload(result)
+    shown["owners"] = owners = owner_workload(result, page.lang)
     shown["charts"] = {
         "dry_run_entries": charts.grouped_bars(
             labels,
@@ -86,7 +64,7 @@ def view(conn: Connection, name: str, page: Page, today: date) -> dict[str, Any]
         if weeks
         else None,
         "dry_run_workload": charts.grouped_bars(
-            [o["owner"] for o in owners],
+            [o["label"] for o in owners],
             [
                 (_("Emails"), [o["emails"] for o in owners]),
                 (_("Tasks"), [o["tasks"] for o in owners]),
