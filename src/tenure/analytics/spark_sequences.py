@@ -116,7 +116,7 @@ def spark_sequence_pairs(
     frames = []
     for level in levels:
         if level not in LEVELS:
-            raise InvalidInput(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+            raise InvalidInput(f"level: must be one of {', '.join(LEVELS)}, not {level!r}")
         sql = _PAIRS_SQL.format(
             day=spark_day("ordered_at"),
             item=ITEM_COLUMN[level],

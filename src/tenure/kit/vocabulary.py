@@ -180,6 +180,7 @@ AUDIT_ACTIONS: Labels = {
     "playbook.pause": _l("playbook paused", "暂停剧本"),
     "playbook.resume": _l("playbook resumed", "恢复剧本"),
     "playbook.enroll": _l("customer enrolled by hand", "手动加入剧本"),
+    "playbook.dry_run": _l("dry run on history asked for", "请求历史试运行"),
     "run.request": _l("scoring run requested", "请求评分运行"),
     "segment.create": _l("segment saved", "保存分群"),
     "segment.delete": _l("segment deleted", "删除分群"),
