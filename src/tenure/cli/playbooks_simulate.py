@@ -106,6 +106,19 @@ class _progress:  # noqa: N801  (used as a context manager, like rich's)
             self.bar.stop()
 
 
+def _left(text: str, width: int) -> str:
+    """Pad to ``width`` terminal cells: a Chinese character takes two, so str.ljust misaligns."""
+    from rich.cells import cell_len
+
+    return text + " " * max(width - cell_len(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    return " " * max(width - cell_len(text), 0) + text
+
+
 def text(figures: dict[str, Any], w: Words) -> str:
     """Return the figures as a person reads them, in ``w``'s language."""
     t, work = figures["totals"], figures["workload"]
@@ -131,7 +144,7 @@ def text(figures: dict[str, Any], w: Words) -> str:
         w("Entries per week"),
     ]
     lines += [
-        f"  {w.day(row['week'])}  {w.number(row['entries']):>7}  "
+        f"  {_left(w.day(row['week']), 16)} {_right(w.number(row['entries']), 7)}  "
         f"({w('holdout')} {w.number(row['holdout'])})"
         for row in figures["weeks"]
     ]
@@ -150,17 +163,18 @@ def text(figures: dict[str, Any], w: Words) -> str:
         lines += [
             "",
             w("Workload per owner"),
-            f"  {'':<28} {w('emails'):>7} {w('tasks'):>7} {w('busiest week'):>13}",
+            f"  {_left('', 28)} {_right(w('emails'), 7)} {_right(w('tasks'), 7)} "
+            f"{_right(w('busiest week'), 13)}",
         ]
         lines += [
-            f"  {o['label']:<28} {w.number(o['emails']):>7} {w.number(o['tasks']):>7} "
-            f"{w.number(o['busiest']):>13}"
+            f"  {_left(o['label'], 28)} {_right(w.number(o['emails']), 7)} "
+            f"{_right(w.number(o['tasks']), 7)} {_right(w.number(o['busiest']), 13)}"
             for o in owners
         ]
     if figures["collisions"]:
         lines += ["", w("Also enrolled in another playbook at entry")]
         lines += [
-            f"  {row['playbook']:<28} {w.number(row['customers']):>6}"
+            f"  {_left(row['playbook'], 28)} {_right(w.number(row['customers']), 6)}"
             for row in figures["collisions"]
         ]
     goal = figures["goal"]
@@ -172,7 +186,7 @@ def text(figures: dict[str, Any], w: Words) -> str:
         for group in ("all", "treated", "holdout"):
             g = goal[group]
             lines.append(
-                f"  {w(group):<10} {w.percent(g['rate'])}  "
+                f"  {_left(w(group), 10)} {_right(w.percent(g['rate']), 6)}  "
                 f"({w.number(g['met'])} / {w.number(g['observed'])})"
             )
     if figures["not_replayed"]:
