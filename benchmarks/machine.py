@@ -16,7 +16,7 @@ THREAD_VARIABLES = (
 
 
 def pin_threads(default: str = "2") -> None:
-    """Pin BLAS, OpenMP and Polars to ``--threads N`` (else ``default``) threads.
+    """Pin BLAS, OpenMP and Polars to ``--threads N`` (else ``default``) threads; idle ones sleep.
 
     Call before numpy, polars or duckdb are imported: their thread pools start with them, and a
     busy machine must not make one run use more cores than another.
@@ -27,6 +27,9 @@ def pin_threads(default: str = "2") -> None:
             threads = sys.argv[i + 1]
     for name in THREAD_VARIABLES:
         os.environ[name] = threads
+    # an idle OpenMP thread sleeps instead of spinning: on a busy machine a spinning one burns
+    # CPU time waiting for its sibling to be scheduled (LightGBM's threads, above all)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def describe() -> str:

@@ -123,3 +123,14 @@ def test_without_history_to_learn_from_p_alive_is_the_transaction_models(
     diff = (got["p_alive"] - value["p_alive"]).abs().max()
     assert float(diff) <= 1e-9  # type: ignore[arg-type]
     assert "lead_band" not in got.columns
+
+
+@pytest.mark.parametrize(("horizon", "every"), [(90, 30), (60, 30), (100, 25), (42, 21), (97, 28)])
+def test_refits_are_a_divisor_of_the_horizon_apart_so_they_share_snapshots(
+    horizon: int, every: int
+) -> None:
+    from tenure.analytics.daily_scores import refit_every
+
+    p = dataclasses.replace(params(), refit_days=None, churn=ChurnParams(horizon_days=horizon))
+    assert refit_every(p) == every
+    assert refit_every(dataclasses.replace(p, refit_days=7)) == 7

@@ -5,10 +5,12 @@ scoring run of each day would have given them. Running the scoring run 365 times
 hours; this walks the days once:
 
 - the features come from ``daily_features`` (one pass, per-customer state);
-- the learned models are refitted every ``refit_days`` days (28 by default) on the past only:
-  the churn model exactly as a run of the refit day learns it (``churn.fit_as_of``), the
-  transaction model on the refit day's features; the days between score with the latest fit
-  (a run would refit daily; the models move little in four weeks);
+- the learned models are refitted every ``refit_days`` days on the past only: the churn model
+  exactly as a run of the refit day learns it (``churn.fit_as_of``), the transaction model on
+  the refit day's features; the days between score with the latest fit (a run would refit
+  daily; the models move little in a month). By default the refits are a divisor of the churn
+  horizon apart (30 days for 90), so the snapshots one and two horizons back fall on the same
+  days for two refits, and each is computed once;
 - P(alive) is 1 − churn risk where the churn model scored, else the transaction model's, as in
   the run (``value.p_alive = "churn_model"``); health and stages follow from it, as in
   ``domains/scoring/pipeline``; lead scores only when asked for.
@@ -35,7 +37,7 @@ from tenure.analytics.leads import LeadParams, lead_scores
 from tenure.analytics.stages import StagePolicy, assign_stages
 from tenure.analytics.value import alive_with, transaction_model
 
-REFIT_DAYS = 28
+REFIT_DAYS = 28  # when the horizon has no divisor between 14 and 30 days
 # what every day's table holds (lead columns too when lead scores are asked for)
 COLUMNS = ("customer_id", "stage", "churn_risk", "p_alive", "health_score", "health_band")
 LEAD_COLUMNS = ("lead_fit", "lead_engagement", "lead_score", "lead_band")
@@ -52,7 +54,7 @@ class ScoreParams:
     churn: ChurnParams | None = field(default_factory=ChurnParams)  # None: model turned off
     value_model: str = "bgnbd"
     p_alive_from_churn: bool = True
-    refit_days: int = REFIT_DAYS
+    refit_days: int | None = None  # None: refit_every() chooses from the churn horizon
 
 
 @dataclass
@@ -64,17 +66,40 @@ class Models:
     transaction: BetaGeo | ParetoNBD | None
 
 
+def refit_every(params: ScoreParams) -> int:
+    """Return the days between refits.
+
+    ``refit_days`` if set, else the largest divisor of the churn horizon up to 30 days (so the
+    refits share their past snapshots), else REFIT_DAYS.
+    """
+    if params.refit_days is not None:
+        return params.refit_days
+    horizon = params.churn.horizon_days if params.churn is not None else 90
+    shared = max(days for days in range(1, 31) if horizon % days == 0)
+    return shared if shared >= 14 else REFIT_DAYS
+
+
 def fit_models(
-    frames: Mapping[str, pl.DataFrame], day: date, features: pl.DataFrame, params: ScoreParams
+    frames: Mapping[str, pl.DataFrame],
+    day: date,
+    features: pl.DataFrame,
+    params: ScoreParams,
+    snapshots: dict[date, pl.DataFrame] | None = None,
 ) -> Models:
-    """Fit the models a scoring run of ``day`` uses, from what was known by its end."""
+    """Fit the models a scoring run of ``day`` uses, from what was known by its end.
+
+    ``snapshots`` keeps the past snapshots computed so far, by day, for the next refits.
+    """
     transaction = transaction_model(features, params.value_model)
     if params.churn is None:
         return Models(day, None, transaction)
     past = dataclasses.replace(params.features, comebacks=False)
+    kept = {} if snapshots is None else snapshots
 
     def features_at(when: date) -> pl.DataFrame:  # the run's past snapshots, as it takes them
-        return compute_features(cut_frames(frames, day_number(when)), when, past)
+        if when not in kept:
+            kept[when] = compute_features(cut_frames(frames, day_number(when)), when, past)
+        return kept[when]
 
     return Models(day, fit_as_of(frames, day, features_at, params.churn), transaction)
 
@@ -128,8 +153,13 @@ def daily_scores(
     LEAD_COLUMNS with lead parameters), one row per customer known by that day.
     """
     models: Models | None = None
-    every = timedelta(days=params.refit_days)
+    every = timedelta(days=refit_every(params))
+    snapshots: dict[date, pl.DataFrame] = {}
     for day, features in daily_features(frames, first_day, last_day, params.features):
         if models is None or day - models.day >= every:
-            models = fit_models(frames, day, features, params)
+            models = fit_models(frames, day, features, params, snapshots)
+            # a snapshot older than the next refit's first one serves no refit again
+            horizon = timedelta(days=2 * params.churn.horizon_days if params.churn else 0)
+            for old in [when for when in snapshots if when < day + every - horizon]:
+                del snapshots[old]
         yield day, scores_of(features, models, params)
