@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -52,7 +53,7 @@ from tenure.domains.loyalty.periods import lot_expiry
 from tenure.domains.orders.models import Order, OrderLine, OrderStatus
 from tenure.kit import filters
 from tenure.storage.base import table_of
-from tenure.storage.bulk import write_frame
+from tenure.storage.bulk import secondary_indexes_deferred, write_frame
 
 SAFE = 2**62  # products above this could overflow Int64: such a programme takes the slow path
 TS = "%Y-%m-%d %H:%M:%S%.f"
@@ -319,6 +320,15 @@ def _lot_times(book: Book) -> list[pl.Expr]:
     return [available.alias("available_at"), expires.alias("expires_at")]
 
 
+def _empty_ledger(conn: Connection) -> bool:
+    """Tell whether the ledger holds no entry of any programme (a first pass on SQLite)."""
+    if conn.dialect.name != "sqlite":
+        # PostgreSQL would hold DROP INDEX's ACCESS EXCLUSIVE lock to the commit: every reader
+        # of the ledger (a balance, a statement) would wait for the whole pass
+        return False
+    return conn.execute(select(LoyaltyEntry.id).limit(1)).first() is None
+
+
 def expressible(book: Book) -> bool:
     """Tell whether the rules fit the integer arithmetic here (they nearly always do)."""
     for rule in book.programme.earn:
@@ -404,9 +414,12 @@ def earn_all(
         .rename({"ordered_at": "occurred_at"})
         .sort("key")
     )  # the unique index fills in order
-    written = write_frame(
-        conn, table_of(LoyaltyEntry), entries, key=["programme_id", "key"], skip_existing=True
-    )
+    table = table_of(LoyaltyEntry)
+    # into an empty ledger without its secondary indexes, built once after: at millions of
+    # rows that costs less than keeping them up row by row. On SQLite this transaction holds
+    # the store's one write lock (nobody else writes meanwhile; readers keep their snapshot)
+    with secondary_indexes_deferred(conn, table) if _empty_ledger(conn) else nullcontext():
+        written = write_frame(conn, table, entries, key=["programme_id", "key"], skip_existing=True)
     points = int(entries["amount"].sum())
     if written != entries.height:  # another writer took some keys: count what is ours
         keys = entries["key"].to_list()
@@ -422,11 +435,13 @@ def earn_all(
                 )
                 or 0
             )
-    # only a reversal leaves a debt: look among the accounts that have one
+    # only a reversal leaves a debt: look among the accounts that have one (every reversal
+    # names its lot: the partial index of reverses_id finds them without reading the ledger)
     reversed_ = set(
         conn.scalars(
             select(LoyaltyEntry.account_id)
             .where(
+                LoyaltyEntry.reverses_id.is_not(None),
                 LoyaltyEntry.programme_id == book.id,
                 LoyaltyEntry.kind == EntryKind.REVERSE.value,
             )
