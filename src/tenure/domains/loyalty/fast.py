@@ -57,6 +57,7 @@ from tenure.storage.bulk import secondary_indexes_deferred, write_frame
 
 SAFE = 2**62  # products above this could overflow Int64: such a programme takes the slow path
 TS = "%Y-%m-%d %H:%M:%S%.f"
+FETCH_ROWS = 500_000  # rows of a query turned into a frame at a time (bounds the tuples held)
 
 
 def _cents(column: Any) -> Any:
@@ -128,6 +129,26 @@ def _as_utc(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Datetime("us", "UTC"))
 
 
+def _read(conn: Connection, query: Any, names: list[str]) -> pl.DataFrame:
+    """Run ``query`` and return its rows as a frame of columns ``names`` (types as they come).
+
+    The driver's tuples go to Polars a slice at a time, without a SQLAlchemy row object
+    each (at ten million rows those cost more than the query); the columns read here need
+    no conversion on the way (times come as text on SQLite, aware on PostgreSQL).
+    """
+    result = conn.execute(query)
+    cursor = result.cursor
+    parts = []
+    try:
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            parts.append(pl.DataFrame(rows, schema=names, orient="row", strict=False))
+    finally:
+        result.close()
+    if not parts:
+        return pl.DataFrame({name: [] for name in names})
+    return pl.concat(parts, how="vertical_relaxed")
+
+
 def _read_orders(
     conn: Connection, book: Book, since: datetime | None, until: datetime
 ) -> pl.DataFrame:
@@ -148,15 +169,9 @@ def _read_orders(
         .join(Customer, Customer.id == Order.customer_id)
         .where(*_unearned(book, since, until))
     )
-    rows = conn.execute(query).all()
     names = ["order_id", "customer_id", "ordered_at", "cents", *(f.name for f in flags)]
-    frame = pl.DataFrame(
-        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in names],
-        schema=names,
-        orient="col",
-        strict=False,
-    )
-    if not rows:
+    frame = _read(conn, query, names)
+    if frame.height == 0:
         return frame.with_columns(
             pl.col("order_id", "customer_id", "cents").cast(pl.Int64),
             pl.col("ordered_at").cast(pl.Datetime("us", "UTC")),
@@ -176,11 +191,7 @@ def _read_line_bases(
         .where(*_unearned(book, since, until), filters.to_sql(lines, _line_columns()))
         .group_by(OrderLine.order_id)
     )
-    rows = conn.execute(query).all()
-    return pl.DataFrame(
-        {"order_id": [int(r[0]) for r in rows], "base": [int(r[1]) for r in rows]},
-        schema={"order_id": pl.Int64, "base": pl.Int64},
-    )
+    return _read(conn, query, ["order_id", "base"]).cast(pl.Int64)
 
 
 def _ratio(value: Any) -> tuple[int, int]:
@@ -292,15 +303,13 @@ def _accounts(conn: Connection, book: Book, orders: pl.DataFrame, at: datetime) 
         key=["programme_id", "customer_id"],
         skip_existing=True,
     )
-    rows = conn.execute(
+    found = _read(
+        conn,
         select(LoyaltyAccount.id, LoyaltyAccount.customer_id).where(
             LoyaltyAccount.programme_id == book.id
-        )
-    ).all()
-    found = pl.DataFrame(
-        {"account_id": [int(r[0]) for r in rows], "customer_id": [int(r[1]) for r in rows]},
-        schema={"account_id": pl.Int64, "customer_id": pl.Int64},
-    )
+        ),
+        ["account_id", "customer_id"],
+    ).cast(pl.Int64)
     return found.join(first.select("customer_id"), on="customer_id", how="semi")
 
 
