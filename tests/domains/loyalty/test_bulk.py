@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import random
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from tenure.domains.loyalty import bulk, orders, service
+from tenure.domains.loyalty import bulk, ledger, orders, service
+from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty.check import check
 from tenure.domains.loyalty.earning import LineFacts, OrderFacts
-from tenure.domains.loyalty.models import LoyaltyEntry
+from tenure.domains.loyalty.models import LoyaltyAccount, LoyaltyAllocation, LoyaltyEntry
 from tenure.domains.orders.models import Order, OrderLine
+from tenure.kit.errors import Conflict
 from tests.domains.loyalty.helpers import DAY0, make_book, member, order
 
 RULES = [
@@ -160,4 +165,100 @@ def test_the_set_path_earns_what_order_by_order_earns(conn: Connection, session:
     ]
     again = orders.earn_orders(conn, two, DAY0 + timedelta(days=3), tiers=tiers)
     assert (again.earned, again.points) == (0, 0)
+    assert check(conn, two.id).ok
+
+
+def _normal(conn: Connection, programme_id: int) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """The programme's entries and allocations with entry ids written as the keys they hold.
+
+    Expiries and reversals name a lot by id (``expire:<lot>``); two programmes' ids differ.
+    """
+    rows = conn.execute(
+        select(
+            LoyaltyEntry.id,
+            LoyaltyAccount.customer_id,
+            LoyaltyEntry.key,
+            LoyaltyEntry.kind,
+            LoyaltyEntry.amount,
+            LoyaltyEntry.occurred_at,
+        )
+        .join(LoyaltyAccount, LoyaltyAccount.id == LoyaltyEntry.account_id)
+        .where(LoyaltyEntry.programme_id == programme_id)
+    ).all()
+    keys = {int(r[0]): str(r[2]) for r in rows}
+
+    def named(key: str) -> str:
+        head, _, last = key.rpartition(":")
+        return f"{head}:{keys[int(last)]}" if key.startswith(("expire:", "refund:")) else key
+
+    entries = sorted((c, named(k), kind, a, at) for _, c, k, kind, a, at in rows)
+    allocations = conn.execute(
+        select(LoyaltyAllocation.draw_id, LoyaltyAllocation.lot_id, LoyaltyAllocation.amount)
+    ).all()
+    return entries, sorted(
+        (named(keys[d]), named(keys[lot]), a) for d, lot, a in allocations if d in keys
+    )
+
+
+def test_the_set_expiry_writes_what_account_by_account_writes(
+    conn: Connection, session: Session
+) -> None:
+    """Random orders, a partial refund, a redemption, expiries at two dates: the same ledger.
+
+    ``two`` earns and expires set-based (its first pass into an empty ledger: the indexes
+    built after), ``one`` order by order and account by account (``ledger.expire_due``).
+    """
+    rng = random.Random(7)
+    terms = {"pending_days": 2, "expiry": {"policy": "lot_days", "days": 10}}
+    two = make_book(conn, key="two", **terms)
+    one = make_book(conn, key="one", **terms)
+    people = [member(session) for _ in range(4)]
+    facts = sorted(
+        (
+            order(
+                session,
+                rng.choice(people),
+                f"{rng.randint(1, 90)}.{rng.randint(0, 99):02d}",
+                DAY0 + timedelta(hours=rng.randint(0, 24 * 30)),
+            )
+            for _ in range(14)
+        ),
+        key=lambda f: (f.ordered_at, f.order_id),
+    )
+    session.flush()
+    moments = [DAY0 + timedelta(days=d) for d in (15, 20, 45)]
+    refunded = facts[0]
+    for book in (two, one):
+        done = DAY0 - timedelta(days=1)
+        for step, at in enumerate(moments):
+            if book is two:
+                orders.earn_orders(conn, book, at)
+            else:
+                for fact in facts:
+                    if done < fact.ordered_at <= at:
+                        service.earn_order(conn, book, fact)
+            done = at
+            if step == 0:
+                service.refund_order(
+                    conn,
+                    book,
+                    order_id=refunded.order_id,
+                    customer_id=refunded.customer_id,
+                    key="half",
+                    amount=refunded.amount / 2,
+                    at=at,
+                )
+                with contextlib.suppress(Conflict):
+                    service.redeem(
+                        conn, book, customer_id=facts[-1].customer_id, key="r", at=at, amount=3
+                    )
+            if book is two:
+                service.expire(conn, book, at)
+            else:
+                for account, _customer in repo.accounts(conn, book.id):
+                    repo.lock_account(conn, account, at)
+                    ledger.expire_due(conn, book, account, at)
+    expected = _normal(conn, one.id)
+    assert _normal(conn, two.id) == expected
+    assert any(k.startswith("expire:") for _, k, *_ in expected[0])
     assert check(conn, two.id).ok

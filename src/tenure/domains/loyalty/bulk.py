@@ -15,19 +15,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-import polars as pl
 from sqlalchemy import Connection
 
 from tenure.domains.loyalty import ledger
 from tenure.domains.loyalty import repository as repo
 from tenure.domains.loyalty.earning import OrderFacts, earnings
 from tenure.domains.loyalty.ledger import Book
-from tenure.domains.loyalty.models import EntryKind, LoyaltyAllocation, LoyaltyEntry
+from tenure.domains.loyalty.models import EntryKind
 from tenure.domains.loyalty.periods import day_bounds, month_bounds
-from tenure.storage.base import table_of
-from tenure.storage.bulk import write_frame
 
 Window = tuple[int, str, str, datetime]  # account, rule, "day" / "month", window start
 
@@ -151,51 +148,12 @@ def credit_orders(
 def expire_lots(conn: Connection, book: Book, at: datetime) -> int:
     """Write an expiry for every lot whose date has come with something left; return the sum.
 
-    One query finds the lots, one bulk insert writes the expiries (key ``expire:<lot>``, as
-    ``ledger.expire_due`` writes them; a key taken writes nothing), one reads back the new
-    expiries that have no allocation yet and one bulk insert records their allocations. The
-    caller has locked the accounts and settled their debts.
+    Two statements that stay in the database: one ``INSERT … SELECT`` writes the expiries
+    (key ``expire:<lot>``, as ``ledger.expire_due`` writes them; a key taken writes nothing),
+    one records the allocations of the new expiries that have none yet. Reading millions of
+    lots into Python and writing them back cost more than the rest of a pass. The caller has
+    locked the accounts and settled their debts.
     """
-    due = repo.due_lots(conn, book.id, at)
-    if not due:
-        return 0
-    frame = pl.DataFrame(
-        {
-            "lot": [d[0] for d in due],
-            "account_id": [d[1] for d in due],
-            "remaining": [d[2] for d in due],
-            "occurred_at": [d[3] for d in due],
-        },
-        schema={
-            "lot": pl.Int64,
-            "account_id": pl.Int64,
-            "remaining": pl.Int64,
-            "occurred_at": pl.Datetime("us", "UTC"),
-        },
-    )
-    write_frame(
-        conn,
-        table_of(LoyaltyEntry),
-        frame.select(
-            pl.lit(book.id, pl.Int64).alias("programme_id"),
-            "account_id",
-            pl.concat_str(pl.lit("expire:"), pl.col("lot").cast(pl.String)).alias("key"),
-            pl.lit(EntryKind.EXPIRE.value).alias("kind"),
-            (-pl.col("remaining")).alias("amount"),
-            "occurred_at",
-            pl.lit(at.astimezone(UTC)).alias("recorded_at"),
-        ).sort("key"),
-        key=["programme_id", "key"],
-        skip_existing=True,
-    )
-    fresh = repo.unallocated_expiries(conn, book.id, at)
-    allocations = [(draw, int(key.removeprefix("expire:")), -amount) for draw, key, amount in fresh]
-    if allocations:
-        write_frame(
-            conn,
-            table_of(LoyaltyAllocation),
-            pl.DataFrame(allocations, schema=["draw_id", "lot_id", "amount"], orient="row").cast(
-                pl.Int64
-            ),
-        )
-    return sum(amount for _draw, _lot, amount in allocations)
+    after = repo.last_entry_id(conn)
+    repo.write_expiries(conn, book.id, at)
+    return repo.allocate_expiries(conn, book.id, at, after)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -52,10 +53,11 @@ from tenure.domains.loyalty.periods import lot_expiry
 from tenure.domains.orders.models import Order, OrderLine, OrderStatus
 from tenure.kit import filters
 from tenure.storage.base import table_of
-from tenure.storage.bulk import write_frame
+from tenure.storage.bulk import secondary_indexes_deferred, write_frame
 
 SAFE = 2**62  # products above this could overflow Int64: such a programme takes the slow path
 TS = "%Y-%m-%d %H:%M:%S%.f"
+FETCH_ROWS = 500_000  # rows of a query turned into a frame at a time (bounds the tuples held)
 
 
 def _cents(column: Any) -> Any:
@@ -127,6 +129,26 @@ def _as_utc(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Datetime("us", "UTC"))
 
 
+def _read(conn: Connection, query: Any, names: list[str]) -> pl.DataFrame:
+    """Run ``query`` and return its rows as a frame of columns ``names`` (types as they come).
+
+    The driver's tuples go to Polars a slice at a time, without a SQLAlchemy row object
+    each (at ten million rows those cost more than the query); the columns read here need
+    no conversion on the way (times come as text on SQLite, aware on PostgreSQL).
+    """
+    result = conn.execute(query)
+    cursor = result.cursor
+    parts = []
+    try:
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            parts.append(pl.DataFrame(rows, schema=names, orient="row", strict=False))
+    finally:
+        result.close()
+    if not parts:
+        return pl.DataFrame({name: [] for name in names})
+    return pl.concat(parts, how="vertical_relaxed")
+
+
 def _read_orders(
     conn: Connection, book: Book, since: datetime | None, until: datetime
 ) -> pl.DataFrame:
@@ -147,15 +169,9 @@ def _read_orders(
         .join(Customer, Customer.id == Order.customer_id)
         .where(*_unearned(book, since, until))
     )
-    rows = conn.execute(query).all()
     names = ["order_id", "customer_id", "ordered_at", "cents", *(f.name for f in flags)]
-    frame = pl.DataFrame(
-        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in names],
-        schema=names,
-        orient="col",
-        strict=False,
-    )
-    if not rows:
+    frame = _read(conn, query, names)
+    if frame.height == 0:
         return frame.with_columns(
             pl.col("order_id", "customer_id", "cents").cast(pl.Int64),
             pl.col("ordered_at").cast(pl.Datetime("us", "UTC")),
@@ -175,11 +191,7 @@ def _read_line_bases(
         .where(*_unearned(book, since, until), filters.to_sql(lines, _line_columns()))
         .group_by(OrderLine.order_id)
     )
-    rows = conn.execute(query).all()
-    return pl.DataFrame(
-        {"order_id": [int(r[0]) for r in rows], "base": [int(r[1]) for r in rows]},
-        schema={"order_id": pl.Int64, "base": pl.Int64},
-    )
+    return _read(conn, query, ["order_id", "base"]).cast(pl.Int64)
 
 
 def _ratio(value: Any) -> tuple[int, int]:
@@ -291,15 +303,13 @@ def _accounts(conn: Connection, book: Book, orders: pl.DataFrame, at: datetime) 
         key=["programme_id", "customer_id"],
         skip_existing=True,
     )
-    rows = conn.execute(
+    found = _read(
+        conn,
         select(LoyaltyAccount.id, LoyaltyAccount.customer_id).where(
             LoyaltyAccount.programme_id == book.id
-        )
-    ).all()
-    found = pl.DataFrame(
-        {"account_id": [int(r[0]) for r in rows], "customer_id": [int(r[1]) for r in rows]},
-        schema={"account_id": pl.Int64, "customer_id": pl.Int64},
-    )
+        ),
+        ["account_id", "customer_id"],
+    ).cast(pl.Int64)
     return found.join(first.select("customer_id"), on="customer_id", how="semi")
 
 
@@ -317,6 +327,15 @@ def _lot_times(book: Book) -> list[pl.Expr]:
     else:
         expires = pl.lit(None, pl.Datetime("us", "UTC"))
     return [available.alias("available_at"), expires.alias("expires_at")]
+
+
+def _empty_ledger(conn: Connection) -> bool:
+    """Tell whether the ledger holds no entry of any programme (a first pass on SQLite)."""
+    if conn.dialect.name != "sqlite":
+        # PostgreSQL would hold DROP INDEX's ACCESS EXCLUSIVE lock to the commit: every reader
+        # of the ledger (a balance, a statement) would wait for the whole pass
+        return False
+    return conn.execute(select(LoyaltyEntry.id).limit(1)).first() is None
 
 
 def expressible(book: Book) -> bool:
@@ -404,9 +423,12 @@ def earn_all(
         .rename({"ordered_at": "occurred_at"})
         .sort("key")
     )  # the unique index fills in order
-    written = write_frame(
-        conn, table_of(LoyaltyEntry), entries, key=["programme_id", "key"], skip_existing=True
-    )
+    table = table_of(LoyaltyEntry)
+    # into an empty ledger without its secondary indexes, built once after: at millions of
+    # rows that costs less than keeping them up row by row. On SQLite this transaction holds
+    # the store's one write lock (nobody else writes meanwhile; readers keep their snapshot)
+    with secondary_indexes_deferred(conn, table) if _empty_ledger(conn) else nullcontext():
+        written = write_frame(conn, table, entries, key=["programme_id", "key"], skip_existing=True)
     points = int(entries["amount"].sum())
     if written != entries.height:  # another writer took some keys: count what is ours
         keys = entries["key"].to_list()
@@ -422,11 +444,13 @@ def earn_all(
                 )
                 or 0
             )
-    # only a reversal leaves a debt: look among the accounts that have one
+    # only a reversal leaves a debt: look among the accounts that have one (every reversal
+    # names its lot: the partial index of reverses_id finds them without reading the ledger)
     reversed_ = set(
         conn.scalars(
             select(LoyaltyEntry.account_id)
             .where(
+                LoyaltyEntry.reverses_id.is_not(None),
                 LoyaltyEntry.programme_id == book.id,
                 LoyaltyEntry.kind == EntryKind.REVERSE.value,
             )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,6 +80,17 @@ class LoyaltyEntry(Base):
     __table_args__ = (
         UniqueConstraint("programme_id", "key"),
         Index("ix_loyalty_entries_account_id_occurred_at", "account_id", "occurred_at"),
+        # partial: most entries hold no expiry, order or reversed lot (a draw, an earning
+        # never refunded), and an index of NULLs is only upkeep on every write
+        *(
+            Index(
+                f"ix_loyalty_entries_{column}",
+                column,
+                sqlite_where=text(f"{column} IS NOT NULL"),
+                postgresql_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("expires_at", "order_id", "reverses_id")
+        ),
         CheckConstraint("amount <> 0", name="amount_not_zero"),
     )
 
@@ -92,11 +104,11 @@ class LoyaltyEntry(Base):
     recorded_at: Mapped[datetime]  # when the ledger learnt of it
     # lots only: spendable from (after the pending period), and when what is left expires
     available_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None] = mapped_column(index=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    expires_at: Mapped[datetime | None]
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     rule: Mapped[str | None] = mapped_column(String(64))  # earn rule, reward or milestone key
     basis: Mapped[Decimal | None] = mapped_column(Money())  # money it was computed from
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_entries.id"), index=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_entries.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -8,7 +8,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tenure.domains.customers.models import Customer
@@ -567,15 +579,33 @@ def entry_ids(conn: Connection, programme_id: int, keys: list[str]) -> dict[str,
     return found
 
 
-def due_lots(
-    conn: Connection, programme_id: int, at: datetime
-) -> list[tuple[int, int, int, datetime]]:
-    """Return (lot, account, what is left, expires at) of every lot due to expire by ``at``."""
+def _programme(programme_id: int) -> Any:
+    """Return "the entry is the programme's" in a form no index answers (``programme_id + 0``).
+
+    Nearly every entry is of the one programme, yet SQLite would read them all through the
+    (programme, key) index, in key order, a random read of the table each: the expiry's
+    date (a partial index) or the new ids (a range of the table) find the rows much sooner.
+    """
+    return LoyaltyEntry.programme_id + 0 == programme_id
+
+
+def last_entry_id(conn: Connection) -> int:
+    """Return the highest entry id written so far (0 for an empty ledger)."""
+    return int(conn.scalar(select(func.coalesce(func.max(LoyaltyEntry.id), 0))) or 0)
+
+
+def write_expiries(conn: Connection, programme_id: int, at: datetime) -> None:
+    """Write an expiry for every lot due to expire by ``at`` with something left, in SQL.
+
+    One ``INSERT … SELECT``: no row crosses into Python. Each takes what is left of its lot
+    (key ``expire:<lot>``, dated at the lot's expiry, as ``ledger.expire_due`` writes it);
+    a key taken writes nothing.
+    """
     used = (
         select(LoyaltyAllocation.lot_id, func.sum(LoyaltyAllocation.amount).label("used"))
         .join(LoyaltyEntry, LoyaltyEntry.id == LoyaltyAllocation.lot_id)
         .where(
-            LoyaltyEntry.programme_id == programme_id,
+            _programme(programme_id),
             LoyaltyEntry.amount > 0,
             LoyaltyEntry.expires_at <= at,
         )
@@ -583,35 +613,63 @@ def due_lots(
         .subquery()
     )
     remaining = LoyaltyEntry.amount - func.coalesce(used.c.used, 0)
-    rows = conn.execute(
-        select(LoyaltyEntry.id, LoyaltyEntry.account_id, remaining, LoyaltyEntry.expires_at)
+    key = literal("expire:") + cast(LoyaltyEntry.id, String)
+    due = (
+        select(
+            LoyaltyEntry.programme_id,
+            LoyaltyEntry.account_id,
+            key,
+            literal(EntryKind.EXPIRE.value),
+            -remaining,
+            LoyaltyEntry.expires_at,
+            literal(at, LoyaltyEntry.recorded_at.type),
+        )
         .outerjoin(used, used.c.lot_id == LoyaltyEntry.id)
         .where(
-            LoyaltyEntry.programme_id == programme_id,
+            _programme(programme_id),
             LoyaltyEntry.amount > 0,
             LoyaltyEntry.expires_at <= at,
             remaining > 0,
         )
-        .order_by(LoyaltyEntry.account_id, LoyaltyEntry.id)
-    ).all()
-    return [(int(i), int(a), int(r), e) for i, a, r, e in rows if e is not None]
-
-
-def unallocated_expiries(
-    conn: Connection, programme_id: int, at: datetime
-) -> list[tuple[int, str, int]]:
-    """Return (id, key, amount) of the expiries recorded at ``at`` with no allocation yet."""
-    allocated = exists().where(LoyaltyAllocation.draw_id == LoyaltyEntry.id)
-    rows = conn.execute(
-        select(LoyaltyEntry.id, LoyaltyEntry.key, LoyaltyEntry.amount).where(
-            LoyaltyEntry.programme_id == programme_id,
-            LoyaltyEntry.kind == EntryKind.EXPIRE.value,
-            LoyaltyEntry.recorded_at == at,
-            LoyaltyEntry.key.like("expire:%"),
-            ~allocated,
-        )
+        .order_by(key)  # into the unique (programme, key) index in its order
     )
-    return [(int(i), str(k), int(a)) for i, k, a in rows]
+    table = table_of(LoyaltyEntry)
+    columns = ["programme_id", "account_id", "key", "kind", "amount", "occurred_at"]
+    conn.execute(
+        _insert_ignoring(conn)(table)
+        .from_select([*columns, "recorded_at"], due)
+        .on_conflict_do_nothing(index_elements=["programme_id", "key"])
+    )
+
+
+def allocate_expiries(conn: Connection, programme_id: int, at: datetime, after: int) -> int:
+    """Allocate each expiry recorded at ``at`` with no allocation yet to its lot; return the sum.
+
+    ``after``: the last entry id before the expiries were written (theirs are above it), so
+    the search reads the new rows only. In SQL, like ``write_expiries``.
+    """
+    allocated = exists().where(LoyaltyAllocation.draw_id == LoyaltyEntry.id)
+    fresh = and_(
+        _programme(programme_id),
+        LoyaltyEntry.id > after,
+        LoyaltyEntry.kind == EntryKind.EXPIRE.value,
+        LoyaltyEntry.recorded_at == at,
+        LoyaltyEntry.key.like("expire:%"),
+        ~LoyaltyEntry.key.like("expire:idle:%"),  # an idle expiry is allocated as written
+        ~allocated,
+    )
+    total = int(
+        conn.scalar(select(func.coalesce(func.sum(-LoyaltyEntry.amount), 0)).where(fresh)) or 0
+    )
+    if total:
+        lot = cast(func.substr(LoyaltyEntry.key, len("expire:") + 1), BigInteger)
+        conn.execute(
+            insert(LoyaltyAllocation).from_select(
+                ["draw_id", "lot_id", "amount"],
+                select(LoyaltyEntry.id, lot, -LoyaltyEntry.amount).where(fresh),
+            )
+        )
+    return total
 
 
 def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
@@ -621,14 +679,24 @@ def owing_accounts(conn: Connection, account_ids: list[int]) -> list[int]:
     their coverage is summed for them alone.
     """
     draws: dict[int, tuple[int, int]] = {}
-    for chunk in _chunks(account_ids):
+    reversals = select(LoyaltyEntry.id, LoyaltyEntry.account_id, LoyaltyEntry.amount).where(
+        LoyaltyEntry.kind == EntryKind.REVERSE.value
+    )
+    if len(account_ids) > 4 * CHUNK:
+        # many accounts (a first pass's expiries): one read of every reversal, which the
+        # partial index of reverses_id holds alone, beats the accounts' entries chunk by chunk
+        wanted = set(account_ids)
         for entry, account, amount in conn.execute(
-            select(LoyaltyEntry.id, LoyaltyEntry.account_id, LoyaltyEntry.amount).where(
-                LoyaltyEntry.account_id.in_(chunk),
-                LoyaltyEntry.kind == EntryKind.REVERSE.value,
-            )
+            reversals.where(LoyaltyEntry.reverses_id.is_not(None))
         ):
-            draws[int(entry)] = (int(account), -int(amount))
+            if int(account) in wanted:
+                draws[int(entry)] = (int(account), -int(amount))
+    else:
+        for chunk in _chunks(account_ids):
+            for entry, account, amount in conn.execute(
+                reversals.where(LoyaltyEntry.account_id.in_(chunk))
+            ):
+                draws[int(entry)] = (int(account), -int(amount))
     covered: dict[int, int] = defaultdict(int)
     for chunk in _chunks(sorted(draws)):
         for draw, amount in conn.execute(

