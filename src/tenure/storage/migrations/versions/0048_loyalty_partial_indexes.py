@@ -1,7 +1,7 @@
 """loyalty: partial indexes on entries' expiry, order and reversed lot
 
 Revision ID: 0048
-Revises: 0047
+Revises: 0043
 Create Date: 2026-12-06 10:00:00
 
 Most ledger entries leave these columns empty (an expiry has no expiry date, order or reversed
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0048"
-down_revision = "0047"
+down_revision = "0043"
 branch_labels = None
 depends_on = None
 
