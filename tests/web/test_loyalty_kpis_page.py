@@ -124,12 +124,13 @@ def test_the_kpis_agree_with_an_independent_computation(
         assert want is not None
         show = fmt.percent if outcome == "repurchase_90d" else (lambda v: fmt.money(v, 2))
         cells = _cells(page, "kpi-comparison", "data-outcome", outcome)
+        # a difference of rates in percentage points ("+3.5 percentage points"), not "3.5%"
+        pct = outcome == "repurchase_90d"
+        difference = f"{want['difference'] * 100:+.1f}" if pct else show(want["difference"])
         means = [c[0] for c in cells[1:]]
-        assert means == [
-            show(want["member_mean"]),
-            show(want["comparison_mean"]),
-            show(want["difference"]),
-        ], outcome
+        assert means == [show(want["member_mean"]), show(want["comparison_mean"]), difference]
+        unit = "个百分点" if lang == "zh" else "percentage points"
+        assert (unit in " ".join(cells[3])) == pct, outcome
     # the charts: the means drawn, each with an interval around it
     spend = ref.compare(rows, "spend_since")
     assert spend is not None

@@ -28,6 +28,16 @@ def _with_ci(w: Words, outcome: str, mean: float, ci: list[float] | None) -> str
     return f"{_figure(w, outcome, mean)} ({low} – {high})"
 
 
+def _difference(w: Words, outcome: str, mean: float, ci: list[float] | None) -> str:
+    """Write a difference of two rates in percentage points ("+3.5 points"), not a percent."""
+    if outcome != "repurchase_90d":
+        return _with_ci(w, outcome, mean, ci)
+    said = w("{points} points", points=f"{mean * 100:+.1f}")
+    if ci is None:
+        return said
+    return f"{said} ({ci[0] * 100:+.1f} – {ci[1] * 100:+.1f})"
+
+
 def print_report(found: dict[str, Any], w: Words) -> None:
     """Print the KPI report in the reader's language."""
     from rich.table import Table
@@ -47,7 +57,7 @@ def print_report(found: dict[str, Any], w: Words) -> None:
             w(names[o]),
             _with_ci(w, o, row["member_mean"], row["member_ci"]),
             _with_ci(w, o, row["comparison_mean"], row["comparison_ci"]),
-            _with_ci(w, o, row["difference"], row["difference_ci"]),
+            _difference(w, o, row["difference"], row["difference_ci"]),
         )
     context.console.print(table)
     context.console.print(

@@ -201,6 +201,7 @@ ZH: dict[str, str] = {
     "emails": "邮件",
     "Workload per owner": "每位负责人的工作量",
     "busiest week": "最忙一周",
+    "{points} points": "{points} 个百分点",
     "Also enrolled in another playbook at entry": "进入时已在其他剧本中",
     "Goal met within {days} days (observed, not caused)": "{days} 天内达成目标（观察值，非因果）",
     "all": "全部",
