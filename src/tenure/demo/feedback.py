@@ -5,7 +5,7 @@ Set up before the history is replayed (``set_up``): the ``nps`` survey the shipp
 follow-up may send, four teams (support, product, billing, sales) with their leads, and the
 routing rules giving detractors' answers to them. Besides the playbook's own trigger (the
 first order's anniversary), the company sends a relationship wave: each week of the replay,
-a quarter of its recent buyers are enrolled in ``nps-survey`` by hand (``enroll_wave``), as a
+about an eighth of its recent buyers are enrolled in ``nps-survey`` by hand (``enroll_wave``), as a
 person would from a segment. The customers' answers and the teams' work on them are
 ``tenure.demo.listening``'s.
 """
@@ -28,7 +28,7 @@ from tenure.domains.users.models import User
 PLAYBOOK = "nps-survey"
 NPS = "nps"
 RESOLVED = "resolved"
-WAVE_SHARE = 0.25  # of the recent buyers, asked in the relationship wave (a stable draw)
+WAVE_SHARE = 0.12  # of the recent buyers, asked in the relationship wave (a stable draw)
 WAVE_WEEKS = 4  # the wave is sent in this many weekly parts
 RECENT_DAYS = 365  # a recent buyer: a paid order within this many days of the replay's start
 

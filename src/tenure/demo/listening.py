@@ -54,7 +54,7 @@ SURVEYS_FILE = "surveys.json"
 STATES = ("healthy", "declining", "leaving")  # the order their NPS must keep
 LEAVING_DAYS = 180  # truly leaves within this many days of answering: leaving
 DECLINING_LIFE_DAYS = 1000  # else a true expected lifetime (1 / dropout rate) below it: declining
-ANSWERS = {"healthy": 0.4, "declining": 0.34, "leaving": 0.28}  # the share who answer
+ANSWERS = {"healthy": 0.5, "declining": 0.42, "leaving": 0.35}  # the share who answer
 SHIFT = {"healthy": 0.0, "declining": -1.0, "leaving": -4.0}  # on the score
 POOR_CHECK = {"healthy": 0.15, "declining": 0.3, "leaving": 0.5}  # "resolved?" answered 1–2
 
