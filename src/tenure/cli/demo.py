@@ -264,7 +264,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         write_effects(truth, true_effects(conn, measured_as_of, lives=lives))
     add(acted, playbook_tick(eng, settings, SystemClock()))
     with eng.connect() as conn:
-        heard = listening.write_truth(conn, listener, truth)
+        heard = listening.write_truth(conn, listener, truth, history_ends)
         surveys = listening.summary(conn)
     password = _demo_login(eng)
     seconds = time.perf_counter() - started

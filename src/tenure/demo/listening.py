@@ -54,7 +54,7 @@ SURVEYS_FILE = "surveys.json"
 STATES = ("healthy", "declining", "leaving")  # the order their NPS must keep
 LEAVING_DAYS = 180  # truly leaves within this many days of answering: leaving
 DECLINING_LIFE_DAYS = 1000  # else a true expected lifetime (1 / dropout rate) below it: declining
-ANSWERS = {"healthy": 0.5, "declining": 0.42, "leaving": 0.35}  # the share who answer
+ANSWERS = {"healthy": 0.38, "declining": 0.32, "leaving": 0.26}  # the share who answer
 SHIFT = {"healthy": 0.0, "declining": -1.0, "leaving": -4.0}  # on the score
 POOR_CHECK = {"healthy": 0.15, "declining": 0.3, "leaving": 0.5}  # "resolved?" answered 1–2
 
@@ -313,12 +313,20 @@ def nps(scores: list[int]) -> float | None:
     return 100.0 * (promoters - detractors) / len(scores)
 
 
-def write_truth(conn: Connection, listener: Listener, folder: Path) -> Path:
-    """Write ``surveys.json``: each NPS respondent's true state and score, the NPS by state."""
+def write_truth(conn: Connection, listener: Listener, folder: Path, until: datetime) -> Path:
+    """Write ``surveys.json``: each NPS respondent's true state and score, the NPS by state.
+
+    ``until``: the end of the history; invitations made after it (the worker's last tick,
+    today) are not counted — nobody answers them in the simulation.
+    """
     invited = conn.execute(
         select(SurveyInvitation.id)
         .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .where(Survey.key == NPS, SurveyInvitation.status == InvitationStatus.INVITED.value)
+        .where(
+            Survey.key == NPS,
+            SurveyInvitation.status == InvitationStatus.INVITED.value,
+            SurveyInvitation.created_at < until,
+        )
     ).all()
     rows = listener.respondents
     by_state = {
@@ -330,6 +338,7 @@ def write_truth(conn: Connection, listener: Listener, folder: Path) -> Path:
     }
     about = {
         "survey": NPS,
+        "until": until.isoformat(),
         "invited": len(invited),
         "answered": len(rows),
         "states": by_state,

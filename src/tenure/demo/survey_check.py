@@ -8,6 +8,7 @@ healthy above declining above leaving — or the survey figures do not tell what
 
 from __future__ import annotations
 
+from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
@@ -31,12 +32,15 @@ def check_surveys(conn: Connection, truth: dict[str, Any]) -> dict[str, Any]:
         state = None if invitation_id is None else state_of.get(int(invitation_id))
         if state is not None and score is not None:
             scores[state].append(int(score))
-    invited = conn.execute(
-        select(func.count())
-        .select_from(SurveyInvitation)
-        .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .where(Survey.key == NPS, SurveyInvitation.status == InvitationStatus.INVITED.value)
-    ).scalar_one()
+    # the invitations made in the history: the worker's last tick (today) may make more
+    until = datetime.fromisoformat(truth["until"]) if truth.get("until") else None
+    made = select(func.count()).select_from(SurveyInvitation)
+    made = made.join(Survey, Survey.id == SurveyInvitation.survey_id).where(
+        Survey.key == NPS, SurveyInvitation.status == InvitationStatus.INVITED.value
+    )
+    if until is not None:
+        made = made.where(SurveyInvitation.created_at < until)
+    invited = conn.execute(made).scalar_one()
     figures = {state: nps(scores[state]) for state in STATES}
     by_state = [{"state": s, "answers": len(scores[s]), "nps": figures[s]} for s in STATES]
     known = [f for f in figures.values() if f is not None]
