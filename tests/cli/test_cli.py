@@ -22,7 +22,7 @@ def tenure(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         env=env,
         cwd=cwd,
-        timeout=300,
+        timeout=600,  # a demo of 12,000 customers on a busy machine
         check=False,
     )
 

@@ -194,6 +194,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     # replayed day by day: fortnightly runs (their stage changes enroll customers) and a
     # worker's tick every morning, so a first look shows journeys under way, tasks for the
     # owners, sent mail and goals reached; the last run, as of the last day, is the current one
+    from tenure.demo import feedback, listening
     from tenure.demo import loyalty as demo_loyalty
     from tenure.demo.effects import HOLDOUT, WINDOW_DAYS
     from tenure.demo.load import publish_presets
@@ -208,6 +209,8 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     from tenure.worker.replay import add, replay
 
     with eng.begin() as conn:
+        # the NPS survey the nps-survey playbook sends, the teams and the routing of answers
+        feedback.set_up(conn, now_utc())
         publish_presets(conn)
         # the shipped loyalty programme: the first run earns on the whole history
         programme = demo_loyalty.apply_programme(conn, now_utc())
@@ -221,8 +224,12 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     history_ends = min(
         datetime.combine(config.end + timedelta(days=1), dt_time(0), tzinfo=UTC), now_utc()
     )
+    known = Truth.read(truth)
     with eng.connect() as conn:
-        lives = Lives.of(conn, Truth.read(truth))
+        lives = Lives.of(conn, known)
+        listener = listening.Listener(
+            config.seed, settings, listening.people(conn, known), lives=lives
+        )
     responder = Responder(
         seed=config.seed, until=history_ends - timedelta(microseconds=1), lives=lives
     )
@@ -242,6 +249,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         score,
         [first + timedelta(days=n) for n in range(0, REPLAY_DAYS, RUN_EVERY_DAYS)],
         until=now_utc(),
+        after_ticks=lambda day, moment: _listen(eng, listener, (day - first).days, moment),
     )
     score(config.end)
     scored = scored_runs[-1]
@@ -257,6 +265,9 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
     with eng.connect() as conn:
         write_effects(truth, true_effects(conn, measured_as_of, lives=lives))
     add(acted, playbook_tick(eng, settings, SystemClock()))
+    with eng.connect() as conn:
+        heard = listening.write_truth(conn, listener, truth, history_ends)
+        surveys = listening.summary(conn)
     password = _demo_login(eng)
     seconds = time.perf_counter() - started
     url = eng.url.render_as_string(hide_password=True)
@@ -275,6 +286,7 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
                     "members": joined,
                     "redemptions": redeemed,
                 },
+                "surveys": surveys,
                 "playbooks": {
                     "enrolled": acted.enrolled,
                     "steps": acted.steps,
@@ -306,8 +318,25 @@ def _to_store(config: DemoConfig, truth: Path, if_empty: bool, reset: bool, as_j
         f"over the history; {redeemed:,} vouchers "
         "redeemed (`tenure loyalty check`, the Loyalty page)"
     )
+    context.console.print(
+        f"Surveys: {surveys['invited']:,} NPS invitations sent by the nps-survey playbook, "
+        f"{surveys['answered']:,} answered through the survey page, {surveys['followups']:,} "
+        f"follow-ups routed to the teams ({surveys['open']:,} open); the truth in {heard} "
+        "(the Surveys and Feedback pages, `tenure surveys show nps`)"
+    )
     context.console.print("Next: `tenure serve` and open http://127.0.0.1:8000")
     _print_login(password)
+
+
+def _listen(eng: Engine, listener: Any, day: int, moment: datetime) -> None:
+    """After a replayed day's ticks: the wave's weekly part, then what customers answered."""
+    from tenure.demo import feedback
+
+    week, rest = divmod(day, 7)
+    with eng.begin() as conn:
+        if rest == 0 and week < feedback.WAVE_WEEKS:
+            feedback.enroll_wave(conn, week, moment - timedelta(days=day), moment)
+        listener.day(conn, moment)
 
 
 def switch_global_control_on(conn: Any, settings: Settings) -> None:

@@ -27,12 +27,15 @@ def check(
     truly gone buyers the run placed in churned or declining; how well P(alive) and churn risk
     are calibrated (reliability table, Brier score, ROC-AUC, expected calibration error); and
     CLV against the true expected value; and the invariants of the stages (docs/stages.md); and
-    each demo playbook's estimated uplift with its 95% interval beside the true effect. Each
-    target is printed beside its figure; the command exits with 1 when a target is missed or an
-    invariant broken.
+    each demo playbook's estimated uplift with its 95% interval beside the true effect; and the
+    NPS of the survey answers by each respondent's true state (healthy, declining, leaving).
+    Each target is printed beside its figure; the command exits with 1 when a target is missed,
+    an invariant broken, or the NPS not ordered as the truth implies.
     """
     from tenure.demo.check import check_playbooks, check_run
+    from tenure.demo.listening import read_truth
     from tenure.demo.responses import read_effects
+    from tenure.demo.survey_check import check_surveys
     from tenure.demo.truth import Truth
     from tenure.kit.errors import TenureError
 
@@ -50,6 +53,9 @@ def check(
             effects = read_effects(truth)
             if effects is not None:
                 report["playbooks"] = check_playbooks(conn, effects, settings.value.margin)
+            heard = read_truth(truth)
+            if heard is not None:
+                report["surveys"] = check_surveys(conn, heard)
     except TenureError as exc:
         context.fail(exc.message)
     if as_json:
@@ -57,7 +63,8 @@ def check(
     else:
         _print(report)
     broken = any(row["violations"] for row in report["invariants"])
-    if broken or any(v["met"] is False for v in report["verdicts"]):
+    disordered = (report.get("surveys") or {}).get("ordered") is False
+    if broken or disordered or any(v["met"] is False for v in report["verdicts"]):
         raise typer.Exit(1)
 
 
@@ -120,6 +127,30 @@ def _print(report: dict[str, Any]) -> None:
     out.print(verdicts)
     if report.get("playbooks"):
         _print_playbooks(report["playbooks"])
+    if report.get("surveys"):
+        _print_surveys(report["surveys"])
+
+
+def _print_surveys(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(
+        "true state",
+        "answers",
+        "NPS",
+        title=(
+            f"NPS answers by true state: {data['answered']:,} of {data['invited']:,} invited "
+            f"({_share(data['response_share'])})"
+        ),
+    )
+    for row in data["by_state"]:
+        nps = "—" if row["nps"] is None else f"{row['nps']:+.0f}"
+        table.add_row(row["state"], f"{row['answers']:,}", nps)
+    context.console.print(table)
+    mark = {True: "[green]holds[/]", False: "[red]broken[/]", None: "— (a state without answers)"}
+    context.console.print(
+        f"NPS ordered as the truth implies (healthy > declining > leaving): {mark[data['ordered']]}"
+    )
 
 
 def _points(value: float | None) -> str:

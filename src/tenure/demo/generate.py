@@ -66,8 +66,27 @@ def _truth(
             "mean_order_value": config.latent.p / pop.nu,
             "activity_per_day": pop.activity,
             "next_active_at": to_timestamps(next_active, config),
+            # the survey answers' truth (tenure.demo.surveys): when a customer alive near the
+            # end of the history leaves, the future kept for the truth included
+            "leaves_at": to_timestamps(_leaves(pop, config), config),
         }
     )
+
+
+LEAVES_FROM_DAYS = 90  # ``leaves_at``: the first departure in the history's last 90 days or later
+
+
+def _leaves(pop: Population, config: DemoConfig) -> np.ndarray:
+    """Return each customer's first departure from ``LEAVES_FROM_DAYS`` before the end on.
+
+    NaN: no such departure within the simulated time (a lead, gone before, or staying).
+    """
+    since = config.days - LEAVES_FROM_DAYS
+    horizon = config.days + config.future_days
+    with np.errstate(invalid="ignore"):
+        first = np.where(pop.death >= since, pop.death, np.nan)
+        later = np.where(np.isnan(first) & (pop.death2 >= since), pop.death2, first)
+        return np.where(later < horizon, later, np.nan)
 
 
 def generate(config: DemoConfig, step: Step | None = None) -> DemoData:

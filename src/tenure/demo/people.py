@@ -302,16 +302,27 @@ TEAM = (  # name, email, role
 )
 
 
+# the people of the feedback teams (tenure.demo.surveys): they own no customers
+FEEDBACK_PEOPLE = (  # name, email, role, team
+    ("Ivy Chen", "ivy@tenure.example", "csm", "support"),
+    ("Omar Haddad", "omar@tenure.example", "csm", "support"),
+    ("Priya Nair", "priya@tenure.example", "csm", "product"),
+    ("Bea Keller", "bea@tenure.example", "csm", "billing"),
+)
+
+
 def users_frame() -> pl.DataFrame:
-    """Return the demo team (ids 1..n)."""
+    """Return the demo team (ids 1..n): the owners of customers, then the feedback teams."""
+    people = [(*t, {"sales": "sales", "csm": "success"}.get(t[2])) for t in TEAM]
+    people += list(FEEDBACK_PEOPLE)
     return pl.DataFrame(
         {
-            "id": np.arange(1, len(TEAM) + 1),
-            "name": [t[0] for t in TEAM],
-            "email": [t[1] for t in TEAM],
-            "role": [t[2] for t in TEAM],
-            # playbooks may give tasks to a team: sales, or customer success
-            "team": [{"sales": "sales", "csm": "success"}.get(t[2]) for t in TEAM],
+            "id": np.arange(1, len(people) + 1),
+            "name": [t[0] for t in people],
+            "email": [t[1] for t in people],
+            "role": [t[2] for t in people],
+            # playbooks may give tasks to a team: sales, customer success, the feedback teams
+            "team": [t[3] for t in people],
         }
     )
 
@@ -645,7 +656,7 @@ def _gather(options: tuple[str | None, ...], idx: np.ndarray) -> pl.Series:
 
 def _owners(rng: np.random.Generator, pop: Population, value: np.ndarray) -> np.ndarray:
     """Valuable buyers get a customer-success owner; a share of open leads a salesperson."""
-    team = users_frame()
+    team = users_frame().head(len(TEAM))  # the feedback teams own no customers
     sales = team.filter(pl.col("role") == "sales")["id"].to_numpy()
     csm = team.filter(pl.col("role") == "csm")["id"].to_numpy()
     owner = np.zeros(pop.size, dtype=np.int64)

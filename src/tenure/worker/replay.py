@@ -49,12 +49,14 @@ def replay(
     run_days: Iterable[date],
     hour: time = time(9),
     until: datetime | None = None,
+    after_ticks: Callable[[date, datetime], Any] | None = None,
 ) -> PlaybookTick:
     """Score as of each of ``run_days`` and tick the playbooks each day after ``first``.
 
     A run as of day d is scored, then the ticks of d + 1 at ``hour`` (business time) see its
-    stage changes. No tick goes past ``until`` (now, when the history ends today). Returns
-    what the playbooks did over the whole stretch.
+    stage changes. No tick goes past ``until`` (now, when the history ends today).
+    ``after_ticks(d, moment)`` is called after each day's ticks (the demo's customers answer
+    what the day sent). Returns what the playbooks did over the whole stretch.
     """
     zone = ZoneInfo(settings.business.timezone)
     runs = set(run_days)
@@ -72,5 +74,7 @@ def replay(
             add(total, done)
             if done.steps < BATCH * MAX_BATCHES:  # the day's due steps all ran
                 break
+        if after_ticks is not None:
+            after_ticks(day, moment)
         day += timedelta(days=1)
     return total

@@ -42,6 +42,7 @@ def test_the_presets_are_valid_and_match_the_published_schema() -> None:
         "win-back",
         "nps-detractors",
         "nps-promoters",
+        "nps-survey",
     }
     # an independent check: the JSON Schema editors get accepts every preset as it is written
     validator = jsonschema_rs.validator_for(json_schema())

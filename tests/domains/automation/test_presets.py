@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from tenure.domains.audit.service import Actor
 from tenure.domains.automation import service
@@ -42,6 +42,7 @@ from tenure.domains.scoring.models import ScoreHistory, ScoringRun
 from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.models import Task
 from tenure.domains.users import service as users
+from tenure.domains.users.models import User
 from tenure.kit.clock import FrozenClock
 from tenure.kit.errors import InvalidInput
 from tenure.kit.settings import MessagingSettings, Settings
@@ -532,3 +533,58 @@ def test_nps_detractors_get_a_call_and_promoters_a_referral_invitation(world: Wo
     world.at(_day(31))
     assert [t["customer_id"] for t in world.tasks()] == [detractor, orphan, detractor]
     assert len(world.mailbox.received) == 1
+
+
+ROUTED = """\
+survey: nps
+rules:
+  - name: detractors
+    when: {band: [detractor]}
+    team: support
+"""
+
+
+def test_nps_survey_asks_by_email_and_a_routed_detractor_gets_one_task(world: World) -> None:
+    from tenure.domains.automation import service as playbooks
+    from tenure.domains.surveys import answering, routing, teams
+    from tenure.domains.surveys import service as surveys
+
+    agent = world.user("Ivy Support", "csm")
+    world.user("Cara Success", "csm")
+    asked = world.customer("a", name="An Asked", email_consent=False)
+    routed = world.customer("r", name="Ro Routed", email_consent=True)
+    bare = world.customer("b", name="Bo Bare", email_consent=True)
+    with write_transaction(world.store) as conn:
+        conn.execute(update(User).where(User.id == agent).values(team="support"))
+        surveys.apply(conn, surveys.parse({"key": "nps", "kind": "nps", "title": T}), _day(0))
+        teams.put(conn, PERSON, "support", {"lead_id": agent}, _day(0))
+        routing.apply(conn, ROUTED, "nps.routing.yaml", _day(0))
+    world.publish("nps-survey.yaml", "nps-detractors.yaml")
+    with write_transaction(world.store) as conn:
+        playbooks.enroll(conn, PERSON, "nps-survey", "a", _day(0, 8))
+    world.at(_day(0))
+    # the survey by email (a service email: no marketing consent needed), the reminder 3 days on
+    assert [s for s, _ in world.mailbox.to("a@customers.test")][0].startswith("How are we doing?")
+    world.at(_day(3, 10))
+    assert len(world.mailbox.to("a@customers.test")) == 2
+    # a detractor whose answer routing gave to support: its follow-up is their only task
+    with write_transaction(world.store) as conn:
+        invited = surveys.invite(
+            conn, survey_key="nps", customer_id=routed, key="r1", now=_day(4, 8),
+            settings=world.settings,
+        )  # fmt: skip
+        answering.answer_invitation(conn, invited.invitation_id, {"score": ["2"]}, "en", _day(4, 8))
+    # one whose answer came in with no answer behind it (no routing): the playbook's task
+    world.event(bare, "survey_answered", _day(4, 8), survey="nps", score=3, band="detractor")
+    world.at(_day(4))
+    made = sorted((t["customer_id"], t["title"]) for t in world.tasks())
+    assert made == sorted(
+        [
+            (routed, "Follow up the How are we doing? answer 2 (detractor)"),
+            (bare, "Call a detractor"),
+        ]
+    )
+    assert asked not in {t["customer_id"] for t in world.tasks()}
+
+
+T = {"en": "How are we doing?", "zh": "我们做得怎么样？"}

@@ -27,7 +27,7 @@ steps:
 
 def test_applying_twice_publishes_once_and_an_edit_is_a_new_version(conn: Connection) -> None:
     first = service.apply(conn, ACTOR, read_all(FOLDER))
-    assert {a.outcome for a in first} == {"created"} and len(first) == 5
+    assert {a.outcome for a in first} == {"created"} and len(first) == 6
     again = service.apply(conn, ACTOR, read_all(FOLDER))
     assert {(a.outcome, a.version) for a in again} == {("unchanged", 1)}
     # layout and comments are no change; a due day is
@@ -70,5 +70,6 @@ def test_presets_ship_with_the_package() -> None:
         "new-customer-onboarding.yaml",
         "nps-detractors.yaml",
         "nps-promoters.yaml",
+        "nps-survey.yaml",
         "win-back.yaml",
     ]

@@ -182,6 +182,32 @@ def test_closing_asks_outcome_and_cause_and_a_poor_check_reopens(
         )
 
 
+def test_a_reopened_follow_up_closes_again_with_a_second_completion_event(
+    conn: Connection, session: Session
+) -> None:
+    _setup(conn, session)
+    task_id = int(_task(conn, _answer(conn, customer(session), "x", {"score": "3"}))["id"])  # type: ignore[call-overload]
+    first = NOW + timedelta(hours=3)
+    closed = followups.close(
+        conn, PERSON, task_id, outcome="resolved", root_cause="service", ask=True,
+        now=first, settings=SETTINGS,
+    )  # fmt: skip
+    check = int(closed["check_invitation_id"])
+    answering.answer_invitation(conn, check, {"score": "2"}, "en", first + timedelta(hours=1))
+    second = NOW + timedelta(days=2)
+    followups.close(
+        conn, PERSON, task_id, outcome="contacted", root_cause="price", now=second,
+        settings=SETTINGS,
+    )  # fmt: skip
+    # the task was completed when the follow-up says, and each completion is its own event
+    done = conn.execute(select(Task.status, Task.completed_at).where(Task.id == task_id)).one()
+    assert tuple(done) == ("done", second)
+    keys = conn.execute(
+        text("SELECT external_id FROM events WHERE type = 'task_completed' ORDER BY id")
+    ).scalars()
+    assert list(keys) == [f"task:{task_id}:completed", f"task:{task_id}:completed:2"]
+
+
 def test_a_routing_file_is_checked_with_file_line_and_field(
     conn: Connection, session: Session
 ) -> None:

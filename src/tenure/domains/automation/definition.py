@@ -285,6 +285,11 @@ class CreateTask(Strict):
         default=False,
         description="Completing it asks for the root cause: product, service, price or other.",
     )
+    unless_routed: bool = Field(
+        default=False,
+        description="No task when the answer that enrolled the customer was routed to a team "
+        "already (a survey follow-up, docs/surveys.md): one task per answer, not two.",
+    )
 
 
 class Webhook(Strict):

@@ -42,9 +42,10 @@ from tenure.domains.automation.models import (
     PlaybookStatus,
     StepRun,
 )
-from tenure.domains.events.models import Event
+from tenure.domains.events.models import Event, SystemEventType
 from tenure.domains.loyalty import service as loyalty
 from tenure.domains.orders.models import Order, OrderStatus
+from tenure.domains.surveys.models import SurveyFollowup
 from tenure.domains.tasks import service as tasks
 from tenure.domains.tasks.models import Task, TaskStatus
 from tenure.domains.users.models import User
@@ -187,6 +188,24 @@ def _assignee(effects: Effects, customer_id: int, who: Assignee) -> int | None:
     return None
 
 
+def _routed_task(conn: Connection, enrollment_id: int) -> int | None:
+    """Return the follow-up task routing made of the answer that enrolled, or None."""
+    enrolled_by = conn.execute(
+        select(Event.type, Event.properties)
+        .join(Enrollment, Enrollment.event_id == Event.id)
+        .where(Enrollment.id == enrollment_id)
+    ).first()
+    if enrolled_by is None or enrolled_by.type != SystemEventType.SURVEY_ANSWERED.value:
+        return None
+    answer_id = (enrolled_by.properties or {}).get("answer_id")
+    if not isinstance(answer_id, int):
+        return None
+    task_id = conn.execute(
+        select(SurveyFollowup.task_id).where(SurveyFollowup.answer_id == answer_id)
+    ).scalar_one_or_none()
+    return None if task_id is None else int(task_id)
+
+
 def _create_task(
     effects: Effects,
     row: dict[str, Any],
@@ -195,6 +214,10 @@ def _create_task(
     context: Context,
     now: datetime,
 ) -> dict[str, Any]:
+    if spec.unless_routed:
+        routed = _routed_task(effects.conn, int(row["id"]))
+        if routed is not None:
+            return {"task_id": None, "skipped": "routed", "followup_task_id": routed}
     due = now.astimezone(ZoneInfo(context.timezone)).date() + timedelta(days=spec.due_in_days)
     assignee = _assignee(effects, row["customer_id"], spec.assignee)
     new = tasks.NewTask(

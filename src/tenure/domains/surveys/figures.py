@@ -34,6 +34,7 @@ from tenure.domains.surveys.models import (
     SurveyAnswer,
     SurveyFollowup,
     SurveyInvitation,
+    Team,
 )
 from tenure.domains.tasks.models import Task, TaskStatus
 from tenure.kit.timeutil import as_utc
@@ -177,6 +178,8 @@ def poor_answers(conn: Connection, key: str, limit: int = 200) -> list[dict[str,
             SurveyAnswer.comment,
             SurveyAnswer.answered_at,
             SurveyFollowup.team,
+            Team.name_en.label("team_en"),
+            Team.name_zh.label("team_zh"),
             SurveyFollowup.task_id,
             SurveyFollowup.due_at,
             SurveyFollowup.contacted_at,
@@ -187,6 +190,7 @@ def poor_answers(conn: Connection, key: str, limit: int = 200) -> list[dict[str,
         )
         .join(Customer, Customer.id == SurveyAnswer.customer_id)
         .outerjoin(SurveyFollowup, SurveyFollowup.answer_id == SurveyAnswer.id)
+        .outerjoin(Team, Team.key == SurveyFollowup.team)
         .outerjoin(Task, Task.id == SurveyFollowup.task_id)
         .where(SurveyAnswer.survey_id == survey.id, SurveyAnswer.band.in_(POOR))
         .order_by(SurveyAnswer.answered_at.desc(), SurveyAnswer.id.desc())

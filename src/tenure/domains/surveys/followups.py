@@ -175,7 +175,12 @@ def close(
     now = as_utc(now)
     words = outcome.replace("_", " ")
     tasks.complete_task(
-        conn, actor, task_id, f"{words}: {note.strip()}" if note.strip() else words, root_cause
+        conn,
+        actor,
+        task_id,
+        f"{words}: {note.strip()}" if note.strip() else words,
+        root_cause,
+        now=now,
     )
     values: dict[str, Any] = {"outcome": outcome, "root_cause": root_cause, "closed_at": now}
     if outcome in REACHED and followup["contacted_at"] is None:

@@ -16,11 +16,11 @@ from tenure.domains.audit import service as audit
 from tenure.domains.customers.models import Customer
 from tenure.domains.customers.reach import Owners, owned
 from tenure.domains.events import feed
-from tenure.domains.events.models import EventSource, SystemEventType
+from tenure.domains.events.models import Event, EventSource, SystemEventType
 from tenure.domains.tasks.models import RootCause, Task, TaskStatus
 from tenure.domains.users.models import User
 from tenure.kit.errors import Conflict, InvalidInput, NotFound
-from tenure.kit.timeutil import utcnow
+from tenure.kit.timeutil import as_utc, utcnow
 from tenure.storage.rows import plain_row, plain_rows
 
 WHEN = ("overdue", "today", "later", "undated")  # the `due` filter of an open-task list
@@ -194,11 +194,13 @@ def complete_task(
     task_id: int,
     outcome: str,
     root_cause: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Mark an open task done with what came of it (e.g. “renewed for a year”).
 
     A task that requires a root cause is completed only with one (product, service, price
     or other); it goes into the audit and the ``task_completed`` event, for triggers.
+    ``now``: when it was done (default: now).
     """
     outcome = outcome.strip()
     if not outcome:
@@ -211,7 +213,7 @@ def complete_task(
         raise Conflict(f"task {task_id} was completed already")
     if old["requires_root_cause"] and root_cause is None:
         raise InvalidInput(f"root_cause: task {task_id} asks why; one of {', '.join(ROOT_CAUSES)}")
-    now = utcnow()
+    now = utcnow() if now is None else as_utc(now)
     after = {
         "status": TaskStatus.DONE.value,
         "outcome": outcome[:500],
@@ -230,7 +232,7 @@ def complete_task(
     )
     # on the customer's timeline, and for playbooks that wait on a task's outcome
     completed = feed.NewEvent(
-        key=f"task:{task_id}:completed",
+        key=_completion_key(conn, task_id),
         customer_id=int(old["customer_id"]),
         type=SystemEventType.TASK_COMPLETED,
         occurred_at=now,
@@ -245,6 +247,21 @@ def complete_task(
     )
     feed.append(conn, EventSource.PERSON, [completed])
     return get_task(conn, task_id)
+
+
+def _completion_key(conn: Connection, task_id: int) -> str:
+    """Return the feed key of a task's completion: its first, then one more per reopening.
+
+    A reopened task completed again is a new event (a playbook may wait for it), never the
+    first one's key a second time (the feed refuses a key twice).
+    """
+    key = f"task:{task_id}:completed"
+    done_before = conn.execute(
+        select(func.count())
+        .select_from(Event)
+        .where((Event.external_id == key) | Event.external_id.like(f"{key}:%"))
+    ).scalar_one()
+    return key if not done_before else f"{key}:{int(done_before) + 1}"
 
 
 def reopen_task(conn: Connection, actor: audit.Actor, task_id: int, why: str) -> dict[str, Any]:
