@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -25,6 +27,15 @@ steps:
   - send_email: {template: win-back-offer}
 """
 FROM, TO = "2026-02-01", "2026-03-31"
+
+
+@pytest.fixture(autouse=True)
+def _paused_after(client: TestClient, tokens: dict[str, str]) -> Iterator[None]:
+    """Pause the playbook after each test: the store is shared, and a live playbook on
+    "declining" would enroll the customers other files' tests move there."""
+    yield
+    marketing = {"Authorization": f"Bearer {tokens['marketing']}"}
+    client.post("/api/v1/playbooks/api-dry/pause", headers=marketing)
 
 
 def test_a_dry_run_is_queued_walked_by_the_worker_and_read_back(
