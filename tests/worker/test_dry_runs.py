@@ -10,7 +10,7 @@ from tenure.domains.audit.service import Actor
 from tenure.domains.automation import dry_run_records as records
 from tenure.domains.automation import service
 from tenure.domains.automation.loading import parse
-from tenure.domains.automation.models import DryRunRecord
+from tenure.domains.automation.models import DryRunRecord, PlaybookStatus
 from tenure.kit.clock import SystemClock
 from tenure.kit.settings import Settings
 from tenure.kit.timeutil import business_today
@@ -31,6 +31,9 @@ def test_a_dry_run_is_walked_once_with_its_lease_renewed(store: Store) -> None:
     engine = store.engine
     with write_transaction(engine) as conn:
         service.apply(conn, Actor(None, "cli"), [parse(PLAYBOOK, "worker-dry.yaml")])
+        # a dry run needs a published playbook, not a live one: paused, it cannot enroll the
+        # customers of this package's shared store when other tests' workers tick
+        service.set_status(conn, Actor(None, "cli"), "worker-dry", PlaybookStatus.PAUSED)
         asked = records.request(
             conn,
             Actor(None, "cli"),
