@@ -53,5 +53,11 @@ def test_every_help_reflows_its_paragraphs_and_keeps_every_word() -> None:
             assert not (line and after and len(line) < 50), (path, line, after)
         given = inspect.cleandoc(command.help or "").partition("\f")[0]
         assert _words(given) == _words("\n".join(prose)), path
+        # every option's help says all its words too (markdown may take "<id>" for a tag)
+        shown_words = set(_words(shown.output))
+        for param in command.params:
+            said = {w for w in _words(getattr(param, "help", None) or "") if len(w) < 30}
+            lost = said - shown_words  # (a longer token may be cut with … in a narrow column)
+            assert not lost, (path, param.name, lost)
         checked += 1
     assert checked > 60

@@ -23,7 +23,7 @@ app = typer.Typer(
 def export(
     customer: str = typer.Argument(..., help="The customer's id in your systems (external id)."),
     out: Path = typer.Option(
-        None, "--out", help="The zip to write (default: customer-<id>.zip here)."
+        None, "--out", help="The zip to write (default: `customer-<id>.zip` here)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
